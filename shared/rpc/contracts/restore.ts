@@ -1,0 +1,84 @@
+/** Restores, restore targets and quarterly drills. */
+import { z } from 'zod';
+import { method, Empty, IsoDate, Bytes } from '../define.js';
+import { CheckSchema } from './sets.js';
+import { DrillBriefSchema } from './status.js';
+
+export const TargetSchema = z.object({ name: z.string(), kind: z.enum(['staging', 'production']) });
+
+/** A restore point is either a set id or a moment ("the last complete set at or before"). */
+const PointSchema = z.object({
+  setId: z.string().min(1).optional(),
+  at: IsoDate.optional(),
+});
+
+export const PreflightInputSchema = PointSchema.extend({
+  target: z.string().min(1),
+  sources: z.array(z.string()).optional(),
+}).refine((v) => v.setId !== undefined || v.at !== undefined, 'choose a set or a moment (setId or at)');
+
+export const PreflightSchema = z.object({
+  setId: z.string(),
+  checks: z.array(CheckSchema),
+  projection: z.object({ totalBytes: Bytes, projectedMs: z.number().nonnegative(), budgetMs: z.number().positive() }),
+});
+
+export const RestoreStartInputSchema = z.object({
+  setId: z.string().min(1),
+  target: z.string().min(1),
+  sources: z.array(z.string()).optional(),
+  /** production targets: the target's name typed by the technician */
+  confirmName: z.string().optional(),
+});
+
+export const RestoreProgressSchema = z.object({
+  restoreId: z.string(),
+  phase: z.string(),
+  source: z.string().optional(),
+  bytes: Bytes,
+  totalBytes: Bytes,
+  bytesPerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative(),
+  elapsedMs: z.number().nonnegative(),
+});
+
+export const ValidationSchema = z.object({ name: z.string(), ok: z.boolean(), expected: z.string(), actual: z.string() });
+
+export const RestoreFinishedSchema = z.object({
+  restoreId: z.string(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  validation: z.array(ValidationSchema),
+  reportPath: z.string().optional(),
+  rtoMs: z.number().nonnegative(),
+  rpoMs: z.number().nonnegative(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+});
+
+export const DrillsSchema = z.object({
+  drills: z.array(DrillBriefSchema),
+  lastResult: DrillBriefSchema.optional(),
+  nextDue: IsoDate.optional(),
+  target: z.string().optional(),
+});
+
+export const restoreMethods = {
+  'targets.list': method(Empty, z.object({ targets: z.array(TargetSchema) })),
+  'restore.preflight': method(PreflightInputSchema, PreflightSchema),
+  'restore.start': method(RestoreStartInputSchema, z.object({ restoreId: z.string() })),
+  'drills.list': method(Empty, DrillsSchema),
+  'drills.start': method(z.object({ target: z.string().min(1).optional() }).default({}), z.object({ restoreId: z.string() })),
+};
+
+export const restoreEvents = {
+  'restore.progress': RestoreProgressSchema,
+  'restore.finished': RestoreFinishedSchema,
+};
+
+export type Target = z.infer<typeof TargetSchema>;
+export type PreflightInput = z.infer<typeof PreflightInputSchema>;
+export type Preflight = z.infer<typeof PreflightSchema>;
+export type RestoreStartInput = z.infer<typeof RestoreStartInputSchema>;
+export type RestoreProgress = z.infer<typeof RestoreProgressSchema>;
+export type RestoreFinished = z.infer<typeof RestoreFinishedSchema>;
+export type Validation = z.infer<typeof ValidationSchema>;
+export type Drills = z.infer<typeof DrillsSchema>;

@@ -1,0 +1,28 @@
+/**
+ * Building blocks of the RPC contract: a method has an input and an output schema, an event has
+ * a payload schema. Contract files per domain use these; `contract.ts` merges them.
+ */
+import { z } from 'zod';
+
+export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly input: I;
+  readonly output: O;
+}
+
+export function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodSpec<I, O> {
+  return { input, output };
+}
+
+/** Error carried as a value across the boundary (code is stable, message/hint are for humans). */
+export const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+});
+export type RpcError = z.infer<typeof ErrorInfoSchema>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+
+export const IsoDate = z.string().min(1);
+export const Bytes = z.number().nonnegative();
+export const Empty = z.object({}).default({});

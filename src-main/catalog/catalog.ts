@@ -1,0 +1,288 @@
+/**
+ * The local SQLite catalog in $COFRE_HOME: a cache of what storage holds, the run log, alert
+ * events and the append-only audit trail. Storage stays the source of truth for sets.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CofreError, type ErrorInfo } from '../errors.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type RunKind = 'backup' | 'restore' | 'drill' | 'verify' | 'prune';
+export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunRecord {
+  id: number;
+  kind: RunKind;
+  plan: string | null;
+  setId: string | null;
+  target: string | null;
+  status: RunState;
+  startedAt: string;
+  finishedAt: string | null;
+  bytes: number;
+  durationMs: number | null;
+  error: ErrorInfo | null;
+  trigger: string;
+  details: unknown;
+}
+
+export interface RunSourceRecord {
+  source: string;
+  status: string;
+  bytes: number;
+  durationMs: number | null;
+  sha256: string | null;
+}
+
+export interface EventRecord {
+  id: number;
+  at: string;
+  kind: string;
+  plan: string | null;
+  channel: string;
+  ok: boolean;
+  message: string;
+  error: string | null;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: unknown;
+}
+
+export interface CachedSet {
+  storage: string;
+  setId: string;
+  plan: string | null;
+  createdAt: string;
+  complete: boolean;
+  bytes: number;
+  manifest: unknown;
+}
+
+interface RunRow {
+  id: number; kind: RunKind; plan: string | null; set_id: string | null; target: string | null; status: RunState;
+  started_at: string; finished_at: string | null; bytes: number; duration_ms: number | null;
+  error_code: string | null; error_message: string | null; error_hint: string | null; trigger: string; details: string | null;
+}
+
+export function migrationHash(m: Migration): string {
+  return createHash('sha256').update(m.sql).digest('hex');
+}
+
+export function catalogPath(home: string): string {
+  return join(home, 'catalog.sqlite');
+}
+
+export class Catalog {
+  readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(file: string, opts: { now?: () => Date } = {}) {
+    this.now = opts.now ?? (() => new Date());
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  static open(home: string, opts: { now?: () => Date } = {}): Catalog {
+    return new Catalog(catalogPath(home), opts);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
+    const applied = new Map(
+      (this.db.prepare('SELECT version, sha256 FROM schema_migrations').all() as Array<{ version: number; sha256: string }>).map((r) => [r.version, r.sha256]),
+    );
+    for (const m of MIGRATIONS) {
+      const hash = migrationHash(m);
+      const had = applied.get(m.version);
+      if (had !== undefined) {
+        if (had !== hash) {
+          throw new CofreError('INTERNAL', `catalog migration ${m.version} (${m.name}) was changed after it was applied`, {
+            hint: 'migrations are append-only: restore the original text and add a new migration',
+          });
+        }
+        continue;
+      }
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)').run(m.version, m.name, hash, this.iso());
+      })();
+    }
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  // ---- runs ----
+
+  startRun(r: { kind: RunKind; plan?: string | undefined; setId?: string | undefined; target?: string | undefined; trigger?: string; details?: unknown }): number {
+    const info = this.db
+      .prepare('INSERT INTO runs (kind, plan, set_id, target, status, started_at, trigger, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.kind, r.plan ?? null, r.setId ?? null, r.target ?? null, 'running', this.iso(), r.trigger ?? 'manual', r.details === undefined ? null : JSON.stringify(r.details));
+    return Number(info.lastInsertRowid);
+  }
+
+  updateRun(id: number, patch: { setId?: string; bytes?: number; details?: unknown }): void {
+    if (patch.setId !== undefined) this.db.prepare('UPDATE runs SET set_id = ? WHERE id = ?').run(patch.setId, id);
+    if (patch.bytes !== undefined) this.db.prepare('UPDATE runs SET bytes = ? WHERE id = ?').run(patch.bytes, id);
+    if (patch.details !== undefined) this.db.prepare('UPDATE runs SET details = ? WHERE id = ?').run(JSON.stringify(patch.details), id);
+  }
+
+  finishRun(id: number, r: { status: Exclude<RunState, 'running'>; bytes?: number; error?: ErrorInfo | undefined; details?: unknown }): void {
+    const run = this.getRun(id);
+    if (!run) throw new CofreError('INTERNAL', `run ${id} is not in the catalog`);
+    const finished = this.now();
+    const duration = finished.getTime() - Date.parse(run.startedAt);
+    this.db
+      .prepare(`UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, bytes = COALESCE(?, bytes),
+        error_code = ?, error_message = ?, error_hint = ?, details = COALESCE(?, details) WHERE id = ?`)
+      .run(r.status, finished.toISOString(), duration, r.bytes ?? null, r.error?.code ?? null, r.error?.message ?? null, r.error?.hint ?? null,
+        r.details === undefined ? null : JSON.stringify(r.details), id);
+  }
+
+  setRunSource(runId: number, s: RunSourceRecord): void {
+    this.db
+      .prepare(`INSERT INTO run_sources (run_id, source, status, bytes, duration_ms, sha256) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, source) DO UPDATE SET status = excluded.status, bytes = excluded.bytes, duration_ms = excluded.duration_ms, sha256 = excluded.sha256`)
+      .run(runId, s.source, s.status, s.bytes, s.durationMs, s.sha256);
+  }
+
+  runSources(runId: number): RunSourceRecord[] {
+    return (this.db.prepare('SELECT source, status, bytes, duration_ms, sha256 FROM run_sources WHERE run_id = ? ORDER BY rowid').all(runId) as Array<{
+      source: string; status: string; bytes: number; duration_ms: number | null; sha256: string | null;
+    }>).map((r) => ({ source: r.source, status: r.status, bytes: r.bytes, durationMs: r.duration_ms, sha256: r.sha256 }));
+  }
+
+  logRun(runId: number, level: 'info' | 'warn' | 'error', message: string): void {
+    this.db.prepare('INSERT INTO run_log (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(runId, this.iso(), level, message);
+  }
+
+  runLog(runId: number): Array<{ at: string; level: string; message: string }> {
+    return this.db.prepare('SELECT at, level, message FROM run_log WHERE run_id = ? ORDER BY id').all(runId) as Array<{ at: string; level: string; message: string }>;
+  }
+
+  getRun(id: number): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row && toRun(row);
+  }
+
+  listRuns(q: { kind?: RunKind | RunKind[]; plan?: string | undefined; status?: RunState; limit?: number } = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.kind) {
+      const kinds = Array.isArray(q.kind) ? q.kind : [q.kind];
+      where.push(`kind IN (${kinds.map(() => '?').join(', ')})`);
+      args.push(...kinds);
+    }
+    if (q.plan) { where.push('plan = ?'); args.push(q.plan); }
+    if (q.status) { where.push('status = ?'); args.push(q.status); }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as RunRow[]).map(toRun);
+  }
+
+  /** Marks runs left 'running' by a process that died as failed, so none stays running forever. */
+  failOrphanRuns(message: string): number {
+    return this.db
+      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ? WHERE status = 'running'`)
+      .run(this.iso(), message).changes;
+  }
+
+  // ---- alert events ----
+
+  recordEvent(e: { kind: string; plan?: string | undefined; channel: string; ok: boolean; message: string; error?: string | undefined }): void {
+    this.db
+      .prepare('INSERT INTO events (at, kind, plan, channel, ok, message, error) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(this.iso(), e.kind, e.plan ?? null, e.channel, e.ok ? 1 : 0, e.message, e.error ?? null);
+  }
+
+  listEvents(q: { plan?: string; limit?: number } = {}): EventRecord[] {
+    const rows = (q.plan
+      ? this.db.prepare('SELECT * FROM events WHERE plan = ? ORDER BY id DESC LIMIT ?').all(q.plan, q.limit ?? 100)
+      : this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(q.limit ?? 100)) as Array<Omit<EventRecord, 'ok'> & { ok: number }>;
+    return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+  }
+
+  // ---- audit (append-only) ----
+
+  audit(actor: string, action: string, target: string, details?: unknown): void {
+    this.db
+      .prepare('INSERT INTO audit (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)')
+      .run(this.iso(), actor, action, target, details === undefined ? null : JSON.stringify(details));
+  }
+
+  listAudit(q: { actor?: string | undefined; action?: string | undefined; since?: string | undefined; limit?: number } = {}): AuditRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.actor) { where.push('actor = ?'); args.push(q.actor); }
+    if (q.action) { where.push('action LIKE ?'); args.push(`${q.action}%`); }
+    if (q.since) { where.push('at >= ?'); args.push(q.since); }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit ?? 200) as Array<Omit<AuditRecord, 'details'> & { details: string | null }>).map((r) => ({
+      ...r,
+      details: r.details === null ? null : (JSON.parse(r.details) as unknown),
+    }));
+  }
+
+  // ---- small persistent state (scheduler, alert state) ----
+
+  getState(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setState(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(key, value, this.iso());
+  }
+
+  deleteState(key: string): void {
+    this.db.prepare('DELETE FROM state WHERE key = ?').run(key);
+  }
+
+  // ---- sets cache ----
+
+  cacheSets(storage: string, sets: Array<Omit<CachedSet, 'storage'>>): void {
+    const seen = this.iso();
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM sets_cache WHERE storage = ?').run(storage);
+      const ins = this.db.prepare('INSERT INTO sets_cache (storage, set_id, plan, created_at, complete, bytes, manifest, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const s of sets) ins.run(storage, s.setId, s.plan, s.createdAt, s.complete ? 1 : 0, s.bytes, s.manifest === undefined ? null : JSON.stringify(s.manifest), seen);
+    })();
+  }
+
+  cachedSets(storage?: string): CachedSet[] {
+    const rows = (storage
+      ? this.db.prepare('SELECT * FROM sets_cache WHERE storage = ? ORDER BY set_id').all(storage)
+      : this.db.prepare('SELECT * FROM sets_cache ORDER BY set_id').all()) as Array<{
+      storage: string; set_id: string; plan: string | null; created_at: string; complete: number; bytes: number; manifest: string | null;
+    }>;
+    return rows.map((r) => ({
+      storage: r.storage, setId: r.set_id, plan: r.plan, createdAt: r.created_at, complete: r.complete === 1, bytes: r.bytes,
+      manifest: r.manifest === null ? undefined : (JSON.parse(r.manifest) as unknown),
+    }));
+  }
+}
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id, kind: r.kind, plan: r.plan, setId: r.set_id, target: r.target, status: r.status, startedAt: r.started_at,
+    finishedAt: r.finished_at, bytes: r.bytes, durationMs: r.duration_ms, trigger: r.trigger,
+    error: r.error_code ? { code: r.error_code as ErrorInfo['code'], message: r.error_message ?? '', ...(r.error_hint ? { hint: r.error_hint } : {}) } : null,
+    details: r.details === null ? null : (JSON.parse(r.details) as unknown),
+  };
+}

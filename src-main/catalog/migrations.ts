@@ -1,0 +1,96 @@
+/**
+ * Catalog migrations: numbered, append-only. Each applied migration's SHA-256 is stored, so an
+ * edit to one already applied is detected at open instead of silently diverging.
+ * Never edit or reorder an entry; add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, events, audit',
+    sql: `
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('backup', 'restore', 'drill', 'verify', 'prune')),
+        plan TEXT,
+        set_id TEXT,
+        target TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        duration_ms INTEGER,
+        error_code TEXT,
+        error_message TEXT,
+        error_hint TEXT,
+        trigger TEXT NOT NULL DEFAULT 'manual',
+        details TEXT
+      ) STRICT;
+      CREATE INDEX runs_plan_started ON runs (plan, started_at);
+
+      CREATE TABLE run_sources (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        duration_ms INTEGER,
+        sha256 TEXT,
+        PRIMARY KEY (run_id, source)
+      ) STRICT;
+
+      CREATE TABLE run_log (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        message TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        plan TEXT,
+        channel TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        error TEXT
+      ) STRICT;
+      CREATE INDEX events_at ON events (at);
+
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        details TEXT
+      ) STRICT;
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+      CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sets_cache (
+        storage TEXT NOT NULL,
+        set_id TEXT NOT NULL,
+        plan TEXT,
+        created_at TEXT NOT NULL,
+        complete INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        manifest TEXT,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (storage, set_id)
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,42 @@
+/** Registers every subcommand. Bodies receive (ctx, out, options, ...positional args). */
+import type { Command } from 'commander';
+import type { AppContext } from '../../app/context.js';
+import type { Output } from '../output.js';
+import { runInit, printInit } from './init.js';
+import { runTrust, printTrust } from './trust.js';
+import { runStatus, printStatus } from './status.js';
+
+export type Body<O = Record<string, unknown>> = (ctx: AppContext, out: Output, opts: O, ...args: string[]) => Promise<number | void> | number | void;
+export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
+
+export function registerCommands(program: Command, wrap: Wrap): void {
+  program
+    .command('init')
+    .description('write a starter config and create an age identity (prints the public recipient)')
+    .option('--force', 'replace an existing config (the identity file is never overwritten)')
+    .option('--identity <file>', 'where to keep the age identity (default: $COFRE_HOME/identity.txt)')
+    .option('--storage-path <dir>', 'folder for the starter "local" storage (default: $COFRE_HOME/storage)')
+    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>((ctx, out, o) => {
+      printInit(out, runInit(ctx, o));
+    }));
+
+  program
+    .command('trust <server>')
+    .description("show the server's SHA-256 host-key fingerprint and pin it in the config")
+    .option('-y, --yes', 'pin without asking')
+    .option('--replace', 'replace a pinned key that changed (after checking it on the server console)')
+    .action(wrap<{ yes?: boolean; replace?: boolean }>(async (ctx, out, o, server) => {
+      const r = await runTrust(ctx, out, server ?? '', { yes: Boolean(o.yes), replace: Boolean(o.replace) });
+      printTrust(out, r);
+      return r.login.ok ? 0 : 1;
+    }));
+
+  program
+    .command('status')
+    .description('per plan: last good set, its age, RPO state (ok / late / failing), next run')
+    .action(wrap(async (ctx, out) => {
+      const r = await runStatus(ctx);
+      printStatus(out, r, ctx);
+      return 0;
+    }));
+}

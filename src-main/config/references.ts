@@ -1,0 +1,57 @@
+/** Cross-references inside a config: names used by plans, sources and targets must exist. */
+import type { Config } from './schema.js';
+
+export interface ReferenceProblem {
+  path: string[];
+  message: string;
+}
+
+function unknown(what: string, value: string, known: string[]): string {
+  return `"${value}" is not a ${what}; known: ${known.length ? known.join(', ') : '(none defined)'}`;
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function checkReferences(config: Config): ReferenceProblem | undefined {
+  const servers = Object.keys(config.servers);
+  const sources = Object.keys(config.sources);
+  const storages = Object.keys(config.storage);
+  for (const [sourceName, source] of Object.entries(config.sources)) {
+    if (!config.servers[source.server]) {
+      return { path: ['sources', sourceName, 'server'], message: unknown('server', source.server, servers) };
+    }
+  }
+  for (const [planName, plan] of Object.entries(config.plans)) {
+    if (!config.storage[plan.storage]) {
+      return { path: ['plans', planName, 'storage'], message: unknown('storage', plan.storage, storages) };
+    }
+    for (const [i, s] of plan.sources.entries()) {
+      if (!config.sources[s]) return { path: ['plans', planName, 'sources', String(i)], message: unknown('source', s, sources) };
+    }
+    if (!validTimeZone(plan.timezone)) {
+      return { path: ['plans', planName, 'timezone'], message: `"${plan.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
+    }
+  }
+  if (Object.keys(config.plans).length > 0 && !config.encryption) {
+    return { path: ['encryption'], message: 'is required when plans are defined (recipients: ["age1…"]; `cofre init` creates a key)' };
+  }
+  for (const [targetName, target] of Object.entries(config.restoreTargets)) {
+    if (!config.servers[target.server]) {
+      return { path: ['restoreTargets', targetName, 'server'], message: unknown('server', target.server, servers) };
+    }
+  }
+  if (config.drill.target && !config.restoreTargets[config.drill.target]) {
+    return { path: ['drill', 'target'], message: unknown('restore target', config.drill.target, Object.keys(config.restoreTargets)) };
+  }
+  if (!validTimeZone(config.console.timezone)) {
+    return { path: ['console', 'timezone'], message: `"${config.console.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
+  }
+  return undefined;
+}

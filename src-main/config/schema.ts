@@ -1,0 +1,173 @@
+/**
+ * Schema of cofre.yaml (DESIGN.md "Config contract"). Secrets are never values here: the config
+ * names an environment variable or a 0600 file that holds them.
+ */
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_", starting with a letter or digit');
+const port = z.number().int().min(1).max(65535);
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as CLINICA_PG_PASSWORD');
+
+export const LocationSchema = z.strictObject({
+  provider: z.string().min(1),
+  region: z.string().min(1),
+});
+
+export const ServerSchema = z.strictObject({
+  host: z.string().min(1),
+  port: port.default(22),
+  user: z.string().min(1),
+  privateKeyFile: z.string().min(1),
+  privateKeyPassphraseEnv: envName.optional(),
+  hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint like "SHA256:…" (run `cofre trust <server>`)').optional(),
+  location: LocationSchema.optional(),
+});
+
+const dbSourceFields = {
+  server: name,
+  host: z.string().min(1).default('127.0.0.1'),
+  user: z.string().min(1),
+  passwordEnv: envName.optional(),
+  passwordFile: z.string().min(1).optional(),
+  databases: z.array(z.string().min(1)).min(1).optional(),
+  compress: z.boolean().optional(),
+};
+
+export const PostgresSourceSchema = z.strictObject({
+  type: z.literal('postgres'),
+  ...dbSourceFields,
+  port: port.default(5432),
+});
+
+export const MysqlSourceSchema = z.strictObject({
+  type: z.literal('mysql'),
+  ...dbSourceFields,
+  port: port.default(3306),
+});
+
+export const FilesSourceSchema = z.strictObject({
+  type: z.literal('files'),
+  server: name,
+  paths: z.array(z.string().startsWith('/', 'an absolute path')).min(1),
+  exclude: z.array(z.string()).default([]),
+  compress: z.boolean().optional(),
+});
+
+export const SourceSchema = z.discriminatedUnion('type', [PostgresSourceSchema, MysqlSourceSchema, FilesSourceSchema]);
+
+export const S3StorageSchema = z.strictObject({
+  type: z.literal('s3'),
+  endpoint: z.url().optional(),
+  region: z.string().min(1),
+  bucket: z.string().min(3),
+  prefix: z.string().default(''),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyIdEnv: envName.optional(),
+  secretAccessKeyEnv: envName.optional(),
+  credentialsFile: z.string().optional(),
+  location: LocationSchema.optional(),
+});
+
+export const FolderStorageSchema = z.strictObject({
+  type: z.literal('folder'),
+  path: z.string().min(1),
+  prefix: z.string().default(''),
+  location: LocationSchema.optional(),
+});
+
+export const StorageSchema = z.discriminatedUnion('type', [S3StorageSchema, FolderStorageSchema]);
+
+export const EncryptionSchema = z.strictObject({
+  recipients: z.array(z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age public key "age1…" (see `cofre init`)')).min(1),
+  identityFile: z.string().min(1).optional(),
+  identityPassphraseEnv: envName.optional(),
+});
+
+export const RetentionSchema = z.strictObject({
+  keepDays: z.number().int().min(1, 'at least 1 day (the clinic requires 30)').default(30),
+  keepMin: z.number().int().min(1, 'at least 1 set').default(7),
+  keepWeekly: z.number().int().min(0).optional(),
+  keepMonthly: z.number().int().min(0).optional(),
+});
+
+export const PlanSchema = z.strictObject({
+  sources: z.array(name).min(1),
+  storage: name,
+  schedule: z.string().min(1).default('0 2 * * *'),
+  timezone: z.string().min(1).default('America/Sao_Paulo'),
+  retention: RetentionSchema.default({ keepDays: 30, keepMin: 7 }),
+  rpoHours: z.number().positive().default(24),
+  graceHours: z.number().nonnegative().default(2),
+  requireGeoSeparation: z.boolean().default(false),
+  retries: z.number().int().min(0).max(10).default(3),
+  dailyReport: z.boolean().default(false),
+});
+
+const dbTarget = z.strictObject({ host: z.string().default('127.0.0.1'), port: port.optional(), user: z.string().min(1), passwordEnv: envName.optional() });
+
+export const RestoreTargetSchema = z.strictObject({
+  kind: z.enum(['staging', 'production']),
+  server: name,
+  postgres: dbTarget.optional(),
+  mysql: dbTarget.optional(),
+  filesRoot: z.string().startsWith('/', 'an absolute path').optional(),
+  checks: z.array(z.strictObject({
+    name: z.string().min(1),
+    sql: z.string().optional(),
+    database: z.string().optional(),
+    expect: z.string().optional(),
+    http: z.url().optional(),
+  })).default([]),
+});
+
+export const AlertsSchema = z.strictObject({
+  email: z.strictObject({
+    host: z.string().min(1),
+    port: port.default(587),
+    secure: z.boolean().default(false),
+    requireTLS: z.boolean().default(true),
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1),
+    user: z.string().optional(),
+    passwordEnv: envName.optional(),
+    passwordFile: z.string().optional(),
+  }).optional(),
+  webhook: z.strictObject({ url: z.url(), headersEnv: envName.optional() }).optional(),
+  desktop: z.boolean().default(true),
+}).default({ desktop: true });
+
+export const ConsoleSchema = z.strictObject({
+  language: z.enum(['pt-BR', 'en']).default('pt-BR'),
+  timezone: z.string().default('America/Sao_Paulo'),
+}).default({ language: 'pt-BR', timezone: 'America/Sao_Paulo' });
+
+export const DrillSchema = z.strictObject({
+  target: name.optional(),
+  everyMonths: z.number().int().min(1).max(12).default(3),
+}).default({ everyMonths: 3 });
+
+export const ConfigSchema = z.strictObject({
+  servers: z.record(name, ServerSchema).default({}),
+  sources: z.record(name, SourceSchema).default({}),
+  storage: z.record(name, StorageSchema).default({}),
+  encryption: EncryptionSchema.optional(),
+  plans: z.record(name, PlanSchema).default({}),
+  restoreTargets: z.record(name, RestoreTargetSchema).default({}),
+  alerts: AlertsSchema,
+  console: ConsoleSchema,
+  drill: DrillSchema,
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ServerConfig = z.infer<typeof ServerSchema>;
+export type SourceConfig = z.infer<typeof SourceSchema>;
+export type PostgresSourceConfig = z.infer<typeof PostgresSourceSchema>;
+export type MysqlSourceConfig = z.infer<typeof MysqlSourceSchema>;
+export type FilesSourceConfig = z.infer<typeof FilesSourceSchema>;
+export type StorageConfig = z.infer<typeof StorageSchema>;
+export type S3StorageConfig = z.infer<typeof S3StorageSchema>;
+export type FolderStorageConfig = z.infer<typeof FolderStorageSchema>;
+export type PlanConfig = z.infer<typeof PlanSchema>;
+export type RestoreTargetConfig = z.infer<typeof RestoreTargetSchema>;
+export type AlertsConfig = z.infer<typeof AlertsSchema>;
+export type Location = z.infer<typeof LocationSchema>;

@@ -1,0 +1,108 @@
+/**
+ * EngineServices: everything the console's RPC handlers need from the engine, in one interface.
+ * The real engine (config, catalog, backup, restore, status, alerts) is wired behind it by the
+ * host (Electron, `cofre ui`, `cofre daemon`); `memory-services.ts` implements it in memory for
+ * the RPC/store tests and the demo.
+ *
+ * Conventions:
+ * - Methods reject with CofreError (src-main/errors.ts) for anything a user should see; the RPC
+ *   layer turns that into `{ ok: false, error: { code, message, hint } }`.
+ * - Mutations take a CallContext so the engine can write the audit log (who did it).
+ * - Long operations (backup, restore, drill) resolve as soon as they are started, with their
+ *   id; progress and completion arrive through `events.subscribe`.
+ */
+import type { Status } from '../../shared/rpc/contracts/status.js';
+import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
+import type { BackupSet, VerifyResult } from '../../shared/rpc/contracts/sets.js';
+import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
+import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills } from '../../shared/rpc/contracts/restore.js';
+import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
+import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
+
+/** Who is calling, for the audit log ("console:<os user>", "cli:<os user>"). */
+export interface CallContext {
+  actor: string;
+}
+
+/** One pushed event: `run.progress`, `run.finished`, `restore.progress`, `restore.finished`. */
+export type EngineEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+export interface EngineServices {
+  status: {
+    /** Per plan: RPO state, last good set, age, next run, storage use, geo-separation, last run; plus the last drill. */
+    get(): Promise<Status>;
+  };
+  runs: {
+    /** Newest first. */
+    list(query: { plan?: string; limit: number }): Promise<Run[]>;
+    /** undefined when there is no such run. */
+    get(id: string): Promise<RunDetail | undefined>;
+  };
+  backup: {
+    /** Starts a run of the plan now; resolves with its id once started (REMOTE_BUSY if one is running). */
+    start(plan: string, ctx: CallContext): Promise<{ runId: string }>;
+  };
+  sets: {
+    /** Sets in storage (complete and incomplete), newest first. */
+    list(query: { plan?: string }): Promise<BackupSet[]>;
+    /** Quick: sizes and hashes of stored objects; deep: download, decrypt, check dump format. */
+    verify(setId: string, options: { deep: boolean }, ctx: CallContext): Promise<VerifyResult>;
+  };
+  servers: {
+    list(): Promise<ServerInfo[]>;
+    /** Adds or replaces `servers.<name>` in cofre.yaml (comments preserved). */
+    save(server: ServerInput, ctx: CallContext): Promise<void>;
+    /** Connects without authenticating and reports the host key's SHA-256 fingerprint. */
+    probe(host: string, port: number): Promise<{ fingerprint: string; algorithm: string }>;
+    /** Pins the fingerprint as `servers.<name>.hostKey`. */
+    trust(name: string, fingerprint: string, ctx: CallContext): Promise<void>;
+    /** Logs in with the pinned key and runs a harmless command; ok false with a plain message otherwise. */
+    test(name: string): Promise<{ ok: boolean; message: string }>;
+  };
+  sources: {
+    list(): Promise<SourceInput[]>;
+    save(source: SourceInput, ctx: CallContext): Promise<void>;
+  };
+  storage: {
+    list(): Promise<StorageInfo[]>;
+  };
+  plans: {
+    list(): Promise<PlanInfo[]>;
+    /** Validates references (sources, storage) and the schedule; returns the next run time. */
+    save(plan: PlanInput, ctx: CallContext): Promise<{ nextRunAt?: string }>;
+  };
+  targets: {
+    list(): Promise<Target[]>;
+  };
+  restore: {
+    /** Resolves the restore point, checks target reachability/tools/space/key, projects the duration. */
+    preflight(input: PreflightInput): Promise<Preflight>;
+    /** Starts the restore (production: the engine takes a safety dump first). */
+    start(input: RestoreStartInput, ctx: CallContext): Promise<{ restoreId: string }>;
+  };
+  drills: {
+    list(): Promise<Drills>;
+    /** Restores the latest complete set into a staging target (default: config `drill.target`). */
+    start(target: string | undefined, ctx: CallContext): Promise<{ restoreId: string }>;
+  };
+  settings: {
+    get(): Promise<Settings>;
+    setLanguage(language: Language, ctx: CallContext): Promise<void>;
+  };
+  alerts: {
+    /** Sends a test message through every configured channel. */
+    test(ctx: CallContext): Promise<AlertTest>;
+  };
+  keys: {
+    /** Adds an age recipient to `encryption.recipients`; returns the new list. */
+    addRecipient(recipient: string, ctx: CallContext): Promise<string[]>;
+  };
+  audit: {
+    /** Newest first. */
+    list(query: AuditQuery): Promise<AuditEntry[]>;
+  };
+  events: {
+    /** Every run/restore progress and completion event; returns an unsubscribe function. */
+    subscribe(listener: (event: EngineEvent) => void): () => void;
+  };
+}

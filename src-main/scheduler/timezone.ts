@@ -1,0 +1,152 @@
+/**
+ * Time-zone helpers shared by the schedule, retention and alert modules: validating an IANA
+ * name, reading the calendar date of an instant in a zone, and formatting an instant for people.
+ * Pure functions on top of Intl; no dependency on the host's own time zone.
+ */
+import { CofreError } from '../errors.js';
+
+const validZones = new Map<string, boolean>();
+
+export function isTimeZone(timezone: string): boolean {
+  const cached = validZones.get(timezone);
+  if (cached !== undefined) return cached;
+  let ok = timezone.trim() !== '';
+  if (ok) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      ok = false;
+    }
+  }
+  validZones.set(timezone, ok);
+  return ok;
+}
+
+/** Throws INVALID_ARGUMENT naming `where` (e.g. `plans.diario.timezone`) when the zone is unknown. */
+export function assertTimeZone(timezone: string, where = 'timezone'): void {
+  if (!isTimeZone(timezone)) {
+    throw new CofreError('INVALID_ARGUMENT', `${where}: '${timezone}' is not a known time zone`, {
+      hint: 'Use an IANA time zone name such as America/Sao_Paulo, America/Manaus or Europe/Lisbon.',
+    });
+  }
+}
+
+/** A calendar date (no time zone); month is 1-12. */
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+export interface CivilDateTime extends CivilDate {
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function partFormatter(timezone: string): Intl.DateTimeFormat {
+  let formatter = partFormatters.get(timezone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    partFormatters.set(timezone, formatter);
+  }
+  return formatter;
+}
+
+/** The wall-clock date and time of `instant` in `timezone`. */
+export function civilDateTime(instant: Date, timezone: string): CivilDateTime {
+  const parts = partFormatter(timezone).formatToParts(instant);
+  const get = (type: Intl.DateTimeFormatPartTypes): number => {
+    const part = parts.find((p) => p.type === type);
+    return part === undefined ? 0 : Number.parseInt(part.value, 10);
+  };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour') % 24,
+    minute: get('minute'),
+    second: get('second'),
+  };
+}
+
+/** The calendar date of `instant` in `timezone`. */
+export function civilDate(instant: Date, timezone: string): CivilDate {
+  const { year, month, day } = civilDateTime(instant, timezone);
+  return { year, month, day };
+}
+
+/** Days since 1970-01-01 for a calendar date (proleptic Gregorian), for date arithmetic. */
+export function dayNumber(date: CivilDate): number {
+  return Math.round(Date.UTC(date.year, date.month - 1, date.day) / 86_400_000);
+}
+
+export function fromDayNumber(days: number): CivilDate {
+  const d = new Date(days * 86_400_000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** ISO 8601 week of a calendar date: the week-numbering year and week (Monday first). */
+export function isoWeek(date: CivilDate): { year: number; week: number } {
+  const days = dayNumber(date);
+  // 1970-01-01 was a Thursday; ISO weekday 1 = Monday … 7 = Sunday.
+  const weekday = ((((days + 3) % 7) + 7) % 7) + 1;
+  const thursday = fromDayNumber(days + 4 - weekday);
+  const firstDay = dayNumber({ year: thursday.year, month: 1, day: 1 });
+  const week = Math.floor((dayNumber(thursday) - firstDay) / 7) + 1;
+  return { year: thursday.year, week };
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export function formatCivilDate(date: CivilDate): string {
+  return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`;
+}
+
+/**
+ * An instant for people, in the clinic's zone: `25/11/2026 02:00 (America/Sao_Paulo)` in
+ * pt-BR, `2026-11-25 02:00 (America/Sao_Paulo)` in English.
+ */
+export function formatInstant(instant: Date, timezone: string, locale: 'pt-BR' | 'en' = 'pt-BR'): string {
+  const t = civilDateTime(instant, timezone);
+  const time = `${pad(t.hour)}:${pad(t.minute)}`;
+  const date =
+    locale === 'pt-BR' ? `${pad(t.day)}/${pad(t.month)}/${pad(t.year, 4)}` : formatCivilDate(t);
+  return `${date} ${time} (${timezone})`;
+}
+
+/** Offset of `timezone` from UTC at `instantMs`, in milliseconds (e.g. −3 h for São Paulo). */
+export function zoneOffsetMs(instantMs: number, timezone: string): number {
+  const t = civilDateTime(new Date(instantMs), timezone);
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  return wall - Math.floor(instantMs / 1000) * 1000;
+}
+
+/**
+ * The instant a wall-clock time happens in `timezone`. A time skipped by a DST jump resolves
+ * to the same wall time in the old offset (i.e. after the jump); a time that happens twice
+ * resolves to its first occurrence.
+ */
+export function instantFromCivil(t: CivilDate & Partial<CivilDateTime>, timezone: string): Date {
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour ?? 0, t.minute ?? 0, t.second ?? 0);
+  const before = zoneOffsetMs(wall - 86_400_000, timezone);
+  const after = zoneOffsetMs(wall + 86_400_000, timezone);
+  // Try the larger offset first: for a repeated time it gives the first occurrence.
+  const candidates = before >= after ? [before, after] : [after, before];
+  for (const offset of candidates) {
+    const instant = wall - offset;
+    if (zoneOffsetMs(instant, timezone) === offset) return new Date(instant);
+  }
+  return new Date(wall - before);
+}

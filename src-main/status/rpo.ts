@@ -1,0 +1,31 @@
+/** The RPO state of a plan, from its last runs and its newest complete set. Pure. */
+import type { RpoState } from '../../shared/domain.js';
+
+export interface RpoInput {
+  now: Date;
+  rpoHours: number;
+  graceHours: number;
+  /** creation time of the newest complete set, if any */
+  lastGoodAt?: Date | undefined;
+  /** status of the most recent finished backup run, if any */
+  lastRunStatus?: 'succeeded' | 'failed' | 'cancelled' | undefined;
+}
+
+export interface RpoVerdict {
+  state: RpoState;
+  ageMs?: number;
+  reason: string;
+}
+
+export function rpoState(i: RpoInput): RpoVerdict {
+  const ageMs = i.lastGoodAt ? i.now.getTime() - i.lastGoodAt.getTime() : undefined;
+  const limitMs = (i.rpoHours + i.graceHours) * 3_600_000;
+  if (i.lastRunStatus === 'failed' || i.lastRunStatus === 'cancelled') {
+    return { state: 'failing', ...(ageMs === undefined ? {} : { ageMs }), reason: 'the last backup run failed' };
+  }
+  if (ageMs === undefined) return { state: 'late', reason: 'no complete backup set exists yet' };
+  if (ageMs > limitMs) {
+    return { state: 'late', ageMs, reason: `the newest complete set is older than the RPO of ${i.rpoHours} h (+${i.graceHours} h grace)` };
+  }
+  return { state: 'ok', ageMs, reason: `the newest complete set is within the RPO of ${i.rpoHours} h` };
+}

@@ -1,0 +1,79 @@
+/**
+ * `cofre status` and the console's dashboard: per plan, the newest complete set, its age, the
+ * RPO state, the last run and the next scheduled run.
+ */
+import type { AppContext } from '../app/context.js';
+import type { RpoState } from '../../shared/domain.js';
+import type { ErrorInfo } from '../errors.js';
+import { checkGeoSeparation, type GeoCheck } from '../app/geo.js';
+import { nextRun } from '../scheduler/schedule.js';
+import { rpoState } from './rpo.js';
+
+export interface PlanStatus {
+  plan: string;
+  storage: string;
+  rpoState: RpoState;
+  reason: string;
+  rpoHours: number;
+  lastGoodSet: { setId: string; createdAt: string } | null;
+  ageMs: number | null;
+  lastRun: { id: number; status: string; startedAt: string; finishedAt: string | null; error: ErrorInfo | null } | null;
+  schedule: string;
+  timezone: string;
+  nextRunAt: string | null;
+  geo: GeoCheck;
+  /** alert deliveries that failed recently: a broken alert channel must be visible */
+  alertFailures: Array<{ at: string; channel: string; error: string | null }>;
+}
+
+export interface StatusReport {
+  generatedAt: string;
+  plans: PlanStatus[];
+}
+
+export function computeStatus(ctx: AppContext): StatusReport {
+  const now = ctx.now();
+  const config = ctx.config;
+  const catalog = ctx.catalog;
+  const plans: PlanStatus[] = [];
+  for (const [name, plan] of Object.entries(config.plans)) {
+    const good = catalog
+      .cachedSets(plan.storage)
+      .filter((s) => s.complete && s.plan === name)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const lastRun = catalog.listRuns({ kind: 'backup', plan: name, limit: 5 }).find((r) => r.status !== 'running');
+    const verdict = rpoState({
+      now,
+      rpoHours: plan.rpoHours,
+      graceHours: plan.graceHours,
+      lastGoodAt: good ? new Date(good.createdAt) : undefined,
+      lastRunStatus: lastRun?.status === 'running' ? undefined : lastRun?.status,
+    });
+    let next: string | null = null;
+    try {
+      next = nextRun(plan.schedule, plan.timezone, now).toISOString();
+    } catch {
+      next = null;
+    }
+    plans.push({
+      plan: name,
+      storage: plan.storage,
+      rpoState: verdict.state,
+      reason: verdict.reason,
+      rpoHours: plan.rpoHours,
+      lastGoodSet: good ? { setId: good.setId, createdAt: good.createdAt } : null,
+      ageMs: verdict.ageMs ?? null,
+      lastRun: lastRun ? { id: lastRun.id, status: lastRun.status, startedAt: lastRun.startedAt, finishedAt: lastRun.finishedAt, error: lastRun.error } : null,
+      schedule: plan.schedule,
+      timezone: plan.timezone,
+      nextRunAt: next,
+      geo: checkGeoSeparation(config, name),
+      alertFailures: catalog
+        .listEvents({ plan: name, limit: 20 })
+        .filter((e) => !e.ok)
+        .slice(0, 5)
+        .map((e) => ({ at: e.at, channel: e.channel, error: e.error })),
+    });
+  }
+  return { generatedAt: now.toISOString(), plans };
+}

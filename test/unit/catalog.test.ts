@@ -1,0 +1,50 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Catalog, migrationHash } from '../../src-main/catalog/catalog.js';
+import { MIGRATIONS } from '../../src-main/catalog/migrations.js';
+
+function fresh(): Catalog {
+  return Catalog.open(mkdtempSync(join(tmpdir(), 'cofre-cat-')));
+}
+
+describe('catalog', () => {
+  it('applies every migration to an empty database, in WAL mode, with the expected schema', () => {
+    const c = fresh();
+    expect(c.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = (c.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables).toEqual(['audit', 'events', 'run_log', 'run_sources', 'runs', 'schema_migrations', 'sets_cache', 'state']);
+    const applied = c.db.prepare('SELECT version, sha256 FROM schema_migrations ORDER BY version').all();
+    expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, sha256: migrationHash(m) })));
+  });
+
+  it('refuses to open when an applied migration was edited', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cofre-cat-'));
+    const c = Catalog.open(home);
+    c.db.prepare('UPDATE schema_migrations SET sha256 = ? WHERE version = 1').run('0'.repeat(64));
+    c.close();
+    expect(() => Catalog.open(home)).toThrow(/migration 1 .* was changed after it was applied/);
+  });
+
+  it('records a run with per-source results, timings and the error', () => {
+    let t = Date.parse('2026-11-25T05:00:00Z');
+    const c = Catalog.open(mkdtempSync(join(tmpdir(), 'cofre-cat-')), { now: () => new Date(t) });
+    const id = c.startRun({ kind: 'backup', plan: 'diario', trigger: 'schedule' });
+    c.setRunSource(id, { source: 'banco', status: 'succeeded', bytes: 1234, durationMs: 900, sha256: 'ab' });
+    t += 61_000;
+    c.finishRun(id, { status: 'failed', bytes: 1234, error: { code: 'REMOTE_COMMAND_FAILED', message: 'pg_dump failed', hint: 'check grants' } });
+    const run = c.getRun(id);
+    expect(run).toMatchObject({ status: 'failed', durationMs: 61_000, bytes: 1234, trigger: 'schedule', error: { code: 'REMOTE_COMMAND_FAILED', hint: 'check grants' } });
+    expect(c.runSources(id)).toEqual([{ source: 'banco', status: 'succeeded', bytes: 1234, durationMs: 900, sha256: 'ab' }]);
+    expect(c.listRuns({ plan: 'diario' }).map((r) => r.id)).toEqual([id]);
+  });
+
+  it('keeps the audit log append-only', () => {
+    const c = fresh();
+    c.audit('ana@console', 'restore.start', 'homologacao', { setId: 'x' });
+    expect(() => c.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    expect(() => c.db.prepare("UPDATE audit SET actor = 'x'").run()).toThrow(/append-only/);
+    expect(c.listAudit()).toMatchObject([{ actor: 'ana@console', action: 'restore.start', target: 'homologacao', details: { setId: 'x' } }]);
+  });
+});
