@@ -3,16 +3,7 @@ import { CofreError } from '../errors.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
 import { resolveSecret } from '../config/secrets.js';
-
-export interface ServerSpec {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  privateKeyFile: string;
-  privateKeyPassphrase?: string;
-  hostKey?: string;
-}
+import type { ServerSpec } from '../remote/types.js';
 
 export function serverConfig(config: Config, name: string): ServerConfig {
   const server = config.servers[name];

@@ -17,7 +17,7 @@ program
 
 registerCommands(program, (body) => async (...args: unknown[]) => {
   const cmd = args[args.length - 1] as Command;
-  await runCommand(cmd.optsWithGlobals<GlobalOptions>(), (ctx, out) => body(ctx, out, cmd.opts(), ...(args.slice(0, -2) as string[])));
+  await runCommand(cmd.optsWithGlobals<GlobalOptions>(), (ctx, out) => body(ctx, out, cmd.opts() as never, ...(args.slice(0, -2) as string[])));
 });
 
 try {

@@ -6,11 +6,10 @@
  * is not mounted fails loudly instead of silently filling the local disk.
  */
 import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { CofreError } from '../errors.js';
 import { isReservedKey, normalizePrefix, RESERVED_NAME_PREFIX, validateKey, validateListPrefix } from './keys.js';
@@ -158,7 +157,7 @@ export class FolderStorage implements Storage {
     for (const dir of sorted) await this.removeEmptyParents(dir);
     for (const dir of sorted) {
       const parent = dirname(dir);
-      if (parent.startsWith(this.base)) await syncDir(parent).catch(() => undefined);
+      if (parent === this.base || parent.startsWith(this.base + sep)) await syncDir(parent).catch(() => undefined);
     }
   }
 
@@ -219,7 +218,7 @@ export class FolderStorage implements Storage {
 
   private async removeEmptyParents(dir: string): Promise<void> {
     let current = dir;
-    while (current.startsWith(this.base) && current !== this.base && current.length > this.base.length) {
+    while (current.startsWith(this.base + sep)) {
       try {
         await rmdir(current);
       } catch {
@@ -308,10 +307,4 @@ function errnoCode(err: unknown): string | undefined {
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;
-}
-
-export { errnoCode as fsErrorCode };
-/** exposed for tests: SHA-256 of a buffer, the same way `put` reports it */
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -78,7 +78,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
         `--tmpdir=${tmp}`,
       ], { cwd: dir });
     } catch (err) {
-      throw new Error(`mariadb-install-db failed: ${(err as Error).message}`);
+      throw new Error(`mariadb-install-db failed: ${(err as Error).message}`, { cause: err });
     }
 
     const started = await withRetries(3, async () => {
@@ -107,7 +107,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
         await waitForFile(socketPath, 10_000, alive);
       } catch (err) {
         await stopChild(proc);
-        throw new Error(`MariaDB did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`);
+        throw new Error(`MariaDB did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`, { cause: err });
       }
       return { proc, port };
     });

@@ -116,7 +116,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       try {
         await asPostgres('pg_ctl', ['-D', dataDir, '-l', logPath, '-w', '-t', '30', '-s', 'start']);
       } catch (err) {
-        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`);
+        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`, { cause: err });
       }
       return port;
     });

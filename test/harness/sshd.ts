@@ -168,7 +168,7 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<SshServerH
         await waitForPort('127.0.0.1', port, 10_000, alive);
       } catch (err) {
         await stopChild(child);
-        throw new Error(`sshd did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`);
+        throw new Error(`sshd did not start: ${(err as Error).message}\n--- ${logPath} ---\n${await logTail(logPath)}`, { cause: err });
       }
       return { child, port };
     });

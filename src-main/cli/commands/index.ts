@@ -5,6 +5,7 @@ import type { Output } from '../output.js';
 import { runInit, printInit } from './init.js';
 import { runTrust, printTrust } from './trust.js';
 import { runStatus, printStatus } from './status.js';
+import { backupCommand, setsCommand, verifyCommand } from './backup.js';
 
 export type Body<O = Record<string, unknown>> = (ctx: AppContext, out: Output, opts: O, ...args: string[]) => Promise<number | void> | number | void;
 export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
@@ -39,4 +40,23 @@ export function registerCommands(program: Command, wrap: Wrap): void {
       printStatus(out, r, ctx);
       return 0;
     }));
+
+  program
+    .command('backup')
+    .description('run a plan now: dump, encrypt, store, then write the manifest')
+    .option('-p, --plan <plan>', 'the plan (default: the only plan)')
+    .action(wrap<{ plan?: string }>((ctx, out, o) => backupCommand(ctx, out, o)));
+
+  program
+    .command('sets')
+    .description('list backup sets (restore points) from storage')
+    .option('-p, --plan <plan>', 'only this plan')
+    .action(wrap<{ plan?: string }>((ctx, out, o) => setsCommand(ctx, out, o)));
+
+  program
+    .command('verify <setId>')
+    .description('check a set: objects and sizes; --deep downloads, checks hashes, decrypts and reads the dumps')
+    .option('--deep', 'download, hash, decrypt and validate every object')
+    .option('--storage <name>', 'the storage holding the set (default: search all)')
+    .action(wrap<{ deep?: boolean; storage?: string }>((ctx, out, o, setId) => verifyCommand(ctx, out, o, setId ?? '')));
 }

@@ -1,0 +1,229 @@
+/**
+ * Runs a backup plan: for each source, on its server, stream the dump over SSH, encrypt it to
+ * the plan's age recipients, and upload it (hashed on the way); then write the manifest last.
+ * A run that fails anywhere leaves no manifest (so no complete-looking set) and removes what
+ * it uploaded; the catalog records the run either way.
+ */
+import { pipeline } from 'node:stream';
+import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import type { AppContext } from '../app/context.js';
+import type { Config, PlanConfig, SourceConfig } from '../config/schema.js';
+import { serverSpec } from '../app/servers.js';
+import { storageFromConfig } from '../app/storage.js';
+import { checkGeoSeparation } from '../app/geo.js';
+import { resolveSecret } from '../config/secrets.js';
+import { connect } from '../remote/ssh.js';
+import { withRemoteLock } from '../remote/lock.js';
+import type { RemoteHost } from '../remote/types.js';
+import { createEncryptStream } from '../crypto/age.js';
+import type { Storage } from '../storage/types.js';
+import { sourceDriver, objectName } from '../sources/index.js';
+import { ByteMeter, type ProgressListener } from '../util/progress.js';
+import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
+import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
+import { listSets, refreshSetsCache } from './sets.js';
+import { COFRE_VERSION } from '../version.js';
+
+export interface BackupOptions {
+  trigger?: 'manual' | 'schedule' | 'catch-up' | 'retry' | 'console';
+  onProgress?: ProgressListener;
+  onLog?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BackupResult {
+  runId: number;
+  plan: string;
+  setId: string;
+  status: 'succeeded' | 'failed';
+  sources: Array<{ name: string; bytes: number; sha256: string }>;
+  durationMs: number;
+  bytes: number;
+  warnings: string[];
+  error?: ErrorInfo;
+}
+
+export function planOf(config: Config, name: string | undefined): [string, PlanConfig] {
+  const names = Object.keys(config.plans);
+  const chosen = name ?? (names.length === 1 ? names[0] : undefined);
+  if (!chosen) {
+    throw new CofreError('INVALID_ARGUMENT', names.length ? `several plans exist (${names.join(', ')}); choose one with --plan` : 'the config has no plans', {
+      hint: names.length ? `e.g. cofre backup --plan ${names[0]}` : 'add a plan under plans: in the config',
+    });
+  }
+  const plan = config.plans[chosen];
+  if (!plan) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a plan; known: ${names.join(', ') || '(none)'}`);
+  return [chosen, plan];
+}
+
+function sourcePassword(name: string, src: SourceConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (src.type === 'files') return undefined;
+  return resolveSecret({ env: src.passwordEnv, file: src.passwordFile, what: `sources.${name}.passwordEnv` }, env);
+}
+
+export async function runBackup(ctx: AppContext, planName: string | undefined, opts: BackupOptions = {}): Promise<BackupResult> {
+  const config = ctx.config;
+  const [plan, planCfg] = planOf(config, planName);
+  const started = ctx.now();
+  const setId = newSetId(started);
+  const catalog = ctx.catalog;
+  const runId = catalog.startRun({ kind: 'backup', plan, setId, trigger: opts.trigger ?? 'manual' });
+  const log = (level: 'info' | 'warn' | 'error', line: string): void => {
+    catalog.logRun(runId, level, line);
+    opts.onLog?.(line);
+  };
+  const warnings: string[] = [];
+  const results: BackupResult['sources'] = [];
+  let storage: Storage | undefined;
+  let totalBytes = 0;
+  try {
+    const geo = checkGeoSeparation(config, plan);
+    if (geo.separated !== true) {
+      if (planCfg.requireGeoSeparation) {
+        throw new CofreError('PRECONDITION', `plan ${plan} requires geo-separation: ${geo.message}`, { hint: 'point the plan at storage in another region or provider' });
+      }
+      warnings.push(`geo-separation: ${geo.message}`);
+      log('warn', `WARNING geo-separation: ${geo.message}`);
+    }
+    const recipients = config.encryption?.recipients ?? [];
+    storage = storageFromConfig(config, planCfg.storage, ctx.env);
+    await storage.check();
+    log('info', `set ${setId} → ${storage.describe}`);
+    const previous = await previousSizes(storage, plan);
+    const manifestSources: ManifestSource[] = [];
+    const byServer = new Map<string, string[]>();
+    for (const s of planCfg.sources) {
+      const src = config.sources[s];
+      if (!src) throw new CofreError('CONFIG_REFERENCE', `plan ${plan} names source "${s}", which is not in the config`);
+      byServer.set(src.server, [...(byServer.get(src.server) ?? []), s]);
+    }
+    let doneBytes = 0;
+    const expectedTotal = previous.size > 0 ? [...previous.values()].reduce((a, b) => a + b, 0) : undefined;
+    for (const [serverName, sourceNames] of byServer) {
+      const host = await connect(serverSpec(config, serverName, ctx.env));
+      try {
+        await withRemoteLock(host, `backup-${serverName}`, async () => {
+          for (const name of sourceNames) {
+            const src = config.sources[name] as SourceConfig;
+            const t0 = Date.now();
+            catalog.setRunSource(runId, { source: name, status: 'running', bytes: 0, durationMs: null, sha256: null });
+            const ms = await backupSource(host, storage as Storage, {
+              setId, name, src, recipients, password: sourcePassword(name, src, ctx.env), previous, signal: opts.signal,
+              progress: opts.onProgress, doneBytes: () => doneBytes, expectedTotal, log,
+            });
+            const bytes = ms.objects.reduce((a, o) => a + o.bytes, 0);
+            doneBytes += ms.objects.reduce((a, o) => a + o.plainBytes, 0);
+            totalBytes += bytes;
+            manifestSources.push(ms);
+            for (const o of ms.objects) results.push({ name: `${name}.${o.part}`, bytes: o.bytes, sha256: o.sha256 });
+            catalog.setRunSource(runId, { source: name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
+            log('info', `${name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
+          }
+        });
+      } finally {
+        host.close();
+      }
+    }
+    const manifest: Manifest = {
+      format: 'cofre-set/1', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
+      recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
+    };
+    // The manifest is the commit marker: written last, only after every object is stored.
+    await storage.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    const durationMs = ctx.now().getTime() - started.getTime();
+    catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
+    catalog.audit(ctx.actor, 'backup.create', `${plan}/${setId}`, { bytes: totalBytes, storage: planCfg.storage });
+    await refreshSetsCache(ctx, planCfg.storage, storage).catch(() => undefined);
+    log('info', `set ${setId} complete`);
+    return { runId, plan, setId, status: 'succeeded', sources: results, durationMs, bytes: totalBytes, warnings };
+  } catch (err) {
+    const error = toErrorInfo(err);
+    log('error', error.message);
+    if (storage) await removePartialSet(storage, setId, log);
+    catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
+    return { runId, plan, setId, status: 'failed', sources: results, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
+  } finally {
+    storage?.close();
+  }
+}
+
+interface SourceJob {
+  setId: string;
+  name: string;
+  src: SourceConfig;
+  recipients: string[];
+  password: string | undefined;
+  previous: Map<string, number>;
+  signal: AbortSignal | undefined;
+  progress: ProgressListener | undefined;
+  doneBytes: () => number;
+  expectedTotal: number | undefined;
+  log: (level: 'info' | 'warn' | 'error', line: string) => void;
+}
+
+async function backupSource(host: RemoteHost, storage: Storage, job: SourceJob): Promise<ManifestSource> {
+  const driver = sourceDriver(host, job.src, job.password);
+  const tool = await driver.toolInfo();
+  const parts = await driver.parts();
+  const objects: ManifestObject[] = [];
+  for (const part of parts) {
+    const name = objectName(job.name, part);
+    const key = objectKey(job.setId, name);
+    job.log('info', `${job.name}: dumping ${part.part} (${tool.tool})`);
+    const dump = await driver.start(part);
+    const meter = new ByteMeter('backup', job.progress, {
+      source: `${job.name}.${part.part}`,
+      totalBytes: job.expectedTotal,
+      base: job.doneBytes(),
+    });
+    const encrypted = pipeline(dump.stream, meter, createEncryptStream(job.recipients), () => undefined);
+    const onAbort = (): void => dump.cancel();
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [stored, stats] = await Promise.all([
+        storage.put(key, encrypted, { ...(job.signal ? { signal: job.signal } : {}), ...(job.previous.has(name) ? { sizeHint: job.previous.get(name) } : {}) }),
+        dump.finished,
+      ]);
+      for (const w of stats.warnings) job.log('warn', `${job.name}: ${w}`);
+      objects.push({
+        part: part.part, format: part.format, key, bytes: stored.bytes, plainBytes: meter.bytes, sha256: stored.sha256,
+        ...(stats.rowCounts ? { rowCounts: stats.rowCounts } : {}),
+        ...(stats.fileCount !== undefined ? { fileCount: stats.fileCount, fileBytes: stats.fileBytes ?? 0 } : {}),
+      });
+    } catch (err) {
+      dump.cancel();
+      dump.finished.catch(() => undefined);
+      throw err;
+    } finally {
+      job.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  return { name: job.name, type: job.src.type, server: job.src.server, tool: tool.tool, toolVersion: tool.toolVersion, ...(tool.serverVersion ? { serverVersion: tool.serverVersion } : {}), objects };
+}
+
+/** Plaintext sizes per object name in the newest complete set of the plan: the ETA's estimate. */
+async function previousSizes(storage: Storage, plan: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  try {
+    const last = (await listSets(storage)).filter((s) => s.complete && s.plan === plan).pop();
+    for (const src of last?.manifest?.sources ?? []) {
+      for (const o of src.objects) sizes.set(o.key.split('/').pop() ?? o.key, o.plainBytes);
+    }
+  } catch {
+    // no estimate; progress still shows bytes and rate
+  }
+  return sizes;
+}
+
+async function removePartialSet(storage: Storage, setId: string, log: (level: 'info' | 'warn' | 'error', line: string) => void): Promise<void> {
+  try {
+    const keys: string[] = [];
+    for await (const o of storage.list(setPrefix(setId))) keys.push(o.key);
+    if (keys.length) {
+      await storage.delete(keys);
+      log('info', `removed ${keys.length} object(s) of the incomplete set ${setId}`);
+    }
+  } catch (err) {
+    log('warn', `could not remove the incomplete set ${setId} (it has no manifest, so it is never taken for a restore point; prune removes it later): ${toErrorInfo(err).message}`);
+  }
+}

@@ -1,0 +1,85 @@
+/** `cofre backup`, `cofre sets`, `cofre verify`: the backup engine from the command line. */
+import type { AppContext } from '../../app/context.js';
+import type { Output } from '../output.js';
+import { runBackup, planOf } from '../../backup/run.js';
+import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
+import { verifySet } from '../../backup/verify.js';
+import { storageFromConfig } from '../../app/storage.js';
+import { configuredIdentities } from '../../app/identity.js';
+import { CofreError } from '../../errors.js';
+import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
+import type { Progress } from '../../../shared/domain.js';
+
+export function progressLine(p: Progress): string {
+  const total = p.totalBytes ? ` of ~${formatBytes(p.totalBytes)}` : '';
+  const eta = p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds * 1000)}` : '';
+  return `${p.phase}${p.source ? ` ${p.source}` : ''}: ${formatBytes(p.bytes)}${total} at ${formatRate(p.bytesPerSecond)}${eta}`;
+}
+
+export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
+  const result = await runBackup(ctx, opts.plan, {
+    trigger: 'manual',
+    onProgress: (p) => out.progress(progressLine(p)),
+    onLog: (l) => out.log(l),
+  });
+  out.endProgress();
+  const { runId: _runId, ...json } = result;
+  out.result({ ...json, runId: result.runId }, () =>
+    result.status === 'succeeded'
+      ? `Backup ${result.plan}: set ${result.setId} complete, ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}`
+      : `Backup ${result.plan} FAILED: ${result.error?.message ?? ''}${result.error?.hint ? `\n  → ${result.error.hint}` : ''}`,
+  );
+  return result.status === 'succeeded' ? 0 : 1;
+}
+
+/** The storages to read: a plan's, or every storage in the config. */
+function storageNames(ctx: AppContext, plan: string | undefined): string[] {
+  if (plan) return [planOf(ctx.config, plan)[1].storage];
+  return Object.keys(ctx.config.storage);
+}
+
+export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
+  const all: Array<SetInfo & { storage: string }> = [];
+  for (const name of storageNames(ctx, opts.plan)) {
+    const storage = storageFromConfig(ctx.config, name, ctx.env);
+    try {
+      const sets = await refreshSetsCache(ctx, name, storage);
+      all.push(...sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null).map((s) => ({ ...s, storage: name })));
+    } finally {
+      storage.close();
+    }
+  }
+  const tz = ctx.config.console.timezone;
+  out.result(
+    all.map((s) => ({ setId: s.setId, plan: s.plan, storage: s.storage, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, ...(s.problem ? { problem: s.problem } : {}), sources: s.sources })),
+    () =>
+      all.length === 0
+        ? 'No sets yet: run `cofre backup`.'
+        : all
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+            .join('\n'),
+  );
+  return 0;
+}
+
+export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?: boolean; storage?: string }, setId: string): Promise<number> {
+  const names = opts.storage ? [opts.storage] : Object.keys(ctx.config.storage);
+  let lastError: unknown;
+  for (const name of names) {
+    const storage = storageFromConfig(ctx.config, name, ctx.env);
+    try {
+      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
+      const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+      out.endProgress();
+      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok });
+      out.result(r, () => [`Set ${setId}: ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
+      return r.ok ? 0 : 1;
+    } catch (err) {
+      if (!(err instanceof CofreError && err.code === 'SET_NOT_FOUND')) throw err;
+      lastError = err;
+    } finally {
+      storage.close();
+    }
+  }
+  throw lastError ?? new CofreError('SET_NOT_FOUND', `no set ${setId}`);
+}

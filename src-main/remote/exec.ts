@@ -1,0 +1,204 @@
+/**
+ * One remote command on an ssh2 connection: stdout streamed with backpressure, stderr kept
+ * bounded, and an exit that is only ever reported as success when the server said so.
+ */
+import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { Client, ClientChannel } from 'ssh2';
+import { CofreError } from '../errors.js';
+import { commandLabel, envLine, withEnvPreamble } from './shell.js';
+import type { ExecOptions, ExecResult, RemoteProcess } from './types.js';
+
+export const STDERR_LIMIT = 64 * 1024;
+
+/** Keeps the last `limit` bytes of a stream. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 1) {
+      const first = this.chunks[0] as Buffer;
+      if (this.size - first.length >= this.limit) {
+        this.chunks.shift();
+        this.size -= first.length;
+      } else {
+        break;
+      }
+    }
+  }
+
+  toString(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+  }
+}
+
+export interface ExecContext {
+  client: Client;
+  /** `clinica (203.0.113.10:22)` */
+  label: string;
+  /** why the connection ended, once it has */
+  connectionError(): CofreError | undefined;
+}
+
+/** Last lines of stderr for a message (never the environment, which is not on stderr). */
+export function stderrSummary(stderr: string, max = 2000): string {
+  const text = stderr.trim();
+  if (!text) return '(no error output)';
+  return text.length <= max ? text : `…${text.slice(text.length - max)}`;
+}
+
+export function startExec(ctx: ExecContext, command: string, opts: ExecOptions = {}): RemoteProcess {
+  const label = opts.label ?? commandLabel(command);
+  const okCodes = opts.okCodes ?? [0];
+  // Validate the env before anything is sent (throws synchronously on a bad name/value).
+  const preamble = opts.env && Object.keys(opts.env).length > 0 ? envLine(opts.env) : undefined;
+  const remoteCommand = preamble === undefined ? command : withEnvPreamble(command);
+
+  const stdout = new PassThrough();
+  // A consumer that ignores stdout must not crash the process when it errors; pipeline()
+  // and async iteration still see the error through their own listeners.
+  stdout.on('error', () => undefined);
+  const stderr = new TailBuffer(STDERR_LIMIT);
+
+  let channel: ClientChannel | undefined;
+  let cancelled = false;
+  let exit: { code: number | null; signal?: string } | undefined;
+  let closed = false;
+  let stdoutDrained = false;
+  let failure: CofreError | undefined;
+
+  let resolveDone!: (r: ExecResult) => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<ExecResult>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // Callers that only watch stdout still get the error there; avoid an unhandled rejection.
+  done.catch(() => undefined);
+
+  const lostError = (): CofreError => {
+    if (cancelled) return new CofreError('CANCELLED', `${label} on ${ctx.label} was cancelled`);
+    const cause = ctx.connectionError();
+    return new CofreError(
+      'HOST_UNREACHABLE',
+      `the SSH connection to ${ctx.label} ended while ${label} was running; its output is incomplete`,
+      { hint: 'check the network and the server, then run again', ...(cause ? { cause } : {}) },
+    );
+  };
+
+  const finishStdout = (): void => {
+    if (!closed || !stdoutDrained || stdout.destroyed || stdout.writableEnded) return;
+    if (failure) {
+      stdout.destroy(failure);
+    } else if (exit && exit.code !== null && okCodes.includes(exit.code)) {
+      stdout.end();
+    } else {
+      const how = exit?.code === null ? `was killed by signal ${exit.signal ?? '?'}` : `exited with code ${exit?.code}`;
+      stdout.destroy(
+        new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${ctx.label} ${how}: ${stderrSummary(stderr.toString())}`, {
+          hint: 'read the error output above; the command ran on the server',
+        }),
+      );
+    }
+  };
+
+  const onChannelClosed = (): void => {
+    if (closed) return;
+    closed = true;
+    if (exit === undefined) {
+      failure = lostError();
+      rejectDone(failure);
+    } else {
+      resolveDone({ ...exit, stderr: stderr.toString() });
+    }
+    finishStdout();
+  };
+
+  const fail = (err: CofreError): void => {
+    failure ??= err;
+    closed = true;
+    stdoutDrained = true;
+    rejectDone(failure);
+    finishStdout();
+  };
+
+  ctx.client.exec(remoteCommand, (err, ch) => {
+    if (err) {
+      fail(
+        ctx.connectionError() ??
+          new CofreError('REMOTE_COMMAND_FAILED', `could not start ${label} on ${ctx.label}: ${err.message}`, {
+            hint: 'the server refused a new session (MaxSessions?) or the connection is closing',
+            cause: err,
+          }),
+      );
+      return;
+    }
+    channel = ch;
+    if (cancelled) {
+      ch.close();
+    }
+    ch.on('exit', (code: number | null, signal?: string) => {
+      exit = code === null ? { code: null, signal: signal ?? 'unknown' } : { code };
+    });
+    ch.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    ch.on('error', (e: Error) => {
+      failure ??= ctx.connectionError() ?? new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${ctx.label}: ${e.message}`, { cause: e });
+    });
+    ch.on('end', () => {
+      stdoutDrained = true;
+      finishStdout();
+    });
+    ch.on('close', onChannelClosed);
+    ch.pipe(stdout, { end: false });
+    // The consumer gave up on stdout (destroyed it): stop the command rather than let it stall.
+    stdout.once('close', () => {
+      if (!closed) {
+        ch.unpipe(stdout);
+        ch.resume();
+        cancelled = true;
+        try {
+          ch.signal('TERM');
+        } catch {
+          // closing anyway
+        }
+        ch.close();
+      }
+    });
+
+    // stdin: the env line first, then the caller's stream, or EOF right away.
+    if (preamble !== undefined) ch.write(preamble);
+    const input = opts.stdin;
+    if (input) {
+      input.on('error', (e: Error) => {
+        failure ??= new CofreError('REMOTE_COMMAND_FAILED', `the input of ${label} failed: ${e.message}`, { cause: e });
+        ch.close();
+      });
+      input.pipe(ch);
+    } else {
+      ch.end();
+    }
+  });
+
+  return {
+    stdout: stdout as Readable,
+    done,
+    stderrTail: () => stderr.toString(),
+    cancel(): void {
+      if (closed) return;
+      cancelled = true;
+      if (channel) {
+        try {
+          channel.signal('TERM');
+        } catch {
+          // the channel may already be closing
+        }
+        channel.close();
+      }
+    },
+  };
+}

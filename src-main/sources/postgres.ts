@@ -1,0 +1,142 @@
+/**
+ * PostgreSQL source: `pg_dump -Fc` per database, all in one exported snapshot together with
+ * exact per-table row counts (so a restore can be checked against the dump's own numbers),
+ * plus `pg_dumpall --globals-only` (roles, tablespaces) when every database is backed up.
+ */
+import { PassThrough } from 'node:stream';
+import type { PostgresSourceConfig } from '../config/schema.js';
+import type { RemoteHost } from '../remote/types.js';
+import { shJoin, shq } from '../remote/shell.js';
+import { CofreError } from '../errors.js';
+import { LineReader } from './lines.js';
+import type { DumpPart, RunningDump, ToolInfo, DumpStats } from './types.js';
+
+export interface PgConnection {
+  host: string;
+  port: number;
+  user: string;
+  password?: string | undefined;
+}
+
+export function pgConnArgs(c: PgConnection): string[] {
+  return ['-h', c.host, '-p', String(c.port), '-U', c.user, '-w'];
+}
+
+export function pgEnv(c: PgConnection): Record<string, string> | undefined {
+  return c.password === undefined ? undefined : { PGPASSWORD: c.password };
+}
+
+function connOf(src: PostgresSourceConfig, password: string | undefined): PgConnection {
+  return { host: src.host, port: src.port, user: src.user, password };
+}
+
+/** Exact row counts of every user table, read inside the current transaction's snapshot. */
+export const PG_ROW_COUNTS_SQL = `SELECT n.nspname || '.' || c.relname || '|' ||
+  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+UNION ALL SELECT 'pg_largeobject_metadata|' || count(*) FROM pg_largeobject_metadata
+ORDER BY 1;`;
+
+export function parseCounts(lines: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of lines) {
+    const at = line.lastIndexOf('|');
+    if (at <= 0) continue;
+    out[line.slice(0, at)] = Number(line.slice(at + 1));
+  }
+  return out;
+}
+
+export async function postgresParts(host: RemoteHost, src: PostgresSourceConfig, password: string | undefined): Promise<DumpPart[]> {
+  const c = connOf(src, password);
+  let databases = src.databases;
+  if (!databases) {
+    const r = await host.runChecked(
+      `psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c ${shq('SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1')}`,
+      { ...(pgEnv(c) ? { env: pgEnv(c) } : {}), label: 'psql' },
+    );
+    databases = r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  }
+  const parts: DumpPart[] = databases.map((db) => ({ part: db, format: 'pgdump' }));
+  return src.databases ? parts : [{ part: 'globals', format: 'sql' }, ...parts];
+}
+
+export async function postgresToolInfo(host: RemoteHost, src: PostgresSourceConfig, password: string | undefined): Promise<ToolInfo> {
+  const c = connOf(src, password);
+  const tool = await host.runChecked('pg_dump --version', { label: 'pg_dump' });
+  const server = await host.runChecked(`psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c 'SHOW server_version'`, {
+    ...(pgEnv(c) ? { env: pgEnv(c) } : {}),
+    label: 'psql',
+  });
+  return { tool: 'pg_dump', toolVersion: tool.stdout.trim(), serverVersion: server.stdout.trim() };
+}
+
+export async function startPostgresDump(host: RemoteHost, src: PostgresSourceConfig, part: DumpPart, password: string | undefined): Promise<RunningDump> {
+  const c = connOf(src, password);
+  const env = pgEnv(c);
+  if (part.part === 'globals' && part.format === 'sql') {
+    const p = host.exec(`pg_dumpall --globals-only ${shJoin(pgConnArgs(c))}`, { ...(env ? { env } : {}), label: 'pg_dumpall' });
+    return {
+      stream: p.stdout,
+      finished: p.done.then((r) => ({ warnings: r.stderr.trim() ? [`pg_dumpall: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`] : [] })),
+      cancel: () => p.cancel(),
+    };
+  }
+  // A read-only repeatable-read session exports its snapshot; pg_dump and the row counts both use it.
+  const stdin = new PassThrough();
+  const session = host.exec(`psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(c))} -d ${shq(part.part)}`, {
+    stdin,
+    ...(env ? { env } : {}),
+    label: 'psql',
+  });
+  session.done.catch(() => undefined); // observed below
+  const reader = new LineReader(session.stdout, `psql session on database ${part.part}`, () => session.stderrTail());
+  stdin.write('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n\\echo __COFRE_SNAPSHOT__\n');
+  let snapshot: string | undefined;
+  try {
+    snapshot = (await reader.until('__COFRE_SNAPSHOT__')).pop()?.trim();
+  } catch (err) {
+    stdin.end();
+    throw err;
+  }
+  if (!snapshot || !/^[0-9A-F-]+$/i.test(snapshot)) {
+    stdin.end();
+    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${part.part}`, { hint: 'PostgreSQL 9.2 or newer is required' });
+  }
+  stdin.write(`${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
+  const counts = reader.until('__COFRE_COUNTS__').then(parseCounts);
+  counts.catch(() => undefined);
+  const dump = host.exec(`pg_dump -Fc --snapshot=${shq(snapshot)} ${shJoin(pgConnArgs(c))} -d ${shq(part.part)}`, {
+    ...(env ? { env } : {}),
+    label: 'pg_dump',
+  });
+  const finished = (async (): Promise<DumpStats> => {
+    try {
+      const r = await dump.done;
+      if (r.code !== 0) {
+        throw new CofreError('REMOTE_COMMAND_FAILED', `pg_dump of database ${part.part} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+          hint: 'the backup user needs to read every table (e.g. GRANT pg_read_all_data TO backup_user)',
+        });
+      }
+      const rowCounts = await counts;
+      stdin.end('COMMIT;\n');
+      await session.done;
+      return { rowCounts, warnings: [] };
+    } finally {
+      if (!stdin.writableEnded) stdin.end();
+    }
+  })();
+  return {
+    stream: dump.stdout,
+    finished,
+    cancel: () => {
+      dump.cancel();
+      session.cancel();
+    },
+  };
+}
+
+export function lastLines(stderr: string, n = 3): string {
+  return stderr.trim().split('\n').slice(-n).join(' | ') || 'no error output';
+}

@@ -1,0 +1,31 @@
+/** What every source driver (postgres, mysql, files) provides to the backup engine. */
+import type { Readable } from 'node:stream';
+import type { ObjectFormat } from '../../shared/domain.js';
+
+/** One object of a set: a database, the roles/globals, or a file tree. */
+export interface DumpPart {
+  /** database name, `globals`, `users`, or `files` */
+  part: string;
+  format: ObjectFormat;
+}
+
+/** Facts about the tools, recorded in the manifest (restore checks compatibility with them). */
+export interface ToolInfo {
+  tool: string;
+  toolVersion: string;
+  serverVersion?: string;
+}
+
+export interface DumpStats {
+  rowCounts?: Record<string, number>;
+  fileCount?: number;
+  fileBytes?: number;
+  warnings: string[];
+}
+
+/** A running dump: consume `stream`; `finished` resolves after the remote command exited 0. */
+export interface RunningDump {
+  stream: Readable;
+  finished: Promise<DumpStats>;
+  cancel(): void;
+}

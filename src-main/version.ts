@@ -1,0 +1,2 @@
+/** The engine's version, recorded in every manifest. */
+export const COFRE_VERSION = '0.1.0';
