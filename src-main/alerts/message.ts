@@ -158,7 +158,7 @@ const SEVERITY: Record<AlertKind, AlertJson['severity']> = {
 /** Masks things that look like credentials: `password=…`, `user:pass@host`, bearer tokens, AWS keys. */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/(\b(?:password|passwd|pwd|secret|token|apikey|api_key|access_key|secret_access_key)\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1***')
+    .replace(/(\b\w*?(?:password|passwd|pwd|secret|token|api_?key|access_?key)\w*\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1***')
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, '$1***@')
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
     .replace(/\bAKIA[0-9A-Z]{16}\b/g, 'AKIA***');

@@ -1,5 +1,7 @@
 /** Cross-references inside a config: names used by plans, sources and targets must exist. */
 import type { Config } from './schema.js';
+import { CofreError } from '../errors.js';
+import { validateSchedule } from '../scheduler/schedule.js';
 
 export interface ReferenceProblem {
   path: string[];
@@ -37,6 +39,12 @@ export function checkReferences(config: Config): ReferenceProblem | undefined {
     }
     if (!validTimeZone(plan.timezone)) {
       return { path: ['plans', planName, 'timezone'], message: `"${plan.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
+    }
+    try {
+      validateSchedule(plan.schedule, plan.timezone, `plans.${planName}.schedule`);
+    } catch (err) {
+      const message = err instanceof CofreError ? err.message.replace(/^plans\.[^:]+\.schedule: /, '') : String(err);
+      return { path: ['plans', planName, 'schedule'], message };
     }
   }
   if (Object.keys(config.plans).length > 0 && !config.encryption) {

@@ -131,6 +131,8 @@ export const AlertsSchema = z.strictObject({
     user: z.string().optional(),
     passwordEnv: envName.optional(),
     passwordFile: z.string().optional(),
+    /** extra CA certificate (PEM file) for a mail server with an internal CA */
+    caFile: z.string().optional(),
   }).optional(),
   webhook: z.strictObject({ url: z.url(), headersEnv: envName.optional() }).optional(),
   desktop: z.boolean().default(true),

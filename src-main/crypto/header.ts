@@ -74,6 +74,7 @@ export function parseHeader(data: Buffer): ParsedHeader | undefined {
   let pos = version.length;
   const nextLine = (): string | undefined => {
     const end = data.indexOf(0x0a, pos);
+    if (end >= MAX_HEADER_BYTES) throw malformed('header too large');
     if (end < 0) {
       if (data.length > MAX_HEADER_BYTES) throw malformed('header too large');
       return undefined;

@@ -56,7 +56,7 @@ export function encodeIdentity(privateKey: Uint8Array): string {
 }
 
 /** The raw public key of an `age1…` recipient; CofreError INVALID_ARGUMENT if malformed. */
-export function parseRecipient(text: string): Buffer {
+export function decodeRecipient(text: string): Buffer {
   const raw = text === text.toLowerCase() ? bech32Decode(RECIPIENT_PREFIX, text) : undefined;
   if (raw === undefined || raw.length !== 32) {
     throw new CofreError('INVALID_ARGUMENT', `"${shorten(text)}" is not a valid age X25519 recipient`, {
@@ -67,7 +67,7 @@ export function parseRecipient(text: string): Buffer {
 }
 
 /** Parses `AGE-SECRET-KEY-1…`; CofreError INVALID_ARGUMENT if malformed (never echoes the key). */
-export function parseIdentity(text: string): X25519Identity {
+export function decodeIdentity(text: string): X25519Identity {
   const raw = text === text.toUpperCase() ? bech32Decode(IDENTITY_PREFIX, text) : undefined;
   if (raw === undefined || raw.length !== 32) {
     throw new CofreError('INVALID_ARGUMENT', 'an identity is not a valid age X25519 secret key', {
@@ -84,7 +84,7 @@ export function generateIdentity(): { identity: string; recipient: string } {
 }
 
 export function recipientFromIdentity(identity: string): string {
-  return encodeRecipient(parseIdentity(identity).publicKey);
+  return encodeRecipient(decodeIdentity(identity).publicKey);
 }
 
 function wrapKey(sharedSecret: Buffer, ephemeralShare: Buffer, recipient: Buffer): Buffer {

@@ -124,7 +124,7 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
     case 'PermanentRedirect':
     case 'AuthorizationHeaderMalformed':
     case 'IllegalLocationConstraintException':
-      return new CofreError('STORAGE_FAILED', `${who}: bucket ${ctx.bucket} is not in region the config says`, {
+      return new CofreError('STORAGE_FAILED', `${who}: bucket ${ctx.bucket} is not in the region the config says`, {
         hint: `set ${nameKey}.region to the bucket's region (or fix the endpoint)`,
         cause: err,
       });

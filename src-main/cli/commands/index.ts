@@ -6,6 +6,8 @@ import { runInit, printInit } from './init.js';
 import { runTrust, printTrust } from './trust.js';
 import { runStatus, printStatus } from './status.js';
 import { backupCommand, setsCommand, verifyCommand } from './backup.js';
+import { pruneCommand } from './prune.js';
+import { daemonCommand } from './daemon.js';
 
 export type Body<O = Record<string, unknown>> = (ctx: AppContext, out: Output, opts: O, ...args: string[]) => Promise<number | void> | number | void;
 export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
@@ -59,4 +61,18 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--deep', 'download, hash, decrypt and validate every object')
     .option('--storage <name>', 'the storage holding the set (default: search all)')
     .action(wrap<{ deep?: boolean; storage?: string }>((ctx, out, o, setId) => verifyCommand(ctx, out, o, setId ?? '')));
+
+  program
+    .command('prune')
+    .description('apply retention: delete sets older than the policy (never below keepMin, never when backups are stale)')
+    .option('-p, --plan <plan>', 'only this plan (default: every plan)')
+    .option('--dry-run', 'show what would be deleted, delete nothing')
+    .option('--now <iso>', 'evaluate the policy as of this instant')
+    .action(wrap<{ plan?: string; dryRun?: boolean; now?: string }>((ctx, out, o) => pruneCommand(ctx, out, o)));
+
+  program
+    .command('daemon')
+    .description('run the scheduler, the watchdog and the alerts (headless; see assets/cofre.service for systemd)')
+    .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')
+    .action(wrap<{ tick?: string }>((ctx, out, o) => daemonCommand(ctx, out, o)));
 }

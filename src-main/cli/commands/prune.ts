@@ -1,0 +1,42 @@
+/** `cofre prune [--plan P] [--dry-run] [--now ISO]`: applies retention; `--json`: `{ keep:[setId], delete:[setId], decisions }`. */
+import type { AppContext } from '../../app/context.js';
+import type { Output } from '../output.js';
+import { CofreError } from '../../errors.js';
+import { planOf } from '../../backup/run.js';
+import { prunePlan, type PruneResult } from '../../retention/prune.js';
+
+export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: string; dryRun?: boolean; now?: string }): Promise<number> {
+  let now: Date | undefined;
+  if (opts.now !== undefined) {
+    now = new Date(opts.now);
+    if (Number.isNaN(now.getTime())) {
+      throw new CofreError('INVALID_ARGUMENT', `--now "${opts.now}" is not a date`, { hint: 'use ISO 8601, e.g. 2026-11-25T03:00:00-03:00' });
+    }
+  }
+  const plans = opts.plan ? [planOf(ctx.config, opts.plan)[0]] : Object.keys(ctx.config.plans);
+  const results: PruneResult[] = [];
+  for (const plan of plans) results.push(await prunePlan(ctx, plan, { dryRun: Boolean(opts.dryRun), ...(now ? { now } : {}) }));
+  const json = {
+    dryRun: Boolean(opts.dryRun),
+    keep: results.flatMap((r) => r.keep.map((d) => d.setId)),
+    delete: results.flatMap((r) => r.delete.map((d) => d.setId)),
+    held: results.flatMap((r) => r.held.map((d) => d.setId)),
+    decisions: results.flatMap((r) => [...r.keep, ...r.delete, ...r.held].map((d) => ({ plan: r.plan, ...d }))),
+    plans: results.map((r) => ({ plan: r.plan, safetyStop: r.safetyStop ?? null, warnings: r.warnings, failed: r.failed })),
+  };
+  out.result(json, () =>
+    results
+      .map((r) =>
+        [
+          `${r.plan}: keep ${r.keep.length}, ${r.dryRun ? 'would delete' : 'deleted'} ${r.delete.length - r.failed.length}${r.held.length ? `, held by object lock ${r.held.length}` : ''}`,
+          ...(r.safetyStop ? [`  SAFETY STOP: ${r.safetyStop}`] : []),
+          ...r.warnings.map((w) => `  warning: ${w}`),
+          ...r.delete.map((d) => `  ${r.dryRun ? 'would delete' : 'deleted'} ${d.setId}: ${d.reason}`),
+          ...r.held.map((d) => `  held ${d.setId}: ${d.reason}`),
+          ...r.failed.map((f) => `  FAILED to delete ${f.setId}: ${f.error}`),
+        ].join('\n'),
+      )
+      .join('\n'),
+  );
+  return results.some((r) => r.failed.length > 0) ? 1 : 0;
+}

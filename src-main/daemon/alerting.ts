@@ -1,0 +1,64 @@
+/**
+ * Wires the alert dispatcher to the config (e-mail, webhook) and to the host (desktop
+ * notifications, console events), with its state and every delivery kept in the catalog, and
+ * turns plan status into alerts: failing, late, and recovered — each once per change.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { AppContext } from '../app/context.js';
+import { resolveSecret } from '../config/secrets.js';
+import { expandHome } from '../config/paths.js';
+import { createAlerter, type Alerter, type AlertChannel } from '../alerts/dispatcher.js';
+import { emailChannel, webhookChannel } from '../alerts/channels.js';
+import { buildAlert, type AlertKind } from '../alerts/message.js';
+import { computeStatus, type PlanStatus } from '../status/status.js';
+
+export function alerterFromConfig(ctx: AppContext, hostChannels: AlertChannel[] = []): Alerter {
+  const cfg = ctx.config.alerts;
+  const channels: AlertChannel[] = [...hostChannels];
+  if (cfg.email) {
+    const e = cfg.email;
+    const password = resolveSecret({ env: e.passwordEnv, file: e.passwordFile, what: 'alerts.email.passwordEnv' }, ctx.env);
+    channels.push(
+      emailChannel({
+        host: e.host, port: e.port, secure: e.secure, startTls: e.requireTLS, from: e.from, to: e.to,
+        ...(e.user ? { user: e.user } : {}), ...(password ? { password } : {}),
+        ...(e.caFile ? { ca: readFileSync(expandHome(e.caFile), 'utf8') } : {}),
+      }),
+    );
+  }
+  if (cfg.webhook) channels.push(webhookChannel({ url: cfg.webhook.url }));
+  return createAlerter({
+    channels,
+    now: ctx.now,
+    state: { get: (k) => ctx.catalog.getState(`alert:${k}`), set: (k, v) => ctx.catalog.setState(`alert:${k}`, v) },
+    record: (e) =>
+      ctx.catalog.recordEvent({
+        kind: e.kind, plan: e.key.split(':')[1], channel: e.channel, ok: e.ok,
+        message: `${e.transition} ${e.key}`, error: e.error?.message,
+      }),
+  });
+}
+
+function alertFor(ctx: AppContext, kind: AlertKind, p: PlanStatus) {
+  return buildAlert({
+    kind, plan: p.plan, at: ctx.now(), timezone: ctx.config.console.timezone, locale: ctx.config.console.language,
+    origin: hostname(), rpoHours: p.rpoHours,
+    ...(p.lastRun?.error ? { error: p.lastRun.error } : {}),
+    ...(p.lastGoodSet ? { lastGoodAt: new Date(p.lastGoodSet.createdAt), setId: p.lastGoodSet.setId } : {}),
+  });
+}
+
+/** The watchdog's check: raises or resolves one alert key per plan state. */
+export async function alertOnPlanStates(ctx: AppContext, alerter: Alerter): Promise<PlanStatus[]> {
+  const plans = computeStatus(ctx).plans;
+  for (const p of plans) {
+    const failKey = `plan:${p.plan}:failing`;
+    const lateKey = `plan:${p.plan}:late`;
+    if (p.rpoState === 'failing') await alerter.raise(failKey, alertFor(ctx, 'backup_failed', p));
+    else if (alerter.isFailing(failKey)) await alerter.resolve(failKey, alertFor(ctx, 'recovered', p));
+    if (p.rpoState === 'late') await alerter.raise(lateKey, alertFor(ctx, 'backup_late', p));
+    else if (alerter.isFailing(lateKey) && p.rpoState === 'ok') await alerter.resolve(lateKey, alertFor(ctx, 'recovered', p));
+  }
+  return plans;
+}

@@ -1,0 +1,63 @@
+/**
+ * `cofre daemon`: the headless host of the scheduler, the watchdog and the alerts (and the
+ * console's RPC server when asked). The Electron app hosts the same engine while it runs.
+ */
+import type { AppContext } from '../app/context.js';
+import { runBackup } from '../backup/run.js';
+import { prunePlan } from '../retention/prune.js';
+import { toErrorInfo } from '../errors.js';
+import type { AlertChannel } from '../alerts/dispatcher.js';
+import { acquireHomeLock } from './home-lock.js';
+import { Scheduler } from './scheduler.js';
+import { alerterFromConfig, alertOnPlanStates } from './alerting.js';
+
+export interface EngineHostOptions {
+  tickMs?: number;
+  watchdogMs?: number;
+  retryBaseMs?: number;
+  log?: (line: string) => void;
+  hostChannels?: AlertChannel[];
+}
+
+export interface EngineHost {
+  scheduler: Scheduler;
+  /** runs the watchdog check now */
+  check(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): EngineHost {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`));
+  const lock = acquireHomeLock(ctx.home);
+  const orphans = ctx.catalog.failOrphanRuns('the process running it stopped before it finished');
+  if (orphans) log(`marked ${orphans} interrupted run(s) as failed`);
+  ctx.config; // fail fast on a bad config
+  const alerter = alerterFromConfig(ctx, opts.hostChannels);
+  const check = async (): Promise<void> => {
+    try {
+      await alertOnPlanStates(ctx, alerter);
+    } catch (err) {
+      log(`watchdog: ${toErrorInfo(err).message}`);
+    }
+  };
+  const scheduler = new Scheduler({
+    ctx,
+    log,
+    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
+    backup: (plan, trigger) => runBackup(ctx, plan, { trigger, onLog: (l) => log(`[${plan}] ${l}`) }),
+    prune: (plan) => prunePlan(ctx, plan, { dryRun: false }),
+    afterRun: () => check(),
+  });
+  scheduler.start(opts.tickMs ?? 15_000);
+  const watchdog = setInterval(() => void check(), opts.watchdogMs ?? 60_000);
+  void check();
+  return {
+    scheduler,
+    check,
+    stop: async () => {
+      clearInterval(watchdog);
+      await scheduler.stop();
+      lock.release();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/** The console's small set of components. They draw what they are given; no data fetching here. */
+import { useId, type ReactNode, type ButtonHTMLAttributes, type InputHTMLAttributes } from 'react';
+import type { RpcError } from '../../../shared/rpc/define.js';
+import { useT } from '../hooks.js';
+
+export function Button({ variant = 'secondary', busy = false, children, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger'; busy?: boolean }) {
+  return (
+    <button type="button" className={`btn btn-${variant}`} aria-busy={busy || undefined} disabled={busy || rest.disabled} {...rest}>
+      {children}
+    </button>
+  );
+}
+
+export function Card({ title, actions, children, tone, labelledBy }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; tone?: 'ok' | 'late' | 'failing' | 'unknown'; labelledBy?: string }) {
+  const id = useId();
+  return (
+    <section className={`card${tone ? ` card-${tone}` : ''}`} aria-labelledby={title ? (labelledBy ?? id) : undefined}>
+      {title || actions ? (
+        <header className="card-head">
+          {title ? <h2 id={labelledBy ?? id}>{title}</h2> : null}
+          {actions ? <div className="card-actions">{actions}</div> : null}
+        </header>
+      ) : null}
+      {children}
+    </section>
+  );
+}
+
+export function Field({ label, error, hint, children, ...input }: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: string | undefined; children?: ReactNode }) {
+  const id = useId();
+  const msgId = `${id}-msg`;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children ?? <input id={id} aria-invalid={error ? true : undefined} aria-describedby={error || hint ? msgId : undefined} {...input} />}
+      {error ? (
+        <p className="field-error" id={msgId} role="alert">
+          {error}
+        </p>
+      ) : hint ? (
+        <p className="field-hint" id={msgId}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function Table({ caption, head, children }: { caption: string; head: ReactNode[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {head.map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+export type BadgeTone = 'ok' | 'late' | 'failing' | 'unknown' | 'info';
+
+export function Badge({ tone, children }: { tone: BadgeTone; children: ReactNode }) {
+  const icon = tone === 'ok' ? '✓' : tone === 'failing' ? '✕' : tone === 'late' ? '!' : tone === 'info' ? '•' : '?';
+  return (
+    <span className={`badge badge-${tone}`}>
+      <span aria-hidden="true">{icon}</span> {children}
+    </span>
+  );
+}
+
+export function ProgressBar({ value, max, label }: { value: number; max: number | undefined; label: string }) {
+  const pct = max && max > 0 ? Math.min(100, Math.round((value / max) * 100)) : undefined;
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div className={`progress-fill${pct === undefined ? ' progress-indeterminate' : ''}`} style={pct === undefined ? undefined : { width: `${pct}%` }} />
+    </div>
+  );
+}
+
+export function EmptyState({ title, body, action }: { title: string; body: string; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h2>{title}</h2>
+      <p>{body}</p>
+      {action}
+    </div>
+  );
+}
+
+/** An error value from the engine: what happened, then what to do. */
+export function ErrorNote({ error }: { error: RpcError | undefined }) {
+  const t = useT();
+  if (!error) return null;
+  return (
+    <div className="error-note" role="alert">
+      <p>
+        <strong>{t('common.error')}:</strong> {error.message}
+      </p>
+      {error.hint ? <p>{t('common.whatToDo', { hint: error.hint })}</p> : null}
+    </div>
+  );
+}

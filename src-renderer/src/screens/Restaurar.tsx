@@ -1,0 +1,177 @@
+import { useEffect, useId, useState } from 'react';
+import { useRestore, useSets, useT, useDate, useLanguage } from '../hooks.js';
+import { Badge, Button, Card, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
+import { formatBytes, formatClock, formatDuration, formatRate } from '../../../shared/format.js';
+import type { WizardStep } from '../stores/restore.js';
+
+const RTO_BUDGET_MS = 4 * 3_600_000;
+const STEPS: { id: WizardStep | 'validate'; key: 'restaurar.step.point' | 'restaurar.step.target' | 'restaurar.step.preflight' | 'restaurar.step.transfer' | 'restaurar.step.validate' | 'restaurar.step.report' }[] = [
+  { id: 'point', key: 'restaurar.step.point' },
+  { id: 'target', key: 'restaurar.step.target' },
+  { id: 'preflight', key: 'restaurar.step.preflight' },
+  { id: 'transfer', key: 'restaurar.step.transfer' },
+  { id: 'validate', key: 'restaurar.step.validate' },
+  { id: 'report', key: 'restaurar.step.report' },
+];
+
+/** Ticks once a second while a restore runs, for the RTO timer. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return undefined;
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [active]);
+  return now;
+}
+
+export function Restaurar() {
+  const t = useT();
+  const date = useDate();
+  const lang = useLanguage();
+  const r = useRestore();
+  const { sets } = useSets();
+  const targetId = useId();
+  const now = useNow(r.step === 'transfer');
+  const complete = sets.filter((s) => s.complete);
+  const target = r.targets.find((x) => x.name === r.target);
+  const currentIndex = STEPS.findIndex((s) => s.id === (r.step === 'transfer' && r.progress?.phase === 'validate' ? 'validate' : r.step));
+  const elapsed = r.progress?.elapsedMs ?? (r.startedAt ? now - r.startedAt : 0);
+  return (
+    <>
+      <nav aria-label={t('restaurar.steps')}>
+        <ol className="steps">
+          {STEPS.map((s, i) => (
+            <li key={s.id} className={i === currentIndex ? 'step-current' : i < currentIndex ? 'step-done' : ''} aria-current={i === currentIndex ? 'step' : undefined}>
+              {i + 1}. {t(s.key)}
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <ErrorNote error={r.error} />
+      {r.step === 'point' ? (
+        <Card title={t('restaurar.choosePoint')}>
+          {complete.length === 0 ? (
+            <p>{t('restaurar.noSets')}</p>
+          ) : (
+            <ul className="choices">
+              {complete.map((s) => (
+                <li key={s.setId}>
+                  <Button variant={r.setId === s.setId ? 'primary' : 'secondary'} onClick={() => r.choosePoint(s.setId)}>
+                    {date(s.createdAt)} · {s.plan} · {formatBytes(s.sources.reduce((a, x) => a + x.bytes, 0), lang)}
+                  </Button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      ) : null}
+      {r.step === 'target' ? (
+        <Card title={t('restaurar.target')}>
+          <p className="muted">{r.setId}</p>
+          {r.targets.length === 0 ? <p>{t('restaurar.noTargets')}</p> : null}
+          <div className="field">
+            <label htmlFor={targetId}>{t('restaurar.target')}</label>
+            <select id={targetId} value={r.target ?? ''} onChange={(e) => r.chooseTarget(e.target.value)}>
+              <option value="" disabled>
+                —
+              </option>
+              {r.targets.map((x) => (
+                <option key={x.name} value={x.name}>
+                  {x.name} ({x.kind === 'production' ? t('restaurar.production') : t('restaurar.staging')})
+                </option>
+              ))}
+            </select>
+          </div>
+          {target?.kind === 'production' ? (
+            <div className="danger-zone">
+              <p>{t('restaurar.prodWarning')}</p>
+              <Field label={t('restaurar.typeName', { name: target.name })} value={r.confirmName} onChange={(e) => r.setConfirmName(e.target.value)} autoComplete="off" />
+            </div>
+          ) : null}
+          <div className="row">
+            <Button onClick={r.back}>{t('common.back')}</Button>
+            <Button variant="primary" disabled={!r.canProceed()} busy={r.busy} onClick={() => void r.runPreflight()}>
+              {t('restaurar.runPreflight')}
+            </Button>
+          </div>
+        </Card>
+      ) : null}
+      {r.step === 'preflight' && r.preflight ? (
+        <Card title={t('restaurar.step.preflight')}>
+          <ul className="checks">
+            {r.preflight.checks.map((c) => (
+              <li key={c.name}>
+                <Badge tone={c.ok ? 'ok' : 'failing'}>{c.name}</Badge> {c.message}
+              </li>
+            ))}
+          </ul>
+          <p>
+            {t('restaurar.projection', {
+              projected: formatDuration(r.preflight.projection.projectedMs),
+              bytes: formatBytes(r.preflight.projection.totalBytes, lang),
+              budget: formatDuration(r.preflight.projection.budgetMs),
+            })}
+          </p>
+          {r.preflight.projection.projectedMs > r.preflight.projection.budgetMs ? <p className="warn-text">{t('restaurar.overBudget')}</p> : null}
+          <div className="row">
+            <Button onClick={r.back}>{t('common.back')}</Button>
+            <Button variant={target?.kind === 'production' ? 'danger' : 'primary'} busy={r.busy} disabled={!r.preflight.checks.every((c) => c.ok)} onClick={() => void r.start()}>
+              {t('restaurar.start')}
+            </Button>
+          </div>
+        </Card>
+      ) : null}
+      {r.step === 'transfer' ? (
+        <Card title={t('restaurar.step.transfer')}>
+          <div className="timer">
+            <div>
+              <span className="muted">{t('restaurar.elapsed')}</span>
+              <strong className="clock" data-testid="rto-elapsed">{formatClock(elapsed)}</strong>
+            </div>
+            <div>
+              <span className="muted">{t('restaurar.rto')}</span>
+              <strong className="clock">{formatClock(RTO_BUDGET_MS)}</strong>
+            </div>
+            <div>
+              <span className="muted">{t('restaurar.projectedFinish')}</span>
+              <strong className="clock">{r.progress ? formatClock(elapsed + r.progress.etaSeconds * 1000) : '—'}</strong>
+            </div>
+          </div>
+          <ProgressBar value={elapsed} max={RTO_BUDGET_MS} label={t('restaurar.rto')} />
+          <ProgressBar value={r.progress?.bytes ?? 0} max={r.progress?.totalBytes} label={t('restaurar.step.transfer')} />
+          <p className="muted" aria-live="polite">
+            {r.progress
+              ? `${r.progress.source ?? ''} · ${formatBytes(r.progress.bytes, lang)} / ${formatBytes(r.progress.totalBytes, lang)} · ${formatRate(r.progress.bytesPerSecond, lang)}`
+              : t('app.loading')}
+          </p>
+        </Card>
+      ) : null}
+      {r.step === 'report' && r.finished ? (
+        <Card title={t('restaurar.step.report')} tone={r.finished.status === 'succeeded' ? 'ok' : 'failing'}>
+          <p role="status">
+            <Badge tone={r.finished.status === 'succeeded' ? 'ok' : 'failing'}>{r.finished.status === 'succeeded' ? t('restaurar.success') : t('restaurar.failure')}</Badge>
+          </p>
+          <ErrorNote error={r.finished.error} />
+          <p>{t('restaurar.rtoResult', { rto: formatDuration(r.finished.rtoMs) })}</p>
+          <p>{t('restaurar.rpoResult', { rpo: formatDuration(r.finished.rpoMs) })}</p>
+          <h3>{t('restaurar.validation')}</h3>
+          <Table caption={t('restaurar.validation')} head={[t('restaurar.check'), t('restaurar.expected'), t('restaurar.actual'), t('restaurar.result')]}>
+            {r.finished.validation.map((v) => (
+              <tr key={v.name}>
+                <th scope="row">{v.name}</th>
+                <td>{v.expected}</td>
+                <td>{v.actual}</td>
+                <td>
+                  <Badge tone={v.ok ? 'ok' : 'failing'}>{v.ok ? t('common.ok') : t('common.failed')}</Badge>
+                </td>
+              </tr>
+            ))}
+          </Table>
+          {r.finished.reportPath ? <p>{t('restaurar.report', { path: r.finished.reportPath })}</p> : null}
+          <Button onClick={r.reset}>{t('restaurar.again')}</Button>
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+import { createStore } from 'zustand/vanilla';
+import type { RpcClient } from '../../../shared/rpc/client.js';
+import type { RpcError } from '../../../shared/rpc/define.js';
+import type { BackupSet, VerifyResult } from '../../../shared/rpc/contracts/sets.js';
+
+export interface SetsState {
+  sets: BackupSet[];
+  plan: string | undefined;
+  error: RpcError | undefined;
+  loaded: boolean;
+  verifying: Record<string, 'quick' | 'deep' | undefined>;
+  verifications: Record<string, VerifyResult | RpcError>;
+  load(plan?: string): Promise<void>;
+  verify(setId: string, deep: boolean): Promise<void>;
+}
+
+export function createSetsStore(client: RpcClient) {
+  return createStore<SetsState>()((set, get) => ({
+    sets: [],
+    plan: undefined,
+    error: undefined,
+    loaded: false,
+    verifying: {},
+    verifications: {},
+    async load(plan = get().plan) {
+      set({ plan });
+      const res = await client.call('sets.list', plan === undefined ? {} : { plan });
+      set(res.ok ? { sets: res.value.sets, error: undefined, loaded: true } : { error: res.error, loaded: true });
+    },
+    async verify(setId, deep) {
+      set({ verifying: { ...get().verifying, [setId]: deep ? 'deep' : 'quick' } });
+      const res = await client.call('sets.verify', { setId, deep });
+      set({
+        verifying: { ...get().verifying, [setId]: undefined },
+        verifications: { ...get().verifications, [setId]: res.ok ? res.value : res.error },
+      });
+    },
+  }));
+}
+export type SetsStore = ReturnType<typeof createSetsStore>;
