@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -42,6 +42,11 @@ function sink(): Writable {
   return new Writable({ write: (_c, _e, cb) => cb() });
 }
 
+function hashSink(): Writable {
+  const hash = createHash('sha256');
+  return new Writable({ write: (c: Buffer, _e, cb) => { hash.update(c); cb(); }, final: (cb) => { hash.digest(); cb(); } });
+}
+
 function rate(ms: number): string {
   return `${((total / 1024 / 1024) / (ms / 1000)).toFixed(0)} MiB/s`;
 }
@@ -63,7 +68,10 @@ await pipeline(source(1024 * 1024), createWriteStream(plainFile));
 for (const piece of [16 * 1024, 64 * 1024, 1024 * 1024]) {
   await time(`encrypt in-memory source, ${piece / 1024} KiB writes`, () => pipeline(source(piece), createEncryptStream([recipient]), sink()));
 }
-await time('encrypt file -> file (ours)', () => pipeline(createReadStream(plainFile), createEncryptStream([recipient]), createWriteStream(encFile)));
+await time('encrypt file -> /dev/null (ours)', () => pipeline(createReadStream(plainFile, { highWaterMark: 1024 * 1024 }), createEncryptStream([recipient]), sink()));
+await time('sha256 alone, in-memory source', () => pipeline(source(64 * 1024), hashSink()));
+await time('encrypt + sha256, in-memory source (backup path)', () => pipeline(source(64 * 1024), createEncryptStream([recipient]), hashSink()));
+await time('encrypt file -> file (ours; disk-bound)', () => pipeline(createReadStream(plainFile), createEncryptStream([recipient]), createWriteStream(encFile)));
 timeCli('encrypt file -> /dev/null (age -r)', ['-r', recipient, '-o', '/dev/null', plainFile]);
 await time('decrypt file -> /dev/null (ours)', () => pipeline(createReadStream(encFile, { highWaterMark: 1024 * 1024 }), createDecryptStream([identity]), sink()));
 timeCli('decrypt file -> /dev/null (age -d)', ['-d', '-i', idFile, '-o', '/dev/null', encFile]);

@@ -8,8 +8,11 @@ import type { Transport } from './transport.js';
 import type { MethodName, MethodInput, MethodOutput, EventName, EventPayload } from './contract.js';
 import { isEventName, isMethodName } from './contract.js';
 
+/** The input may be left out when the method takes nothing required. */
+type OptionalWhenEmpty<I> = undefined extends I ? [input?: I] : Partial<I> extends I ? [input?: I] : [input: I];
+
 export interface RpcClient {
-  call<M extends MethodName>(method: M, ...input: Partial<MethodInput<M>> extends MethodInput<M> ? [input?: MethodInput<M>] : [input: MethodInput<M>]): Promise<Result<MethodOutput<M>>>;
+  call<M extends MethodName>(method: M, ...input: OptionalWhenEmpty<MethodInput<M>>): Promise<Result<MethodOutput<M>>>;
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void;
   close(): void;
 }

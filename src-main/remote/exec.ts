@@ -127,7 +127,7 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     finishStdout();
   };
 
-  ctx.client.exec(remoteCommand, (err, ch) => {
+  const onChannel = (err: Error | undefined, ch: ClientChannel): void => {
     if (err) {
       fail(
         ctx.connectionError() ??
@@ -140,7 +140,8 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     }
     channel = ch;
     if (cancelled) {
-      ch.close();
+      closeChannel(ch);
+      return;
     }
     ch.on('exit', (code: number | null, signal?: string) => {
       exit = code === null ? { code: null, signal: signal ?? 'unknown' } : { code };
@@ -161,12 +162,8 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
         ch.unpipe(stdout);
         ch.resume();
         cancelled = true;
-        try {
-          ch.signal('TERM');
-        } catch {
-          // closing anyway
-        }
-        ch.close();
+        fail(new CofreError('CANCELLED', `${label} on ${ctx.label} was cancelled: its output was no longer read`));
+        closeChannel(ch);
       }
     });
 
@@ -182,7 +179,16 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     } else {
       ch.end();
     }
-  });
+  };
+  try {
+    ctx.client.exec(remoteCommand, onChannel);
+  } catch (err) {
+    // ssh2 throws synchronously when the connection is already closed.
+    fail(
+      ctx.connectionError() ??
+        new CofreError('HOST_UNREACHABLE', `cannot start ${label}: the SSH connection to ${ctx.label} is closed`, { cause: err }),
+    );
+  }
 
   return {
     stdout: stdout as Readable,
@@ -191,14 +197,25 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     cancel(): void {
       if (closed) return;
       cancelled = true;
-      if (channel) {
-        try {
-          channel.signal('TERM');
-        } catch {
-          // the channel may already be closing
-        }
-        channel.close();
-      }
+      // sshd keeps a channel until its command exits, so do not wait for the close: report the
+      // cancellation now. The command gets SIGPIPE at its next write (dumps write constantly).
+      fail(new CofreError('CANCELLED', `${label} on ${ctx.label} was cancelled`));
+      if (channel) closeChannel(channel);
     },
   };
+}
+
+function closeChannel(ch: ClientChannel): void {
+  ch.unpipe();
+  ch.resume();
+  try {
+    ch.signal('TERM');
+  } catch {
+    // not possible after EOF in ssh2; the close below is what counts
+  }
+  try {
+    ch.close();
+  } catch {
+    // already closing
+  }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CofreError } from '../../src-main/errors.js';
@@ -111,9 +111,10 @@ describe('remote SSH module', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(received).toBe(whilePaused);
       expect(whilePaused).toBeLessThan(16 * 1024 * 1024);
+      const ended = new Promise((resolve) => proc.stdout.once('end', resolve));
       proc.stdout.resume();
       expect((await proc.done).code).toBe(0);
-      await new Promise((resolve) => proc.stdout.once('end', resolve));
+      await ended;
       expect(received).toBe(104857600);
     });
 
@@ -169,8 +170,9 @@ describe('remote SSH module', () => {
       const proc = host.exec('sha256sum; printf %s "$X"', { env: { X: 'ok' }, stdin: Readable.from([input]) });
       const out: Buffer[] = [];
       proc.stdout.on('data', (c: Buffer) => out.push(c));
+      const ended = new Promise((resolve) => proc.stdout.once('end', resolve));
       await proc.done;
-      await new Promise((resolve) => proc.stdout.once('end', resolve));
+      await ended;
       const { createHash } = await import('node:crypto');
       expect(Buffer.concat(out).toString()).toBe(`${createHash('sha256').update(input).digest('hex')}  -\nok`);
     });
@@ -294,13 +296,31 @@ describe('remote SSH module', () => {
       expect(['HOST_UNREACHABLE', 'REMOTE_COMMAND_FAILED']).toContain(err.code);
     });
 
-    it('cancel() ends the remote command and rejects done with CANCELLED', async () => {
+    it('cancel() rejects done with CANCELLED and the writing command dies', async () => {
       const host = await open();
-      const proc = host.exec('sleep 30');
-      proc.stdout.resume();
-      setTimeout(() => proc.cancel(), 200);
-      const err = await failure(proc.done);
-      expect(err.code).toBe('CANCELLED');
+      const marker = randomBytes(6).toString('hex');
+      const proc = host.exec(`while :; do echo ${marker}; sleep 0.05; done`);
+      const streamErr = failure(pipeline(proc.stdout, countingSink()));
+      setTimeout(() => proc.cancel(), 300);
+      const started = Date.now();
+      expect((await failure(proc.done)).code).toBe('CANCELLED');
+      expect((await streamErr).code).toBe('CANCELLED');
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The loop gets SIGPIPE on its next echo.
+      let left = '';
+      for (let i = 0; i < 40; i++) {
+        left = (await host.run(`ps -eo args | grep -c '[${marker[0]}]${marker.slice(1)}' || true`)).stdout.trim();
+        if (left === '0') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(left).toBe('0');
+    });
+
+    it('stops the command when the consumer destroys stdout', async () => {
+      const host = await open();
+      const proc = host.exec('head -c 100000000 /dev/zero');
+      proc.stdout.once('data', () => proc.stdout.destroy());
+      expect((await failure(proc.done)).code).toBe('CANCELLED');
     });
   });
 
@@ -361,6 +381,3 @@ describe('remote SSH module', () => {
     });
   });
 });
-
-// Keep PassThrough import used for typing helpers in future tests.
-void PassThrough;

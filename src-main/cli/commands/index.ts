@@ -8,6 +8,9 @@ import { runStatus, printStatus } from './status.js';
 import { backupCommand, setsCommand, verifyCommand } from './backup.js';
 import { pruneCommand } from './prune.js';
 import { daemonCommand } from './daemon.js';
+import { restoreCommand, type RestoreCliOptions } from './restore.js';
+import { drillCommand } from './drill.js';
+import { runbookCommand } from './runbook.js';
 
 export type Body<O = Record<string, unknown>> = (ctx: AppContext, out: Output, opts: O, ...args: string[]) => Promise<number | void> | number | void;
 export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
@@ -19,8 +22,8 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--force', 'replace an existing config (the identity file is never overwritten)')
     .option('--identity <file>', 'where to keep the age identity (default: $COFRE_HOME/identity.txt)')
     .option('--storage-path <dir>', 'folder for the starter "local" storage (default: $COFRE_HOME/storage)')
-    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>((ctx, out, o) => {
-      printInit(out, runInit(ctx, o));
+    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>(async (ctx, out, o) => {
+      printInit(out, await runInit(ctx, o));
     }));
 
   program
@@ -75,4 +78,32 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .description('run the scheduler, the watchdog and the alerts (headless; see assets/cofre.service for systemd)')
     .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')
     .action(wrap<{ tick?: string }>((ctx, out, o) => daemonCommand(ctx, out, o)));
+
+  program
+    .command('restore [setId]')
+    .description('restore a set (or the newest at/before --at) into a restore target: preflight, transfer, validate, report')
+    .option('--at <iso>', 'point in time: the newest complete set created at or before this instant')
+    .option('-t, --target <target>', 'the restore target (restoreTargets in the config)')
+    .option('--sources <list>', 'only these sources of the set, comma-separated')
+    .option('-y, --yes', 'do not ask (production also needs --confirm-name)')
+    .option('--confirm-name <name>', "production: the target's name, typed")
+    .option('--incident-start <iso>', 'when the incident was declared (the RTO clock starts there)')
+    .option('--verify-hashes', 'check every stored object SHA-256 in preflight (default for sets up to 2 GiB)')
+    .option('--jobs <n>', 'pg_restore parallel jobs (stages each dump in a temp file on the target)')
+    .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
+    .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
+    .action(wrap<RestoreCliOptions>((ctx, out, o, setId) => restoreCommand(ctx, out, o, setId)));
+
+  program
+    .command('drill')
+    .description('quarterly drill: restore the latest set into staging, validate, write the report')
+    .option('-t, --target <target>', 'staging target (default: drill.target or the only staging target)')
+    .option('--status', 'show the last drill and the next due date instead of running one')
+    .action(wrap<{ target?: string; status?: boolean }>((ctx, out, o) => drillCommand(ctx, out, o)));
+
+  program
+    .command('runbook')
+    .description('write the restore procedure for this config (with and without Cofre), Markdown')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .action(wrap<{ out?: string }>((ctx, out, o) => runbookCommand(ctx, out, o)));
 }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CofreError } from '../../errors.js';
-import { generateIdentity, parseIdentityFile, recipientFromIdentity, writeIdentityFile } from '../../crypto/age.js';
+import { generateIdentity, isEncryptedFile, parseIdentityFile, recipientFromIdentity, writeIdentityFile } from '../../crypto/age.js';
 import { starterConfig } from '../../config/starter.js';
 import { parseConfigText } from '../../config/load.js';
 import type { AppContext } from '../../app/context.js';
@@ -21,7 +21,7 @@ export interface InitResult {
   identityCreated: boolean;
 }
 
-export function runInit(ctx: AppContext, opts: InitOptions): InitResult {
+export async function runInit(ctx: AppContext, opts: InitOptions): Promise<InitResult> {
   const configPath = ctx.configPath;
   if (existsSync(configPath) && !opts.force) {
     throw new CofreError('PRECONDITION', `a config already exists at ${configPath}`, {
@@ -32,17 +32,17 @@ export function runInit(ctx: AppContext, opts: InitOptions): InitResult {
   let recipient: string;
   let identityCreated = false;
   if (existsSync(identityFile)) {
-    const [identity] = parseIdentityFile(readFileSync(identityFile, 'utf8'));
-    if (!identity) {
-      throw new CofreError('KEY_UNREADABLE', `${identityFile} exists but holds no age identity`, {
-        hint: 'move it away or pass --identity with another path',
+    const content = readFileSync(identityFile);
+    if (isEncryptedFile(content)) {
+      throw new CofreError('PRECONDITION', `${identityFile} is a passphrase-protected identity`, {
+        hint: 'write its public key (age1…) under encryption.recipients yourself, or pass --identity with another path',
       });
     }
-    recipient = recipientFromIdentity(identity);
+    const [identity] = parseIdentityFile(content.toString('utf8'));
+    recipient = recipientFromIdentity(identity as string);
   } else {
     const generated = generateIdentity();
-    mkdirSync(dirname(identityFile), { recursive: true, mode: 0o700 });
-    writeIdentityFile(identityFile, generated.identity, generated.recipient);
+    await writeIdentityFile(identityFile, generated.identity, generated.recipient);
     recipient = generated.recipient;
     identityCreated = true;
   }

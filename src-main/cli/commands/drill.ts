@@ -1,0 +1,27 @@
+/** `cofre drill`: the quarterly restore test into staging. */
+import type { AppContext } from '../../app/context.js';
+import type { Output } from '../output.js';
+import { runDrill, drillStatus } from '../../restore/drill.js';
+import { formatClock } from '../../../shared/format.js';
+import { progressLine } from './backup.js';
+import { restoreSummary } from './restore.js';
+
+export async function drillCommand(ctx: AppContext, out: Output, o: { target?: string; status?: boolean }): Promise<number> {
+  if (o.status) {
+    const s = drillStatus(ctx);
+    out.result(s, () => [
+      `Drill target: ${s.target ?? '(none)'}; every ${s.everyMonths} month(s)`,
+      `Last drill: ${s.last ? `${s.last.at} ${s.last.ok ? 'OK' : 'FAILED'} (${s.last.restoreId})` : 'never'}`,
+      `Next due: ${s.nextDue ?? 'now'}${s.overdue ? ' — OVERDUE' : ''}`,
+    ].join('\n'));
+    return s.overdue || s.failing ? 1 : 0;
+  }
+  const r = await runDrill(ctx, {
+    target: o.target,
+    onProgress: (p) => out.progress(`${progressLine(p)} — elapsed ${formatClock(p.elapsedMs)}`),
+    onLog: (l) => out.log(l),
+  });
+  out.endProgress();
+  out.result(r, () => restoreSummary(r));
+  return r.status === 'succeeded' ? 0 : 1;
+}

@@ -1,0 +1,152 @@
+/**
+ * The desktop shell: one locked-down window, a tray that shows the worst plan state,
+ * desktop notifications on failed runs, single instance, start-at-login. No engine logic here:
+ * it serves the given EngineServices over IPC.
+ */
+import { app, BrowserWindow, Menu, Notification, Tray, nativeImage, session, shell } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createConsoleRpc } from '../rpc/index.js';
+import type { EngineServices } from '../rpc/services.js';
+import type { RpoState } from '../../shared/rpc/contracts/status.js';
+import { connectIpc } from './ipc.js';
+
+export interface DesktopOptions {
+  services: EngineServices;
+  /** dist/renderer */
+  rendererDir: string;
+  /** compiled preload (dist/src-main/electron/preload.cjs) */
+  preloadPath: string;
+  /** assets/ (tray-*.png, icon.png) */
+  assetsDir: string;
+  /** how often the tray re-reads status (default 60 s) */
+  statusEveryMs?: number;
+}
+
+const WORST: RpoState[] = ['failing', 'late', 'unknown', 'ok'];
+
+export function startDesktop(options: DesktopOptions): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const rendererUrl = pathToFileURL(join(options.rendererDir, 'index.html')).href;
+  const rendererPrefix = pathToFileURL(options.rendererDir).href + '/';
+  const rpc = createConsoleRpc(options.services);
+  let window: BrowserWindow | undefined;
+  let tray: Tray | undefined;
+
+  const show = (hash = 'painel'): void => {
+    if (!window || window.isDestroyed()) window = createWindow();
+    void window.loadURL(`${rendererUrl}#/${hash}`);
+    window.show();
+    window.focus();
+  };
+
+  function createWindow(): BrowserWindow {
+    const win = new BrowserWindow({
+      width: 1280,
+      height: 860,
+      title: 'Cofre',
+      icon: join(options.assetsDir, 'icon.png'),
+      show: false,
+      webPreferences: {
+        preload: options.preloadPath,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: false,
+      },
+    });
+    const contents = win.webContents;
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(rendererPrefix)) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    connectIpc(rpc, contents, rendererPrefix, { actor: `desktop:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
+    win.once('ready-to-show', () => win.show());
+    win.on('close', (event) => {
+      // Keep running in the tray (the scheduler lives in this process).
+      if (tray) {
+        event.preventDefault();
+        win.hide();
+      }
+    });
+    return win;
+  }
+
+  const trayIcon = (state: RpoState) => nativeImage.createFromPath(join(options.assetsDir, `tray-${state}.png`));
+
+  async function refreshTray(): Promise<void> {
+    if (!tray) return;
+    const status = await options.services.status.get().catch(() => undefined);
+    const states = status?.plans.map((p) => p.rpoState) ?? ['unknown'];
+    const worst = WORST.find((s) => states.includes(s)) ?? 'unknown';
+    tray.setImage(trayIcon(worst));
+    tray.setToolTip(`Cofre — ${status?.plans.map((p) => `${p.plan}: ${p.rpoState}`).join(', ') ?? 'unknown'}`);
+  }
+
+  function buildMenu(): Menu {
+    return Menu.buildFromTemplate([
+      { label: 'Abrir o Cofre', click: () => show() },
+      {
+        label: 'Iniciar com o sistema',
+        type: 'checkbox',
+        checked: app.getLoginItemSettings().openAtLogin,
+        click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked, openAsHidden: true }),
+      },
+      { type: 'separator' },
+      {
+        label: 'Sair',
+        click: () => {
+          tray?.destroy();
+          tray = undefined;
+          app.quit();
+        },
+      },
+    ]);
+  }
+
+  app.on('second-instance', () => show());
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    tray = new Tray(trayIcon('unknown'));
+    tray.setContextMenu(buildMenu());
+    tray.on('click', () => show());
+    void refreshTray();
+    const timer = setInterval(() => void refreshTray(), options.statusEveryMs ?? 60_000);
+    app.on('before-quit', () => {
+      clearInterval(timer);
+      rpc.dispose();
+      tray?.destroy();
+      tray = undefined;
+    });
+    options.services.events.subscribe((e) => {
+      if (e.event !== 'run.finished') return;
+      void refreshTray();
+      if (e.payload.status === 'failed' && Notification.isSupported()) {
+        const n = new Notification({
+          title: `Cópia do plano ${e.payload.plan} falhou`,
+          body: e.payload.error ? `${e.payload.error.message}${e.payload.error.hint ? `\n${e.payload.error.hint}` : ''}` : 'Veja os detalhes em Execuções.',
+          icon: join(options.assetsDir, 'tray-failing@2x.png'),
+        });
+        n.on('click', () => show(`execucoes?run=${encodeURIComponent(e.payload.runId)}`));
+        n.show();
+      }
+    });
+    show();
+  });
+
+  app.on('window-all-closed', () => {
+    if (!tray) app.quit();
+  });
+}

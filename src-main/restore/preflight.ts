@@ -1,0 +1,232 @@
+/**
+ * Preflight: everything that can be checked before the target is touched. Each check is
+ * {name, ok, message}; the restore stops on any failed one. Nothing here writes to the
+ * target (only reads: versions, df, catalog queries) or to storage.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { toErrorInfo } from '../errors.js';
+import type { RemoteHost, ServerSpec } from '../remote/types.js';
+import { connect } from '../remote/ssh.js';
+import { shq } from '../remote/shell.js';
+import type { Storage } from '../storage/types.js';
+import { createDecryptStream } from '../crypto/age.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
+import { pgQuery, mysqlCommand, myEnv, pgString, type TargetInfo } from './target.js';
+import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
+
+export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
+  try {
+    const host = await connect(spec);
+    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}` } };
+  } catch (err) {
+    const e = toErrorInfo(err);
+    return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}` } };
+  }
+}
+
+/** Major version from `pg_dump (PostgreSQL) 15.14 (Debian …)` or `psql (PostgreSQL) 16.2`. */
+export function pgMajor(version: string | undefined): number | undefined {
+  const m = /PostgreSQL\)?\s+(\d+)(?:\.(\d+))?/.exec(version ?? '');
+  if (!m?.[1]) return undefined;
+  const major = Number(m[1]);
+  // before 10, the major was two numbers (9.6)
+  return major < 10 && m[2] !== undefined ? Number(`${major}.${m[2]}`) : major;
+}
+
+export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const types = new Set(items.filter((i) => !i.skip).map((i) => i.type));
+  if (types.has('postgres')) {
+    const r = await host.run('pg_restore --version && psql --version');
+    const have = r.stdout.split('\n')[0]?.trim() ?? '';
+    const haveMajor = pgMajor(have);
+    if (r.code !== 0 || haveMajor === undefined) {
+      out.push({ name: 'pg_restore', ok: false, message: `pg_restore/psql not found on the target (${r.stderr.trim() || 'no output'})` });
+    } else {
+      const needed = Math.max(...items.filter((i) => i.type === 'postgres').map((i) => pgMajor(i.source.toolVersion) ?? 0));
+      out.push(
+        haveMajor >= needed
+          ? { name: 'pg_restore', ok: true, message: `${have} reads dumps of pg_dump ${needed || '?'}` }
+          : { name: 'pg_restore', ok: false, message: `${have} is older than the pg_dump ${needed} that made the set: it cannot read the dump. Install PostgreSQL ${needed} client tools (or newer) on the target` },
+      );
+    }
+  }
+  if (types.has('mysql')) {
+    const r = await host.run('mysql --version');
+    out.push(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' });
+  }
+  if (types.has('files')) {
+    const r = await host.run('tar --version');
+    out.push(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' });
+  }
+  return out;
+}
+
+/** Decrypts the header (and first chunk) of the smallest object: proves the identity opens the set. */
+export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string): Promise<CheckResult> {
+  if (!identities) return { name: 'identity decrypts the set', ok: false, message: identityError ?? 'no identity' };
+  const smallest = [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
+  if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object' };
+  const name = smallest.object.key.split('/').pop() ?? smallest.object.key;
+  let body: Readable | undefined;
+  try {
+    body = await storage.get(smallest.object.key);
+    const decrypt = createDecryptStream(identities);
+    await new Promise<void>((resolve, reject) => {
+      decrypt.once('data', () => resolve());
+      decrypt.once('end', () => resolve());
+      decrypt.once('error', reject);
+      body?.once('error', reject);
+      body?.pipe(decrypt);
+    });
+    decrypt.destroy();
+    return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}` };
+  } catch (err) {
+    const e = toErrorInfo(err);
+    return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}` };
+  } finally {
+    body?.destroy();
+  }
+}
+
+/** Sizes (always) and SHA-256 (when asked) of the stored objects against the manifest. */
+export async function checkObjects(storage: Storage, items: RestoreItem[], verifyHashes: boolean, onBytes?: (n: number) => void): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const item of items) {
+    const o = item.object;
+    const name = o.key.split('/').pop() ?? o.key;
+    try {
+      const head = await storage.head(o.key);
+      if (!head) { out.push({ name: `object ${name}`, ok: false, message: 'missing from storage' }); continue; }
+      if (head.bytes !== o.bytes) { out.push({ name: `object ${name}`, ok: false, message: `stored size ${head.bytes} differs from the manifest's ${o.bytes}` }); continue; }
+      if (!verifyHashes) { out.push({ name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, size matches (hash checked during transfer)` }); continue; }
+      const hash = createHash('sha256');
+      for await (const chunk of await storage.get(o.key)) {
+        hash.update(chunk as Buffer);
+        onBytes?.((chunk as Buffer).length);
+      }
+      const sha = hash.digest('hex');
+      out.push(sha === o.sha256
+        ? { name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, SHA-256 matches the manifest` }
+        : { name: `object ${name}`, ok: false, message: `SHA-256 ${sha} differs from the manifest's ${o.sha256}: the stored object is corrupted; restore another set (cofre sets) or from another copy` });
+    } catch (err) {
+      out.push({ name: `object ${name}`, ok: false, message: toErrorInfo(err).message });
+    }
+  }
+  return out;
+}
+
+/** Space a restored object needs on disk (heuristic: pg custom dumps are compressed ~3×, indexes rebuilt). */
+export function neededBytes(item: RestoreItem): number {
+  const o = item.object;
+  if (item.type === 'files') return (o.fileBytes ?? o.plainBytes) + (o.fileCount ?? 0) * 4096;
+  if (o.format === 'pgdump') return o.plainBytes * 3;
+  return Math.ceil(o.plainBytes * 1.2);
+}
+
+const NEAREST_EXISTING = (p: string): string => `p=${shq(p)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`;
+
+async function dfOf(host: RemoteHost, path: string): Promise<{ mount: string; availBytes: number } | undefined> {
+  const r = await host.run(NEAREST_EXISTING(path));
+  const cols = r.stdout.trim().split(/\s+/);
+  if (r.code !== 0 || cols.length < 6) return undefined;
+  return { mount: cols[cols.length - 1] ?? path, availBytes: Number(cols[3]) * 1024 };
+}
+
+export async function checkDiskSpace(host: RemoteHost, target: TargetInfo, items: RestoreItem[], jobs: number): Promise<CheckResult[]> {
+  const needs = new Map<string, { avail: number; need: number; what: string[] }>();
+  const notes: string[] = [];
+  const add = async (path: string | undefined, bytes: number, what: string): Promise<void> => {
+    if (!path) { notes.push(`${what}: data folder unknown, not checked`); return; }
+    const df = await dfOf(host, path);
+    if (!df) { notes.push(`${what}: df failed on ${path}, not checked`); return; }
+    const e = needs.get(df.mount) ?? { avail: df.availBytes, need: 0, what: [] };
+    e.need += bytes;
+    e.what.push(what);
+    needs.set(df.mount, e);
+  };
+  let pgData: string | undefined;
+  let myData: string | undefined;
+  if (target.pg && items.some((i) => i.type === 'postgres' && !i.skip)) {
+    pgData = (await pgQuery(host, target.pg, 'postgres', 'SHOW data_directory').catch(() => []))[0];
+  }
+  if (target.my && items.some((i) => i.type === 'mysql')) {
+    const r = await host.run(`${mysqlCommand(target.my)} -e 'SELECT @@datadir'`, { ...myEnv(target.my) });
+    myData = r.code === 0 ? r.stdout.trim() : undefined;
+  }
+  for (const item of items) {
+    if (item.skip) continue;
+    const what = `${item.source.name}.${item.object.part}`;
+    if (item.type === 'postgres') {
+      await add(pgData, neededBytes(item), what);
+      if (jobs > 1 && item.object.format === 'pgdump') await add('/var/tmp', item.object.plainBytes, `${what} (temp file for -j)`);
+    } else if (item.type === 'mysql') await add(myData, neededBytes(item), what);
+    else await add(item.destination, neededBytes(item), what);
+  }
+  const out: CheckResult[] = [];
+  for (const [mount, e] of needs) {
+    out.push(e.need <= e.avail
+      ? { name: `disk space ${mount}`, ok: true, message: `${formatBytes(e.avail)} free, about ${formatBytes(e.need)} needed (${e.what.join(', ')})` }
+      : { name: `disk space ${mount}`, ok: false, message: `only ${formatBytes(e.avail)} free on ${mount}, about ${formatBytes(e.need)} needed for ${e.what.join(', ')}: free space or grow the disk first` });
+  }
+  if (notes.length) out.push({ name: 'disk space (databases)', ok: true, message: notes.join('; ') });
+  return out;
+}
+
+/** Staging never overwrites: existing databases/folders with the restore's names are refused or renamed. */
+export async function checkDestinations(host: RemoteHost, target: TargetInfo, items: RestoreItem[], policy: ExistingPolicy): Promise<CheckResult[]> {
+  const production = target.config.kind === 'production';
+  const out: CheckResult[] = [];
+  for (const item of items) {
+    if (item.skip || item.object.part === 'globals') continue;
+    let exists = false;
+    if (item.type === 'postgres' && target.pg) {
+      exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
+    } else if (item.type === 'mysql' && target.my) {
+      const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${item.destination.replaceAll("'", "''")}'`)}`, { ...myEnv(target.my), label: 'mysql' });
+      exists = r.stdout.trim().length > 0;
+    } else if (item.type === 'files') {
+      const r = await host.run(production ? 'true' : `[ -e ${shq(item.destination)} ] && echo yes`);
+      exists = r.stdout.trim() === 'yes';
+    }
+    const what = item.type === 'files' ? `folder ${item.destination}` : `${item.type} database ${item.destination}`;
+    const name = `destination ${item.destination}`;
+    if (production) {
+      out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created` });
+    } else if (!exists) {
+      out.push({ name, ok: true, message: `${what} does not exist yet: it is created` });
+    } else if (policy === 'rename' && item.type !== 'mysql') {
+      out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore` });
+    } else {
+      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}` });
+    }
+  }
+  return out;
+}
+
+/** Bytes per second of previous successful restores/drills (stored bytes during transfer), newest first. */
+export function measuredRate(catalog: Catalog): number | undefined {
+  const rates: number[] = [];
+  for (const r of catalog.listRuns({ kind: ['restore', 'drill'], status: 'succeeded', limit: 10 })) {
+    const d = r.details as { transferRate?: unknown } | null;
+    if (d && typeof d.transferRate === 'number' && d.transferRate > 0) rates.push(d.transferRate);
+  }
+  if (rates.length === 0) return undefined;
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor((rates.length - 1) / 2)];
+}
+
+export function project(totalBytes: number, rate: number | undefined, elapsedMs: number): Projection {
+  const bytesPerSecond = rate ?? DEFAULT_RESTORE_RATE;
+  const projectedMs = Math.round((totalBytes / bytesPerSecond) * 1000);
+  return {
+    totalBytes, bytesPerSecond, rateSource: rate === undefined ? 'default' : 'previous restores', projectedMs, elapsedMs,
+    budgetMs: RTO_BUDGET_MS, overBudget: elapsedMs + projectedMs > RTO_BUDGET_MS,
+  };
+}
+
+export function describeProjection(p: Projection): string {
+  return `projection: ${formatBytes(p.totalBytes)} at ${formatRate(p.bytesPerSecond)} (${p.rateSource}) ≈ ${formatDuration(p.projectedMs)}; elapsed ${formatDuration(p.elapsedMs)}; RTO budget ${formatDuration(p.budgetMs)}${p.overBudget ? ' — WARNING: projected total exceeds the 4 h RTO' : ''}`;
+}

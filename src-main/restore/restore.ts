@@ -1,0 +1,236 @@
+/**
+ * The restore service: select → preflight → (production: safety dump) → transfer →
+ * validate → report. Every phase is timed; the RTO clock runs from the incident start
+ * (`incidentStart`, default: when the restore starts). A failed phase stops the restore,
+ * and the result says what state the target is in and how to go on.
+ */
+import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import type { AppContext } from '../app/context.js';
+import { serverSpec } from '../app/servers.js';
+import { storageFromConfig } from '../app/storage.js';
+import { configuredIdentities } from '../app/identity.js';
+import type { RemoteHost } from '../remote/types.js';
+import type { Storage } from '../storage/types.js';
+import { formatBytes } from '../../shared/format.js';
+import { selectSet, latestSet, type SelectedSet } from './select.js';
+import { planItems, targetOf, type TargetInfo } from './target.js';
+import { checkDestinations, checkDiskSpace, checkIdentity, checkObjects, checkReachable, checkTools, describeProjection, measuredRate, project } from './preflight.js';
+import { dropForProduction, renameExisting, transferItem } from './transfer.js';
+import { takeSafetyDumps, safetyDir } from './safety.js';
+import { runTargetChecks, validateItems } from './validate.js';
+import { catalogDetails, writeReport } from './report.js';
+import { RPO_BUDGET_MS, RTO_BUDGET_MS, type CheckResult, type PhaseTiming, type Projection, type RestoreItem, type RestoreOptions, type RestorePhase, type RestoreResult, type ValidationResult } from './types.js';
+
+const AUTO_VERIFY_LIMIT = 2 * 1024 ** 3;
+
+/** Production targets: `yes` and the target's name typed exactly; throws before anything happens. */
+export function requireConfirmation(target: TargetInfo, opts: Pick<RestoreOptions, 'yes' | 'confirmName'>): void {
+  if (target.config.kind !== 'production') return;
+  if (opts.confirmName !== undefined && opts.confirmName !== target.name) {
+    throw new CofreError('CONFIRMATION_REQUIRED', `the typed name "${opts.confirmName}" is not the production target's name: restore refused, nothing was touched`, {
+      hint: `type the target's name exactly: ${target.name}`,
+    });
+  }
+  if (!opts.yes || opts.confirmName !== target.name) {
+    throw new CofreError('CONFIRMATION_REQUIRED', `restoring into production target "${target.name}" overwrites its data (a safety dump is taken first)`, {
+      hint: `confirm with --yes --confirm-name ${target.name}`,
+    });
+  }
+}
+
+class PhaseFailure extends CofreError {}
+
+export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise<RestoreResult> {
+  const config = ctx.config;
+  const kind = opts.kind ?? 'restore';
+  const target = targetOf(config, opts.target, ctx.env);
+  try {
+    requireConfirmation(target, opts);
+  } catch (err) {
+    ctx.catalog.audit(ctx.actor, `${kind}.refused`, target.name, { reason: toErrorInfo(err).message });
+    throw err;
+  }
+  const startedAt = ctx.now();
+  const incident = opts.incidentStart ? new Date(opts.incidentStart) : startedAt;
+  if (Number.isNaN(incident.getTime())) throw new CofreError('INVALID_ARGUMENT', `--incident-start ${opts.incidentStart} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T08:15:00-03:00' });
+  const catalog = ctx.catalog;
+  const runId = catalog.startRun({ kind, target: target.name, trigger: opts.trigger ?? 'manual' });
+  const restoreId = `${kind}-${runId}`;
+  const log = (level: 'info' | 'warn' | 'error', line: string): void => {
+    catalog.logRun(runId, level, line);
+    opts.onLog?.(line);
+  };
+  const elapsed = (): number => ctx.now().getTime() - incident.getTime();
+  const phases: PhaseTiming[] = [];
+  const preflight: CheckResult[] = [];
+  const validation: ValidationResult[] = [];
+  const warnings: string[] = [];
+  const safetyDumps: string[] = [];
+  const done: RestoreResult['items'] = [];
+  let selected: SelectedSet | undefined;
+  let projection: Projection | undefined;
+  let items: RestoreItem[] = [];
+  let host: RemoteHost | undefined;
+  let storage: Storage | undefined;
+  let error: ErrorInfo | undefined;
+  let targetState: string | undefined;
+  let touched = false;
+  let bytes = 0;
+  let transferMs = 0;
+
+  const timed = async <T>(phase: RestorePhase, fn: () => Promise<T>): Promise<T> => {
+    const t0 = ctx.now();
+    log('info', `phase ${phase} started`);
+    try {
+      const r = await fn();
+      phases.push({ phase, startedAt: t0.toISOString(), durationMs: ctx.now().getTime() - t0.getTime(), ok: true });
+      return r;
+    } catch (err) {
+      phases.push({ phase, startedAt: t0.toISOString(), durationMs: ctx.now().getTime() - t0.getTime(), ok: false });
+      throw err;
+    }
+  };
+
+  catalog.audit(ctx.actor, `${kind}.start`, target.name, { restoreId, setId: opts.setId, at: opts.at, sources: opts.sources });
+  try {
+    selected = await timed('select', async () => {
+      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx) : await selectSet(ctx, { setId: opts.setId, at: opts.at });
+      catalog.updateRun(runId, { setId: s.setId });
+      log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`);
+      return s;
+    });
+    const set = selected;
+    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals });
+    for (const i of items) if (i.skip) warnings.push(`${i.source.name}.${i.object.part}: ${i.skip}`);
+    const jobs = Math.max(1, opts.jobs ?? 1);
+
+    await timed('preflight', async () => {
+      const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
+      preflight.push(reach.check);
+      if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again' });
+      host = reach.host;
+      storage = storageFromConfig(config, set.storage, ctx.env);
+      let identities: string[] | undefined;
+      let identityError: string | undefined;
+      try {
+        identities = await configuredIdentities(config, ctx.env);
+      } catch (err) {
+        identityError = toErrorInfo(err).message;
+      }
+      const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
+      const verifyHashes = opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT;
+      preflight.push(...(await checkTools(host, items)));
+      preflight.push(await checkIdentity(storage, items, identities, identityError));
+      preflight.push(...(await checkObjects(storage, items, verifyHashes)));
+      preflight.push(...(await checkDiskSpace(host, target, items, jobs)));
+      preflight.push(...(await checkDestinations(host, target, items, opts.existing ?? 'refuse')));
+      for (const c of preflight) log(c.ok ? 'info' : 'error', `preflight ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`);
+      projection = project(items.filter((i) => !i.skip).reduce((a, i) => a + i.object.bytes, 0), measuredRate(catalog), elapsed());
+      log(projection.overBudget ? 'warn' : 'info', describeProjection(projection));
+      if (projection.overBudget) warnings.push(describeProjection(projection));
+      const failed = preflight.filter((c) => !c.ok);
+      if (failed.length > 0) {
+        throw new PhaseFailure('PRECONDITION', `preflight failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`, {
+          hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
+        });
+      }
+      return identities as string[];
+    }).then(async (identities) => {
+      const h = host as RemoteHost;
+      const st = storage as Storage;
+      if (target.config.kind === 'production') {
+        await timed('safety', async () => {
+          const dir = safetyDir(ctx.now());
+          safetyDumps.push(...(await takeSafetyDumps(h, target, items, config, dir, (l) => log('info', l))));
+          touched = true;
+          for (const item of items) if (!item.skip) await dropForProduction(item, { host: h, target });
+        });
+      } else if (opts.existing === 'rename') {
+        const stamp = ctx.now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+        for (const item of items) {
+          if (item.skip) continue;
+          const aside = await renameExisting(item, { host: h, target }, stamp);
+          if (aside) { touched = true; warnings.push(`existing ${item.destination} renamed to ${aside}`); log('warn', `existing ${item.destination} renamed to ${aside}`); }
+        }
+      }
+      await timed('transfer', async () => {
+        const t0 = ctx.now().getTime();
+        for (const item of items) {
+          const base = { source: item.source.name, part: item.object.part, type: item.type, destination: item.destination };
+          if (item.skip) { done.push({ ...base, bytes: 0, durationMs: 0, skipped: item.skip }); continue; }
+          const i0 = ctx.now().getTime();
+          touched = true;
+          log('info', `restoring ${item.source.name}.${item.object.part} (${formatBytes(item.object.bytes)}) into ${item.destination}`);
+          await transferItem(item, {
+            storage: st, host: h, target, identities, jobs, restoreId, signal: opts.signal,
+            onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
+          });
+          bytes += item.object.bytes;
+          done.push({ ...base, bytes: item.object.bytes, durationMs: ctx.now().getTime() - i0 });
+        }
+        transferMs = ctx.now().getTime() - t0;
+      });
+      await timed('validate', async () => {
+        validation.push(...(await validateItems(h, target, items, config)));
+        validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
+        const bad = validation.filter((v) => !v.ok);
+        for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`);
+        if (bad.length > 0) {
+          throw new PhaseFailure('INTEGRITY', `validation failed: ${bad.length} of ${validation.length} item(s) differ from the set (${bad.slice(0, 5).map((v) => v.name).join(', ')}${bad.length > 5 ? ', …' : ''})`, {
+            hint: 'the data on the target does not match the backup: read the validation table in the report before using it',
+          });
+        }
+      });
+    });
+  } catch (err) {
+    error = toErrorInfo(err);
+    log('error', error.message);
+    targetState = describeTargetState(target, items, done, touched, safetyDumps, phases);
+  } finally {
+    host?.close();
+    storage?.close();
+  }
+
+  const finished = ctx.now();
+  const setCreatedAt = selected?.createdAt ?? null;
+  const rpoMs = setCreatedAt ? Math.max(0, startedAt.getTime() - Date.parse(setCreatedAt)) : null;
+  const rtoMs = Math.max(0, finished.getTime() - incident.getTime());
+  const result: RestoreResult = {
+    restoreId, runId, kind, status: error ? 'failed' : 'succeeded', setId: selected?.setId ?? null, plan: selected?.manifest.plan ?? null,
+    storage: selected?.storage ?? null, target: target.name, targetKind: target.config.kind, setCreatedAt,
+    startedAt: startedAt.toISOString(), incidentStart: incident.toISOString(), finishedAt: finished.toISOString(),
+    phases, preflight, ...(projection ? { projection } : {}), items: done, validation,
+    rpoMs, rtoMs, rpoOk: rpoMs === null ? null : rpoMs <= RPO_BUDGET_MS, rtoOk: rtoMs <= RTO_BUDGET_MS, bytes,
+    ...(transferMs > 0 && bytes > 0 ? { transferRate: Math.round((bytes * 1000) / transferMs) } : {}),
+    safetyDumps, warnings, ...(error ? { error } : {}), ...(targetState ? { targetState } : {}),
+  };
+  const r0 = ctx.now();
+  try {
+    result.reportPath = writeReport(ctx.home, { ...result, phases: [...phases, { phase: 'report', startedAt: r0.toISOString(), durationMs: 0, ok: true }] }, config.console.timezone);
+    phases.push({ phase: 'report', startedAt: r0.toISOString(), durationMs: ctx.now().getTime() - r0.getTime(), ok: true });
+    // rewrite with the final phase list so the file and the catalog hold the same numbers
+    result.phases = phases;
+    writeReport(ctx.home, result, config.console.timezone);
+  } catch (err) {
+    warnings.push(`the report could not be written: ${toErrorInfo(err).message}`);
+  }
+  catalog.finishRun(runId, { status: result.status, bytes, ...(error ? { error } : {}), details: catalogDetails(result) });
+  catalog.audit(ctx.actor, `${kind}.finish`, target.name, { restoreId, setId: result.setId, status: result.status, rtoMs, rpoMs, safetyDumps });
+  log(error ? 'error' : 'info', `${kind} ${restoreId} ${result.status}; RTO ${rtoMs} ms, report ${result.reportPath ?? '(none)'}`);
+  return result;
+}
+
+function describeTargetState(target: TargetInfo, items: RestoreItem[], done: RestoreResult['items'], touched: boolean, safetyDumps: string[], phases: PhaseTiming[]): string {
+  if (!touched) return 'untouched: nothing was written to the target; fix the problem and run the restore again';
+  const complete = done.filter((d) => !d.skipped).map((d) => d.destination);
+  const pending = items.filter((i) => !i.skip && !complete.includes(i.destination)).map((i) => i.destination);
+  const validating = phases.some((p) => p.phase === 'validate');
+  if (target.config.kind === 'production') {
+    return `production target changed: restored ${complete.join(', ') || 'nothing'}${pending.length ? `; NOT restored (dropped or partial): ${pending.join(', ')}` : ''}. ` +
+      `The previous data is in the safety dumps ${safetyDumps.join(', ') || '(none: nothing existed)'}; run the restore again (it repeats the safety dump and replaces the databases), or load the safety dumps with pg_restore / mysql / tar -x to go back`;
+  }
+  if (validating) return `restored into ${complete.join(', ')} on staging, but validation found differences; the data stays there for inspection (drop it when done)`;
+  return `staging target partially restored: complete ${complete.join(', ') || 'none'}; incomplete: ${pending.join(', ') || 'none'}. Drop the incomplete database(s)/folder(s) (or pass --rename-existing) and run the restore again`;
+}
+
+export { RTO_BUDGET_MS };

@@ -1,0 +1,90 @@
+/**
+ * `cofre runbook`: the documented restore procedure for THIS config, in Markdown (prints
+ * well, reads well in any editor): the Cofre path and the manual path for the day Cofre
+ * itself is unavailable, with the real servers, storage locations, plans and set layout.
+ * Regenerate it after every config change (the header says which config it came from).
+ */
+import type { Config, SourceConfig, StorageConfig } from '../config/schema.js';
+import { RPO_BUDGET_MS, RTO_BUDGET_MS } from './types.js';
+
+function storageWhere(s: StorageConfig): { list: string; get: (setId: string, obj: string) => string; describe: string } {
+  const prefix = s.prefix.replace(/^\/+|\/+$/g, '');
+  if (s.type === 'folder') {
+    const base = `${s.path.replace(/\/+$/, '')}${prefix ? `/${prefix}` : ''}/sets`;
+    return { describe: `pasta ${base}`, list: `ls -1 ${base}/`, get: (setId, obj) => `cat ${base}/${setId}/${obj}` };
+  }
+  const base = `s3://${s.bucket}${prefix ? `/${prefix}` : ''}/sets`;
+  const ep = s.endpoint ? ` --endpoint-url ${s.endpoint}` : '';
+  return { describe: `${base} (região ${s.region}${s.endpoint ? `, endpoint ${s.endpoint}` : ''})`, list: `aws s3 ls${ep} ${base}/`, get: (setId, obj) => `aws s3 cp${ep} ${base}/${setId}/${obj} -` };
+}
+
+function manualSteps(name: string, src: SourceConfig, get: (obj: string) => string, identity: string): string[] {
+  const age = (obj: string): string => `${get(obj)} | age -d -i ${identity}`;
+  if (src.type === 'postgres') {
+    const dbs = src.databases ?? ['<banco>'];
+    const lines = [`# ${name} (PostgreSQL ${src.host}:${src.port})`];
+    if (!src.databases) lines.push(`# papéis (roles) — somente em produção/servidor novo:`, `${age(`${name}.globals.sql.age`)} | psql -h <host> -U postgres -d postgres`);
+    for (const db of dbs) {
+      lines.push(`createdb -h <host> -U postgres ${db}`, `${age(`${name}.${db}.pgdump.age`)} | pg_restore --exit-on-error -h <host> -U postgres -d ${db}`);
+    }
+    return lines;
+  }
+  if (src.type === 'mysql') {
+    const dbs = src.databases ?? ['<banco>'];
+    return [`# ${name} (MariaDB/MySQL ${src.host}:${src.port})`, ...dbs.flatMap((db) => [
+      `mysql -h <host> -u root -e 'CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4'`,
+      `${age(`${name}.${db}.sql.age`)} | mysql -h <host> -u root ${db}`,
+    ])];
+  }
+  return [`# ${name} (arquivos: ${src.paths.join(', ')}) — caminhos guardados relativos a /`, `${age(`${name}.files.tar.age`)} | tar -x -p --same-owner -C /   # ou -C /srv/restore para conferir antes`];
+}
+
+export function runbookMarkdown(config: Config, meta: { configPath: string; generatedAt: string }): string {
+  const identity = config.encryption?.identityFile ?? 'identity.txt';
+  const out: string[] = [];
+  out.push(`# Cofre — procedimento de restauração (runbook)`, '');
+  out.push(`Gerado em ${meta.generatedAt} a partir de \`${meta.configPath}\`. Gere de novo após qualquer mudança na configuração (\`cofre runbook --out runbook.md\`).`, '');
+  out.push(`Objetivos: **RPO ${RPO_BUDGET_MS / 3600_000} h** (dados com no máximo 24 h) e **RTO ${RTO_BUDGET_MS / 3600_000} h** (sistema de volta em menos de 4 h). Anote a hora de início do incidente.`, '');
+  out.push('## 1. O que existe', '', '### Servidores', '', '| nome | endereço | usuário | chave do host |', '| --- | --- | --- | --- |');
+  for (const [n, s] of Object.entries(config.servers)) out.push(`| ${n} | ${s.host}:${s.port} | ${s.user} | ${s.hostKey ?? '(não fixada: rode `cofre trust ' + n + '`)'} |`);
+  out.push('', '### Planos e onde ficam os backups', '', '| plano | origens | armazenamento | horário |', '| --- | --- | --- | --- |');
+  for (const [n, p] of Object.entries(config.plans)) {
+    const st = config.storage[p.storage];
+    out.push(`| ${n} | ${p.sources.join(', ')} | ${p.storage}: ${st ? storageWhere(st).describe : '?'} | \`${p.schedule}\` (${p.timezone}) |`);
+  }
+  out.push('', '### Destinos de restauração', '', '| nome | tipo | servidor | postgres | mysql | arquivos |', '| --- | --- | --- | --- | --- | --- |');
+  for (const [n, t] of Object.entries(config.restoreTargets)) {
+    out.push(`| ${n} | ${t.kind === 'production' ? 'produção' : 'homologação'} | ${t.server} | ${t.postgres ? `${t.postgres.host}:${t.postgres.port ?? 5432}` : '—'} | ${t.mysql ? `${t.mysql.host}:${t.mysql.port ?? 3306}` : '—'} | ${t.filesRoot ?? '—'} |`);
+  }
+  out.push('', 'Layout de cada conjunto (set): `sets/<setId>/<origem>.<parte>.<formato>.age` e `sets/<setId>/manifest.json` (escrito por último: sem ele o conjunto está incompleto). `setId` = `AAAAMMDDTHHMMSSZ-<6 hex>` (UTC), ordena por data.', '');
+  out.push(`A chave privada (identidade age) fica em \`${identity}\`; cópia em papel/cofre físico conforme a política da clínica.`, '');
+
+  out.push('## 2. Caminho com o Cofre', '', '```sh');
+  out.push('cofre sets                                   # pontos de restauração (completo/incompleto)');
+  out.push('cofre verify <setId> --deep                  # opcional: baixa, confere hash e descriptografa');
+  const targets = Object.entries(config.restoreTargets);
+  const staging = targets.find(([, t]) => t.kind === 'staging')?.[0] ?? '<homologacao>';
+  const prod = targets.find(([, t]) => t.kind === 'production')?.[0] ?? '<producao>';
+  out.push(`cofre restore --at "<AAAA-MM-DDTHH:MM:SS-03:00>" --target ${staging} --incident-start "<hora do incidente>"`);
+  out.push(`cofre restore <setId> --target ${prod} --yes --confirm-name ${prod} --incident-start "<hora do incidente>"`);
+  out.push('cofre drill                                  # teste trimestral em homologação');
+  out.push('```', '');
+  out.push('O Cofre faz: verificação prévia (conexão com chave fixada, versões de pg_restore/mysql/tar, espaço em disco, chave decifra o conjunto, hashes), projeção do tempo contra as 4 h, cópia de segurança do que será sobrescrito (produção, em `/var/tmp/cofre-safety-<data>/` no servidor destino), transferência, validação (linhas por tabela, número e bytes de arquivos) e relatório em `$COFRE_HOME/reports/`.', '');
+  out.push('Em homologação os bancos são criados como `<banco>_restore_<6 hex do set>` e os arquivos em `<filesRoot>/<setId>/`; nada existente é sobrescrito.', '');
+
+  out.push('## 3. Caminho manual (sem o Cofre)', '', 'Requer: `age`, `aws` (S3) ou acesso à pasta, e as ferramentas do banco (`pg_restore`/`psql` da mesma versão maior ou mais nova que a do backup; `mysql`; `tar`).', '');
+  for (const [n, p] of Object.entries(config.plans)) {
+    const st = config.storage[p.storage];
+    if (!st) continue;
+    const w = storageWhere(st);
+    out.push(`### Plano ${n}`, '', '```sh', '# 1. listar os conjuntos e escolher o mais recente com manifest.json', w.list, `${w.list.replace(/\/$/, '')}/<setId>/`, `${w.get('<setId>', 'manifest.json')} > manifest.json   # tamanhos, SHA-256 e contagem de linhas`, '# 2. (recomendado) conferir o hash de cada objeto com o manifest', `${w.get('<setId>', '<objeto>.age')} | sha256sum`, '# 3. restaurar (substitua <host>; o prefixo sai de cada objeto)');
+    for (const s of p.sources) {
+      const src = config.sources[s];
+      if (src) out.push(...manualSteps(s, src, (obj) => w.get('<setId>', obj), identity));
+    }
+    out.push('```', '');
+  }
+  out.push('Objetos comprimidos trazem `.zst` antes de `.age` (ex.: `.sql.zst.age`): acrescente `| zstd -d` depois do `age -d`.', '');
+  out.push('## 4. Depois de restaurar', '', '1. Conferir contagens de linhas com `rowCounts` do manifest (por tabela) e número/bytes de arquivos com `fileCount`/`fileBytes`.', '2. Subir a aplicação e testar o acesso.', '3. Registrar horário de término (RTO) e a data do conjunto (RPO); guardar o relatório.', '4. Apagar as cópias de segurança em `/var/tmp/cofre-safety-*` quando a restauração for aceita.', '');
+  return out.join('\n');
+}

@@ -1,0 +1,60 @@
+/**
+ * Production restores take a safety dump of what they overwrite first (documented choice:
+ * kept ON THE TARGET SERVER under /var/tmp/cofre-safety-<timestamp>/, mode 0700: it is the
+ * fastest place to write to and to roll back from, it never leaves the clinic's machine
+ * unencrypted, and it needs no storage credentials there). The folder is named in the
+ * result, the report and the audit log; delete it once the restore is accepted.
+ */
+import { CofreError } from '../errors.js';
+import type { RemoteHost } from '../remote/types.js';
+import { shJoin, shq } from '../remote/shell.js';
+import { myConnArgs } from '../sources/mysql.js';
+import { lastLines } from '../sources/postgres.js';
+import type { Config } from '../config/schema.js';
+import { joinPath, myEnv, pgConnArgs, pgExecEnv, pgQuery, pgString, mysqlCommand, type TargetInfo } from './target.js';
+import type { RestoreItem } from './types.js';
+
+export function safetyDir(at: Date): string {
+  return `/var/tmp/cofre-safety-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
+}
+
+export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config, dir: string, log: (l: string) => void): Promise<string[]> {
+  const made: string[] = [];
+  await host.runChecked(`mkdir -p ${shq(dir)} && chmod 700 ${shq(dir)}`, { label: 'mkdir' });
+  for (const item of items) {
+    if (item.skip || item.object.part === 'globals') continue;
+    if (item.type === 'postgres' && target.pg) {
+      const exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
+      if (!exists) continue;
+      const file = `${dir}/${item.destination}.pgdump`;
+      await run(host, `pg_dump -Fc ${shJoin([...pgConnArgs(target.pg), '-d', item.destination, '-f', file])}`, pgExecEnv(target.pg), 'pg_dump');
+      made.push(file);
+    } else if (item.type === 'mysql' && target.my) {
+      const r = await host.run(`${mysqlCommand(target.my)} -e ${shq(`SHOW DATABASES LIKE '${item.destination.replaceAll("'", "''")}'`)}`, { ...myEnv(target.my) });
+      if (!r.stdout.trim()) continue;
+      const file = `${dir}/${item.destination}.sql`;
+      await run(host, `mysqldump --single-transaction --routines --triggers --events --hex-blob ${shJoin([...myConnArgs(target.my), item.destination])} > ${shq(file)}`, myEnv(target.my), 'mysqldump');
+      made.push(file);
+    } else if (item.type === 'files') {
+      const src = config.sources[item.source.name];
+      const paths = src?.type === 'files' ? src.paths : [];
+      const rel = paths.map((p) => joinPath(item.destination, p)).map((p) => p.replace(/^\/+/, ''));
+      const file = `${dir}/${item.source.name}.tar`;
+      const existing = (await host.run(`for p in ${shJoin(rel.map((p) => `/${p}`))}; do [ -e "$p" ] && echo "$p"; done`)).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^\/+/, ''));
+      if (existing.length === 0) continue;
+      await run(host, `tar --create --format=posix --file=${shq(file)} -C / -- ${shJoin(existing)}`, {}, 'tar');
+      made.push(file);
+    }
+    log(`safety dump: ${made[made.length - 1] ?? ''}`);
+  }
+  return made;
+}
+
+async function run(host: RemoteHost, cmd: string, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {
+  const r = await host.run(cmd, { ...env, label });
+  if (r.code !== 0) {
+    throw new CofreError('REMOTE_COMMAND_FAILED', `safety dump with ${label} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+      hint: 'nothing was overwritten yet; fix the problem (disk space under /var/tmp?) and run the restore again',
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Chooses the set to restore: by id, or point in time (`--at`): the newest complete set
+ * created at or before that instant, across the storages of the config's plans.
+ */
+import { CofreError } from '../errors.js';
+import type { AppContext } from '../app/context.js';
+import { storageFromConfig } from '../app/storage.js';
+import { listSets, type SetInfo } from '../backup/sets.js';
+import type { Manifest } from '../../shared/domain.js';
+
+export interface SelectedSet {
+  setId: string;
+  storage: string;
+  manifest: Manifest;
+  createdAt: string;
+}
+
+/** Storage names that plans use (every storage when no plan names one). */
+export function restoreStorages(ctx: AppContext): string[] {
+  const fromPlans = [...new Set(Object.values(ctx.config.plans).map((p) => p.storage))];
+  return fromPlans.length > 0 ? fromPlans : Object.keys(ctx.config.storage);
+}
+
+export async function allSets(ctx: AppContext): Promise<Array<SetInfo & { storage: string }>> {
+  const out: Array<SetInfo & { storage: string }> = [];
+  for (const name of restoreStorages(ctx)) {
+    const storage = storageFromConfig(ctx.config, name, ctx.env);
+    try {
+      for (const s of await listSets(storage)) out.push({ ...s, storage: name });
+    } finally {
+      storage.close();
+    }
+  }
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.setId.localeCompare(b.setId));
+}
+
+/** Pure choice among listed sets (unit-tested). */
+export function chooseSet(sets: ReadonlyArray<SetInfo & { storage: string }>, q: { setId?: string | undefined; at?: string | undefined }): SelectedSet {
+  const complete = sets.filter((s) => s.complete && s.manifest);
+  if (q.setId) {
+    const hit = sets.find((s) => s.setId === q.setId);
+    if (!hit) {
+      throw new CofreError('SET_NOT_FOUND', `no set ${q.setId} in storage`, { hint: `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}` });
+    }
+    if (!hit.complete || !hit.manifest) {
+      throw new CofreError('SET_INCOMPLETE', `set ${q.setId} is incomplete: ${hit.problem ?? 'unknown reason'}`, { hint: `choose another set${nearest(complete, hit.createdAt)}` });
+    }
+    return { setId: hit.setId, storage: hit.storage, manifest: hit.manifest, createdAt: hit.manifest.createdAt };
+  }
+  if (q.at === undefined) throw new CofreError('INVALID_ARGUMENT', 'choose a set: a set id or --at <ISO instant>', { hint: 'e.g. cofre restore --at 2026-03-01T12:00:00-03:00 --target homologacao' });
+  const at = Date.parse(q.at);
+  if (Number.isNaN(at)) throw new CofreError('INVALID_ARGUMENT', `--at ${q.at} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T12:00:00-03:00' });
+  const before = complete.filter((s) => Date.parse(s.createdAt) <= at);
+  const pick = before[before.length - 1];
+  if (!pick || !pick.manifest) {
+    throw new CofreError('SET_NOT_FOUND', `no complete set was created at or before ${new Date(at).toISOString()}`, {
+      hint: complete.length ? `the oldest complete set is ${complete[0]?.setId}${nearest(complete, new Date(at).toISOString())}` : 'there are no complete sets: run `cofre backup`',
+    });
+  }
+  return { setId: pick.setId, storage: pick.storage, manifest: pick.manifest, createdAt: pick.manifest.createdAt };
+}
+
+function nearest(complete: ReadonlyArray<SetInfo>, around: string | undefined): string {
+  if (complete.length === 0) return '';
+  const t = around ? Date.parse(around) : Date.now();
+  const near = [...complete].sort((a, b) => Math.abs(Date.parse(a.createdAt) - t) - Math.abs(Date.parse(b.createdAt) - t)).slice(0, 3);
+  return `; nearest complete sets: ${near.map((s) => `${s.setId} (${s.createdAt})`).join(', ')}`;
+}
+
+export async function selectSet(ctx: AppContext, q: { setId?: string | undefined; at?: string | undefined }): Promise<SelectedSet> {
+  return chooseSet(await allSets(ctx), q);
+}
+
+/** The newest complete set (the drill's choice). */
+export async function latestSet(ctx: AppContext): Promise<SelectedSet> {
+  return chooseSet(await allSets(ctx), { at: new Date(8.64e15).toISOString() });
+}

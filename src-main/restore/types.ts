@@ -1,0 +1,126 @@
+/** Types shared by the restore phases (preflight, transfer, validate, report) and the drill. */
+import type { ManifestObject, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
+import type { ErrorInfo } from '../errors.js';
+
+/** RNF-BACK-002: the clinic's objectives. */
+export const RTO_BUDGET_MS = 4 * 3600_000;
+export const RPO_BUDGET_MS = 24 * 3600_000;
+/** Used for the projection when the catalog has no previous restore to measure from. */
+export const DEFAULT_RESTORE_RATE = 50 * 1024 * 1024;
+
+export type RestorePhase = 'select' | 'preflight' | 'safety' | 'transfer' | 'validate' | 'report';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface PhaseTiming {
+  phase: RestorePhase;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+}
+
+/** One object of the set and where it goes on the target. */
+export interface RestoreItem {
+  source: ManifestSource;
+  object: ManifestObject;
+  type: SourceType;
+  /** postgres/mysql: database created on the target; files: the folder extracted into */
+  destination: string;
+  /** postgres globals on a staging target are not applied (roles may clash) */
+  skip?: string;
+}
+
+export interface Projection {
+  /** stored (encrypted) bytes to move */
+  totalBytes: number;
+  bytesPerSecond: number;
+  /** where the rate came from */
+  rateSource: 'previous restores' | 'default';
+  projectedMs: number;
+  /** already elapsed since the incident was declared, when preflight ran */
+  elapsedMs: number;
+  budgetMs: number;
+  overBudget: boolean;
+}
+
+export interface ValidationResult {
+  name: string;
+  ok: boolean;
+  expected: string;
+  actual: string;
+}
+
+/** What existing databases/folders with the staging names do: refused (default) or renamed aside. */
+export type ExistingPolicy = 'refuse' | 'rename';
+
+export interface RestoreOptions {
+  setId?: string | undefined;
+  /** ISO instant: the newest complete set created at or before it */
+  at?: string | undefined;
+  target: string;
+  /** only these sources of the set (default: all) */
+  sources?: string[] | undefined;
+  yes?: boolean;
+  /** production targets: the target's name, typed */
+  confirmName?: string | undefined;
+  /** ISO instant the incident was declared (RTO clock start); default: now */
+  incidentStart?: string | undefined;
+  /** check every stored object's SHA-256 in preflight (default: when the set is ≤ 2 GiB) */
+  verifyHashes?: boolean | undefined;
+  /** pg_restore parallel jobs; > 1 stages the dump in a temp file on the target first */
+  jobs?: number | undefined;
+  /** staging only: what to do when a database/folder with the restore's name already exists */
+  existing?: ExistingPolicy | undefined;
+  /** apply postgres globals (roles) on a staging target too (always applied on production) */
+  globals?: boolean | undefined;
+  kind?: 'restore' | 'drill';
+  trigger?: string;
+  onProgress?: (p: RestoreProgress) => void;
+  onLog?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RestoreProgress extends Progress {
+  /** since the incident was declared */
+  elapsedMs: number;
+}
+
+export interface RestoreResult {
+  restoreId: string;
+  runId: number;
+  kind: 'restore' | 'drill';
+  status: 'succeeded' | 'failed';
+  setId: string | null;
+  plan: string | null;
+  storage: string | null;
+  target: string;
+  targetKind: 'staging' | 'production';
+  setCreatedAt: string | null;
+  startedAt: string;
+  incidentStart: string;
+  finishedAt: string;
+  phases: PhaseTiming[];
+  preflight: CheckResult[];
+  projection?: Projection;
+  items: Array<{ source: string; part: string; type: SourceType; destination: string; bytes: number; durationMs: number; skipped?: string }>;
+  validation: ValidationResult[];
+  /** restore start − set createdAt: the age of the data brought back */
+  rpoMs: number | null;
+  /** incident start → end of the restore */
+  rtoMs: number;
+  rpoOk: boolean | null;
+  rtoOk: boolean;
+  bytes: number;
+  /** stored bytes per second during transfer (the projection of the next restore uses it) */
+  transferRate?: number;
+  safetyDumps: string[];
+  warnings: string[];
+  reportPath?: string;
+  error?: ErrorInfo;
+  /** when failed: what state the target is in and how to go on */
+  targetState?: string;
+}

@@ -1,0 +1,103 @@
+/**
+ * Validate: what is on the target now equals what the set recorded — per-table row counts
+ * (taken in the dump's own snapshot), file count and bytes — plus the target's configured
+ * checks (SQL with an expected result, an HTTP health URL).
+ */
+import { Readable } from 'node:stream';
+import { toErrorInfo } from '../errors.js';
+import type { Config, RestoreTargetConfig } from '../config/schema.js';
+import type { RemoteHost } from '../remote/types.js';
+import { shq } from '../remote/shell.js';
+import { PG_ROW_COUNTS_SQL, parseCounts } from '../sources/postgres.js';
+import { mysqlRowCounts } from '../sources/mysql.js';
+import { joinPath, mysqlCommand, myEnv, psqlCommand, pgExecEnv, type TargetInfo } from './target.js';
+import type { RestoreItem, ValidationResult } from './types.js';
+
+/** Compares two count maps: one result per table (pure; unit-tested). */
+export function compareCounts(prefix: string, expected: Record<string, number>, actual: Record<string, number>): ValidationResult[] {
+  const out: ValidationResult[] = [];
+  for (const [table, n] of Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))) {
+    const got = actual[table];
+    out.push({ name: `${prefix} ${table}`, ok: got === n, expected: `${n} rows`, actual: got === undefined ? 'table missing' : `${got} rows` });
+  }
+  for (const table of Object.keys(actual).filter((t) => !(t in expected)).sort()) {
+    out.push({ name: `${prefix} ${table}`, ok: false, expected: 'not in the set', actual: `${actual[table]} rows (extra table)` });
+  }
+  return out;
+}
+
+async function pgCounts(host: RemoteHost, target: TargetInfo, db: string): Promise<Record<string, number>> {
+  const pg = target.pg;
+  if (!pg) return {};
+  const r = await host.runChecked(`${psqlCommand(pg, db)} -f -`, { ...pgExecEnv(pg), label: 'psql', stdin: Readable.from([Buffer.from(PG_ROW_COUNTS_SQL)]) });
+  return parseCounts(r.stdout.split('\n'));
+}
+
+/** Entries and regular-file bytes under the restored paths (tar archives each listed path itself, not its parents). */
+async function fileCounts(host: RemoteHost, roots: string[]): Promise<{ entries: number; bytes: number }> {
+  let entries = 0;
+  let bytes = 0;
+  for (const root of roots) {
+    const r = await host.runChecked(
+      `[ -e ${shq(root)} ] || exit 0; find ${shq(root)} | wc -l; find ${shq(root)} -type f -printf '%s\\n' | awk '{s+=$1} END {printf "%d\\n", s}'`,
+      { label: 'find' },
+    );
+    const [e, b] = r.stdout.trim().split('\n');
+    entries += Number(e ?? 0) || 0;
+    bytes += Number(b ?? 0) || 0;
+  }
+  return { entries, bytes };
+}
+
+export async function validateItems(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config): Promise<ValidationResult[]> {
+  const out: ValidationResult[] = [];
+  for (const item of items) {
+    if (item.skip || item.object.part === 'globals') continue;
+    const label = `${item.source.name}.${item.object.part}`;
+    try {
+      if (item.type === 'postgres') {
+        out.push(...compareCounts(label, item.object.rowCounts ?? {}, await pgCounts(host, target, item.destination)));
+      } else if (item.type === 'mysql' && target.my) {
+        out.push(...compareCounts(label, item.object.rowCounts ?? {}, await mysqlRowCounts(host, target.my, item.destination)));
+      } else if (item.type === 'files') {
+        const src = config.sources[item.source.name];
+        const roots = src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
+        const got = await fileCounts(host, roots);
+        out.push({ name: `${label} file entries`, ok: got.entries === item.object.fileCount, expected: String(item.object.fileCount ?? '?'), actual: String(got.entries) });
+        out.push({ name: `${label} file bytes`, ok: got.bytes === item.object.fileBytes, expected: String(item.object.fileBytes ?? '?'), actual: String(got.bytes) });
+      }
+    } catch (err) {
+      out.push({ name: label, ok: false, expected: 'readable on the target', actual: toErrorInfo(err).message });
+    }
+  }
+  return out;
+}
+
+/** The target's configured checks; `database` names the source database (mapped to the restored name). */
+export async function runTargetChecks(host: RemoteHost, target: TargetInfo, items: RestoreItem[], checks: RestoreTargetConfig['checks']): Promise<ValidationResult[]> {
+  const out: ValidationResult[] = [];
+  for (const c of checks) {
+    try {
+      if (c.sql) {
+        const item = items.find((i) => !i.skip && i.type !== 'files' && i.object.part !== 'globals' && (c.database === undefined || i.object.part === c.database || i.destination === c.database));
+        if (!item) { out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: `no restored database ${c.database ?? ''}` }); continue; }
+        let actual: string;
+        if (item.type === 'postgres' && target.pg) {
+          actual = (await host.runChecked(`${psqlCommand(target.pg, item.destination)} -c ${shq(c.sql)}`, { ...pgExecEnv(target.pg), label: 'psql' })).stdout.trim();
+        } else if (target.my) {
+          actual = (await host.runChecked(`${mysqlCommand(target.my, item.destination)} -e ${shq(c.sql)}`, { ...myEnv(target.my), label: 'mysql' })).stdout.trim();
+        } else continue;
+        out.push({ name: c.name, ok: c.expect === undefined || actual === c.expect, expected: c.expect ?? '(runs)', actual });
+      }
+      if (c.http) {
+        const res = await fetch(c.http, { signal: AbortSignal.timeout(15_000) });
+        const text = await res.text();
+        const ok = res.ok && (c.expect === undefined || text.includes(c.expect));
+        out.push({ name: c.name, ok, expected: `HTTP 2xx${c.expect ? ` containing "${c.expect}"` : ''}`, actual: `HTTP ${res.status}` });
+      }
+    } catch (err) {
+      out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: toErrorInfo(err).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createRpcClient } from '../../shared/rpc/client.js';
+import { pickTransport } from './transport.js';
+import { createStores } from './stores/index.js';
+import { wireEvents } from './stores/wire-events.js';
+import { StoresContext } from './hooks.js';
+import { App } from './App.js';
+import type { RunFinished } from '../../shared/rpc/contracts/runs.js';
+import './styles.css';
+
+const client = createRpcClient(pickTransport());
+const stores = createStores(client);
+
+function Root() {
+  const [toast, setToast] = useState<string>();
+  useEffect(
+    () =>
+      wireEvents(client, stores, (f: RunFinished) => {
+        const t = stores.settings.getState().t;
+        setToast(f.status === 'failed' ? `${t('notify.runFailed', { plan: f.plan })}: ${f.error?.message ?? ''}` : t('notify.runOk', { plan: f.plan }));
+      }),
+    [],
+  );
+  useEffect(() => {
+    if (!toast) return undefined;
+    const id = setTimeout(() => setToast(undefined), 8000);
+    return () => clearTimeout(id);
+  }, [toast]);
+  return (
+    <StoresContext value={stores}>
+      <App toast={toast} />
+    </StoresContext>
+  );
+}
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <Root />
+    </StrictMode>,
+  );
+}

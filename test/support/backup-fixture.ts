@@ -1,0 +1,186 @@
+/**
+ * Builds a throwaway Cofre setup against the harness services: a PostgreSQL and a MariaDB
+ * database filled with awkward data, a file tree, an age identity, an S3 bucket and a folder,
+ * and a cofre.yaml naming them. Used by backup, restore, CLI and e2e tests.
+ */
+import { mkdirSync, writeFileSync, symlinkSync, chmodSync, utimesSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { HarnessInfo } from '../harness/index.js';
+import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } from '../harness/index.js';
+import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
+
+export interface Fixture {
+  dir: string;
+  home: string;
+  configPath: string;
+  identityFile: string;
+  recipient: string;
+  pgDb: string;
+  myDb: string;
+  filesDir: string;
+  folderStorage: string;
+  bucket: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+export const PG_FIXTURE_SQL = `
+CREATE SCHEMA clinica;
+CREATE SCHEMA financeiro;
+CREATE TABLE clinica.pacientes (
+  id serial PRIMARY KEY, nome text NOT NULL, nascimento date, foto bytea, dados jsonb, saldo numeric(12,2),
+  tags text[], observacao text
+);
+INSERT INTO clinica.pacientes (nome, nascimento, foto, dados, saldo, tags, observacao) VALUES
+  ('José da Conceição', '1980-02-29', '\\x00ff10'::bytea, '{"alergias": ["dipirona"], "peso": 72.5}', 1234.56, ARRAY['diabético','hipertenso'], NULL),
+  ('Ana Lúcia Ñúñez 🩺', NULL, NULL, 'null', -0.01, '{}', 'linha1
+linha2 "aspas" \\ barra'),
+  ('Zoë', '2001-12-31', decode(repeat('ab', 5000), 'hex'), '[]', 99999999.99, ARRAY[NULL, 'x'], '');
+INSERT INTO clinica.pacientes (nome) SELECT 'paciente ' || g FROM generate_series(1, 2000) g;
+CREATE TABLE financeiro.faturas (id bigserial PRIMARY KEY, paciente int REFERENCES clinica.pacientes(id), valor numeric, pago boolean, criado timestamptz DEFAULT now());
+INSERT INTO financeiro.faturas (paciente, valor, pago) SELECT (g % 2000) + 1, g * 1.5, g % 3 = 0 FROM generate_series(1, 5000) g;
+CREATE SEQUENCE financeiro.protocolo START 1000;
+SELECT nextval('financeiro.protocolo') FROM generate_series(1, 42);
+CREATE TABLE clinica.vazia (id int);
+SELECT lo_from_bytea(0, convert_to('laudo em PDF (objeto grande) ' || repeat('x', 100000), 'UTF8'));
+`;
+
+export const MY_FIXTURE_SQL = `SET NAMES utf8mb4;
+CREATE TABLE prontuario (id INT AUTO_INCREMENT PRIMARY KEY, paciente VARCHAR(200) CHARACTER SET utf8mb4, texto LONGTEXT, anexo LONGBLOB, valor DECIMAL(10,2), criado DATETIME, nulo INT NULL) ENGINE=InnoDB;
+INSERT INTO prontuario (paciente, texto, anexo, valor, criado) VALUES ('José 🩺', 'quebra\\nde linha e \\'aspas\\'', UNHEX('00FF10'), 10.5, '2026-11-25 02:00:00'), ('Ana', NULL, NULL, NULL, NULL);
+INSERT INTO prontuario (paciente, texto) SELECT CONCAT('p', seq), REPEAT('t', 100) FROM seq_1_to_3000;
+CREATE TABLE agenda (id INT PRIMARY KEY, quando DATE) ENGINE=InnoDB;
+INSERT INTO agenda VALUES (1, '2026-01-01'), (2, '2026-12-31');
+`;
+
+/** A file tree with the awkward cases: unicode names, symlink, empty folder, large binary, 0600 file. */
+export function makeFileTree(root: string, largeBytes = 8 * 1024 * 1024): void {
+  mkdirSync(join(root, 'uploads', 'exames 2026', 'vazia'), { recursive: true });
+  writeFileSync(join(root, 'uploads', 'exames 2026', 'raio-x ção.png'), randomBytes(70_000));
+  writeFileSync(join(root, 'uploads', 'grande.bin'), randomBytes(largeBytes));
+  writeFileSync(join(root, 'uploads', 'segredo.txt'), 'só o dono lê\n', { mode: 0o600 });
+  chmodSync(join(root, 'uploads', 'segredo.txt'), 0o600);
+  writeFileSync(join(root, 'uploads', 'temp.tmp'), 'excluded\n');
+  symlinkSync('exames 2026/raio-x ção.png', join(root, 'uploads', 'atalho'));
+  utimesSync(join(root, 'uploads', 'grande.bin'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
+}
+
+export async function createBucket(h: HarnessInfo, bucket: string): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: h.s3.endpoint, region: h.s3.region, forcePathStyle: true,
+    credentials: { accessKeyId: h.s3.accessKeyId, secretAccessKey: h.s3.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  s3.destroy();
+}
+
+export interface FixtureOptions {
+  /** extra YAML appended at the end (e.g. alerts, restoreTargets) */
+  extraYaml?: string;
+  largeBytes?: number;
+  schedule?: string;
+  hostKey?: string;
+  pgUser?: string;
+  pgDatabase?: string;
+}
+
+export async function makeFixture(h: HarnessInfo, opts: FixtureOptions = {}): Promise<Fixture> {
+  const dir = await tempDir('cofre-fx-');
+  const home = join(dir, 'home');
+  mkdirSync(home, { recursive: true });
+  const pgDb = uniqueName('clinica');
+  const myDb = uniqueName('prontuarios');
+  await pgCreateDatabase(h.postgres, pgDb);
+  await pgPsql(h.postgres, PG_FIXTURE_SQL, pgDb);
+  await mariadbCreateDatabase(h.mariadb, myDb);
+  await mariadbSql(h.mariadb, MY_FIXTURE_SQL, myDb);
+  const filesDir = join(dir, 'srv');
+  makeFileTree(filesDir, opts.largeBytes);
+  const folderStorage = join(dir, 'storage');
+  mkdirSync(folderStorage);
+  const bucket = uniqueName('bucket').replace(/_/g, '-');
+  await createBucket(h, bucket);
+  const { identity, recipient } = generateIdentity();
+  const identityFile = join(dir, 'identity.txt');
+  await writeIdentityFile(identityFile, identity, recipient);
+  const configPath = join(dir, 'cofre.yaml');
+  writeFileSync(
+    configPath,
+    `# test config
+servers:
+  clinica:
+    host: ${h.ssh.host}
+    port: ${h.ssh.port}
+    user: ${h.ssh.user}
+    privateKeyFile: ${h.ssh.privateKeyPath}
+    hostKey: "${opts.hostKey ?? h.ssh.hostKeyFingerprint}"
+    location: { provider: clinica, region: sala-servidores }
+sources:
+  banco:
+    server: clinica
+    type: postgres
+    host: 127.0.0.1
+    port: ${h.postgres.port}
+    user: ${opts.pgUser ?? 'postgres'}
+    databases: [${opts.pgDatabase ?? pgDb}]
+  prontuarios:
+    server: clinica
+    type: mysql
+    host: 127.0.0.1
+    port: ${h.mariadb.port}
+    user: ${h.mariadb.user}
+    passwordEnv: TEST_MYSQL_PASSWORD
+    databases: [${myDb}]
+  arquivos:
+    server: clinica
+    type: files
+    paths: [${join(filesDir, 'uploads')}]
+    exclude: ["*.tmp"]
+storage:
+  nuvem:
+    type: s3
+    endpoint: ${h.s3.endpoint}
+    region: ${h.s3.region}
+    bucket: ${bucket}
+    prefix: cofre
+    forcePathStyle: true
+    accessKeyIdEnv: TEST_S3_KEY
+    secretAccessKeyEnv: TEST_S3_SECRET
+    location: { provider: s3rver, region: outra-regiao }
+  nas:
+    type: folder
+    path: ${folderStorage}
+    location: { provider: nas, region: predio-2 }
+encryption:
+  recipients: ["${recipient}"]
+  identityFile: ${identityFile}
+plans:
+  diario:
+    sources: [banco, prontuarios, arquivos]
+    storage: nuvem
+    schedule: "${opts.schedule ?? '0 2 * * *'}"
+    timezone: America/Sao_Paulo
+    retention: { keepDays: 30, keepMin: 7 }
+  local:
+    sources: [banco, prontuarios, arquivos]
+    storage: nas
+    schedule: "0 3 * * *"
+    timezone: America/Sao_Paulo
+${opts.extraYaml ?? ''}`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COFRE_HOME: home,
+    COFRE_CONFIG: configPath,
+    TEST_MYSQL_PASSWORD: h.mariadb.password,
+    TEST_S3_KEY: h.s3.accessKeyId,
+    TEST_S3_SECRET: h.s3.secretAccessKey,
+  };
+  return { dir, home, configPath, identityFile, recipient, pgDb, myDb, filesDir, folderStorage, bucket, env };
+}
