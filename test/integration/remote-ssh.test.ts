@@ -102,9 +102,13 @@ describe('remote SSH module', () => {
       const host = await open();
       const proc = host.exec('head -c 104857600 /dev/urandom');
       let received = 0;
+      let pausedOnce = false;
       proc.stdout.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > 4 * 1024 * 1024) proc.stdout.pause();
+        if (!pausedOnce && received > 4 * 1024 * 1024) {
+          pausedOnce = true;
+          proc.stdout.pause();
+        }
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const whilePaused = received;
