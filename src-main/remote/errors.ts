@@ -47,6 +47,12 @@ export function describeConnectError(err: unknown, ctx: ConnectContext): CofreEr
       cause: e,
     });
   }
+  if (/lost before handshake|protocol|ident/i.test(e.message)) {
+    return new CofreError('HOST_UNREACHABLE', `${ctx.label} does not speak SSH (${e.message})`, {
+      hint: `check that port ${ctx.port} is the server's SSH port (usually 22), not a database or web port`,
+      cause: e,
+    });
+  }
   if (e.level === 'client-socket') {
     return new CofreError('HOST_UNREACHABLE', `lost the connection to ${ctx.label}: ${e.message}`, { hint: reachHint, cause: e });
   }

@@ -36,7 +36,7 @@ export async function allSets(ctx: AppContext): Promise<Array<SetInfo & { storag
 
 /** Pure choice among listed sets (unit-tested). */
 export function chooseSet(sets: ReadonlyArray<SetInfo & { storage: string }>, q: { setId?: string | undefined; at?: string | undefined }): SelectedSet {
-  const complete = sets.filter((s) => s.complete && s.manifest);
+  const complete = sets.filter((s) => s.complete && s.manifest).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId));
   if (q.setId) {
     const hit = sets.find((s) => s.setId === q.setId);
     if (!hit) {
@@ -73,5 +73,7 @@ export async function selectSet(ctx: AppContext, q: { setId?: string | undefined
 
 /** The newest complete set (the drill's choice). */
 export async function latestSet(ctx: AppContext): Promise<SelectedSet> {
-  return chooseSet(await allSets(ctx), { at: new Date(8.64e15).toISOString() });
+  const sets = await allSets(ctx);
+  if (!sets.some((s) => s.complete)) throw new CofreError('SET_NOT_FOUND', 'there is no complete set to restore', { hint: 'run `cofre backup` first' });
+  return chooseSet(sets, { at: new Date(8.64e15).toISOString() });
 }

@@ -228,6 +228,15 @@ describe('remote SSH module', () => {
       expect(err.message).toMatch(/refused/);
     });
 
+    it('says HOST_UNREACHABLE, not a hang, for a port that is not SSH', async () => {
+      const { postgres } = inject('harness');
+      const started = Date.now();
+      const err = await failure(connect(spec({ port: postgres.port })));
+      expect(err.code).toBe('HOST_UNREACHABLE');
+      expect(err.message).toMatch(/does not speak SSH/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
     it('says AUTH_FAILED for a key the server does not know', async () => {
       const keyFile = join(dir, 'stranger');
       await runChecked('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
@@ -352,6 +361,7 @@ describe('remote SSH module', () => {
       release();
       expect(await first).toBe('first done');
       expect(await withRemoteLock(b, name, async () => 'second')).toBe('second');
+      await b.runChecked(`rm -f "\${TMPDIR:-/tmp}/cofre-${name}.lock"`);
     });
 
     it('releases the lock when fn throws, and when the holder connection dies', async () => {
@@ -382,6 +392,7 @@ describe('remote SSH module', () => {
         if (result === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result).toBe('taken');
+      await b.runChecked(`rm -f "\${TMPDIR:-/tmp}/cofre-${name}.lock"`);
     });
   });
 });

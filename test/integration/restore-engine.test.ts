@@ -8,6 +8,8 @@
 import { describe, it, expect, inject, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync, cpSync, existsSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll } from 'vitest';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
 import { runRestore } from '../../src-main/restore/restore.js';
@@ -43,6 +45,10 @@ describe('restore engine (real sshd, PostgreSQL ×2, MariaDB, folder storage)', 
 
   const stagingDatabases = async (): Promise<string[]> =>
     (await pgPsql(h.postgresStaging, 'SELECT datname FROM pg_database ORDER BY 1')).split('\n');
+
+  afterAll(() => {
+    if (restoreRoot) sh(`rm -rf ${restoreRoot}`);
+  });
 
   beforeAll(async () => {
     restoreRoot = join('/tmp', `cofre-restore-root-${process.pid}-${Date.now()}`);
@@ -228,6 +234,26 @@ drill:
     expect(restored['clinica.vazia']?.startsWith('2:')).toBe(true);
     sh(`rm -rf ${dump.replace(/\/[^/]+$/, '')}`);
     ctx.close();
+  });
+
+  it('CLI: cofre restore --json prints per-phase timings and rtoMs, exit 0; a wrong production name exits 1; runbook --out writes the file', () => {
+    const cli = (...args: string[]): { code: number | null; stdout: string; stderr: string } => {
+      const r = spawnSync('node', ['--import', 'tsx', 'src-main/cli/main.ts', ...args], { env: fx.env, encoding: 'utf8', cwd: process.cwd(), timeout: 120_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const ok = cli('--json', 'restore', sets[0]!, '--target', 'homologacao', '--sources', 'banco,prontuarios');
+    expect(ok.code, ok.stderr).toBe(0);
+    const json = JSON.parse(ok.stdout) as RestoreResult;
+    expect(json.setId).toBe(sets[0]);
+    expect(typeof json.rtoMs).toBe('number');
+    expect(json.phases.map((p) => p.phase)).toEqual(['select', 'preflight', 'transfer', 'validate', 'report']);
+    expect(json.phases.every((p) => typeof p.durationMs === 'number')).toBe(true);
+    const refused = cli('--json', 'restore', sets[0]!, '--target', 'producao', '--yes', '--confirm-name', 'homologacao');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error.code).toBe('CONFIRMATION_REQUIRED');
+    const out = join(fx.dir, 'runbook.md');
+    expect(cli('runbook', '--out', out).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('## 3. Caminho manual (sem o Cofre)');
   });
 
   it('the drill restores the latest set into staging and writes a report whose numbers match the catalog', async () => {
