@@ -31,7 +31,7 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
   const lock = acquireHomeLock(ctx.home);
   const orphans = ctx.catalog.failOrphanRuns('the process running it stopped before it finished');
   if (orphans) log(`marked ${orphans} interrupted run(s) as failed`);
-  ctx.config; // fail fast on a bad config
+  void ctx.config; // fail fast on a bad config
   const alerter = alerterFromConfig(ctx, opts.hostChannels);
   const check = async (): Promise<void> => {
     try {

@@ -49,7 +49,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       lastGoodAt: good ? new Date(good.createdAt) : undefined,
       lastRunStatus: lastRun?.status === 'running' ? undefined : lastRun?.status,
     });
-    let next: string | null = null;
+    let next: string | null;
     try {
       next = nextRun(plan.schedule, plan.timezone, now).toISOString();
     } catch {
