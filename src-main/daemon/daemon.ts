@@ -15,6 +15,8 @@ export interface EngineHostOptions {
   tickMs?: number;
   watchdogMs?: number;
   retryBaseMs?: number;
+  /** run each plan never seen before at once (its latest scheduled time counts as missed) */
+  runNewPlansNow?: boolean;
   log?: (line: string) => void;
   hostChannels?: AlertChannel[];
 }
@@ -44,7 +46,8 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
     ctx,
     log,
     ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
-    backup: (plan, trigger) => runBackup(ctx, plan, { trigger, onLog: (l) => log(`[${plan}] ${l}`) }),
+    ...(opts.runNewPlansNow ? { runNewPlansNow: true } : {}),
+    backup: (plan, trigger, signal) => runBackup(ctx, plan, { trigger, signal, onLog: (l) => log(`[${plan}] ${l}`) }),
     prune: (plan) => prunePlan(ctx, plan, { dryRun: false }),
     afterRun: () => check(),
   });

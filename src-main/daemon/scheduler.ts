@@ -13,14 +13,21 @@ export type Trigger = 'schedule' | 'catch-up' | 'retry';
 
 export interface SchedulerDeps {
   ctx: AppContext;
-  backup(plan: string, trigger: Trigger): Promise<BackupResult>;
+  /** runs one backup; `signal` aborts it when the host stops */
+  backup(plan: string, trigger: Trigger, signal: AbortSignal): Promise<BackupResult>;
   /** after a successful backup: retention */
   prune(plan: string): Promise<unknown>;
   /** after every run: alerts, console events */
   afterRun?(plan: string, result: BackupResult): Promise<void> | void;
   log?(line: string): void;
-  /** first retry delay; doubles ×3 each time (default 5 min) */
+  /** first retry delay; then ×3 each time (default 5 min → 5, 15, 45 min) */
   retryBaseMs?: number;
+  /**
+   * A plan the scheduler has never seen normally waits for its next scheduled time. With
+   * `runNewPlansNow` its most recent scheduled time counts as missed, so it runs on the first
+   * tick (`cofre daemon --run-missed`; tests and a first install that wants a backup today).
+   */
+  runNewPlansNow?: boolean;
 }
 
 interface RetryState {
@@ -29,8 +36,11 @@ interface RetryState {
 }
 
 export class Scheduler {
-  private readonly running = new Set<string>();
+  /** plans with a run in progress, and how to abort each */
+  private readonly running = new Map<string, AbortController>();
+  private readonly inflight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
   private ticking: Promise<void> | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -52,10 +62,11 @@ export class Scheduler {
     const now = this.ctx.now();
     const config = this.ctx.config;
     for (const [plan, cfg] of Object.entries(config.plans)) {
+      if (this.stopping) return;
       if (this.running.has(plan)) continue;
       const lastKey = `sched:${plan}:lastDue`;
       const last = this.ctx.catalog.getState(lastKey);
-      if (last === undefined) {
+      if (last === undefined && !this.deps.runNewPlansNow) {
         // first sight of this plan: start counting from now (its first run is the next scheduled one)
         this.ctx.catalog.setState(lastKey, now.toISOString());
         continue;
@@ -63,7 +74,7 @@ export class Scheduler {
       const retry = this.retryState(plan);
       let due: Date | undefined;
       try {
-        due = previousDue(cfg.schedule, cfg.timezone, new Date(last), now);
+        due = previousDue(cfg.schedule, cfg.timezone, new Date(last ?? 0), now);
       } catch (err) {
         this.log(`plan ${plan}: schedule cannot be evaluated: ${toErrorInfo(err).message}`);
         continue;
@@ -84,37 +95,61 @@ export class Scheduler {
   }
 
   /** Runs a plan now (also used by "run now"); resolves when backup, prune and alerts are done. */
-  async run(plan: string, trigger: Trigger, attempt = 0): Promise<BackupResult | undefined> {
-    if (this.running.has(plan)) return undefined;
-    this.running.add(plan);
+  run(plan: string, trigger: Trigger, attempt = 0): Promise<BackupResult | undefined> {
+    if (this.running.has(plan) || this.stopping) return Promise.resolve(undefined);
+    const task = this.runOnce(plan, trigger, attempt);
+    this.inflight.add(task);
+    void task.finally(() => this.inflight.delete(task)).catch(() => undefined);
+    return task;
+  }
+
+  private async runOnce(plan: string, trigger: Trigger, attempt: number): Promise<BackupResult | undefined> {
+    const abort = new AbortController();
+    this.running.set(plan, abort);
     try {
       this.log(`plan ${plan}: ${trigger} run${attempt ? ` (retry ${attempt})` : ''}`);
-      const result = await this.deps.backup(plan, trigger);
-      const retryKey = `sched:${plan}:retry`;
+      const result = await this.deps.backup(plan, trigger, abort.signal);
+      if (abort.signal.aborted) {
+        // stopped by the host: not a failure to retry; the next start catches up if needed
+        this.log(`plan ${plan}: run cancelled because the scheduler is stopping`);
+        return result;
+      }
       if (result.status === 'succeeded') {
-        this.ctx.catalog.deleteState(retryKey);
+        this.ctx.catalog.deleteState(`sched:${plan}:retry`);
         await this.deps.prune(plan).catch((err: unknown) => this.log(`plan ${plan}: prune failed: ${toErrorInfo(err).message}`));
       } else {
-        const cfg = this.ctx.config.plans[plan];
-        const delays = backoffDelays(cfg?.retries ?? 3, this.deps.retryBaseMs ?? 5 * 60_000);
-        const delay = delays[attempt];
-        if (delay !== undefined) {
-          const at = new Date(this.ctx.now().getTime() + delay).toISOString();
-          this.ctx.catalog.setState(retryKey, JSON.stringify({ attempt: attempt + 1, at } satisfies RetryState));
-          this.log(`plan ${plan}: failed; retry ${attempt + 1} of ${delays.length} at ${at}`);
-        } else {
-          this.ctx.catalog.deleteState(retryKey);
-          this.log(`plan ${plan}: failed; no retries left until the next scheduled run`);
-        }
+        this.scheduleRetry(plan, attempt);
       }
       await this.deps.afterRun?.(plan, result);
       return result;
+    } catch (err) {
+      // a backup that throws (e.g. the config became invalid) is a failed run too
+      this.log(`plan ${plan}: run failed: ${toErrorInfo(err).message}`);
+      if (!abort.signal.aborted) this.scheduleRetry(plan, attempt);
+      return undefined;
     } finally {
       this.running.delete(plan);
     }
   }
 
+  /** After a failed attempt: the next retry (5, 15, 45 min …, `retries` of them), or none until the next scheduled run. */
+  private scheduleRetry(plan: string, attempt: number): void {
+    const retryKey = `sched:${plan}:retry`;
+    const cfg = this.ctx.config.plans[plan];
+    const delays = backoffDelays(cfg?.retries ?? 3, this.deps.retryBaseMs ?? 5 * 60_000);
+    const delay = delays[attempt];
+    if (delay !== undefined) {
+      const at = new Date(this.ctx.now().getTime() + delay).toISOString();
+      this.ctx.catalog.setState(retryKey, JSON.stringify({ attempt: attempt + 1, at } satisfies RetryState));
+      this.log(`plan ${plan}: failed; retry ${attempt + 1} of ${delays.length} at ${at}`);
+    } else {
+      this.ctx.catalog.deleteState(retryKey);
+      this.log(`plan ${plan}: failed; no retries left until the next scheduled run`);
+    }
+  }
+
   start(intervalMs = 15_000): void {
+    this.stopping = false;
     const loop = (): void => {
       this.ticking = this.tick()
         .catch((err: unknown) => this.log(`scheduler: ${toErrorInfo(err).message}`))
@@ -125,9 +160,13 @@ export class Scheduler {
     this.timer = setTimeout(loop, 0);
   }
 
+  /** Stops the timer, aborts runs in progress (recorded as cancelled) and waits for them to end. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const abort of this.running.values()) abort.abort();
     await this.ticking;
+    await Promise.allSettled([...this.inflight]);
   }
 }

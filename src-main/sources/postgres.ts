@@ -30,11 +30,17 @@ function connOf(src: PostgresSourceConfig, password: string | undefined): PgConn
   return { host: src.host, port: src.port, user: src.user, password };
 }
 
-/** Exact row counts of every user table, read inside the current transaction's snapshot. */
+/**
+ * Exact row counts of every user table, read inside the current transaction's snapshot.
+ * Tables the role cannot read are skipped: a permission error here would end the session
+ * holding the exported snapshot, and pg_dump would then fail with a misleading "invalid
+ * snapshot identifier" instead of its own "permission denied for table …".
+ */
 export const PG_ROW_COUNTS_SQL = `SELECT n.nspname || '.' || c.relname || '|' ||
   (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+  AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
 UNION ALL SELECT 'pg_largeobject_metadata|' || count(*) FROM pg_largeobject_metadata
 ORDER BY 1;`;
 

@@ -25,7 +25,7 @@ export function restoreSummary(r: RestoreResult): string {
     `${r.kind === 'drill' ? 'Drill' : 'Restore'} ${r.restoreId}: ${r.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED'} — set ${r.setId ?? '?'} → ${r.target} (${r.targetKind})`,
     ...r.preflight.filter((c) => !c.ok).map((c) => `  FAIL preflight ${c.name}: ${c.message}`),
     ...r.phases.map((p) => `  ${p.ok ? 'ok  ' : 'FAIL'} ${p.phase.padEnd(9)} ${formatDuration(p.durationMs)}`),
-    `  validation: ${r.validation.filter((v) => v.ok).length}/${r.validation.length} ok${r.validation.some((v) => !v.ok) ? '' : ''}`,
+    `  validation: ${r.validation.filter((v) => v.ok).length}/${r.validation.length} ok`,
     ...r.validation.filter((v) => !v.ok).map((v) => `  FAIL ${v.name}: expected ${v.expected}, found ${v.actual}`),
     `  data moved: ${formatBytes(r.bytes)}`,
     `  RPO (data age): ${r.rpoMs === null ? '—' : formatDuration(r.rpoMs)} ${r.rpoOk === false ? '(OVER 24 h)' : '(within 24 h)'}`,

@@ -1,0 +1,72 @@
+/**
+ * What the real EngineServices share: the AppContext (config + catalog), the event fan-out to
+ * the console, the optional engine host (scheduler) and the operations in flight.
+ */
+import { statSync } from 'node:fs';
+import type { AppContext } from '../../app/context.js';
+import type { EngineHost } from '../../daemon/daemon.js';
+import type { AlertChannel } from '../../alerts/dispatcher.js';
+import type { Config } from '../../config/schema.js';
+import type { CallContext, EngineEvent } from '../services.js';
+
+export interface EngineServicesOptions {
+  /** the scheduler host when this process runs it (manual runs then skip plans it is running) */
+  host?: EngineHost | undefined;
+  /** desktop notifications etc., used by "send a test alert" */
+  hostChannels?: AlertChannel[];
+  /** how often runs started elsewhere (scheduler, CLI, daemon) are looked for, in ms (default 2000; 0 = never) */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Runtime {
+  ctx: AppContext;
+  opts: EngineServicesOptions;
+  emit(event: EngineEvent): void;
+  /** The config, re-read when the file changed on disk (a text editor, the CLI). */
+  config(): Config;
+  /** After an edit by the console: re-read now. */
+  reload(): Config;
+  audit(call: CallContext, action: string, target: string, details?: unknown): void;
+  /** plans with a backup started by this process, by plan → run id */
+  runningPlans: Map<string, string>;
+  /** backup runs whose progress/finish this process reports itself */
+  ownRuns: Set<number>;
+  log(line: string): void;
+}
+
+export function createRuntime(ctx: AppContext, opts: EngineServicesOptions, emit: (e: EngineEvent) => void): Runtime {
+  let mtime = mtimeOf(ctx.configPath);
+  const rt: Runtime = {
+    ctx,
+    opts,
+    emit,
+    config() {
+      const now = mtimeOf(ctx.configPath);
+      if (now !== mtime) {
+        mtime = now;
+        return ctx.reloadConfig();
+      }
+      return ctx.config;
+    },
+    reload() {
+      mtime = mtimeOf(ctx.configPath);
+      return ctx.reloadConfig();
+    },
+    audit(call, action, target, details) {
+      ctx.catalog.audit(call.actor, action, target, details);
+    },
+    runningPlans: new Map(),
+    ownRuns: new Set(),
+    log: opts.log ?? (() => undefined),
+  };
+  return rt;
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
