@@ -111,7 +111,8 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     if (closed) return;
     closed = true;
     if (exit === undefined) {
-      failure = lostError();
+      // keep the first cause (e.g. the caller's stdin failed) rather than blaming the connection
+      failure ??= lostError();
       rejectDone(failure);
     } else {
       resolveDone({ ...exit, stderr: stderr.toString() });
