@@ -146,7 +146,9 @@ export const ConsoleSchema = z.strictObject({
 export const DrillSchema = z.strictObject({
   target: name.optional(),
   everyMonths: z.number().int().min(1).max(12).default(3),
-}).default({ everyMonths: 3 });
+  /** the daemon runs the drill by itself when it is due (needs a staging target) */
+  auto: z.boolean().default(true),
+}).default({ everyMonths: 3, auto: true });
 
 export const ConfigSchema = z.strictObject({
   servers: z.record(name, ServerSchema).default({}),

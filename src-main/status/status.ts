@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../errors.js';
 import { checkGeoSeparation, type GeoCheck } from '../app/geo.js';
 import { nextRun } from '../scheduler/schedule.js';
 import { rpoState } from './rpo.js';
+import type { EventRecord } from '../catalog/catalog.js';
 
 export interface PlanStatus {
   plan: string;
@@ -68,12 +69,22 @@ export function computeStatus(ctx: AppContext): StatusReport {
       timezone: plan.timezone,
       nextRunAt: next,
       geo: checkGeoSeparation(config, name),
-      alertFailures: catalog
-        .listEvents({ plan: name, limit: 20 })
-        .filter((e) => !e.ok)
-        .slice(0, 5)
-        .map((e) => ({ at: e.at, channel: e.channel, error: e.error })),
+      alertFailures: alertFailures(catalog.listEvents({ plan: name, limit: 50 })),
     });
   }
   return { generatedAt: now.toISOString(), plans };
+}
+
+/**
+ * Deliveries that failed on a channel since that channel last delivered (newest first, at most
+ * 5): a channel that works again stops being reported, one that stays broken stays visible.
+ */
+export function alertFailures(newestFirst: EventRecord[]): PlanStatus['alertFailures'] {
+  const recovered = new Set<string>();
+  const out: PlanStatus['alertFailures'] = [];
+  for (const e of newestFirst) {
+    if (e.ok) recovered.add(e.channel);
+    else if (!recovered.has(e.channel) && out.length < 5) out.push({ at: e.at, channel: e.channel, error: e.error });
+  }
+  return out;
 }

@@ -8,7 +8,8 @@
  * test files stream through it in parallel).
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,6 @@ import type { ErrorCode } from '../../src-main/errors.js';
 import type { Progress } from '../../shared/domain.js';
 import { startSshd, pgPsql, pgCreateDatabase, freePort, type SshServerHandle } from '../harness/index.js';
 import { makeFixture, createBucket, uniqueName, type Fixture } from '../support/backup-fixture.js';
-import { cofre } from '../support/cli.js';
 
 const h = inject('harness');
 
@@ -38,6 +38,31 @@ interface Variant {
   configPath: string;
   env: NodeJS.ProcessEnv;
   ctx: AppContext;
+}
+
+const CLI_SOURCE = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url));
+
+/** `cofre …` as a user runs it, from the sources (so a stale dist/ cannot hide a fix). */
+function cofre(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; json: unknown; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, json, stderr });
+    });
+  });
 }
 
 let fx: Fixture;
@@ -271,7 +296,7 @@ describe('backup faults: pg_dump fails', () => {
     expect(result.error?.hint).toBeTruthy();
 
     // the CLI says so too, and exits non-zero
-    const cli = await cofre(['backup', '--plan', 'pg', '--json'], { env: v.env });
+    const cli = await cofre(['backup', '--plan', 'pg', '--json'], v.env);
     expect(cli.code).not.toBe(0);
     expect(JSON.stringify(cli.json)).toMatch(/permission denied for table segredo/);
 
@@ -287,7 +312,7 @@ describe('backup faults: pg_dump fails', () => {
     await pgPsql(
       h.postgres,
       `CREATE TABLE public.a_consultas (id serial PRIMARY KEY, nota text);
-       INSERT INTO public.a_consultas (nota) SELECT md5(g::text) || repeat(md5((g*7)::text), 40) FROM generate_series(1, 60000) g;
+       INSERT INTO public.a_consultas (nota) SELECT (SELECT string_agg(md5(random()::text || i || g), '') FROM generate_series(1, 40) s(i)) FROM generate_series(1, 50000) g;
        CREATE TABLE public.z_faturas (id int PRIMARY KEY, valor numeric);
        INSERT INTO public.z_faturas VALUES (1, 10), (2, 20);
        ALTER TABLE public.z_faturas ENABLE ROW LEVEL SECURITY;
@@ -321,7 +346,7 @@ describe('backup faults: wrong host key, storage', () => {
     expect(result.error?.message).toContain(wrong);
     expect(result.error?.message).toContain(h.ssh.hostKeyFingerprint);
 
-    const cli = await cofre(['backup', '--plan', 'arq', '--json'], { env: v.env });
+    const cli = await cofre(['backup', '--plan', 'arq', '--json'], v.env);
     expect(cli.code).not.toBe(0);
     const json = cli.json as { status?: string; error?: { code?: string; message?: string } };
     expect(json.status).toBe('failed');
@@ -348,7 +373,7 @@ describe('backup faults: wrong host key, storage', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
     await expectFailedRun(v, 'nuvem', result, 'STORAGE_UNREACHABLE', new RegExp(`127\\.0\\.0\\.1:${port}`), { storageReachable: false });
 
-    const cli = await cofre(['backup', '--plan', 'arq', '--json'], { env: v.env });
+    const cli = await cofre(['backup', '--plan', 'arq', '--json'], v.env);
     expect(cli.code).not.toBe(0);
     expect((cli.json as { error?: { code?: string } }).error?.code).toBe('STORAGE_UNREACHABLE');
   });
@@ -395,7 +420,7 @@ describe('backup faults: disk full on the folder target', () => {
     const leftover = execFileSync('find', [mountDir, '-type', 'f'], { encoding: 'utf8' }).trim();
     expect(leftover).toBe(''); // no temp file, no object, no manifest
 
-    const cli = await cofre(['backup', '--plan', 'mini', '--json'], { env: v.env });
+    const cli = await cofre(['backup', '--plan', 'mini', '--json'], v.env);
     expect(cli.code).not.toBe(0);
     expect((cli.json as { error?: { code?: string; message?: string } }).error?.message).toMatch(/disk full/i);
     expect(execFileSync('find', [mountDir, '-type', 'f'], { encoding: 'utf8' }).trim()).toBe('');

@@ -106,4 +106,29 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .description('write the restore procedure for this config (with and without Cofre), Markdown')
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(wrap<{ out?: string }>((ctx, out, o) => runbookCommand(ctx, out, o)));
+
+  registerConsoleCommands(program, wrap);
+}
+
+// ---- console: `cofre ui`, `cofre demo` (issue 7) ----
+import { uiCommand, type UiOptions } from './ui.js';
+import { demoCommand, type DemoOptions } from './demo.js';
+
+export function registerConsoleCommands(program: Command, wrap: Wrap): void {
+  program
+    .command('ui')
+    .description('the console in the browser (prints its URL with the session token; runs the scheduler unless one already runs)')
+    .option('--port <port>', 'listen on this port of 127.0.0.1 (default: a free port)')
+    .option('--no-open', 'do not open a browser')
+    .action(wrap<UiOptions>((ctx, out, o) => uiCommand(ctx, out, o)));
+
+  program
+    .command('demo')
+    .description('the console on a demo setup with sample history (no server or database needed)')
+    .option('--port <port>', 'listen on this port of 127.0.0.1 (default: a free port)')
+    .option('--no-open', 'do not open a browser')
+    .option('--home <dir>', 'demo home (default: $COFRE_HOME, else .cofre-demo/ in the project)')
+    .option('--reset', 'start the demo over (the old catalog and storage are kept aside)')
+    .option('--prepare-only', 'create the demo home and print its paths, then exit')
+    .action(wrap<DemoOptions>((ctx, out, o) => demoCommand(ctx, out, o)));
 }

@@ -1,0 +1,117 @@
+/**
+ * `cofre ui [--port P] [--no-open]`: the console in the browser. Serves the built renderer and
+ * the RPC over a 127.0.0.1 WebSocket with a per-launch token, backed by the real engine. It
+ * also runs the scheduler (the engine host) unless another process already holds
+ * $COFRE_HOME's scheduler lock — then it serves the console only.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CofreError, toErrorInfo } from '../../errors.js';
+import type { AppContext } from '../../app/context.js';
+import type { Output } from '../output.js';
+import { startConsoleServer } from '../../rpc/ws-server.js';
+import { createEngineServices } from '../../rpc/engine-services.js';
+import { startEngineHost, type EngineHost } from '../../daemon/daemon.js';
+import { runningSchedulerPid } from '../../daemon/home-lock.js';
+
+export interface UiOptions {
+  port?: string;
+  /** commander's --no-open */
+  open?: boolean;
+}
+
+/** The project folder (holds package.json "name": "cofre"), from src-main/ or dist/src-main/. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cofre') return dir;
+      } catch {
+        // keep looking
+      }
+    }
+    dir = dirname(dir);
+  }
+  throw new CofreError('INTERNAL', 'cannot find the Cofre project folder (package.json)');
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CofreError('INVALID_ARGUMENT', `--port ${value} is not a port number`, { hint: 'use a number from 1 to 65535, or leave it out for a free port' });
+  }
+  return port;
+}
+
+/** Opens the URL in the default browser; failures are ignored (the URL is printed anyway). */
+export function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no browser opener: the printed URL is enough
+  }
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => (): void => resolve(signal);
+    process.once('SIGINT', stop('SIGINT'));
+    process.once('SIGTERM', stop('SIGTERM'));
+  });
+}
+
+export interface ServeOptions {
+  port: number;
+  open: boolean;
+  /** what the first line says, e.g. "Console" or "Cofre demo" */
+  label?: string;
+  /** run the scheduler here when no other process does (default true) */
+  scheduler?: boolean;
+}
+
+/** Serves the console for this context until SIGINT/SIGTERM; used by `cofre ui` and `cofre demo`. */
+export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOptions): Promise<number> {
+  const staticDir = join(projectRoot(), 'dist', 'renderer');
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    throw new CofreError('PRECONDITION', `the console is not built (${staticDir} is missing)`, { hint: 'run `npm run build` in the project folder, then try again' });
+  }
+  ctx.config; // a bad config stops here, with its file:line message
+  const log = (l: string): void => out.log(`${new Date().toISOString()} ${l}`);
+  let host: EngineHost | undefined;
+  const other = runningSchedulerPid(ctx.home);
+  if (opts.scheduler === false) {
+    log('scheduler not started (demo)');
+  } else if (other === undefined) {
+    try {
+      host = startEngineHost(ctx, { log });
+    } catch (err) {
+      log(`scheduler not started here: ${toErrorInfo(err).message}`);
+    }
+  } else {
+    log(`a Cofre scheduler already runs for ${ctx.home} (pid ${other}): serving the console only`);
+  }
+  const services = createEngineServices(ctx, { host, log });
+  const server = await startConsoleServer({ services, port: opts.port, staticDir, actor: `console:${ctx.env['USER'] ?? ctx.env['USERNAME'] ?? 'user'}` });
+  out.result({ url: server.url, port: server.port, scheduler: host ? 'here' : other !== undefined ? `pid ${other}` : 'none' }, () => `${opts.label ?? 'Console'}: ${server.url}`);
+  log(`${host ? 'scheduling' : 'not scheduling'} ${Object.keys(ctx.config.plans).join(', ') || 'no plans'}; state in ${ctx.home}; Ctrl+C stops`);
+  if (opts.open) openBrowser(server.url);
+  const signal = await waitForSignal();
+  log(`${signal}: stopping the console`);
+  await server.close();
+  services.close();
+  await host?.stop();
+  return 0;
+}
+
+export async function uiCommand(ctx: AppContext, out: Output, opts: UiOptions): Promise<number> {
+  return serveConsole(ctx, out, { port: parsePort(opts.port), open: opts.open !== false });
+}

@@ -1,0 +1,97 @@
+/**
+ * The real EngineServices: the console's RPC handlers served by the engine itself (config +
+ * catalog + backup + restore + status + alerts) for one AppContext. Hosts (`cofre ui`,
+ * `cofre demo`, Electron) build one and hand it to startConsoleServer / the IPC adapter.
+ */
+import { hostname } from 'node:os';
+import { toErrorInfo } from '../errors.js';
+import type { AppContext } from '../app/context.js';
+import { alerterFromConfig } from '../daemon/alerting.js';
+import { buildAlert } from '../alerts/message.js';
+import type { EngineServices, EngineEvent } from './services.js';
+import type { AlertTest } from '../../shared/rpc/contracts/settings.js';
+import { createRuntime, type EngineServicesOptions } from './engine/runtime.js';
+import { configServices } from './engine/config-services.js';
+import { runServices } from './engine/run-services.js';
+import { restoreServices } from './engine/restore-services.js';
+
+export type { EngineServicesOptions } from './engine/runtime.js';
+
+export interface RealEngineServices extends EngineServices {
+  /** Stops the background poll; the AppContext stays open (its owner closes it). */
+  close(): void;
+}
+
+export function createEngineServices(ctx: AppContext, opts: EngineServicesOptions = {}): RealEngineServices {
+  const listeners = new Set<(e: EngineEvent) => void>();
+  const emit = (e: EngineEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // one broken listener must not stop the others
+      }
+    }
+  };
+  const rt = createRuntime(ctx, opts, emit);
+  const runs = runServices(rt);
+  const pollMs = opts.pollMs ?? 2000;
+  const poll = pollMs > 0 ? setInterval(() => {
+    try {
+      runs.pollOtherRuns();
+    } catch (err) {
+      rt.log(`console: ${toErrorInfo(err).message}`);
+    }
+  }, pollMs) : undefined;
+  poll?.unref();
+  // the dashboard reads the sets cache: fill it once at start (storage is the source of truth)
+  void runs.refreshAllSets().catch((err: unknown) => rt.log(`console: listing sets: ${toErrorInfo(err).message}`));
+
+  return {
+    status: runs.status,
+    runs: runs.runs,
+    backup: runs.backup,
+    sets: runs.sets,
+    ...configServices(rt),
+    ...restoreServices(rt),
+    alerts: {
+      async test(call): Promise<AlertTest> {
+        const config = rt.config();
+        const alerter = alerterFromConfig(ctx, opts.hostChannels);
+        const msg = buildAlert({ kind: 'test', plan: 'teste', at: ctx.now(), timezone: config.console.timezone, locale: config.console.language, origin: hostname() });
+        const r = await alerter.send('test', msg);
+        const results: AlertTest['results'] = r.outcomes
+          .filter((o): o is typeof o & { channel: 'email' | 'webhook' | 'desktop' } => o.channel === 'email' || o.channel === 'webhook' || o.channel === 'desktop')
+          .map((o) => ({
+            channel: o.channel,
+            ok: o.ok,
+            message: o.ok
+              ? o.channel === 'email' ? `sent to ${config.alerts.email?.to.join(', ') ?? ''}` : o.channel === 'webhook' ? 'delivered' : 'notification shown'
+              : `${o.error?.message ?? 'not delivered'}${o.error?.hint ? ` — ${o.error.hint}` : ''}`,
+          }));
+        rt.audit(call, 'alerts.test', 'alerts', { results: results.map((x) => `${x.channel}:${x.ok ? 'ok' : 'failed'}`) });
+        return { results };
+      },
+    },
+    audit: {
+      async list({ limit, actor, action, since }) {
+        return ctx.catalog.listAudit({ limit, actor, action, since }).map((e) => ({
+          at: e.at, actor: e.actor, action: e.action, target: e.target,
+          details: e.details === null || e.details === undefined ? '' : typeof e.details === 'string' ? e.details : JSON.stringify(e.details),
+        }));
+      },
+    },
+    events: {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+        };
+      },
+    },
+    close() {
+      if (poll) clearInterval(poll);
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * *Restaurar* and *Testes trimestrais*: preflight (the same checks the restore runs, without
+ * touching the target), restores and drills in the background with `restore.progress` and
+ * `restore.finished` events. The restore itself is src-main/restore (runRestore / runDrill).
+ */
+import { CofreError, toErrorInfo } from '../../errors.js';
+import { serverSpec } from '../../app/servers.js';
+import { storageFromConfig } from '../../app/storage.js';
+import { configuredIdentities } from '../../app/identity.js';
+import { selectSet } from '../../restore/select.js';
+import { planItems, targetOf } from '../../restore/target.js';
+import { requireConfirmation, runRestore } from '../../restore/restore.js';
+import { runDrill, drillTarget, drillStatus, briefOf } from '../../restore/drill.js';
+import { checkDestinations, checkDiskSpace, checkIdentity, checkObjects, checkReachable, checkTools, measuredRate, project } from '../../restore/preflight.js';
+import type { CheckResult, RestoreResult, RestoreProgress } from '../../restore/types.js';
+import type { RunKind } from '../../catalog/catalog.js';
+import type { EngineServices } from '../services.js';
+import type { Preflight } from '../../../shared/rpc/contracts/restore.js';
+import type { Runtime } from './runtime.js';
+import { toDrillBrief } from './run-services.js';
+
+type RestoreServices = Pick<EngineServices, 'restore' | 'drills'>;
+
+export function restoreServices(rt: Runtime): RestoreServices {
+  const { ctx } = rt;
+
+  /** Runs a restore/drill in the background; resolves with its id once the catalog has its run. */
+  const launch = (kind: RunKind, start: (hooks: { onProgress: (p: RestoreProgress) => void; onLog: (l: string) => void }) => Promise<RestoreResult>): string => {
+    let restoreId = '';
+    let phase = 'select';
+    let last: RestoreProgress | undefined;
+    const progress = (p?: RestoreProgress): void => {
+      if (!restoreId) return;
+      rt.emit({
+        event: 'restore.progress',
+        payload: {
+          restoreId, phase: p?.phase ?? phase, bytes: p?.bytes ?? last?.bytes ?? 0, totalBytes: p?.totalBytes ?? last?.totalBytes ?? 0,
+          bytesPerSecond: Math.max(0, p?.bytesPerSecond ?? 0), etaSeconds: Math.max(0, p?.etaSeconds ?? 0),
+          elapsedMs: Math.max(0, p?.elapsedMs ?? last?.elapsedMs ?? 0), ...(p?.source ? { source: p.source } : {}),
+        },
+      });
+    };
+    const done = start({
+      onProgress: (p) => {
+        last = p;
+        progress({ ...p, phase: phase === 'transfer' ? 'transfer' : p.phase });
+      },
+      onLog: (line) => {
+        const m = /^phase (\w+) started/.exec(line);
+        if (m?.[1]) {
+          phase = m[1];
+          progress();
+        }
+      },
+    });
+    // runRestore records its run before its first await: the newest run of that kind is this one
+    const run = ctx.catalog.listRuns({ kind, limit: 1 })[0];
+    restoreId = `${kind}-${run?.id ?? 0}`;
+    void done
+      .then((r) => {
+        rt.emit({
+          event: 'restore.finished',
+          payload: {
+            restoreId: r.restoreId, status: r.status, validation: r.validation, rtoMs: r.rtoMs, rpoMs: r.rpoMs ?? 0,
+            ...(r.reportPath ? { reportPath: r.reportPath } : {}),
+            ...(r.error ? { error: { ...r.error, ...(r.targetState ? { hint: `${r.error.hint ? `${r.error.hint}. ` : ''}${r.targetState}` } : {}) } } : {}),
+          },
+        });
+        return rt.opts.host?.check();
+      })
+      .catch((err: unknown) => {
+        rt.emit({ event: 'restore.finished', payload: { restoreId, status: 'failed', validation: [], rtoMs: 0, rpoMs: 0, error: toErrorInfo(err) } });
+      });
+    return restoreId;
+  };
+
+  return {
+    restore: {
+      async preflight(input): Promise<Preflight> {
+        const config = rt.config();
+        const target = targetOf(config, input.target, ctx.env);
+        const set = await selectSet(ctx, { setId: input.setId, at: input.at });
+        const items = planItems(set.manifest, target, { sources: input.sources });
+        const checks: CheckResult[] = [];
+        const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
+        checks.push(reach.check);
+        const storage = storageFromConfig(config, set.storage, ctx.env);
+        try {
+          let identities: string[] | undefined;
+          let identityError: string | undefined;
+          try {
+            identities = await configuredIdentities(config, ctx.env);
+          } catch (err) {
+            identityError = toErrorInfo(err).message;
+          }
+          checks.push(await checkIdentity(storage, items, identities, identityError));
+          checks.push(...(await checkObjects(storage, items, false)));
+          if (reach.host) {
+            const host = reach.host;
+            try {
+              checks.push(...(await checkTools(host, items)));
+              checks.push(...(await checkDiskSpace(host, target, items, 1)));
+              checks.push(...(await checkDestinations(host, target, items, target.config.kind === 'staging' ? 'rename' : 'refuse')));
+            } finally {
+              host.close();
+            }
+          }
+        } finally {
+          storage.close();
+        }
+        const p = project(items.filter((i) => !i.skip).reduce((a, i) => a + i.object.bytes, 0), measuredRate(ctx.catalog), 0);
+        return { setId: set.setId, checks, projection: { totalBytes: p.totalBytes, projectedMs: p.projectedMs, budgetMs: p.budgetMs } };
+      },
+      async start(input, call) {
+        const config = rt.config();
+        const target = targetOf(config, input.target, ctx.env);
+        const confirm = { yes: true, confirmName: input.confirmName };
+        requireConfirmation(target, target.config.kind === 'production' ? confirm : {});
+        rt.audit(call, 'restore.request', target.name, { setId: input.setId, sources: input.sources ?? null });
+        const restoreId = launch('restore', (hooks) =>
+          runRestore(ctx, {
+            setId: input.setId, target: target.name, ...(input.sources ? { sources: input.sources } : {}),
+            ...(target.config.kind === 'production' ? confirm : { existing: 'rename' as const }),
+            trigger: 'console', ...hooks,
+          }),
+        );
+        return { restoreId };
+      },
+    },
+    drills: {
+      async list() {
+        const status = drillStatus(ctx);
+        const drills = ctx.catalog.listRuns({ kind: 'drill', limit: 50 }).filter((r) => r.status !== 'running').map((r) => toDrillBrief(briefOf(r)));
+        return {
+          drills,
+          ...(status.last ? { lastResult: toDrillBrief(status.last) } : {}),
+          nextDue: status.nextDue ?? ctx.now().toISOString(),
+          ...(status.target ? { target: status.target } : {}),
+        };
+      },
+      async start(target, call) {
+        const config = rt.config();
+        const name = drillTarget(config, target);
+        if (config.restoreTargets[name]?.kind !== 'staging') {
+          throw new CofreError('PRECONDITION', `the drill restores into a staging target; "${name}" is not one`, { hint: 'point drill.target at a staging (homologação) target' });
+        }
+        rt.audit(call, 'drill.request', name);
+        const restoreId = launch('drill', (hooks) => runDrill(ctx, { target: name, trigger: 'console', ...hooks }));
+        return { restoreId };
+      },
+    },
+  };
+}

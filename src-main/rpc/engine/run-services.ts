@@ -1,0 +1,261 @@
+/**
+ * Status, runs, backups and sets: the dashboard, *Execuções* and *Cópias*. A backup started
+ * from the console runs in the background (runBackup) and pushes `run.progress` and
+ * `run.finished`; runs started elsewhere (the scheduler, the CLI, a daemon) are found in the
+ * catalog by a light poll and announced with `run.finished` when they end.
+ */
+import { CofreError, toErrorInfo } from '../../errors.js';
+import { computeStatus } from '../../status/status.js';
+import { runBackup, planOf } from '../../backup/run.js';
+import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
+import { verifySet } from '../../backup/verify.js';
+import { storageFromConfig } from '../../app/storage.js';
+import { configuredIdentities } from '../../app/identity.js';
+import { drillStatus } from '../../restore/drill.js';
+import type { RunRecord } from '../../catalog/catalog.js';
+import type { Config } from '../../config/schema.js';
+import type { EngineServices } from '../services.js';
+import type { Run, RunDetail } from '../../../shared/rpc/contracts/runs.js';
+import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
+import type { PlanStatus, DrillBrief } from '../../../shared/rpc/contracts/status.js';
+import type { Runtime } from './runtime.js';
+
+type RunServices = Pick<EngineServices, 'status' | 'runs' | 'backup' | 'sets'>;
+
+const DAY_MS = 24 * 3600_000;
+
+export function toDrillBrief(d: { restoreId: string; at: string; ok: boolean; target: string; rtoMs?: number; reportPath?: string }): DrillBrief {
+  return { restoreId: d.restoreId, at: d.at, ok: d.ok, target: d.target, ...(d.rtoMs !== undefined ? { rtoMs: d.rtoMs } : {}), ...(d.reportPath ? { reportPath: d.reportPath } : {}) };
+}
+
+function runSources(rt: Runtime, r: RunRecord, config: Config): Run['sources'] {
+  const recorded = rt.ctx.catalog.runSources(r.id);
+  const names = r.plan ? (config.plans[r.plan]?.sources ?? []) : [];
+  const all = [...new Set([...names, ...recorded.map((s) => s.source)])];
+  return all.map((name) => {
+    const s = recorded.find((x) => x.source === name);
+    let status: Run['sources'][number]['status'];
+    if (!s) status = r.status === 'running' ? 'pending' : 'skipped';
+    else if (s.status === 'running') status = r.status === 'running' ? 'running' : 'failed';
+    else status = s.status === 'succeeded' ? 'succeeded' : s.status === 'failed' ? 'failed' : 'skipped';
+    return { name, bytes: s?.bytes ?? 0, status };
+  });
+}
+
+export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
+  return {
+    id: String(r.id),
+    plan: r.plan ?? '',
+    ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
+    status: r.status,
+    startedAt: r.startedAt,
+    ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
+    bytes: r.bytes,
+    ...(r.durationMs !== null ? { durationMs: Math.max(0, r.durationMs) } : {}),
+    ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+    sources: runSources(rt, r, config),
+  };
+}
+
+/** Lists the sets of every storage the plans use (and refreshes the catalog cache the dashboard reads). */
+async function storageSets(rt: Runtime, config: Config): Promise<Array<SetInfo & { storage: string }>> {
+  const names = [...new Set(Object.values(config.plans).map((p) => p.storage))];
+  const out: Array<SetInfo & { storage: string }> = [];
+  for (const name of names) {
+    const storage = storageFromConfig(config, name, rt.ctx.env);
+    try {
+      for (const s of await refreshSetsCache(rt.ctx, name, storage)) out.push({ ...s, storage: name });
+    } finally {
+      storage.close();
+    }
+  }
+  return out;
+}
+
+function toBackupSet(s: SetInfo & { storage: string }, planOfSet: Map<string, string>, config: Config): BackupSet {
+  const plan = s.plan ?? planOfSet.get(s.setId) ?? soleplanFor(config, s.storage) ?? '';
+  if (s.manifest) {
+    return {
+      setId: s.setId, plan, createdAt: s.createdAt, complete: s.complete,
+      sources: s.manifest.sources.map((src) => ({
+        name: src.name, type: src.type, bytes: src.objects.reduce((a, o) => a + o.bytes, 0),
+        objects: src.objects.map((o) => ({ key: o.key, bytes: o.bytes, sha256: o.sha256 })),
+      })),
+    };
+  }
+  return {
+    setId: s.setId, plan, createdAt: s.createdAt, complete: false,
+    sources: s.sources.map((src) => ({ name: src.name, type: src.type ?? config.sources[src.name]?.type ?? 'files', bytes: src.bytes, objects: [] })),
+  };
+}
+
+function soleplanFor(config: Config, storage: string): string | undefined {
+  const plans = Object.entries(config.plans).filter(([, p]) => p.storage === storage).map(([n]) => n);
+  return plans.length === 1 ? plans[0] : undefined;
+}
+
+export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Promise<void>; pollOtherRuns(): void } {
+  const { ctx } = rt;
+  /** runs seen running and not started here: announced when they finish */
+  const watched = new Set<number>();
+
+  const announce = (r: RunRecord): void => {
+    rt.emit({
+      event: 'run.finished',
+      payload: {
+        runId: String(r.id), plan: r.plan ?? '', status: r.status,
+        ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
+        ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+      },
+    });
+  };
+
+  return {
+    status: {
+      async get() {
+        rt.config(); // re-read if edited on disk
+        const report = computeStatus(ctx);
+        const cached = ctx.catalog.cachedSets();
+        const plans: PlanStatus[] = report.plans.map((p) => ({
+          plan: p.plan,
+          rpoState: p.rpoState,
+          rpoHours: p.rpoHours,
+          ...(p.lastGoodSet ? { lastGoodSet: p.lastGoodSet } : {}),
+          ...(p.ageMs !== null ? { ageMs: Math.max(0, p.ageMs) } : {}),
+          ...(p.nextRunAt ? { nextRunAt: p.nextRunAt } : {}),
+          storageName: p.storage,
+          storageBytes: cached.filter((s) => s.storage === p.storage && s.plan === p.plan).reduce((a, s) => a + s.bytes, 0),
+          geo: { separated: p.geo.separated === true, message: p.geo.message },
+          ...(p.lastRun
+            ? {
+                lastRun: {
+                  id: String(p.lastRun.id), status: p.lastRun.status as Run['status'], startedAt: p.lastRun.startedAt,
+                  ...(p.lastRun.finishedAt ? { finishedAt: p.lastRun.finishedAt } : {}),
+                  ...(p.lastRun.error ? { error: { code: p.lastRun.error.code, message: p.lastRun.error.message, ...(p.lastRun.error.hint ? { hint: p.lastRun.error.hint } : {}) } } : {}),
+                },
+              }
+            : {}),
+        }));
+        // a plan running right now shows as such on its card
+        for (const p of plans) {
+          const running = ctx.catalog.listRuns({ kind: 'backup', plan: p.plan, status: 'running', limit: 1 })[0];
+          if (running && Date.now() - Date.parse(running.startedAt) < DAY_MS) {
+            p.lastRun = { id: String(running.id), status: 'running', startedAt: running.startedAt };
+          }
+        }
+        const drill = drillStatus(ctx).last;
+        return { plans, ...(drill ? { lastDrill: toDrillBrief(drill) } : {}), generatedAt: report.generatedAt };
+      },
+    },
+    runs: {
+      async list({ plan, limit }) {
+        const config = rt.config();
+        return ctx.catalog.listRuns({ kind: 'backup', plan, limit }).map((r) => toRun(rt, r, config));
+      },
+      async get(id): Promise<RunDetail | undefined> {
+        const n = Number(id);
+        if (!Number.isInteger(n)) return undefined;
+        const r = ctx.catalog.getRun(n);
+        if (!r || r.kind !== 'backup') return undefined;
+        const log = ctx.catalog.runLog(n).map((l) => ({ at: l.at, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error', message: l.message }));
+        return { ...toRun(rt, r, rt.config()), log };
+      },
+    },
+    backup: {
+      async start(planName, call) {
+        const config = rt.config();
+        const [plan] = planOf(config, planName);
+        const busy = (): never => {
+          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)' });
+        };
+        if (rt.runningPlans.has(plan) || rt.opts.host?.scheduler.isRunning(plan)) busy();
+        const elsewhere = ctx.catalog.listRuns({ kind: 'backup', plan, status: 'running', limit: 1 })[0];
+        if (elsewhere && Date.now() - Date.parse(elsewhere.startedAt) < DAY_MS) busy();
+        let runId = 0;
+        // runBackup records the run in the catalog before its first await: its id is the newest row
+        const done = runBackup(ctx, plan, {
+          trigger: 'console',
+          onProgress: (p) => {
+            if (!runId) return;
+            rt.emit({
+              event: 'run.progress',
+              payload: {
+                runId: String(runId), phase: p.phase, bytes: p.bytes, bytesPerSecond: Math.max(0, p.bytesPerSecond),
+                ...(p.source ? { source: p.source } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
+                ...(p.etaSeconds !== undefined ? { etaSeconds: Math.max(0, p.etaSeconds) } : {}),
+              },
+            });
+          },
+        });
+        runId = ctx.catalog.listRuns({ kind: 'backup', plan, limit: 1 })[0]?.id ?? 0;
+        const id = String(runId);
+        rt.ownRuns.add(runId);
+        rt.runningPlans.set(plan, id);
+        rt.audit(call, 'backup.start', plan, { runId });
+        rt.emit({ event: 'run.progress', payload: { runId: id, phase: 'start', bytes: 0, bytesPerSecond: 0 } });
+        void done
+          .then(async (r) => {
+            rt.emit({
+              event: 'run.finished',
+              payload: { runId: id, plan, status: r.status, ...(r.status === 'succeeded' ? { setId: r.setId } : {}), ...(r.error ? { error: r.error } : {}) },
+            });
+            await rt.opts.host?.check();
+          })
+          .catch((err: unknown) => {
+            rt.log(`backup ${plan}: ${toErrorInfo(err).message}`);
+            rt.emit({ event: 'run.finished', payload: { runId: id, plan, status: 'failed', error: toErrorInfo(err) } });
+          })
+          .finally(() => {
+            rt.runningPlans.delete(plan);
+          });
+        return { runId: id };
+      },
+    },
+    sets: {
+      async list({ plan }) {
+        const config = rt.config();
+        const sets = await storageSets(rt, config);
+        const planOfSet = new Map<string, string>();
+        for (const r of ctx.catalog.listRuns({ kind: 'backup', limit: 2000 })) if (r.setId && r.plan) planOfSet.set(r.setId, r.plan);
+        return sets
+          .map((s) => toBackupSet(s, planOfSet, config))
+          .filter((s) => plan === undefined || s.plan === plan)
+          .sort((a, b) => b.setId.localeCompare(a.setId));
+      },
+      async verify(setId, { deep }, call) {
+        const config = rt.config();
+        const sets = await storageSets(rt, config);
+        const hit = sets.find((s) => s.setId === setId);
+        if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set' });
+        if (!hit.complete) {
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
+          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+        }
+        const storage = storageFromConfig(config, hit.storage, ctx.env);
+        try {
+          const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
+          const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok });
+          return { ok: r.ok, checks: r.checks };
+        } finally {
+          storage.close();
+        }
+      },
+    },
+    async refreshAllSets() {
+      await storageSets(rt, rt.config());
+    },
+    pollOtherRuns() {
+      for (const r of ctx.catalog.listRuns({ kind: 'backup', status: 'running', limit: 20 })) {
+        if (!rt.ownRuns.has(r.id)) watched.add(r.id);
+      }
+      for (const id of [...watched]) {
+        const r = ctx.catalog.getRun(id);
+        if (!r || r.status !== 'running') {
+          watched.delete(id);
+          if (r) announce(r);
+        }
+      }
+    },
+  };
+}
