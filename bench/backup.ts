@@ -77,6 +77,8 @@ async function checked(cmd: string, args: string[], opts: { env?: NodeJS.Process
 
 /** Runs a command under /usr/bin/time -v; returns its output, wall time and rusage figures. */
 async function timed(args: string[], env: NodeJS.ProcessEnv, timeFile: string): Promise<{ stdout: string; stderr: string; wallMs: number; userS: number; sysS: number; maxRssKiB: number }> {
+  // write back what earlier runs left dirty, so no run pays for the previous one's data
+  await run('sync', []);
   const t0 = performance.now();
   const r = await run(TIME, ['-v', '-o', timeFile, ...args], { env });
   const wallMs = performance.now() - t0;
@@ -267,8 +269,12 @@ ${plans.join('\n')}
       }
     }
 
-    const peak = (name: string, source: string): number => Math.max(...measures.filter((m) => m.dataset === name && m.source === source && m.method.startsWith('cofre')).map((m) => m.maxRssMiB));
-    const rss = (['postgres', 'files'] as const).map((source) => ({ source, smallPeakMiB: peak('small', source), fullPeakMiB: peak('full', source), diffMiB: peak('full', source) - peak('small', source) }));
+    const peak = (name: string, source: string, method: string): number => Math.max(...measures.filter((m) => m.dataset === name && m.source === source && m.method === method).map((m) => m.maxRssMiB));
+    const rss = (['postgres', 'files'] as const).flatMap((source) =>
+      ['cofre→folder', ...(WITH_S3 ? ['cofre→s3rver'] : [])].map((method) => ({
+        source, method, smallPeakMiB: peak('small', source, method), fullPeakMiB: peak('full', source, method), diffMiB: peak('full', source, method) - peak('small', source, method),
+      })),
+    );
     const results = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version },
@@ -292,7 +298,7 @@ ${plans.join('\n')}
     const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
     process.stdout.write(`\nBackup benchmark: pgbench -s ${SCALE} + ${FILES_MB} MiB files (small set: 1/10), ${cpus().length} CPUs, ${process.version}\n`);
     process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
-    process.stdout.write(`Cofre peak RSS small → full: ${rss.map((r) => `${r.source} ${fmt(r.smallPeakMiB, 1)} → ${fmt(r.fullPeakMiB, 1)} MiB (Δ ${fmt(r.diffMiB, 1)})`).join('; ')}\n`);
+    process.stdout.write(`Cofre peak RSS small → full: ${rss.map((r) => `${r.source} ${r.method} ${fmt(r.smallPeakMiB, 1)} → ${fmt(r.fullPeakMiB, 1)} MiB (Δ ${fmt(r.diffMiB, 1)})`).join('; ')}\n`);
     process.stdout.write(`ratio = raw wall time / cofre wall time (≥ 0.90 is the target). Written to bench/results.json (${fmt(results.totalSeconds, 0)} s in all).\n`);
   } finally {
     await h.stop();

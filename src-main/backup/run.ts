@@ -163,8 +163,8 @@ interface SourceJob {
 
 async function backupSource(host: RemoteHost, storage: Storage, job: SourceJob): Promise<ManifestSource> {
   const driver = sourceDriver(host, job.src, job.password);
-  const tool = await driver.toolInfo();
-  const parts = await driver.parts();
+  // independent remote round trips: one channel each, so run them side by side
+  const [tool, parts] = await Promise.all([driver.toolInfo(), driver.parts()]);
   const objects: ManifestObject[] = [];
   for (const part of parts) {
     const name = objectName(job.name, part);

@@ -1,12 +1,17 @@
 /**
  * Electron entry point (package.json "main": dist/src-main/electron/main.js).
- * Wiring point for the lead: replace `createMemoryServices()` with the real engine's
- * EngineServices (config + catalog + backup + restore + status) once they exist.
+ * Serves the real engine (createEngineServices) through the IPC adapter.
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startDesktop } from './shell.js';
 import { createMemoryServices } from '../rpc/memory-services.js';
+import { createEngineServices } from '../rpc/engine-services.js';
+import { AppContext } from '../app/context.js';
+import { startEngineHost, type EngineHost } from '../daemon/daemon.js';
+import { runningSchedulerPid } from '../daemon/home-lock.js';
+import { describeError } from '../errors.js';
+import type { EngineServices } from '../rpc/services.js';
 // Type-only and erased: pulls preload.cts into this program so `tsc -p tsconfig.json` typechecks it
 // and emits preload.cjs (tsconfig's include matches *.ts only).
 import type {} from './preload.cjs';
@@ -14,8 +19,38 @@ import type {} from './preload.cjs';
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/src-main/electron/
 const root = join(here, '..', '..', '..');
 
+/**
+ * The real engine for $COFRE_CONFIG / $COFRE_HOME (`npm start` points them at the demo home).
+ * The app runs the scheduler unless a daemon already holds the home's lock (then it is only
+ * the console). Without a usable config it opens on an empty in-memory engine so the
+ * first-run screens still show; the reason goes to stderr.
+ */
+function engineServices(): EngineServices {
+  const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
+  try {
+    ctx.config;
+  } catch (err) {
+    process.stderr.write(`cofre: ${describeError(err)}\n`);
+    return createMemoryServices({ empty: true });
+  }
+  let host: EngineHost | undefined;
+  if (process.env['COFRE_DEMO'] !== '1' && runningSchedulerPid(ctx.home) === undefined) {
+    try {
+      host = startEngineHost(ctx);
+    } catch (err) {
+      process.stderr.write(`cofre: scheduler not started: ${describeError(err)}\n`);
+    }
+  }
+  const services = createEngineServices(ctx, { host });
+  process.once('exit', () => {
+    services.close();
+    void host?.stop();
+  });
+  return services;
+}
+
 startDesktop({
-  services: createMemoryServices(), // TODO(lead): the real engine services
+  services: engineServices(),
   rendererDir: join(root, 'dist', 'renderer'),
   preloadPath: join(here, 'preload.cjs'),
   assetsDir: join(root, 'assets'),

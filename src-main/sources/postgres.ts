@@ -70,11 +70,13 @@ export async function postgresParts(host: RemoteHost, src: PostgresSourceConfig,
 
 export async function postgresToolInfo(host: RemoteHost, src: PostgresSourceConfig, password: string | undefined): Promise<ToolInfo> {
   const c = connOf(src, password);
-  const tool = await host.runChecked('pg_dump --version', { label: 'pg_dump' });
-  const server = await host.runChecked(`psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c 'SHOW server_version'`, {
-    ...(pgEnv(c) ? { env: pgEnv(c) } : {}),
-    label: 'psql',
-  });
+  const [tool, server] = await Promise.all([
+    host.runChecked('pg_dump --version', { label: 'pg_dump' }),
+    host.runChecked(`psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c 'SHOW server_version'`, {
+      ...(pgEnv(c) ? { env: pgEnv(c) } : {}),
+      label: 'psql',
+    }),
+  ]);
   return { tool: 'pg_dump', toolVersion: tool.stdout.trim(), serverVersion: server.stdout.trim() };
 }
 

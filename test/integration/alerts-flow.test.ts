@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import { freePort, tempDir } from '../harness/index.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
@@ -162,10 +163,20 @@ function alertsYaml(port: number): string {
 `;
 }
 
+/** Gives the fixture's server a name of its own, so the server-side lock (`backup-<server>`) never collides with backups of tests running alongside. */
+function ownServerName(doc: ReturnType<typeof parseDocument>): void {
+  if (!doc.hasIn(['servers', 'clinica'])) return;
+  const server = `clinica_${randomBytes(3).toString('hex')}`;
+  doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
+  doc.deleteIn(['servers', 'clinica']);
+  for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
+}
+
 /** Edits the fixture config: only plan diario, its database, the SMTP port. */
 function editConfig(fx: Fixture, edit: { database?: string; smtpPort?: number }): void {
   const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
   doc.deleteIn(['plans', 'local']);
+  ownServerName(doc);
   if (edit.database !== undefined) doc.setIn(['sources', 'banco', 'databases'], doc.createNode([edit.database], { flow: true }));
   if (edit.smtpPort !== undefined) doc.setIn(['alerts', 'email', 'port'], edit.smtpPort);
   writeFileSync(fx.configPath, doc.toString());

@@ -72,6 +72,14 @@ const contexts: AppContext[] = [];
 function variant(name: string, edit: (doc: ConfigDoc) => void): Variant {
   const doc = parse(readFileSync(fx.configPath, 'utf8')) as ConfigDoc;
   edit(doc);
+  // The server-side lock is named after the server's config name: give every server a unique
+  // name, so runs of other test files through the shared sshd never meet ours (REMOTE_BUSY).
+  for (const serverName of Object.keys(doc.servers)) {
+    const unique = uniqueName(serverName);
+    doc.servers[unique] = doc.servers[serverName] as Record<string, unknown>;
+    delete doc.servers[serverName];
+    for (const src of Object.values(doc.sources)) if (src['server'] === serverName) src['server'] = unique;
+  }
   const dir = join(fx.dir, name);
   mkdirSync(join(dir, 'home'), { recursive: true });
   const configPath = join(dir, 'cofre.yaml');
@@ -356,7 +364,7 @@ describe('backup faults: wrong host key, storage', () => {
 
     // pin the right key: the same plan goes through
     const fixed = parse(readFileSync(v.configPath, 'utf8')) as ConfigDoc;
-    (fixed.servers['clinica'] as Record<string, unknown>)['hostKey'] = h.ssh.hostKeyFingerprint;
+    for (const server of Object.values(fixed.servers)) if (server['hostKey'] === wrong) server['hostKey'] = h.ssh.hostKeyFingerprint;
     writeFileSync(v.configPath, stringify(fixed));
     v.ctx.reloadConfig();
     await expectSucceeds(v, 'arq', 'nas');

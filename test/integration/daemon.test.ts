@@ -13,7 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { makeFixture } from '../support/backup-fixture.js';
+import { randomBytes } from 'node:crypto';
+import { makeFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre, COFRE_BIN } from '../support/cli.js';
 import { Catalog } from '../../src-main/catalog/catalog.js';
 
@@ -44,16 +45,31 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   throw new Error(`timed out waiting for ${what}${d ? `\ndaemon stderr:\n${d.stderr()}` : ''}`);
 }
 
+/**
+ * Only plan `local`, due once right now: its schedule is this very minute (UTC) and the state
+ * says the last due time was two minutes ago. The server gets a name of its own, so the
+ * server-side lock (`backup-<server>`) never collides with backups of tests running alongside.
+ */
+function prepare(fx: Fixture): void {
+  const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
+  const server = `clinica_${randomBytes(3).toString('hex')}`;
+  doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
+  doc.deleteIn(['servers', 'clinica']);
+  for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
+  doc.deleteIn(['plans', 'diario']);
+  const now = new Date();
+  doc.setIn(['plans', 'local', 'schedule'], `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`);
+  doc.setIn(['plans', 'local', 'timezone'], 'UTC');
+  writeFileSync(fx.configPath, doc.toString());
+  const catalog = Catalog.open(fx.home);
+  catalog.setState('sched:local:lastDue', new Date(now.getTime() - 2 * 60_000).toISOString());
+  catalog.close();
+}
+
 describe('cofre daemon', () => {
   it('runs a due schedule into a real set, refuses a second daemon, and stops cleanly on SIGTERM', async () => {
     const fx = await makeFixture(h, { largeBytes: 64 * 1024 });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    doc.deleteIn(['plans', 'diario']);
-    doc.setIn(['plans', 'local', 'schedule'], '* * * * *');
-    writeFileSync(fx.configPath, doc.toString());
-    const catalog = Catalog.open(fx.home);
-    catalog.setState('sched:local:lastDue', new Date(Date.now() - 2 * 60_000).toISOString());
-    catalog.close();
+    prepare(fx);
 
     const daemon = startDaemon(fx.env, ['--tick', '500']);
     let stopped = false;
@@ -116,17 +132,20 @@ describe('cofre daemon', () => {
 
   it('SIGTERM during a backup cancels it: exit 0 promptly, run recorded as cancelled, no complete set, lock gone', async () => {
     const fx = await makeFixture(h, { largeBytes: 400 * 1024 * 1024 });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    doc.deleteIn(['plans', 'diario']);
-    doc.setIn(['plans', 'local', 'schedule'], '* * * * *');
-    writeFileSync(fx.configPath, doc.toString());
-    const catalog = Catalog.open(fx.home);
-    catalog.setState('sched:local:lastDue', new Date(Date.now() - 2 * 60_000).toISOString());
-    catalog.close();
+    prepare(fx);
 
     const daemon = startDaemon(fx.env, ['--tick', '500']);
     try {
-      await waitFor('the backup to start uploading', async () => (/\[local\] set \S+ →/.test(daemon.stderr()) ? true : undefined), 30_000, daemon);
+      // wait until a source is streaming (recorded once the server lock is held)
+      await waitFor('the backup to be streaming', async () => {
+        const c = Catalog.open(fx.home);
+        try {
+          const run = c.listRuns({ kind: 'backup', plan: 'local', status: 'running' })[0];
+          return run && c.runSources(run.id).some((x) => x.status === 'running') ? true : undefined;
+        } finally {
+          c.close();
+        }
+      }, 60_000, daemon);
       const t0 = Date.now();
       daemon.child.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);

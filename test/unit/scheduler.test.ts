@@ -82,7 +82,7 @@ ${opts.retries === undefined ? '' : `    retries: ${opts.retries}\n`}`,
       if (r.gate) await r.gate;
       const result: BackupResult = {
         runId: r.calls.length, plan, setId: `set-${r.calls.length}`, status: r.outcome.status, sources: [], durationMs: 1, bytes: 0, warnings: [],
-        ...(r.outcome.status === 'failed' ? { error: { code: 'SOURCE_FAILED', message: 'database "x" does not exist' } } : {}),
+        ...(r.outcome.status === 'failed' ? { error: { code: 'REMOTE_COMMAND_FAILED' as const, message: 'database "x" does not exist' } } : {}),
       };
       return result;
     },

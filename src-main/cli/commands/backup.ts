@@ -6,7 +6,8 @@ import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
 import { verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
-import { CofreError } from '../../errors.js';
+import { CofreError, toErrorInfo } from '../../errors.js';
+import { prunePlan } from '../../retention/prune.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
 import type { Progress } from '../../../shared/domain.js';
 
@@ -23,10 +24,25 @@ export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?:
     onLog: (l) => out.log(l),
   });
   out.endProgress();
+  // Retention after each successful backup, as the scheduler does, so a backup run from cron
+  // keeps storage within the policy too. A failed prune never fails the backup.
+  let prune: { deleted: string[]; safetyStop?: string; error?: string } | undefined;
+  if (result.status === 'succeeded') {
+    try {
+      const p = await prunePlan(ctx, result.plan, { dryRun: false });
+      const failed = new Set(p.failed.map((f) => f.setId));
+      prune = { deleted: p.delete.map((d) => d.setId).filter((id) => !failed.has(id)), ...(p.safetyStop ? { safetyStop: p.safetyStop } : {}) };
+      if (p.failed.length) prune.error = `could not delete ${p.failed.map((f) => f.setId).join(', ')}`;
+    } catch (err) {
+      prune = { deleted: [], error: toErrorInfo(err).message };
+    }
+    if (prune.error) out.log(`WARNING retention not applied: ${prune.error}`);
+  }
   const { runId: _runId, ...json } = result;
-  out.result({ ...json, runId: result.runId }, () =>
+  out.result({ ...json, runId: result.runId, ...(prune ? { prune } : {}) }, () =>
     result.status === 'succeeded'
-      ? `Backup ${result.plan}: set ${result.setId} complete, ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}`
+      ? `Backup ${result.plan}: set ${result.setId} complete, ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}` +
+        (prune?.deleted.length ? `\nRetention: deleted ${prune.deleted.length} old set(s): ${prune.deleted.join(', ')}` : '')
       : `Backup ${result.plan} FAILED: ${result.error?.message ?? ''}${result.error?.hint ? `\n  → ${result.error.hint}` : ''}`,
   );
   return result.status === 'succeeded' ? 0 : 1;
