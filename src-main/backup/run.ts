@@ -24,6 +24,9 @@ import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
 import { listSets, refreshSetsCache } from './sets.js';
 import { COFRE_VERSION } from '../version.js';
 
+/** How long a backup waits for another run on the same server (another workstation, a restore) to finish. */
+const LOCK_WAIT_SECONDS = 15 * 60;
+
 export interface BackupOptions {
   trigger?: 'manual' | 'schedule' | 'catch-up' | 'retry' | 'console';
   onProgress?: ProgressListener;
@@ -119,7 +122,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
             catalog.setRunSource(runId, { source: name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
             log('info', `${name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
           }
-        });
+        }, { waitSeconds: LOCK_WAIT_SECONDS });
       } finally {
         host.close();
       }

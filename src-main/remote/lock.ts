@@ -24,10 +24,17 @@ export function lockFileExpression(name: string): string {
  * another run holds it. `fn` receives a signal that aborts if the lock is lost mid-way
  * (connection dropped), so long work can stop early.
  */
-export async function withRemoteLock<T>(host: RemoteHost, name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRemoteLock<T>(
+  host: RemoteHost,
+  name: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  opts: { waitSeconds?: number } = {},
+): Promise<T> {
   const file = lockFileExpression(name);
   const stdin = new PassThrough();
-  const proc = host.exec(`exec flock -n -E ${BUSY_CODE} ${file} -c 'echo ${LOCKED_MARK}; exec cat >/dev/null'`, {
+  // -w: wait that long for another run of this server to finish before giving up (0 = fail at once)
+  const wait = opts.waitSeconds && opts.waitSeconds > 0 ? `-w ${Math.ceil(opts.waitSeconds)}` : '-n';
+  const proc = host.exec(`exec flock ${wait} -E ${BUSY_CODE} ${file} -c 'echo ${LOCKED_MARK}; exec cat >/dev/null'`, {
     stdin,
     label: 'flock',
     okCodes: [0, BUSY_CODE],
@@ -53,7 +60,8 @@ export async function withRemoteLock<T>(host: RemoteHost, name: string, fn: (sig
   if (!acquired) {
     const result = await proc.done;
     if (result.code === BUSY_CODE) {
-      throw new CofreError('REMOTE_BUSY', `another Cofre run holds the lock "${name}" on ${host.name} (${host.host}:${host.port})`, {
+      const waited = opts.waitSeconds ? ` (waited ${Math.ceil(opts.waitSeconds)} s)` : '';
+      throw new CofreError('REMOTE_BUSY', `another Cofre run holds the lock "${name}" on ${host.name} (${host.host}:${host.port})${waited}`, {
         hint: 'wait for the other backup or restore of this server to finish, then run again',
       });
     }

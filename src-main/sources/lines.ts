@@ -45,7 +45,8 @@ export class LineReader {
         return out;
       }
       if (this.ended) {
-        if (this.failure instanceof CofreError) throw this.failure;
+        // a lost connection or a cancel says so itself; anything else is the session's own error
+        if (this.failure instanceof CofreError && this.failure.code !== 'REMOTE_COMMAND_FAILED') throw this.failure;
         const tail = this.stderr().trim().split('\n').slice(-3).join(' | ');
         throw new CofreError('REMOTE_COMMAND_FAILED', `${this.what} ended early${tail ? `: ${tail}` : ''}`, {
           hint: 'check the database name, user and permissions in the source config',

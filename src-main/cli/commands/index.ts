@@ -75,7 +75,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
 
   program
     .command('daemon')
-    .description('run the scheduler, the watchdog and the alerts (headless; see assets/cofre.service for systemd)')
+    .description('run the scheduler, the watchdog and the alerts (headless; see assets/systemd/cofre.service for systemd)')
     .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')
     .action(wrap<{ tick?: string }>((ctx, out, o) => daemonCommand(ctx, out, o)));
 
