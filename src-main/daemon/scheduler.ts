@@ -69,6 +69,7 @@ export class Scheduler {
       if (last === undefined && !this.deps.runNewPlansNow) {
         // first sight of this plan: start counting from now (its first run is the next scheduled one)
         this.ctx.catalog.setState(lastKey, now.toISOString());
+        this.ctx.catalog.setState(`sched:${plan}:firstSeen`, now.toISOString());
         continue;
       }
       const retry = this.retryState(plan);

@@ -242,7 +242,7 @@ export function planRetention(
     if (set.complete) {
       const why = reasons.get(set.setId);
       wantDelete = why === undefined;
-      reason = why === undefined ? `older than ${policy.keepDays} day${policy.keepDays === 1 ? "" : "s"}` : why.join(', ');
+      reason = why === undefined ? `older than ${policy.keepDays} day${policy.keepDays === 1 ? '' : 's'}` : why.join(', ');
     } else {
       const ageMs = nowMs - set.createdAt.getTime();
       wantDelete = ageMs > INCOMPLETE_GRACE_MS;

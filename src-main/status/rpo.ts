@@ -9,6 +9,8 @@ export interface RpoInput {
   lastGoodAt?: Date | undefined;
   /** status of the most recent finished backup run, if any */
   lastRunStatus?: 'succeeded' | 'failed' | 'cancelled' | undefined;
+  /** when the scheduler first saw the plan: a new plan is not late before its first RPO has passed */
+  watchedSince?: Date | undefined;
 }
 
 export interface RpoVerdict {
@@ -23,7 +25,12 @@ export function rpoState(i: RpoInput): RpoVerdict {
   if (i.lastRunStatus === 'failed' || i.lastRunStatus === 'cancelled') {
     return { state: 'failing', ...(ageMs === undefined ? {} : { ageMs }), reason: 'the last backup run failed' };
   }
-  if (ageMs === undefined) return { state: 'late', reason: 'no complete backup set exists yet' };
+  if (ageMs === undefined) {
+    if (i.watchedSince && i.now.getTime() - i.watchedSince.getTime() <= limitMs) {
+      return { state: 'unknown', reason: 'new plan: no backup yet; its first scheduled run is pending' };
+    }
+    return { state: 'late', reason: 'no complete backup set exists yet' };
+  }
   if (ageMs > limitMs) {
     return { state: 'late', ageMs, reason: `the newest complete set is older than the RPO of ${i.rpoHours} h (+${i.graceHours} h grace)` };
   }

@@ -49,6 +49,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       graceHours: plan.graceHours,
       lastGoodAt: good ? new Date(good.createdAt) : undefined,
       lastRunStatus: lastRun?.status === 'running' ? undefined : lastRun?.status,
+      watchedSince: parseDate(catalog.getState(`sched:${name}:firstSeen`)),
     });
     let next: string | null;
     try {
@@ -87,4 +88,8 @@ export function alertFailures(newestFirst: EventRecord[]): PlanStatus['alertFail
     else if (!recovered.has(e.channel) && out.length < 5) out.push({ at: e.at, channel: e.channel, error: e.error });
   }
   return out;
+}
+
+function parseDate(iso: string | undefined): Date | undefined {
+  return iso === undefined ? undefined : new Date(iso);
 }

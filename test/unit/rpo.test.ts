@@ -25,3 +25,12 @@ describe('alertFailures', () => {
     expect(alertFailures([ev(2, 'email', true), ev(1, 'email', false)])).toEqual([]);
   });
 });
+
+describe('a new plan', () => {
+  it('is not late before its first RPO has passed since the scheduler first saw it, then is', () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    expect(rpoState({ now, rpoHours: 24, graceHours: 2, watchedSince: new Date('2026-11-25T03:00:00Z') }).state).toBe('unknown');
+    expect(rpoState({ now, rpoHours: 24, graceHours: 2, watchedSince: new Date('2026-11-23T03:00:00Z') }).state).toBe('late');
+    expect(rpoState({ now, rpoHours: 24, graceHours: 2 }).state).toBe('late');
+  });
+});
