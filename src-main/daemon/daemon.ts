@@ -10,6 +10,7 @@ import type { AlertChannel } from '../alerts/dispatcher.js';
 import { acquireHomeLock } from './home-lock.js';
 import { Scheduler } from './scheduler.js';
 import { alerterFromConfig, alertOnPlanStates } from './alerting.js';
+import { keepDrills } from './drills.js';
 
 export interface EngineHostOptions {
   tickMs?: number;
@@ -35,11 +36,19 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
   if (orphans) log(`marked ${orphans} interrupted run(s) as failed`);
   void ctx.config; // fail fast on a bad config
   const alerter = alerterFromConfig(ctx, opts.hostChannels);
+  const stopping = new AbortController();
+  let drill: Promise<void> | undefined;
   const check = async (): Promise<void> => {
     try {
       await alertOnPlanStates(ctx, alerter);
     } catch (err) {
       log(`watchdog: ${toErrorInfo(err).message}`);
+    }
+    // the quarterly drill runs beside the watchdog, never blocking it
+    if (!drill && !stopping.signal.aborted) {
+      drill = keepDrills(ctx, alerter, log, stopping.signal)
+        .catch((err: unknown) => log(`drill: ${toErrorInfo(err).message}`))
+        .finally(() => (drill = undefined));
     }
   };
   const scheduler = new Scheduler({
@@ -59,7 +68,8 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
     check,
     stop: async () => {
       clearInterval(watchdog);
-      await scheduler.stop();
+      stopping.abort();
+      await Promise.all([scheduler.stop(), drill]);
       lock.release();
     },
   };

@@ -19,7 +19,7 @@ function alert(ctx: AppContext, kind: AlertKind, error?: ErrorInfo) {
   });
 }
 
-export async function keepDrills(ctx: AppContext, alerter: Alerter, log: (line: string) => void): Promise<void> {
+export async function keepDrills(ctx: AppContext, alerter: Alerter, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   if (Object.keys(ctx.config.plans).length === 0) return;
   const st = drillStatus(ctx);
   if (st.target === undefined) {
@@ -46,7 +46,8 @@ export async function keepDrills(ctx: AppContext, alerter: Alerter, log: (line: 
   }
   ctx.catalog.setState(ATTEMPT_KEY, ctx.now().toISOString());
   log(`drill due: restoring the latest set into ${st.target}`);
-  const result = await runDrill(ctx, { target: st.target, trigger: 'schedule', onLog: (l) => log(`[drill] ${l}`) });
+  const result = await runDrill(ctx, { target: st.target, trigger: 'schedule', onLog: (l) => log(`[drill] ${l}`), ...(signal ? { signal } : {}) });
+  if (signal?.aborted) return;
   if (result.status === 'succeeded') {
     if (alerter.isFailing('drill:failing')) await alerter.resolve('drill:failing', alert(ctx, 'recovered'));
     if (alerter.isFailing('drill:overdue')) await alerter.resolve('drill:overdue', alert(ctx, 'recovered'));
