@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../errors.js';
 import { checkGeoSeparation, type GeoCheck } from '../app/geo.js';
 import { nextRun } from '../scheduler/schedule.js';
 import { rpoState } from './rpo.js';
+import { drillStatus, type DrillStatus } from '../restore/drill.js';
 import type { EventRecord } from '../catalog/catalog.js';
 
 export interface PlanStatus {
@@ -29,6 +30,8 @@ export interface PlanStatus {
 
 export interface StatusReport {
   generatedAt: string;
+  /** the quarterly restore drill: last result and next due date */
+  drill: DrillStatus;
   plans: PlanStatus[];
 }
 
@@ -73,7 +76,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       alertFailures: alertFailures(catalog.listEvents({ plan: name, limit: 50 })),
     });
   }
-  return { generatedAt: now.toISOString(), plans };
+  return { generatedAt: now.toISOString(), plans, drill: drillStatus(ctx) };
 }
 
 /**

@@ -73,7 +73,7 @@ describe('cofre init and trust', () => {
 
     const status = await cofre(['status', '--json'], { env });
     expect(status.code).toBe(0);
-    expect(status.json).toMatchObject({ plans: [{ plan: 'diario', rpoState: 'late', lastGoodSet: null }] });
+    expect(status.json).toMatchObject({ plans: [{ plan: 'diario', rpoState: 'late', lastGoodSet: null }], drill: { everyMonths: 3, overdue: true } });
     expect((status.json as { plans: Array<{ nextRunAt: string }> }).plans[0]?.nextRunAt).toMatch(/T05:00:00\.000Z$/); // 02:00 in São Paulo
   });
 

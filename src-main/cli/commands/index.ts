@@ -40,8 +40,9 @@ export function registerCommands(program: Command, wrap: Wrap): void {
   program
     .command('status')
     .description('per plan: last good set, its age, RPO state (ok / late / failing), next run')
-    .action(wrap(async (ctx, out) => {
-      const r = await runStatus(ctx);
+    .option('--offline', 'do not read storage; use the sets last seen')
+    .action(wrap<{ offline?: boolean }>(async (ctx, out, o) => {
+      const r = await runStatus(ctx, out, o);
       printStatus(out, r, ctx);
       return 0;
     }));

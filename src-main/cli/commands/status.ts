@@ -3,8 +3,26 @@ import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { computeStatus, type StatusReport } from '../../status/status.js';
 import { formatDuration, formatDateTime } from '../../../shared/format.js';
+import { storageFromConfig } from '../../app/storage.js';
+import { refreshSetsCache } from '../../backup/sets.js';
+import { toErrorInfo } from '../../errors.js';
 
-export async function runStatus(ctx: AppContext): Promise<StatusReport> {
+/** Reads the sets from each plan's storage first (the source of truth), unless --offline. */
+export async function runStatus(ctx: AppContext, out: Output, opts: { offline?: boolean } = {}): Promise<StatusReport> {
+  if (!opts.offline) {
+    for (const name of new Set(Object.values(ctx.config.plans).map((p) => p.storage))) {
+      try {
+        const storage = storageFromConfig(ctx.config, name, ctx.env);
+        try {
+          await refreshSetsCache(ctx, name, storage);
+        } finally {
+          storage.close();
+        }
+      } catch (err) {
+        out.log(`warning: storage ${name} could not be read (${toErrorInfo(err).message}); showing the sets last seen`);
+      }
+    }
+  }
   return computeStatus(ctx);
 }
 
@@ -24,6 +42,16 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
         for (const f of p.alertFailures) lines.push(`  WARNING alert via ${f.channel} failed at ${formatDateTime(f.at, tz)}: ${f.error ?? ''}`);
         return lines.join('\n');
       })
+      .concat(drillLines(r, tz))
       .join('\n\n');
   });
+}
+
+function drillLines(r: StatusReport, tz: string): string[] {
+  const d = r.drill;
+  const last = d.last ? `${d.last.ok ? 'succeeded' : 'FAILED'} on ${formatDateTime(d.last.at, tz)}${d.last.error ? ` (${d.last.error})` : ''}` : 'never run';
+  const next = d.nextDue ? formatDateTime(d.nextDue, tz) : 'now';
+  return [
+    `restore drill (every ${d.everyMonths} months, target ${d.target ?? 'none configured'}): last ${last}; next due ${next}${d.overdue ? ' — OVERDUE' : ''}`,
+  ];
 }
