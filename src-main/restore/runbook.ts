@@ -4,6 +4,7 @@
  * itself is unavailable, with the real servers, storage locations, plans and set layout.
  * Regenerate it after every config change (the header says which config it came from).
  */
+import { formatDateTime } from '../../shared/format.js';
 import type { Config, SourceConfig, StorageConfig } from '../config/schema.js';
 import { RPO_BUDGET_MS, RTO_BUDGET_MS } from './types.js';
 
@@ -43,7 +44,7 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   const identity = config.encryption?.identityFile ?? 'identity.txt';
   const out: string[] = [];
   out.push(`# Cofre — procedimento de restauração (runbook)`, '');
-  out.push(`Gerado em ${meta.generatedAt} a partir de \`${meta.configPath}\`. Gere de novo após qualquer mudança na configuração (\`cofre runbook --out runbook.md\`).`, '');
+  out.push(`Gerado em ${formatDateTime(meta.generatedAt, config.console.timezone)} (${config.console.timezone}) a partir de \`${meta.configPath}\`. Gere de novo após qualquer mudança na configuração (\`cofre runbook --out runbook.md\`).`, '');
   out.push(`Objetivos: **RPO ${RPO_BUDGET_MS / 3600_000} h** (dados com no máximo 24 h) e **RTO ${RTO_BUDGET_MS / 3600_000} h** (sistema de volta em menos de 4 h). Anote a hora de início do incidente.`, '');
   out.push('## 1. O que existe', '', '### Servidores', '', '| nome | endereço | usuário | chave do host |', '| --- | --- | --- | --- |');
   for (const [n, s] of Object.entries(config.servers)) out.push(`| ${n} | ${s.host}:${s.port} | ${s.user} | ${s.hostKey ?? '(não fixada: rode `cofre trust ' + n + '`)'} |`);
