@@ -28,7 +28,7 @@ const root = join(here, '..', '..', '..');
 function engineServices(): EngineServices {
   const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
   try {
-    ctx.config;
+    void ctx.config;
   } catch (err) {
     process.stderr.write(`cofre: ${describeError(err)}\n`);
     return createMemoryServices({ empty: true });

@@ -128,9 +128,10 @@ export class S3Storage implements Storage {
     const partSize = opts.sizeHint === undefined
       ? this.partSize
       : Math.max(this.partSize, Math.ceil(opts.sizeHint / (MAX_PARTS - 500)));
+    const metered = Readable.from(meter.chunks(body, signal));
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: fullKey, Body: Readable.from(meter.chunks(body, signal)) },
+      params: { Bucket: this.bucket, Key: fullKey, Body: metered },
       partSize,
       queueSize: this.queueSize,
       // We abort the multipart upload ourselves, so that a failing abort (s3rver has no
@@ -152,6 +153,7 @@ export class S3Storage implements Storage {
       return { key, bytes: meter.bytes, sha256: meter.digest() };
     } catch (err) {
       if (!body.destroyed) body.destroy();
+      if (!metered.destroyed) metered.destroy();
       await this.cleanupFailedUpload(upload.uploadId, fullKey, completed);
       throw putFailure(meter, signal, key, () => mapS3Error(err, this.ctx(`upload ${key}`, key)));
     }

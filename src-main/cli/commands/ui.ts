@@ -84,7 +84,7 @@ export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOpti
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new CofreError('PRECONDITION', `the console is not built (${staticDir} is missing)`, { hint: 'run `npm run build` in the project folder, then try again' });
   }
-  ctx.config; // a bad config stops here, with its file:line message
+  void ctx.config; // a bad config stops here, with its file:line message
   const log = (l: string): void => out.log(`${new Date().toISOString()} ${l}`);
   let host: EngineHost | undefined;
   const other = runningSchedulerPid(ctx.home);

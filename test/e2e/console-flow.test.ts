@@ -1,0 +1,171 @@
+/**
+ * The whole console flow in Debian chromium against `cofre ui` (a child process, the real
+ * engine) and the harness services: confirm the server's fingerprint (TOFU), run a plan and
+ * watch it to success, see the set in *Cópias*, restore it into staging through the wizard
+ * with validation passing, and see a failing plan's state and message. Screenshots of every
+ * screen go to test-results/screens/flow-*.png. No console errors are allowed.
+ */
+import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { editConfig } from '../../src-main/config/edit.js';
+import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
+import { ServersPage, RunsPage } from './pages/flow.js';
+
+const h = inject('harness');
+const shots = resolve('test-results/screens');
+let fx: Fixture;
+let ui: ChildProcess;
+let url: string;
+let browser: Browser;
+let page: Page;
+let c: ConsolePage;
+let uiLog = '';
+
+function startUi(env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    ui = spawn(process.execPath, [resolve('bin/cofre.js'), 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ui.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m?.[1]) resolveUrl(m[1]);
+    });
+    ui.stderr?.setEncoding('utf8').on('data', (d: string) => (uiLog += d));
+    ui.on('exit', (code) => reject(new Error(`cofre ui exited (${code}) before printing its URL:\n${uiLog}`)));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
+    throw new Error('the app is not built: run `npm run build` first');
+  }
+  fx = await makeFixture(h, { largeBytes: 6 * 1024 * 1024 });
+  const restoreRoot = join(fx.dir, 'restore');
+  mkdirSync(restoreRoot);
+  // start untrusted (no pinned host key), with a staging target and a plan that cannot work
+  editConfig(fx.configPath, (doc) => {
+    doc.deleteIn(['servers', 'clinica', 'hostKey']);
+    doc.setIn(['sources', 'banco_ruim'], doc.createNode({ server: 'clinica', type: 'postgres', host: '127.0.0.1', port: h.postgres.port, user: 'postgres', databases: ['nao_existe_mais'] }));
+    doc.setIn(['plans', 'quebrado'], doc.createNode({ sources: ['banco_ruim'], storage: 'nas', schedule: '0 4 * * *', timezone: 'America/Sao_Paulo' }));
+    doc.setIn(['restoreTargets'], doc.createNode({
+      homologacao: {
+        kind: 'staging', server: 'clinica',
+        postgres: { host: '127.0.0.1', port: h.postgresStaging.port, user: 'postgres' },
+        mysql: { host: '127.0.0.1', port: h.mariadb.port, user: h.mariadb.user, passwordEnv: 'TEST_MYSQL_PASSWORD' },
+        filesRoot: restoreRoot,
+      },
+    }));
+  });
+  expect(readFileSync(fx.configPath, 'utf8')).toContain('# test config');
+  url = await startUi({ ...fx.env, USER: 'e2e' });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  c = new ConsolePage(page, shots);
+  await c.open(url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (ui && ui.exitCode === null) {
+    const exited = new Promise((r) => ui.once('exit', r));
+    ui.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('console flow against the real engine (chromium, cofre ui, harness services)', () => {
+  it('confirms the server fingerprint on first use and pins it in cofre.yaml', async () => {
+    await c.go('servidores');
+    const servers = new ServersPage(c);
+    await servers.row('clinica').getByText('Não confirmada').waitFor();
+    const shown = await servers.fetchFingerprint('clinica');
+    expect(shown).toBe(h.ssh.hostKeyFingerprint);
+    await c.screenshot('flow-servidores-tofu');
+    await servers.confirmFingerprint();
+    await servers.row('clinica').getByText('Confiável').waitFor();
+    const yaml = readFileSync(fx.configPath, 'utf8');
+    expect(yaml).toContain(`hostKey: ${h.ssh.hostKeyFingerprint}`);
+    expect(yaml).toContain('# test config'); // the technician's comments survive
+    await servers.testConnection('clinica');
+    await page.getByText(new RegExp(`login as ${h.ssh.user} works`)).waitFor();
+    await c.screenshot('flow-servidores-trusted');
+    expect(c.problems).toEqual([]);
+  });
+
+  it('runs a plan from the dashboard and watches it to success', async () => {
+    await c.go('painel');
+    const dash = new DashboardPage(c);
+    await dash.planCard('local').waitFor();
+    await c.screenshot('flow-painel-antes');
+    await dash.runNow('local');
+    await c.go('execucoes');
+    const runs = new RunsPage(c);
+    // live while it runs: the row says so, then it finishes
+    await runs.latestRow('local').getByText(/Em andamento|Concluída/).waitFor();
+    await c.screenshot('flow-execucoes-andamento');
+    await page.locator('main').getByText('Nenhuma cópia em andamento.').waitFor({ timeout: 120_000 });
+    await runs.latestRow('local').getByText('Concluída').waitFor();
+    await c.screenshot('flow-execucoes-concluida');
+    await c.go('painel');
+    await dash.planCard('local').getByText('Protegido').waitFor();
+    expect(c.problems).toEqual([]);
+  });
+
+  it('shows the new set in Cópias, complete, with its sources', async () => {
+    await c.go('copias');
+    const first = page.locator('main').getByText('Completa').first();
+    await first.waitFor();
+    for (const src of ['banco', 'prontuarios', 'arquivos']) await page.locator('main').getByText(src, { exact: true }).first().waitFor();
+    await c.screenshot('flow-copias');
+    expect(c.problems).toEqual([]);
+  });
+
+  it('restores the set into staging through the wizard and validation passes', async () => {
+    await c.go('restaurar');
+    const wizard = new RestoreWizardPage(c);
+    await wizard.choosePoint(0);
+    await wizard.chooseTarget('homologacao');
+    await wizard.preflightButton().click();
+    await page.getByText(/Estimativa:/).waitFor({ timeout: 60_000 });
+    await c.screenshot('flow-restaurar-preflight');
+    await c.button(/Iniciar restauração/).click();
+    await page.locator('[data-testid="rto-elapsed"]').waitFor();
+    await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
+    await page.getByText(/RTO medido/).waitFor();
+    await c.screenshot('flow-restaurar-relatorio');
+    expect(c.problems).toEqual([]);
+  });
+
+  it('shows a failing plan with its error in plain words', async () => {
+    await c.go('painel');
+    const dash = new DashboardPage(c);
+    await dash.runNow('quebrado');
+    const card = dash.planCard('quebrado');
+    await card.getByText('Falhando').waitFor({ timeout: 60_000 });
+    await card.getByText(/nao_existe_mais/).first().waitFor();
+    await c.screenshot('flow-painel-falha');
+    await c.go('execucoes');
+    await new RunsPage(c).latestRow('quebrado').getByText('Falhou').waitFor();
+    await c.screenshot('flow-execucoes-falha');
+    expect(c.problems).toEqual([]);
+  });
+
+  it('renders every screen with the real engine, without console errors', async () => {
+    for (const screen of SCREENS) {
+      await c.go(screen);
+      await page.locator('#root[data-app-state="ready"]').waitFor();
+      await page.locator('main h1').waitFor();
+      await c.screenshot(`flow-${screen}`);
+    }
+    await c.go('auditoria');
+    await page.locator('main').getByText('config.servers.trust').first().waitFor();
+    expect(c.problems).toEqual([]);
+  });
+});
