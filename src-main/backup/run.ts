@@ -31,6 +31,8 @@ export interface BackupOptions {
   trigger?: 'manual' | 'schedule' | 'catch-up' | 'retry' | 'console';
   onProgress?: ProgressListener;
   onLog?: (line: string) => void;
+  /** called with the catalog run id as soon as the run is recorded */
+  onStart?: (runId: number) => void;
   signal?: AbortSignal;
 }
 
@@ -71,6 +73,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   const setId = newSetId(started);
   const catalog = ctx.catalog;
   const runId = catalog.startRun({ kind: 'backup', plan, setId, trigger: opts.trigger ?? 'manual' });
+  opts.onStart?.(runId);
   const log = (level: 'info' | 'warn' | 'error', line: string): void => {
     catalog.logRun(runId, level, line);
     opts.onLog?.(line);

@@ -37,6 +37,8 @@ export async function keepDrills(ctx: AppContext, alerter: Alerter, log: (line: 
     if (alerter.isFailing('drill:overdue')) await alerter.resolve('drill:overdue', alert(ctx, 'recovered'));
     return;
   }
+  // nothing to rehearse before the first complete set (the backup's own late alert covers that)
+  if (!ctx.catalog.cachedSets().some((s) => s.complete)) return;
   const lastAttempt = ctx.catalog.getState(ATTEMPT_KEY);
   if (!ctx.config.drill.auto || (lastAttempt && ctx.now().getTime() - Date.parse(lastAttempt) < DAY_MS)) {
     if (st.nextDue && ctx.now().getTime() - Date.parse(st.nextDue) > 7 * DAY_MS) {

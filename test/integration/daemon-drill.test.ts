@@ -81,3 +81,16 @@ alerts:
     hook.server.close();
   });
 });
+
+describe('before the first backup', () => {
+  it('does not attempt a drill while no complete set exists', async () => {
+    const fx = await makeFixture(h, {
+      largeBytes: 1024,
+      extraYaml: `restoreTargets:\n  homologacao:\n    kind: staging\n    server: clinica\n    filesRoot: /tmp\n`,
+    });
+    const ctx = new AppContext({ env: fx.env });
+    await keepDrills(ctx, alerterFromConfig(ctx), () => undefined);
+    expect(ctx.catalog.listRuns({ kind: 'drill' })).toEqual([]);
+    ctx.close();
+  });
+});

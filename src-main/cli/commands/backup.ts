@@ -1,13 +1,13 @@
 /** `cofre backup`, `cofre sets`, `cofre verify`: the backup engine from the command line. */
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { runBackup, planOf } from '../../backup/run.js';
+import { planOf } from '../../backup/run.js';
+import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
 import { verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
-import { CofreError, toErrorInfo } from '../../errors.js';
-import { prunePlan } from '../../retention/prune.js';
+import { CofreError } from '../../errors.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
 import type { Progress } from '../../../shared/domain.js';
 
@@ -18,26 +18,12 @@ export function progressLine(p: Progress): string {
 }
 
 export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
-  const result = await runBackup(ctx, opts.plan, {
+  const { result, prune } = await backupThenPrune(ctx, opts.plan, {
     trigger: 'manual',
     onProgress: (p) => out.progress(progressLine(p)),
     onLog: (l) => out.log(l),
   });
   out.endProgress();
-  // Retention after each successful backup, as the scheduler does, so a backup run from cron
-  // keeps storage within the policy too. A failed prune never fails the backup.
-  let prune: { deleted: string[]; safetyStop?: string; error?: string } | undefined;
-  if (result.status === 'succeeded') {
-    try {
-      const p = await prunePlan(ctx, result.plan, { dryRun: false });
-      const failed = new Set(p.failed.map((f) => f.setId));
-      prune = { deleted: p.delete.map((d) => d.setId).filter((id) => !failed.has(id)), ...(p.safetyStop ? { safetyStop: p.safetyStop } : {}) };
-      if (p.failed.length) prune.error = `could not delete ${p.failed.map((f) => f.setId).join(', ')}`;
-    } catch (err) {
-      prune = { deleted: [], error: toErrorInfo(err).message };
-    }
-    if (prune.error) out.log(`WARNING retention not applied: ${prune.error}`);
-  }
   const { runId: _runId, ...json } = result;
   out.result({ ...json, runId: result.runId, ...(prune ? { prune } : {}) }, () =>
     result.status === 'succeeded'

@@ -6,7 +6,8 @@
  */
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { computeStatus } from '../../status/status.js';
-import { runBackup, planOf } from '../../backup/run.js';
+import { planOf } from '../../backup/run.js';
+import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
 import { verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
@@ -172,9 +173,9 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const elsewhere = ctx.catalog.listRuns({ kind: 'backup', plan, status: 'running', limit: 1 })[0];
         if (elsewhere && Date.now() - Date.parse(elsewhere.startedAt) < DAY_MS) busy();
         let runId = 0;
-        // runBackup records the run in the catalog before its first await: its id is the newest row
-        const done = runBackup(ctx, plan, {
+        const done = backupThenPrune(ctx, plan, {
           trigger: 'console',
+          onStart: (id) => (runId = id),
           onProgress: (p) => {
             if (!runId) return;
             rt.emit({
@@ -187,14 +188,13 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
             });
           },
         });
-        runId = ctx.catalog.listRuns({ kind: 'backup', plan, limit: 1 })[0]?.id ?? 0;
         const id = String(runId);
         rt.ownRuns.add(runId);
         rt.runningPlans.set(plan, id);
         rt.audit(call, 'backup.start', plan, { runId });
         rt.emit({ event: 'run.progress', payload: { runId: id, phase: 'start', bytes: 0, bytesPerSecond: 0 } });
         void done
-          .then(async (r) => {
+          .then(async ({ result: r }) => {
             rt.emit({
               event: 'run.finished',
               payload: { runId: id, plan, status: r.status, ...(r.status === 'succeeded' ? { setId: r.setId } : {}), ...(r.error ? { error: r.error } : {}) },
