@@ -102,7 +102,7 @@ describe('cofre prune on real sets', () => {
     expect(stopped.delete).toEqual([]);
     expect(stopped.keep).toEqual([ids[2], ids[3]]);
     expect(stopped.plans[0]?.safetyStop).toMatch(new RegExp(`newest complete set \\(${ids[3]}\\) is \\d+ h old, older than the RPO of 24 h`));
-    expect(stopped.decisions.find((d) => d.setId === ids[2])?.reason).toBe('older than 1 days; kept by the safety stop');
+    expect(stopped.decisions.find((d) => d.setId === ids[2])?.reason).toBe('older than 1 day; kept by the safety stop');
     const human = await cofre(['prune', '--plan', 'local', '--now', future], { env: fx.env });
     expect(human.stdout).toContain('SAFETY STOP');
     expect(setDirs(fx)).toEqual([ids[2], ids[3]]);

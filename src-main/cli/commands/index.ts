@@ -2,15 +2,12 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { runInit, printInit } from './init.js';
-import { runTrust, printTrust } from './trust.js';
-import { runStatus, printStatus } from './status.js';
-import { backupCommand, setsCommand, verifyCommand } from './backup.js';
-import { pruneCommand } from './prune.js';
-import { daemonCommand } from './daemon.js';
-import { restoreCommand, type RestoreCliOptions } from './restore.js';
-import { drillCommand } from './drill.js';
-import { runbookCommand } from './runbook.js';
+import type { RestoreCliOptions } from './restore.js';
+import type { UiOptions } from './ui.js';
+import type { DemoOptions } from './demo.js';
+
+// Command bodies are imported when their command runs: `cofre --help` or `cofre status` should
+// not pay for loading the S3 SDK, ssh2 and the console server.
 
 export type Body<O = Record<string, unknown>> = (ctx: AppContext, out: Output, opts: O, ...args: string[]) => Promise<number | void> | number | void;
 export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
@@ -23,6 +20,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--identity <file>', 'where to keep the age identity (default: $COFRE_HOME/identity.txt)')
     .option('--storage-path <dir>', 'folder for the starter "local" storage (default: $COFRE_HOME/storage)')
     .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>(async (ctx, out, o) => {
+      const { runInit, printInit } = await import('./init.js');
       printInit(out, await runInit(ctx, o));
     }));
 
@@ -32,6 +30,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('-y, --yes', 'pin without asking')
     .option('--replace', 'replace a pinned key that changed (after checking it on the server console)')
     .action(wrap<{ yes?: boolean; replace?: boolean }>(async (ctx, out, o, server) => {
+      const { runTrust, printTrust } = await import('./trust.js');
       const r = await runTrust(ctx, out, server ?? '', { yes: Boolean(o.yes), replace: Boolean(o.replace) });
       printTrust(out, r);
       return r.login.ok ? 0 : 1;
@@ -42,6 +41,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .description('per plan: last good set, its age, RPO state (ok / late / failing), next run')
     .option('--offline', 'do not read storage; use the sets last seen')
     .action(wrap<{ offline?: boolean }>(async (ctx, out, o) => {
+      const { runStatus, printStatus } = await import('./status.js');
       const r = await runStatus(ctx, out, o);
       printStatus(out, r, ctx);
       return 0;
@@ -51,20 +51,20 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .command('backup')
     .description('run a plan now: dump, encrypt, store, then write the manifest')
     .option('-p, --plan <plan>', 'the plan (default: the only plan)')
-    .action(wrap<{ plan?: string }>((ctx, out, o) => backupCommand(ctx, out, o)));
+    .action(wrap<{ plan?: string }>(async (ctx, out, o) => (await import('./backup.js')).backupCommand(ctx, out, o)));
 
   program
     .command('sets')
     .description('list backup sets (restore points) from storage')
     .option('-p, --plan <plan>', 'only this plan')
-    .action(wrap<{ plan?: string }>((ctx, out, o) => setsCommand(ctx, out, o)));
+    .action(wrap<{ plan?: string }>(async (ctx, out, o) => (await import('./backup.js')).setsCommand(ctx, out, o)));
 
   program
     .command('verify <setId>')
     .description('check a set: objects and sizes; --deep downloads, checks hashes, decrypts and reads the dumps')
     .option('--deep', 'download, hash, decrypt and validate every object')
     .option('--storage <name>', 'the storage holding the set (default: search all)')
-    .action(wrap<{ deep?: boolean; storage?: string }>((ctx, out, o, setId) => verifyCommand(ctx, out, o, setId ?? '')));
+    .action(wrap<{ deep?: boolean; storage?: string }>(async (ctx, out, o, setId) => (await import('./backup.js')).verifyCommand(ctx, out, o, setId ?? '')));
 
   program
     .command('prune')
@@ -72,13 +72,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('-p, --plan <plan>', 'only this plan (default: every plan)')
     .option('--dry-run', 'show what would be deleted, delete nothing')
     .option('--now <iso>', 'evaluate the policy as of this instant')
-    .action(wrap<{ plan?: string; dryRun?: boolean; now?: string }>((ctx, out, o) => pruneCommand(ctx, out, o)));
+    .action(wrap<{ plan?: string; dryRun?: boolean; now?: string }>(async (ctx, out, o) => (await import('./prune.js')).pruneCommand(ctx, out, o)));
 
   program
     .command('daemon')
     .description('run the scheduler, the watchdog and the alerts (headless; see assets/systemd/cofre.service for systemd)')
     .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')
-    .action(wrap<{ tick?: string }>((ctx, out, o) => daemonCommand(ctx, out, o)));
+    .action(wrap<{ tick?: string }>(async (ctx, out, o) => (await import('./daemon.js')).daemonCommand(ctx, out, o)));
 
   program
     .command('restore [setId]')
@@ -93,27 +93,25 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--jobs <n>', 'pg_restore parallel jobs (stages each dump in a temp file on the target)')
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
-    .action(wrap<RestoreCliOptions>((ctx, out, o, setId) => restoreCommand(ctx, out, o, setId)));
+    .action(wrap<RestoreCliOptions>(async (ctx, out, o, setId) => (await import('./restore.js')).restoreCommand(ctx, out, o, setId)));
 
   program
     .command('drill')
     .description('quarterly drill: restore the latest set into staging, validate, write the report')
     .option('-t, --target <target>', 'staging target (default: drill.target or the only staging target)')
     .option('--status', 'show the last drill and the next due date instead of running one')
-    .action(wrap<{ target?: string; status?: boolean }>((ctx, out, o) => drillCommand(ctx, out, o)));
+    .action(wrap<{ target?: string; status?: boolean }>(async (ctx, out, o) => (await import('./drill.js')).drillCommand(ctx, out, o)));
 
   program
     .command('runbook')
     .description('write the restore procedure for this config (with and without Cofre), Markdown')
     .option('-o, --out <file>', 'write to this file instead of stdout')
-    .action(wrap<{ out?: string }>((ctx, out, o) => runbookCommand(ctx, out, o)));
+    .action(wrap<{ out?: string }>(async (ctx, out, o) => (await import('./runbook.js')).runbookCommand(ctx, out, o)));
 
   registerConsoleCommands(program, wrap);
 }
 
-// ---- console: `cofre ui`, `cofre demo` (issue 7) ----
-import { uiCommand, type UiOptions } from './ui.js';
-import { demoCommand, type DemoOptions } from './demo.js';
+// ---- console: `cofre ui`, `cofre demo` ----
 
 export function registerConsoleCommands(program: Command, wrap: Wrap): void {
   program
@@ -121,7 +119,7 @@ export function registerConsoleCommands(program: Command, wrap: Wrap): void {
     .description('the console in the browser (prints its URL with the session token; runs the scheduler unless one already runs)')
     .option('--port <port>', 'listen on this port of 127.0.0.1 (default: a free port)')
     .option('--no-open', 'do not open a browser')
-    .action(wrap<UiOptions>((ctx, out, o) => uiCommand(ctx, out, o)));
+    .action(wrap<UiOptions>(async (ctx, out, o) => (await import('./ui.js')).uiCommand(ctx, out, o)));
 
   program
     .command('demo')
@@ -131,5 +129,5 @@ export function registerConsoleCommands(program: Command, wrap: Wrap): void {
     .option('--home <dir>', 'demo home (default: $COFRE_HOME, else .cofre-demo/ in the project)')
     .option('--reset', 'start the demo over (the old catalog and storage are kept aside)')
     .option('--prepare-only', 'create the demo home and print its paths, then exit')
-    .action(wrap<DemoOptions>((ctx, out, o) => demoCommand(ctx, out, o)));
+    .action(wrap<DemoOptions>(async (ctx, out, o) => (await import('./demo.js')).demoCommand(ctx, out, o)));
 }
