@@ -1,5 +1,7 @@
 import { ptBR, en, type MessageKey, type Messages } from './messages.js';
 
+export { ptBR, en };
+
 export type Language = 'pt-BR' | 'en';
 export const DEFAULT_LANGUAGE: Language = 'pt-BR';
 export const LANGUAGES: readonly { id: Language; label: string }[] = [
@@ -32,6 +34,56 @@ export function describeSchedule(cron: string, t: Translate): string {
   if (every && /^\d+$/.test(min) && dom === '*' && mon === '*' && dow === '*') return t('schedule.everyHours', { n: every[1] ?? '' });
   if (time && dom === '*' && mon === '*' && /^[0-6]$/.test(dow)) return t('schedule.weekly', { time, dow });
   return t('schedule.cron', { expr: cron });
+}
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(ptBR, key);
+}
+
+/** What the console says about an engine error: a title and what to do, chosen by its stable code. */
+export interface ErrorText {
+  title: string;
+  action: string;
+  /** the engine's own words (English), shown beneath as a technical detail */
+  detail: string;
+  /** the engine's English hint, kept for the technical detail */
+  hint: string | undefined;
+}
+
+export function describeEngineError(error: { code: string; message: string; hint?: string | undefined }, t: Translate): ErrorText {
+  const code = isMessageKey(`error.${error.code}.title`) ? error.code : 'INTERNAL';
+  const title = `error.${code}.title`;
+  const action = `error.${code}.action`;
+  return {
+    title: isMessageKey(title) ? t(title) : error.code,
+    action: isMessageKey(action) ? t(action) : '',
+    detail: error.message,
+    hint: error.hint,
+  };
+}
+
+/** Geo-separation by its fields: true (separated), false (same place), null (not checked). */
+export function describeGeo(separated: boolean | null, t: Translate): { text: string; action: string | undefined; tone: 'ok' | 'late' | 'failing' } {
+  if (separated === true) return { text: t('geo.separated'), action: undefined, tone: 'ok' };
+  if (separated === false) return { text: t('geo.notSeparated'), action: t('geo.notSeparatedAction'), tone: 'failing' };
+  return { text: t('geo.unknown'), action: t('geo.unknownAction'), tone: 'late' };
+}
+
+/** A progress phase name from the engine ("upload", "transfer"…) in the console's language. */
+export function describePhase(phase: string, t: Translate): string {
+  const key = `phase.${phase}`;
+  return isMessageKey(key) ? t(key) : phase;
+}
+
+/** A preflight/verify check name ("object x.age", "disk space /") in the console's language. */
+export function describeCheck(name: string, t: Translate): string {
+  const whole = `check.${name}`;
+  if (isMessageKey(whole)) return t(whole);
+  for (const prefix of ['object', 'disk space', 'destination']) {
+    const key = `check.${prefix}`;
+    if (name.startsWith(`${prefix} `) && isMessageKey(key)) return t(key, { rest: name.slice(prefix.length + 1) });
+  }
+  return name;
 }
 
 export type { MessageKey, Messages };

@@ -14,10 +14,11 @@ import { checkGeoSeparation } from '../app/geo.js';
 import { resolveSecret } from '../config/secrets.js';
 import { connect } from '../remote/ssh.js';
 import { withRemoteLock } from '../remote/lock.js';
-import type { RemoteHost } from '../remote/types.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
-import { sourceDriver, objectName } from '../sources/index.js';
+import { sourceDriver, objectName, type SourceDriver } from '../sources/index.js';
+import { newProbeNonce, parseProbe, probeScript } from '../sources/probe.js';
+import type { PreparedPart, PreparedSource } from '../sources/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
 import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
@@ -79,7 +80,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     opts.onLog?.(line);
   };
   const warnings: string[] = [];
-  const results: BackupResult['sources'] = [];
+  const storedObjects: BackupResult['sources'] = [];
   let storage: Storage | undefined;
   let totalBytes = 0;
   try {
@@ -92,40 +93,68 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       log('warn', `WARNING geo-separation: ${geo.message}`);
     }
     const recipients = config.encryption?.recipients ?? [];
-    storage = storageFromConfig(config, planCfg.storage, ctx.env);
-    await storage.check();
-    log('info', `set ${setId} → ${storage.describe}`);
-    const previous = await previousSizes(storage, plan);
-    const manifestSources: ManifestSource[] = [];
     const byServer = new Map<string, string[]>();
     for (const s of planCfg.sources) {
       const src = config.sources[s];
       if (!src) throw new CofreError('CONFIG_REFERENCE', `plan ${plan} names source "${s}", which is not in the config`);
       byServer.set(src.server, [...(byServer.get(src.server) ?? []), s]);
     }
+    const target = storageFromConfig(config, planCfg.storage, ctx.env);
+    storage = target;
+    // The storage check and the first SSH handshake are independent: overlap them. A storage
+    // failure is still reported first (it is awaited first).
+    const servers = [...byServer.keys()];
+    const firstHost = servers[0] === undefined ? undefined : connect(serverSpec(config, servers[0], ctx.env));
+    firstHost?.catch(() => undefined);
+    let previous: Map<string, number>;
+    try {
+      await target.check();
+      log('info', `set ${setId} → ${target.describe}`);
+      previous = await previousSizes(target, plan);
+    } catch (err) {
+      void firstHost?.then((h) => h.close(), () => undefined);
+      throw err;
+    }
+    const manifestSources: ManifestSource[] = [];
     let doneBytes = 0;
-    const expectedTotal = previous.size > 0 ? [...previous.values()].reduce((a, b) => a + b, 0) : undefined;
-    for (const [serverName, sourceNames] of byServer) {
-      const host = await connect(serverSpec(config, serverName, ctx.env));
+    const previousTotal = previous.size > 0 ? [...previous.values()].reduce((a, b) => a + b, 0) : undefined;
+    for (const [index, serverName] of servers.entries()) {
+      const sourceNames = byServer.get(serverName) ?? [];
+      const host = index === 0 && firstHost ? await firstHost : await connect(serverSpec(config, serverName, ctx.env));
       try {
-        await withRemoteLock(host, `backup-${serverName}`, async () => {
-          for (const name of sourceNames) {
-            const src = config.sources[name] as SourceConfig;
+        // Every source's probes (tool versions, parts, size estimates, path checks) run in the
+        // lock's own SSH channel, right after the lock is taken: one round trip for all.
+        const jobs = sourceNames.map((name, i) => {
+          const src = config.sources[name] as SourceConfig;
+          const password = sourcePassword(name, src, ctx.env);
+          const driver = sourceDriver(host, src, password);
+          const prefix = `s${i}`;
+          const hasPrevious = [...previous.keys()].some((k) => k.startsWith(`${name}.`));
+          return { name, src, password, driver, prefix, probe: driver.probe(prefix, { estimate: !hasPrevious }) };
+        });
+        const nonce = newProbeNonce();
+        const prelude = probeScript(jobs.flatMap((j) => j.probe.steps), nonce);
+        const env = Object.assign({}, ...jobs.map((j) => j.probe.env)) as Record<string, string>;
+        await withRemoteLock(host, `backup-${serverName}`, async (_lost, probeOutput) => {
+          const results = parseProbe(probeOutput, nonce);
+          const prepared = jobs.map((j) => ({ job: j, source: j.driver.fromProbe(results, j.prefix) }));
+          const expectedTotal = previousTotal ?? estimateTotal(doneBytes, prepared.flatMap((p) => p.source.parts));
+          for (const { job, source } of prepared) {
             const t0 = Date.now();
-            catalog.setRunSource(runId, { source: name, status: 'running', bytes: 0, durationMs: null, sha256: null });
-            const ms = await backupSource(host, storage as Storage, {
-              setId, name, src, recipients, password: sourcePassword(name, src, ctx.env), previous, signal: opts.signal,
+            catalog.setRunSource(runId, { source: job.name, status: 'running', bytes: 0, durationMs: null, sha256: null });
+            const ms = await backupSource(target, job.driver, source, {
+              setId, name: job.name, src: job.src, recipients, previous, signal: opts.signal,
               progress: opts.onProgress, doneBytes: () => doneBytes, expectedTotal, log,
             });
             const bytes = ms.objects.reduce((a, o) => a + o.bytes, 0);
             doneBytes += ms.objects.reduce((a, o) => a + o.plainBytes, 0);
             totalBytes += bytes;
             manifestSources.push(ms);
-            for (const o of ms.objects) results.push({ name: `${name}.${o.part}`, bytes: o.bytes, sha256: o.sha256 });
-            catalog.setRunSource(runId, { source: name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
-            log('info', `${name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
+            for (const o of ms.objects) storedObjects.push({ name: `${job.name}.${o.part}`, bytes: o.bytes, sha256: o.sha256 });
+            catalog.setRunSource(runId, { source: job.name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
+            log('info', `${job.name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
           }
-        }, { waitSeconds: LOCK_WAIT_SECONDS });
+        }, { waitSeconds: LOCK_WAIT_SECONDS, prelude, env });
       } finally {
         host.close();
       }
@@ -135,19 +164,19 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
     // The manifest is the commit marker: written last, only after every object is stored.
-    await storage.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    await target.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     const durationMs = ctx.now().getTime() - started.getTime();
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
     catalog.audit(ctx.actor, 'backup.create', `${plan}/${setId}`, { bytes: totalBytes, storage: planCfg.storage });
-    await refreshSetsCache(ctx, planCfg.storage, storage).catch(() => undefined);
+    await refreshSetsCache(ctx, planCfg.storage, target).catch(() => undefined);
     log('info', `set ${setId} complete`);
-    return { runId, plan, setId, status: 'succeeded', sources: results, durationMs, bytes: totalBytes, warnings };
+    return { runId, plan, setId, status: 'succeeded', sources: storedObjects, durationMs, bytes: totalBytes, warnings };
   } catch (err) {
     const error = toErrorInfo(err);
     log('error', error.message);
     if (storage) await removePartialSet(storage, setId, log);
     catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
-    return { runId, plan, setId, status: 'failed', sources: results, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
+    return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
   } finally {
     storage?.close();
   }
@@ -158,7 +187,6 @@ interface SourceJob {
   name: string;
   src: SourceConfig;
   recipients: string[];
-  password: string | undefined;
   previous: Map<string, number>;
   signal: AbortSignal | undefined;
   progress: ProgressListener | undefined;
@@ -167,15 +195,32 @@ interface SourceJob {
   log: (level: 'info' | 'warn' | 'error', line: string) => void;
 }
 
-async function backupSource(host: RemoteHost, storage: Storage, job: SourceJob): Promise<ManifestSource> {
-  const driver = sourceDriver(host, job.src, job.password);
-  // independent remote round trips: one channel each, so run them side by side
-  const [tool, parts] = await Promise.all([driver.toolInfo(), driver.parts()]);
+/** Headroom over the expected size for the upload's size hint (the data may have grown since). */
+const SIZE_HINT_HEADROOM = 1.25;
+
+/** Bytes still expected on this server (estimates that are only upper bounds do not count), or undefined. */
+function estimateTotal(base: number, parts: PreparedPart[]): number | undefined {
+  let sum = base;
+  for (const p of parts) {
+    if (p.estimatedBytes === undefined || p.estimateIsUpperBound) return undefined;
+    sum += p.estimatedBytes;
+  }
+  return sum;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+async function backupSource(storage: Storage, driver: SourceDriver, source: PreparedSource, job: SourceJob): Promise<ManifestSource> {
+  const tool = source.tool;
   const objects: ManifestObject[] = [];
-  for (const part of parts) {
+  for (const part of source.parts) {
     const name = objectName(job.name, part);
     const key = objectKey(job.setId, name);
-    job.log('info', `${job.name}: dumping ${part.part} (${tool.tool})`);
+    const expected = Math.max(job.previous.get(name) ?? 0, part.estimatedBytes ?? 0);
+    const about = part.estimatedBytes !== undefined ? `, ${part.estimateIsUpperBound ? 'at most' : 'about'} ${formatSize(part.estimatedBytes)}` : '';
+    job.log('info', `${job.name}: dumping ${part.part} (${tool.tool}${about})`);
     const dump = await driver.start(part);
     const meter = new ByteMeter('backup', job.progress, {
       source: `${job.name}.${part.part}`,
@@ -187,7 +232,7 @@ async function backupSource(host: RemoteHost, storage: Storage, job: SourceJob):
     job.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const [stored, stats] = await Promise.all([
-        storage.put(key, encrypted, { ...(job.signal ? { signal: job.signal } : {}), ...(job.previous.has(name) ? { sizeHint: job.previous.get(name) } : {}) }),
+        storage.put(key, encrypted, { ...(job.signal ? { signal: job.signal } : {}), ...(expected > 0 ? { sizeHint: Math.ceil(expected * SIZE_HINT_HEADROOM) } : {}) }),
         dump.finished,
       ]);
       for (const w of stats.warnings) job.log('warn', `${job.name}: ${w}`);

@@ -7,6 +7,7 @@ import type { AppContext } from '../app/context.js';
 import type { Alerter } from '../alerts/dispatcher.js';
 import { buildAlert, type AlertKind } from '../alerts/message.js';
 import { drillStatus, runDrill } from '../restore/drill.js';
+import { runningRestoreInto } from '../restore/target-busy.js';
 import type { ErrorInfo } from '../errors.js';
 
 const ATTEMPT_KEY = 'drill:lastAttempt';
@@ -37,8 +38,9 @@ export async function keepDrills(ctx: AppContext, alerter: Alerter, log: (line: 
     if (alerter.isFailing('drill:overdue')) await alerter.resolve('drill:overdue', alert(ctx, 'recovered'));
     return;
   }
-  // nothing to rehearse before the first complete set (the backup's own late alert covers that)
-  if (!ctx.catalog.cachedSets().some((s) => s.complete)) return;
+  // nothing to rehearse before the first complete set (the backup's own late alert covers that),
+  // and never while a technician is restoring into the same target
+  if (!ctx.catalog.cachedSets().some((s) => s.complete) || runningRestoreInto(ctx, st.target)) return;
   const lastAttempt = ctx.catalog.getState(ATTEMPT_KEY);
   if (!ctx.config.drill.auto || (lastAttempt && ctx.now().getTime() - Date.parse(lastAttempt) < DAY_MS)) {
     if (st.nextDue && ctx.now().getTime() - Date.parse(st.nextDue) > 7 * DAY_MS) {

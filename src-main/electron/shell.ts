@@ -10,6 +10,8 @@ import { createConsoleRpc } from '../rpc/index.js';
 import type { EngineServices } from '../rpc/services.js';
 import type { RpoState } from '../../shared/rpc/contracts/status.js';
 import { connectIpc } from './ipc.js';
+import { failureNotification, shellTranslator, trayMenuLabels, trayTooltip } from './texts.js';
+import type { Translate } from '../../shared/i18n/index.js';
 
 export interface DesktopOptions {
   services: EngineServices;
@@ -35,6 +37,17 @@ export function startDesktop(options: DesktopOptions): void {
   const rpc = createConsoleRpc(options.services);
   let window: BrowserWindow | undefined;
   let tray: Tray | undefined;
+  /** texts in the configured console language, re-read with each status refresh */
+  let t: Translate = shellTranslator(undefined);
+  let language: string | undefined;
+  const readLanguage = async (): Promise<void> => {
+    const settings = await options.services.settings.get().catch(() => undefined);
+    if (settings && settings.language !== language) {
+      language = settings.language;
+      t = shellTranslator(settings.language);
+      tray?.setContextMenu(buildMenu());
+    }
+  };
 
   const show = (hash = 'painel'): void => {
     if (!window || window.isDestroyed()) window = createWindow();
@@ -83,25 +96,27 @@ export function startDesktop(options: DesktopOptions): void {
 
   async function refreshTray(): Promise<void> {
     if (!tray) return;
+    await readLanguage();
     const status = await options.services.status.get().catch(() => undefined);
     const states = status?.plans.map((p) => p.rpoState) ?? ['unknown'];
     const worst = WORST.find((s) => states.includes(s)) ?? 'unknown';
-    tray.setImage(trayIcon(worst));
-    tray.setToolTip(`Cofre — ${status?.plans.map((p) => `${p.plan}: ${p.rpoState}`).join(', ') ?? 'unknown'}`);
+    tray?.setImage(trayIcon(worst));
+    tray?.setToolTip(trayTooltip(status, t));
   }
 
   function buildMenu(): Menu {
+    const labels = trayMenuLabels(t);
     return Menu.buildFromTemplate([
-      { label: 'Abrir o Cofre', click: () => show() },
+      { label: labels.open, click: () => show() },
       {
-        label: 'Iniciar com o sistema',
+        label: labels.startAtLogin,
         type: 'checkbox',
         checked: app.getLoginItemSettings().openAtLogin,
         click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked, openAsHidden: true }),
       },
       { type: 'separator' },
       {
-        label: 'Sair',
+        label: labels.quit,
         click: () => {
           tray?.destroy();
           tray = undefined;
@@ -134,13 +149,13 @@ export function startDesktop(options: DesktopOptions): void {
       if (e.event !== 'run.finished') return;
       void refreshTray();
       if (e.payload.status === 'failed' && Notification.isSupported()) {
-        const n = new Notification({
-          title: `Cópia do plano ${e.payload.plan} falhou`,
-          body: e.payload.error ? `${e.payload.error.message}${e.payload.error.hint ? `\n${e.payload.error.hint}` : ''}` : 'Veja os detalhes em Execuções.',
-          icon: join(options.assetsDir, 'tray-failing@2x.png'),
+        const payload = e.payload;
+        void readLanguage().then(() => {
+          const text = failureNotification(payload, t);
+          const n = new Notification({ title: text.title, body: text.body, icon: join(options.assetsDir, 'tray-failing@2x.png') });
+          n.on('click', () => show(text.hash));
+          n.show();
         });
-        n.on('click', () => show(`execucoes?run=${encodeURIComponent(e.payload.runId)}`));
-        n.show();
       }
     });
     show();

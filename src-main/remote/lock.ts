@@ -4,13 +4,30 @@
  * held by a remote command that waits on its stdin: closing stdin (or losing the connection,
  * which makes sshd end the session) releases it, so a crashed run never leaves it stuck.
  */
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { shq } from './shell.js';
 import { CofreError } from '../errors.js';
 import type { RemoteHost } from './types.js';
 
 /** flock's exit code when the lock is held elsewhere (EX_TEMPFAIL). */
 const BUSY_CODE = 75;
 const LOCKED_MARK = 'cofre-locked';
+
+export interface RemoteLockOptions {
+  /** how long to wait for another holder to release the lock; 0 or absent = fail at once */
+  waitSeconds?: number;
+  /**
+   * A POSIX shell script run on the server right after the lock is taken, in the same SSH
+   * channel (a channel costs a round trip plus the login shell's start-up): e.g. the tool
+   * probes of every source. Its stdout (stderr stays apart) reaches `fn` as its second
+   * argument; its exit status is ignored, so the script reports failures in its output.
+   * It gets no stdin.
+   */
+  prelude?: string;
+  /** environment for the prelude (passwords), sent inside the channel, never on a command line */
+  env?: Record<string, string>;
+}
 
 export function lockFileExpression(name: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
@@ -27,25 +44,35 @@ export function lockFileExpression(name: string): string {
 export async function withRemoteLock<T>(
   host: RemoteHost,
   name: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  opts: { waitSeconds?: number } = {},
+  fn: (signal: AbortSignal, preludeOutput: string) => Promise<T>,
+  opts: RemoteLockOptions = {},
 ): Promise<T> {
   const file = lockFileExpression(name);
   const stdin = new PassThrough();
   // -w: wait that long for another run of this server to finish before giving up (0 = fail at once)
   const wait = opts.waitSeconds && opts.waitSeconds > 0 ? `-w ${Math.ceil(opts.waitSeconds)}` : '-n';
-  const proc = host.exec(`exec flock ${wait} -E ${BUSY_CODE} ${file} -c 'echo ${LOCKED_MARK}; exec cat >/dev/null'`, {
+  // With a prelude, the mark carries a random token, so nothing the prelude prints can fake it.
+  const mark = opts.prelude === undefined ? LOCKED_MARK : `${LOCKED_MARK}-${randomBytes(8).toString('hex')}`;
+  const inner = opts.prelude === undefined
+    ? `echo ${mark}; exec cat >/dev/null`
+    : `{\n${opts.prelude}\n} </dev/null; echo; echo ${mark}; exec cat >/dev/null`;
+  const proc = host.exec(`exec flock ${wait} -E ${BUSY_CODE} ${file} -c ${shq(inner)}`, {
     stdin,
     label: 'flock',
     okCodes: [0, BUSY_CODE],
+    ...(opts.env && Object.keys(opts.env).length > 0 ? { env: opts.env } : {}),
   });
 
   // Wait for the mark on stdout, or for the command to end (busy / failure).
+  let preludeOutput = '';
   const acquired = await new Promise<boolean>((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString('utf8');
-      if (seen.includes(LOCKED_MARK)) {
+      const at = seen.indexOf(mark);
+      if (at >= 0) {
+        // the prelude's output, without the newline echoed before the mark
+        preludeOutput = seen.slice(0, Math.max(0, at - 1));
         proc.stdout.off('data', onData);
         resolve(true);
       }
@@ -84,7 +111,7 @@ export async function withRemoteLock<T>(
   });
   let released = false;
   try {
-    return await fn(lost.signal);
+    return await fn(lost.signal, preludeOutput);
   } finally {
     released = true;
     stdin.end();

@@ -19,6 +19,7 @@ import { dropForProduction, renameExisting, transferItem } from './transfer.js';
 import { takeSafetyDumps, safetyDir } from './safety.js';
 import { runTargetChecks, validateItems } from './validate.js';
 import { catalogDetails, writeReport } from './report.js';
+import { waitForTarget } from './target-busy.js';
 import { RPO_BUDGET_MS, RTO_BUDGET_MS, type CheckResult, type PhaseTiming, type Projection, type RestoreItem, type RestoreOptions, type RestorePhase, type RestoreResult, type ValidationResult } from './types.js';
 
 const AUTO_VERIFY_LIMIT = 2 * 1024 ** 3;
@@ -54,6 +55,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   const incident = opts.incidentStart ? new Date(opts.incidentStart) : startedAt;
   if (Number.isNaN(incident.getTime())) throw new CofreError('INVALID_ARGUMENT', `--incident-start ${opts.incidentStart} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T08:15:00-03:00' });
   const catalog = ctx.catalog;
+  await waitForTarget(ctx, target.name, { log: (l) => opts.onLog?.(l), signal: opts.signal });
   const runId = catalog.startRun({ kind, target: target.name, trigger: opts.trigger ?? 'manual' });
   const restoreId = `${kind}-${runId}`;
   const log = (level: 'info' | 'warn' | 'error', line: string): void => {

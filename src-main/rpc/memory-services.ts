@@ -190,7 +190,7 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
       storageBytes: sets.filter((s) => s.plan === plan.name).reduce((a, s) => a + s.sources.reduce((b, x) => b + x.bytes, 0), 0),
       geo: separated
         ? { separated: true, message: `${store?.location?.provider}/${store?.location?.region}` }
-        : { separated: false, message: store?.location ? `storage in ${store.location.provider}/${store.location.region}, same site as the server` : 'storage location not declared' },
+        : { separated: store?.location ? false : null, message: store?.location ? `storage in ${store.location.provider}/${store.location.region}, same site as the server` : 'storage location not declared' },
       ...(last
         ? { lastRun: { id: last.id, status: last.status, startedAt: last.startedAt, ...(last.finishedAt ? { finishedAt: last.finishedAt } : {}), ...(last.error ? { error: last.error } : {}) } }
         : {}),

@@ -9,7 +9,8 @@ import { shJoin } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { TarCounter } from './tar-counter.js';
 import { lastLines } from './postgres.js';
-import type { DumpPart, RunningDump, ToolInfo } from './types.js';
+import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import type { DumpPart, RunningDump, ToolInfo, PreparedSource } from './types.js';
 
 export function filesParts(): DumpPart[] {
   return [{ part: 'files', format: 'tar' }];
@@ -20,18 +21,57 @@ export async function filesToolInfo(host: RemoteHost): Promise<ToolInfo> {
   return { tool: 'tar', toolVersion: (r.stdout.split('\n')[0] ?? '').trim() };
 }
 
+function missingPathsCommand(src: FilesSourceConfig): string {
+  return `for p in ${shJoin(src.paths)}; do [ -e "$p" ] || echo "$p"; done`;
+}
+
+function missingPathsError(absent: string[]): CofreError {
+  return new CofreError('REMOTE_COMMAND_FAILED', `path${absent.length > 1 ? 's' : ''} not found on the server: ${absent.join(', ')}`, {
+    hint: 'fix the paths of the files source in the config',
+  });
+}
+
+/**
+ * The probe steps of a files source (see probe.ts): tar's version, the paths that do not
+ * exist, and with `estimate` the apparent size of the paths (GNU du; it walks the tree, so
+ * only asked for when the previous set gives no size).
+ */
+export function filesProbeSteps(prefix: string, src: FilesSourceConfig, opts: { estimate: boolean }): ProbeStep[] {
+  return [
+    { key: `${prefix}.tool`, label: 'tar', command: 'tar --version' },
+    { key: `${prefix}.missing`, label: 'sh', command: missingPathsCommand(src) },
+    ...(opts.estimate ? [{ key: `${prefix}.size`, label: 'du', command: `du -s -B1 --apparent-size -- ${shJoin(src.paths)} 2>/dev/null` }] : []),
+  ];
+}
+
+export function filesFromProbe(results: ProbeResults, prefix: string, where: string): PreparedSource {
+  const toolVersion = (probeOk(results, { key: `${prefix}.tool`, label: 'tar' }, where).split('\n')[0] ?? '').trim();
+  const absent = probeOk(results, { key: `${prefix}.missing`, label: 'sh' }, where).split('\n').filter(Boolean);
+  if (absent.length > 0) throw missingPathsError(absent);
+  // du's exit status is not checked: a file vanishing mid-walk still leaves a usable total
+  const du = results.get(`${prefix}.size`);
+  let size = 0;
+  for (const line of du?.output.split('\n') ?? []) {
+    const m = /^(\d+)\s/.exec(line);
+    if (m?.[1]) size += Number(m[1]);
+  }
+  return {
+    tool: { tool: 'tar', toolVersion },
+    parts: [{ part: 'files', format: 'tar', ...(size > 0 ? { estimatedBytes: size } : {}) }],
+  };
+}
+
 export function tarCreateArgs(src: FilesSourceConfig): string[] {
   const rel = src.paths.map((p) => p.replace(/^\/+/, '') || '.');
   return ['tar', '--create', '--file=-', '--format=posix', '--sparse', '-C', '/', ...src.exclude.map((e) => `--exclude=${e}`), '--', ...rel];
 }
 
-export async function startFilesDump(host: RemoteHost, src: FilesSourceConfig): Promise<RunningDump> {
-  const missing = await host.run(`for p in ${shJoin(src.paths)}; do [ -e "$p" ] || echo "$p"; done`);
-  const absent = missing.stdout.split('\n').filter(Boolean);
-  if (absent.length > 0) {
-    throw new CofreError('REMOTE_COMMAND_FAILED', `path${absent.length > 1 ? 's' : ''} not found on the server: ${absent.join(', ')}`, {
-      hint: 'fix the paths of the files source in the config',
-    });
+/** Starts tar; `pathsChecked`: the probe already found every path (saves a round trip). */
+export async function startFilesDump(host: RemoteHost, src: FilesSourceConfig, opts: { pathsChecked?: boolean } = {}): Promise<RunningDump> {
+  if (!opts.pathsChecked) {
+    const missing = await host.run(missingPathsCommand(src));
+    const absent = missing.stdout.split('\n').filter(Boolean);
+    if (absent.length > 0) throw missingPathsError(absent);
   }
   const p = host.exec(shJoin(tarCreateArgs(src)), { label: 'tar', okCodes: [0, 1] });
   const counter = new TarCounter();

@@ -1,37 +1,81 @@
 /** One entry point per source type, so the backup engine treats every source alike. */
 import type { SourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
-import { postgresParts, postgresToolInfo, startPostgresDump } from './postgres.js';
-import { mysqlParts, mysqlToolInfo, startMysqlDump } from './mysql.js';
-import { filesParts, filesToolInfo, startFilesDump } from './files.js';
-import type { DumpPart, RunningDump, ToolInfo } from './types.js';
+import { postgresFromProbe, postgresParts, postgresProbeSteps, postgresToolInfo, startPostgresDump } from './postgres.js';
+import { mysqlFromProbe, mysqlParts, mysqlProbeSteps, mysqlToolInfo, startMysqlDump } from './mysql.js';
+import { filesFromProbe, filesParts, filesProbeSteps, filesToolInfo, startFilesDump } from './files.js';
+import type { ProbeResults, ProbeStep } from './probe.js';
+import type { DumpPart, PreparedSource, RunningDump, ToolInfo } from './types.js';
+
+export interface SourceProbe {
+  steps: ProbeStep[];
+  /** variables the steps read (the password), passed inside the SSH channel */
+  env: Record<string, string>;
+}
 
 export interface SourceDriver {
   parts(): Promise<DumpPart[]>;
   toolInfo(): Promise<ToolInfo>;
+  /**
+   * The steps that find tool facts, parts and size estimates in one remote script (see
+   * probe.ts). `prefix` keeps this source's keys and variables apart from other sources';
+   * `estimate` asks for size estimates that cost a walk of the data (files: du).
+   */
+  probe(prefix: string, opts: { estimate: boolean }): SourceProbe;
+  /** Reads this source's sections of the probe output; throws what a failed probe means. */
+  fromProbe(results: ProbeResults, prefix: string): PreparedSource;
   start(part: DumpPart): Promise<RunningDump>;
 }
 
+function pwVarOf(prefix: string): string {
+  return `COFRE_PW_${prefix.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+function probeEnv(prefix: string, password: string | undefined): { pwVar: string | undefined; env: Record<string, string> } {
+  if (password === undefined) return { pwVar: undefined, env: {} };
+  const pwVar = pwVarOf(prefix);
+  return { pwVar, env: { [pwVar]: password } };
+}
+
 export function sourceDriver(host: RemoteHost, src: SourceConfig, password: string | undefined): SourceDriver {
+  const where = `${host.name} (${host.host}:${host.port})`;
   switch (src.type) {
     case 'postgres':
       return {
         parts: () => postgresParts(host, src, password),
         toolInfo: () => postgresToolInfo(host, src, password),
+        probe: (prefix) => {
+          const { pwVar, env } = probeEnv(prefix, password);
+          return { steps: postgresProbeSteps(prefix, src, pwVar), env };
+        },
+        fromProbe: (results, prefix) => postgresFromProbe(results, prefix, src, where),
         start: (part) => startPostgresDump(host, src, part, password),
       };
     case 'mysql':
       return {
         parts: () => mysqlParts(host, src, password),
         toolInfo: () => mysqlToolInfo(host, src, password),
+        probe: (prefix) => {
+          const { pwVar, env } = probeEnv(prefix, password);
+          return { steps: mysqlProbeSteps(prefix, src, pwVar), env };
+        },
+        fromProbe: (results, prefix) => mysqlFromProbe(results, prefix, src, where),
         start: (part) => startMysqlDump(host, src, part, password),
       };
-    case 'files':
+    case 'files': {
+      let pathsChecked = false;
       return {
         parts: async () => filesParts(),
         toolInfo: () => filesToolInfo(host),
-        start: () => startFilesDump(host, src),
+        probe: (prefix, opts) => ({ steps: filesProbeSteps(prefix, src, opts), env: {} }),
+        fromProbe: (results, prefix) => {
+          const prepared = filesFromProbe(results, prefix, where);
+          pathsChecked = true;
+          return prepared;
+        },
+        start: () => startFilesDump(host, src, { pathsChecked }),
       };
+    }
   }
 }
 

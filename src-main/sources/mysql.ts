@@ -8,7 +8,8 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { lastLines, parseCounts } from './postgres.js';
-import type { DumpPart, RunningDump, ToolInfo } from './types.js';
+import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import type { DumpPart, RunningDump, ToolInfo, PreparedSource } from './types.js';
 
 export interface MyConnection {
   host: string;
@@ -55,6 +56,45 @@ export async function mysqlToolInfo(host: RemoteHost, src: MysqlSourceConfig, pa
   const tool = await host.runChecked('mysqldump --version', { label: 'mysqldump' });
   const [version] = await mysqlQuery(host, c, 'SELECT VERSION()');
   return { tool: 'mysqldump', toolVersion: tool.stdout.trim(), serverVersion: version ?? '' };
+}
+
+/** Server version, and every database with its data+index size, in one query. */
+const MY_PROBE_SQL = `SELECT line FROM (
+  SELECT 0 AS k, '' AS n, CONCAT('v|', VERSION()) AS line
+  UNION ALL
+  SELECT 1, s.schema_name, CONCAT('d|', COALESCE(SUM(t.data_length + t.index_length), 0), '|', s.schema_name)
+  FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name
+  GROUP BY s.schema_name
+) q ORDER BY k, n`;
+
+/** The probe steps of a mysql source (see probe.ts); `pwVar` names the variable holding the password. */
+export function mysqlProbeSteps(prefix: string, src: MysqlSourceConfig, pwVar: string | undefined): ProbeStep[] {
+  const c = connOf(src, undefined);
+  const pw = pwVar === undefined ? '' : `MYSQL_PWD="$${pwVar}" `;
+  return [
+    { key: `${prefix}.tool`, label: 'mysqldump', command: 'mysqldump --version' },
+    { key: `${prefix}.info`, label: 'mysql', command: `${pw}mysql --batch --skip-column-names ${shJoin(myConnArgs(c))} -e ${shq(MY_PROBE_SQL)}` },
+  ];
+}
+
+/** Tool facts and parts from the probe; the estimate is the tables' data+index size (close to a SQL dump's). */
+export function mysqlFromProbe(results: ProbeResults, prefix: string, src: MysqlSourceConfig, where: string): PreparedSource {
+  const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'mysqldump' }, where).trim();
+  const lines = probeOk(results, { key: `${prefix}.info`, label: 'mysql' }, where).split('\n').filter((l) => l.length > 0);
+  const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
+  const sizes = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^d\|(\d+)\|(.+)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
+  }
+  const names = src.databases ?? [...sizes.keys()].filter((d) => !SYSTEM_DATABASES.has(d));
+  return {
+    tool: { tool: 'mysqldump', toolVersion, serverVersion },
+    parts: names.map((db) => {
+      const size = sizes.get(db);
+      return { part: db, format: 'sql' as const, ...(size !== undefined ? { estimatedBytes: size } : {}) };
+    }),
+  };
 }
 
 /** Exact row counts of a database's base tables, in one consistent snapshot. */

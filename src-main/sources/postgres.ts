@@ -9,7 +9,8 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { LineReader } from './lines.js';
-import type { DumpPart, RunningDump, ToolInfo, DumpStats } from './types.js';
+import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import type { DumpPart, RunningDump, ToolInfo, DumpStats, PreparedSource } from './types.js';
 
 export interface PgConnection {
   host: string;
@@ -78,6 +79,48 @@ export async function postgresToolInfo(host: RemoteHost, src: PostgresSourceConf
     }),
   ]);
   return { tool: 'pg_dump', toolVersion: tool.stdout.trim(), serverVersion: server.stdout.trim() };
+}
+
+/** Server version, and every connectable database with its size (-1 when the role may not connect), in one query. */
+const PG_PROBE_SQL = `SELECT line FROM (
+  SELECT 0 AS k, '' AS n, 'v|' || current_setting('server_version') AS line
+  UNION ALL
+  SELECT 1, datname, 'd|' || COALESCE(CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END, -1) || '|' || datname
+  FROM pg_database WHERE datallowconn AND NOT datistemplate
+) q ORDER BY k, n`;
+
+/** The probe steps of a postgres source (see probe.ts); `pwVar` names the variable holding the password. */
+export function postgresProbeSteps(prefix: string, src: PostgresSourceConfig, pwVar: string | undefined): ProbeStep[] {
+  const c = connOf(src, undefined);
+  const pw = pwVar === undefined ? '' : `PGPASSWORD="$${pwVar}" `;
+  return [
+    { key: `${prefix}.tool`, label: 'pg_dump', command: 'pg_dump --version' },
+    { key: `${prefix}.info`, label: 'psql', command: `${pw}psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c ${shq(PG_PROBE_SQL)}` },
+  ];
+}
+
+/**
+ * Tool facts and parts from the probe. The size estimate is the database's size on disk: an
+ * upper bound of the compressed `-Fc` dump, good as an upload size hint, not as an ETA.
+ */
+export function postgresFromProbe(results: ProbeResults, prefix: string, src: PostgresSourceConfig, where: string): PreparedSource {
+  const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'pg_dump' }, where).trim();
+  const lines = probeOk(results, { key: `${prefix}.info`, label: 'psql' }, where).split('\n').map((l) => l.trim());
+  const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
+  const sizes = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^d\|(-?\d+)\|(.+)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
+  }
+  const names = src.databases ?? [...sizes.keys()];
+  const parts = names.map((db) => {
+    const size = sizes.get(db);
+    return { part: db, format: 'pgdump' as const, ...(size !== undefined && size >= 0 ? { estimatedBytes: size, estimateIsUpperBound: true } : {}) };
+  });
+  return {
+    tool: { tool: 'pg_dump', toolVersion, serverVersion },
+    parts: src.databases ? parts : [{ part: 'globals', format: 'sql' }, ...parts],
+  };
 }
 
 export async function startPostgresDump(host: RemoteHost, src: PostgresSourceConfig, part: DumpPart, password: string | undefined): Promise<RunningDump> {

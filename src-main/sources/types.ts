@@ -29,3 +29,17 @@ export interface RunningDump {
   finished: Promise<DumpStats>;
   cancel(): void;
 }
+
+/** A part to dump, with what the probe could tell of its size. */
+export interface PreparedPart extends DumpPart {
+  /** plaintext bytes expected, when the probe could estimate them */
+  estimatedBytes?: number;
+  /** the estimate is only an upper bound (e.g. a database's size on disk vs its compressed dump): not for an ETA */
+  estimateIsUpperBound?: boolean;
+}
+
+/** What a source's probe found: tool facts for the manifest and the parts to dump. */
+export interface PreparedSource {
+  tool: ToolInfo;
+  parts: PreparedPart[];
+}

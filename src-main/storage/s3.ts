@@ -36,15 +36,20 @@ import type {
 import { silentLogger } from './types.js';
 
 const MIB = 1024 * 1024;
-/** 16 MiB × 10 000 parts ≈ 156 GiB per object without a size hint. */
-export const DEFAULT_PART_SIZE = 16 * MIB;
+/**
+ * Parts are buffered whole, about partSize × (queueSize + 1) at once: 8 MiB keeps a backup's
+ * memory near 100 MiB. With a size hint, parts grow to fit it in 9 000 parts (S3 allows 10 000);
+ * without one, 16 MiB parts keep the old cap of ≈ 156 GiB per object.
+ */
+export const DEFAULT_PART_SIZE = 8 * MIB;
+export const UNSIZED_PART_SIZE = 16 * MIB;
+const HINT_PARTS = 9_000;
 export const DEFAULT_QUEUE_SIZE = 2;
-const MAX_PARTS = 10_000;
 const DELETE_BATCH = 1000;
 
 export interface S3StorageOptions {
   logger?: StorageLogger;
-  /** multipart tuning (tests); defaults 16 MiB and 2 */
+  /** multipart tuning (tests); defaults 8 MiB (16 MiB without a size hint) and 2 */
   partSize?: number;
   queueSize?: number;
   /** TCP connect timeout; default 5 s so an unreachable endpoint fails fast */
@@ -69,6 +74,7 @@ export class S3Storage implements Storage {
   private readonly client: S3Client;
   private readonly logger: StorageLogger;
   private readonly partSize: number;
+  private readonly unsizedPartSize: number;
   private readonly queueSize: number;
 
   constructor(spec: S3StorageSpec, credentials: S3Credentials | undefined, opts: S3StorageOptions = {}) {
@@ -79,6 +85,7 @@ export class S3Storage implements Storage {
     this.describe = `s3://${spec.bucket}${this.prefix === '' ? '' : `/${this.prefix}`} (${this.where})`;
     this.logger = opts.logger ?? silentLogger;
     this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
+    this.unsizedPartSize = opts.partSize ?? UNSIZED_PART_SIZE;
     this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
     const config: S3ClientConfig = {
       region: spec.region,
@@ -126,8 +133,8 @@ export class S3Storage implements Storage {
     const signal = opts.signal;
     const meter = new StreamMeter(opts.onBytes);
     const partSize = opts.sizeHint === undefined
-      ? this.partSize
-      : Math.max(this.partSize, Math.ceil(opts.sizeHint / (MAX_PARTS - 500)));
+      ? this.unsizedPartSize
+      : Math.max(this.partSize, Math.ceil(opts.sizeHint / HINT_PARTS));
     const metered = Readable.from(meter.chunks(body, signal));
     const upload = new Upload({
       client: this.client,

@@ -28,7 +28,7 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
 function refresh(stores: Stores, screen: Screen): Promise<unknown> {
   switch (screen) {
     case 'painel':
-      return Promise.all([stores.status.getState().load(), stores.runs.getState().load()]);
+      return Promise.all([stores.status.getState().load(), stores.runs.getState().load(), stores.config.getState().load()]);
     case 'servidores':
     case 'planos':
       return stores.config.getState().load();
@@ -47,7 +47,14 @@ function refresh(stores: Stores, screen: Screen): Promise<unknown> {
   }
 }
 
-export function App({ toast }: { toast: string | undefined }) {
+/** A short notice after a run ends, with a link to that run. */
+export interface Toast {
+  text: string;
+  runId: string;
+  tone: 'ok' | 'failing';
+}
+
+export function App({ toast }: { toast: Toast | undefined }) {
   const stores = useStores();
   const t = useT();
   const lang = useLanguage();
@@ -108,7 +115,11 @@ export function App({ toast }: { toast: string | undefined }) {
         {ready ? <View /> : <p aria-busy="true">{t('app.loading')}</p>}
       </main>
       <div className="toast-region" role="status" aria-live="polite">
-        {toast ? <p className="toast">{toast}</p> : null}
+        {toast ? (
+          <p className={`toast toast-${toast.tone}`}>
+            {toast.text} <a href={`#/execucoes?run=${encodeURIComponent(toast.runId)}`}>{t('execucoes.details')}</a>
+          </p>
+        ) : null}
       </div>
     </div>
   );

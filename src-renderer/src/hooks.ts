@@ -3,7 +3,7 @@ import { createContext, useContext } from 'react';
 import { useStore, type StoreApi } from 'zustand';
 import type { Stores } from './stores/index.js';
 import type { Translate } from '../../shared/i18n/index.js';
-import { formatDateTime } from '../../shared/format.js';
+import { formatDateTime, formatTime } from '../../shared/format.js';
 
 export const StoresContext = createContext<Stores | undefined>(undefined);
 
@@ -36,6 +36,13 @@ export function useDate(): (iso: string | undefined) => string {
   const tz = useStore(useStores().settings, (s) => s.timezone);
   const lang = useStore(useStores().settings, (s) => s.language);
   return (iso) => (iso ? formatDateTime(iso, tz, lang) : '—');
+}
+
+/** A clock time ("14:05") in the clinic's time zone, e.g. for a projected end. */
+export function useClockTime(): (ms: number) => string {
+  const tz = useStore(useStores().settings, (s) => s.timezone);
+  const lang = useStore(useStores().settings, (s) => s.language);
+  return (ms) => (Number.isFinite(ms) ? formatTime(new Date(ms).toISOString(), tz, lang) : '—');
 }
 
 export function useLanguage(): string {

@@ -9,16 +9,27 @@ function current(): Screen {
   return (SCREENS as readonly string[]).includes(name) ? (name as Screen) : 'painel';
 }
 
-export function navigate(screen: Screen): void {
-  location.hash = `#/${screen}`;
+/** Parameters after the screen in the hash: `#/execucoes?run=12` → { run: '12' }. */
+export function hashParams(hash: string = location.hash): URLSearchParams {
+  const q = hash.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : hash.slice(q + 1));
+}
+
+export function navigate(screen: Screen, params?: Record<string, string>): void {
+  const query = params ? new URLSearchParams(params).toString() : '';
+  location.hash = `#/${screen}${query ? `?${query}` : ''}`;
+}
+
+function subscribe(cb: () => void): () => void {
+  window.addEventListener('hashchange', cb);
+  return () => window.removeEventListener('hashchange', cb);
 }
 
 export function useScreen(): Screen {
-  return useSyncExternalStore(
-    (cb) => {
-      window.addEventListener('hashchange', cb);
-      return () => window.removeEventListener('hashchange', cb);
-    },
-    current,
-  );
+  return useSyncExternalStore(subscribe, current);
+}
+
+/** One hash parameter, re-read when the hash changes. */
+export function useHashParam(name: string): string | undefined {
+  return useSyncExternalStore(subscribe, () => hashParams().get(name) ?? undefined);
 }

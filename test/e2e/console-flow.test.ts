@@ -14,6 +14,7 @@ import { editConfig } from '../../src-main/config/edit.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 import { ServersPage, RunsPage } from './pages/flow.js';
+import { translate, type MessageKey } from '../../shared/i18n/index.js';
 
 const h = inject('harness');
 const shots = resolve('test-results/screens');
@@ -49,6 +50,9 @@ beforeAll(async () => {
   // start untrusted (no pinned host key), with a staging target and a plan that cannot work
   editConfig(fx.configPath, (doc) => {
     doc.deleteIn(['servers', 'clinica', 'hostKey']);
+    // no automatic quarterly drill: it would restore the same set into the same staging target
+    // while the wizard does, and one of the two would find its destination taken
+    doc.setIn(['drill'], doc.createNode({ auto: false }));
     doc.setIn(['sources', 'banco_ruim'], doc.createNode({ server: 'clinica', type: 'postgres', host: '127.0.0.1', port: h.postgres.port, user: 'postgres', databases: ['nao_existe_mais'] }));
     doc.setIn(['plans', 'quebrado'], doc.createNode({ sources: ['banco_ruim'], storage: 'nas', schedule: '0 4 * * *', timezone: 'America/Sao_Paulo' }));
     doc.setIn(['restoreTargets'], doc.createNode({
@@ -138,22 +142,51 @@ describe('console flow against the real engine (chromium, cofre ui, harness serv
     await c.button(/Iniciar restauração/).click();
     await page.locator('[data-testid="rto-elapsed"]').waitFor();
     await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
+    await page.getByText(/Validação/).first().waitFor();
     await page.getByText(/RTO medido/).waitFor();
     await c.screenshot('flow-restaurar-relatorio');
     expect(c.problems).toEqual([]);
   });
 
-  it('shows a failing plan with its error in plain words', async () => {
+  it('shows a failing plan with its error in plain words, in Portuguese, and opens the run from its link', async () => {
     await c.go('painel');
     const dash = new DashboardPage(c);
     await dash.runNow('quebrado');
     const card = dash.planCard('quebrado');
     await card.getByText('Falhando').waitFor({ timeout: 60_000 });
+    // translated by the error's code: a Portuguese title and what to do, the engine's words beneath
+    const cell = card.locator('.error-cell');
+    await cell.waitFor();
+    const code = await cell.getAttribute('data-error-code');
+    expect(code).toBeTruthy();
+    const title = translate('pt-BR', `error.${code}.title` as MessageKey);
+    expect(title).not.toMatch(/^error\./);
+    await cell.getByText(title).waitFor();
+    await cell.getByText(/^O que fazer: /).waitFor();
+    await cell.getByText(/Detalhe técnico/).waitFor();
     await card.getByText(/nao_existe_mais/).first().waitFor();
+    await card.getByText(translate('pt-BR', 'rpo.failing')).waitFor();
+    // geo-separation said by its fields, not the engine's English sentence
+    await dash.planCard('local').getByText(/^(Separada|Não separada|Não verificada):/).waitFor();
     await c.screenshot('flow-painel-falha');
     await c.go('execucoes');
-    await new RunsPage(c).latestRow('quebrado').getByText('Falhou').waitFor();
+    await new RunsPage(c).latestRow('quebrado').locator('.badge', { hasText: 'Falhou' }).waitFor();
+    await new RunsPage(c).latestRow('quebrado').getByText(title).waitFor();
     await c.screenshot('flow-execucoes-falha');
+    // what a failure notification opens: #/execucoes?run=<id> shows that run's error and log
+    await c.go('painel');
+    const href = await card.locator('a[href^="#/execucoes?run="]').first().getAttribute('href');
+    expect(href).toMatch(/^#\/execucoes\?run=\d+$/);
+    await page.evaluate(`location.hash = ${JSON.stringify(href ?? '')}`);
+    const details = page.locator('#run-details');
+    await details.waitFor();
+    expect(await details.getAttribute('data-run')).toBe(href?.split('=')[1]);
+    await details.getByRole('heading', { name: /quebrado/ }).waitFor();
+    await details.getByText(title).first().waitFor();
+    await details.locator('pre.log').waitFor();
+    await c.screenshot('flow-execucoes-detalhe-falha');
+    await details.getByRole('button', { name: 'Fechar detalhes' }).click();
+    await details.waitFor({ state: 'detached' });
     expect(c.problems).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ let services: MemoryServices;
 
 beforeAll(async () => {
   if (!existsSync(resolve(staticDir, 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build:renderer` first');
-  services = createMemoryServices({ tickMs: 150, ticks: 6 });
+  services = createMemoryServices({ tickMs: 150, ticks: 12 });
   server = await startConsoleServer({ services, staticDir, actor: 'console:e2e' });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -97,7 +97,12 @@ describe('console smoke (chromium)', () => {
     await wizard.preflightButton().click();
     await page.getByText(/Estimativa:/).waitFor();
     await c.screenshot('restaurar-preflight');
-    await wizard.startAndWaitForReport();
+    await c.button(/Iniciar restauração/).click();
+    // the transfer step: RTO timer (elapsed vs 4 h, projected end) and bytes, rate and time left
+    await page.locator('[data-testid="restore-progress"]', { hasText: /\/s · faltam/ }).waitFor();
+    expect(await page.locator('[data-testid="rto-projected"]').innerText()).toMatch(/^\d\d:\d\d:\d\d$/);
+    await c.screenshot('restaurar-transferencia');
+    await page.getByText('Restauração concluída e validada.').waitFor();
     await page.getByText(/RTO medido/).waitFor();
     await c.screenshot('restaurar-relatorio');
     expect(c.problems).toEqual([]);

@@ -31,7 +31,8 @@ export const PlanStatusSchema = z.object({
   nextRunAt: IsoDate.optional(),
   storageName: z.string(),
   storageBytes: Bytes.optional(),
-  geo: z.object({ separated: z.boolean(), message: z.string().optional() }),
+  /** true: separated; false: same region and provider as a server; null: a location is missing */
+  geo: z.object({ separated: z.boolean().nullable(), message: z.string().optional() }),
   lastRun: RunBriefSchema.optional(),
 });
 

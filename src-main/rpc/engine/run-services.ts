@@ -126,7 +126,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
           ...(p.nextRunAt ? { nextRunAt: p.nextRunAt } : {}),
           storageName: p.storage,
           storageBytes: cached.filter((s) => s.storage === p.storage && s.plan === p.plan).reduce((a, s) => a + s.bytes, 0),
-          geo: { separated: p.geo.separated === true, message: p.geo.message },
+          geo: { separated: p.geo.separated, message: p.geo.message },
           ...(p.lastRun
             ? {
                 lastRun: {

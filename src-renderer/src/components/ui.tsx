@@ -2,6 +2,7 @@
 import { useId, type ReactNode, type ButtonHTMLAttributes, type InputHTMLAttributes } from 'react';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import { useT } from '../hooks.js';
+import { describeEngineError } from '../../../shared/i18n/index.js';
 
 export function Button({ variant = 'secondary', busy = false, children, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger'; busy?: boolean }) {
   return (
@@ -96,16 +97,42 @@ export function EmptyState({ title, body, action }: { title: string; body: strin
   );
 }
 
-/** An error value from the engine: what happened, then what to do. */
-export function ErrorNote({ error }: { error: RpcError | undefined }) {
-  const t = useT();
+/**
+ * An error value from the engine, in the console's language: a title and what to do chosen by
+ * the error's code, then the engine's own words (English) as a technical detail.
+ */
+export function ErrorNote({ error, compact = false }: { error: RpcError | undefined; compact?: boolean }) {
   if (!error) return null;
   return (
-    <div className="error-note" role="alert">
-      <p>
-        <strong>{t('common.error')}:</strong> {error.message}
-      </p>
-      {error.hint ? <p>{t('common.whatToDo', { hint: error.hint })}</p> : null}
+    <div className={`error-note${compact ? ' error-note-compact' : ''}`} role="alert" data-error-code={error.code}>
+      <ErrorText error={error} />
     </div>
+  );
+}
+
+/** The same text as ErrorNote without the box, for table cells and cards. */
+export function ErrorText({ error }: { error: RpcError }) {
+  const t = useT();
+  const e = describeEngineError(error, t);
+  return (
+    <>
+      <p className="error-title">
+        <strong>{e.title}</strong>
+      </p>
+      {e.action ? <p className="error-action">{t('common.whatToDo', { hint: e.action })}</p> : null}
+      <div className="error-detail">
+        <p>
+          <span className="error-detail-label">{t('error.detail')}:</span>{' '}
+          <span lang="en">
+            {e.detail} <code>[{error.code}]</code>
+          </span>
+        </p>
+        {e.hint ? (
+          <p>
+            <span className="error-detail-label">{t('error.engineHint')}:</span> <span lang="en">{e.hint}</span>
+          </p>
+        ) : null}
+      </div>
+    </>
   );
 }

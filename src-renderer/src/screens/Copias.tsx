@@ -4,6 +4,7 @@ import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components
 import { formatBytes, shortHash } from '../../../shared/format.js';
 import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
 import { navigate } from '../navigation.js';
+import { describeCheck } from '../../../shared/i18n/index.js';
 
 function SetItem({ set }: { set: BackupSet }) {
   const t = useT();
@@ -68,7 +69,7 @@ function SetItem({ set }: { set: BackupSet }) {
             <ul>
               {result.checks.map((c) => (
                 <li key={c.name} className={c.ok ? '' : 'error-text'}>
-                  {c.ok ? '✓' : '✕'} {c.name}: {c.message}
+                  {c.ok ? '✓' : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
                 </li>
               ))}
             </ul>
@@ -101,7 +102,7 @@ export function Copias() {
       </div>
       <ErrorNote error={error} />
       {sets.length === 0 ? (
-        <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} />
+        <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('copias.emptyAction')}</Button>} />
       ) : (
         <ol className="timeline">
           {sets.map((s) => (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { useStatus, useRuns, useT, useDate, useLanguage } from '../hooks.js';
-import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components/ui.js';
+import { useStatus, useRuns, useConfig, useT, useDate, useLanguage } from '../hooks.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, ErrorText, Table } from '../components/ui.js';
+import { describeGeo } from '../../../shared/i18n/index.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { PlanStatus } from '../../../shared/rpc/contracts/status.js';
@@ -13,6 +14,7 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
   const { runNow, starting } = useStatus();
   const { live } = useRuns();
   const [error, setError] = useState<RpcError>();
+  const geo = describeGeo(plan.geo.separated, t);
   const running = Object.values(live).some((p) => plan.lastRun?.id === p.runId) || plan.lastRun?.status === 'running';
   const start = async (): Promise<void> => {
     const res = await runNow(plan.plan);
@@ -20,6 +22,7 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
   };
   return (
     <Card tone={plan.rpoState} title={plan.plan} actions={<Badge tone={plan.rpoState}>{t(`state.${plan.rpoState}`)}</Badge>}>
+      <p className={`rpo-reason rpo-${plan.rpoState}`}>{t(`rpo.${plan.rpoState}`, { rpo: `${plan.rpoHours} h` })}</p>
       <dl className="facts">
         <dt>{t('painel.lastGood')}</dt>
         <dd>
@@ -38,14 +41,29 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
         <dt>{t('painel.storage')}</dt>
         <dd>{t('painel.storageUsed', { name: plan.storageName, bytes: formatBytes(plan.storageBytes ?? 0, lang) })}</dd>
         <dt>{t('painel.geo')}</dt>
-        <dd>{plan.geo.separated ? t('painel.geoOk', { where: plan.geo.message ?? '' }) : <span className="warn-text">{t('painel.geoBad', { why: plan.geo.message ?? '' })}</span>}</dd>
+        <dd>
+          <span className={geo.tone === 'ok' ? undefined : geo.tone === 'failing' ? 'error-text' : 'warn-text'} data-geo={String(plan.geo.separated)}>
+            {geo.text}
+          </span>
+          {geo.action ? <span className="muted small-block">{t('common.whatToDo', { hint: geo.action })}</span> : null}
+          {plan.geo.message ? (
+            <span className="muted small-block">
+              {t('error.detail')}: <span lang="en">{plan.geo.message}</span>
+            </span>
+          ) : null}
+        </dd>
         {plan.lastRun ? (
           <>
             <dt>{t('painel.lastRun')}</dt>
             <dd>
-              {t(`run.${plan.lastRun.status}`)} · {date(plan.lastRun.startedAt)}
-              {plan.lastRun.error ? <span className="error-text"><br />{plan.lastRun.error.message}</span> : null}
-              {plan.lastRun.error?.hint ? <span className="muted"><br />{t('common.whatToDo', { hint: plan.lastRun.error.hint })}</span> : null}
+              <a href={`#/execucoes?run=${encodeURIComponent(plan.lastRun.id)}`}>
+                {t(`run.${plan.lastRun.status}`)} · {date(plan.lastRun.startedAt)}
+              </a>
+              {plan.lastRun.error ? (
+                <div className="error-cell" data-error-code={plan.lastRun.error.code}>
+                  <ErrorText error={plan.lastRun.error} />
+                </div>
+              ) : null}
             </dd>
           </>
         ) : null}
@@ -64,13 +82,21 @@ export function Painel() {
   const lang = useLanguage();
   const { status, error } = useStatus();
   const { runs } = useRuns();
+  const { servers } = useConfig();
   if (!status) return <ErrorNote error={error} />;
   if (status.plans.length === 0) {
+    const hasServers = servers.length > 0;
     return (
       <EmptyState
         title={t('painel.emptyTitle')}
-        body={t('painel.emptyBody')}
-        action={<Button variant="primary" onClick={() => navigate('servidores')}>{t('painel.emptyAction')}</Button>}
+        body={hasServers ? t('painel.noPlansWithServers') : t('painel.emptyBody')}
+        action={
+          hasServers ? (
+            <Button variant="primary" onClick={() => navigate('planos')}>{t('painel.createPlan')}</Button>
+          ) : (
+            <Button variant="primary" onClick={() => navigate('servidores')}>{t('painel.emptyAction')}</Button>
+          )
+        }
       />
     );
   }
@@ -89,11 +115,14 @@ export function Painel() {
           : t('painel.noDrill')}
       </p>
       <Card title={t('painel.recentRuns')}>
-        <Table caption={t('painel.recentRuns')} head={[t('execucoes.plan'), t('execucoes.started'), t('execucoes.status'), t('execucoes.size'), t('execucoes.duration')]}>
+        {recent.length === 0 ? <p className="muted">{t('painel.noRuns')}</p> : null}
+        {recent.length === 0 ? null : <Table caption={t('painel.recentRuns')} head={[t('execucoes.plan'), t('execucoes.started'), t('execucoes.status'), t('execucoes.size'), t('execucoes.duration')]}>
           {recent.map((r) => (
             <tr key={r.id}>
               <td>{r.plan}</td>
-              <td>{date(r.startedAt)}</td>
+              <td>
+                <a href={`#/execucoes?run=${encodeURIComponent(r.id)}`}>{date(r.startedAt)}</a>
+              </td>
               <td>
                 <Badge tone={r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'failing' : 'info'}>{t(`run.${r.status}`)}</Badge>
               </td>
@@ -101,7 +130,7 @@ export function Painel() {
               <td>{r.durationMs === undefined ? '—' : formatDuration(r.durationMs)}</td>
             </tr>
           ))}
-        </Table>
+        </Table>}
       </Card>
     </>
   );

@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useConfig, useT, useDate } from '../hooks.js';
 import { Button, Card, EmptyState, ErrorNote, Field } from '../components/ui.js';
 import { describeSchedule } from '../../../shared/i18n/index.js';
+import { navigate } from '../navigation.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { PlanInfo } from '../../../shared/rpc/contracts/config.js';
 
@@ -103,7 +104,7 @@ function toForm(p: PlanInfo): PlanForm {
 export function Planos() {
   const t = useT();
   const date = useDate();
-  const { plans, storage, error } = useConfig();
+  const { plans, storage, sources, error } = useConfig();
   const [editing, setEditing] = useState<PlanForm | undefined>();
   const blank: PlanForm = { name: '', sources: [], storage: storage[0]?.name ?? '', schedule: '0 2 * * *', timezone: 'America/Sao_Paulo', keepDays: '30', keepMin: '7' };
   return (
@@ -115,7 +116,13 @@ export function Planos() {
       </div>
       <ErrorNote error={error} />
       {editing ? <PlanEditor key={editing.name} initial={editing} onDone={() => setEditing(undefined)} /> : null}
-      {plans.length === 0 && !editing ? <EmptyState title={t('planos.emptyTitle')} body={t('planos.emptyBody')} /> : null}
+      {plans.length === 0 && !editing ? (
+        sources.length === 0 ? (
+          <EmptyState title={t('planos.emptyTitle')} body={t('planos.emptyNoSources')} action={<Button variant="primary" onClick={() => navigate('servidores')}>{t('common.goServidores')}</Button>} />
+        ) : (
+          <EmptyState title={t('planos.emptyTitle')} body={t('planos.emptyBody')} action={<Button variant="primary" onClick={() => setEditing(blank)}>{t('planos.add')}</Button>} />
+        )
+      ) : null}
       <div className="grid">
         {plans.map((p) => (
           <Card key={p.name} title={p.name} actions={<Button onClick={() => setEditing(toForm(p))}>{t('servidores.edit')}</Button>}>

@@ -1,6 +1,8 @@
 import { useEffect, useId, useState } from 'react';
-import { useRestore, useSets, useT, useDate, useLanguage } from '../hooks.js';
-import { Badge, Button, Card, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
+import { useRestore, useSets, useT, useDate, useLanguage, useClockTime } from '../hooks.js';
+import { describeCheck, describePhase } from '../../../shared/i18n/index.js';
+import { navigate } from '../navigation.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatClock, formatDuration, formatRate } from '../../../shared/format.js';
 import type { WizardStep } from '../stores/restore.js';
 
@@ -36,7 +38,12 @@ export function Restaurar() {
   const complete = sets.filter((s) => s.complete);
   const target = r.targets.find((x) => x.name === r.target);
   const currentIndex = STEPS.findIndex((s) => s.id === (r.step === 'transfer' && r.progress?.phase === 'validate' ? 'validate' : r.step));
-  const elapsed = r.progress?.elapsedMs ?? (r.startedAt ? now - r.startedAt : 0);
+  const clock = useClockTime();
+  // the engine's elapsed time, advanced locally between its events so the timer ticks each second
+  const elapsed = r.progress ? r.progress.elapsedMs + Math.max(0, now - (r.progressAt ?? now)) : r.startedAt ? now - r.startedAt : 0;
+  const remainingMs = r.progress ? Math.max(0, r.progress.etaSeconds * 1000 - Math.max(0, now - (r.progressAt ?? now))) : undefined;
+  const projectedTotal = remainingMs === undefined ? undefined : elapsed + remainingMs;
+  const over = projectedTotal !== undefined && projectedTotal > RTO_BUDGET_MS;
   return (
     <>
       <nav aria-label={t('restaurar.steps')}>
@@ -52,7 +59,7 @@ export function Restaurar() {
       {r.step === 'point' ? (
         <Card title={t('restaurar.choosePoint')}>
           {complete.length === 0 ? (
-            <p>{t('restaurar.noSets')}</p>
+            <EmptyState title={t('copias.emptyTitle')} body={t('restaurar.noSets')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('restaurar.noSetsAction')}</Button>} />
           ) : (
             <ul className="choices">
               {complete.map((s) => (
@@ -102,7 +109,10 @@ export function Restaurar() {
           <ul className="checks">
             {r.preflight.checks.map((c) => (
               <li key={c.name}>
-                <Badge tone={c.ok ? 'ok' : 'failing'}>{c.name}</Badge> {c.message}
+                <Badge tone={c.ok ? 'ok' : 'failing'}>{describeCheck(c.name, t)}</Badge>{' '}
+                <span className="muted" lang="en">
+                  {c.message}
+                </span>
               </li>
             ))}
           </ul>
@@ -135,14 +145,28 @@ export function Restaurar() {
             </div>
             <div>
               <span className="muted">{t('restaurar.projectedFinish')}</span>
-              <strong className="clock">{r.progress ? formatClock(elapsed + r.progress.etaSeconds * 1000) : '—'}</strong>
+              <strong className="clock" data-testid="rto-projected">{projectedTotal === undefined ? '—' : formatClock(projectedTotal)}</strong>
+              <span className="muted small">{remainingMs === undefined ? '' : t('restaurar.finishAt', { when: clock(now + remainingMs) })}</span>
             </div>
           </div>
           <ProgressBar value={elapsed} max={RTO_BUDGET_MS} label={t('restaurar.rto')} />
+          {projectedTotal === undefined ? null : (
+            <p className={over ? 'warn-text' : 'ok-text'}>
+              <Badge tone={over ? 'late' : 'ok'}>{over ? t('restaurar.overBudgetLive') : t('restaurar.withinBudget')}</Badge>
+            </p>
+          )}
           <ProgressBar value={r.progress?.bytes ?? 0} max={r.progress?.totalBytes} label={t('restaurar.step.transfer')} />
-          <p className="muted" aria-live="polite">
+          <p className="muted" aria-live="polite" data-testid="restore-progress">
             {r.progress
-              ? `${r.progress.source ?? ''} · ${formatBytes(r.progress.bytes, lang)} / ${formatBytes(r.progress.totalBytes, lang)} · ${formatRate(r.progress.bytesPerSecond, lang)}`
+              ? [
+                  describePhase(r.progress.phase, t),
+                  r.progress.source,
+                  `${formatBytes(r.progress.bytes, lang)} / ${formatBytes(r.progress.totalBytes, lang)}`,
+                  formatRate(r.progress.bytesPerSecond, lang),
+                  remainingMs === undefined ? undefined : t('restaurar.remaining', { eta: formatDuration(remainingMs) }),
+                ]
+                  .filter((x) => x)
+                  .join(' · ')
               : t('app.loading')}
           </p>
         </Card>

@@ -72,7 +72,14 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
         <tr>
           <td colSpan={4}>
             <ErrorNote error={error} />
-            {result ? <p role="status">{result.ok ? <Badge tone="ok">{result.message}</Badge> : <Badge tone="failing">{result.message}</Badge>}</p> : null}
+            {result ? (
+              <p role="status">
+                {result.ok ? <Badge tone="ok">{t('servidores.testOk')}</Badge> : <Badge tone="failing">{t('servidores.testFail')}</Badge>}{' '}
+                <span className="muted">
+                  {t('error.detail')}: <span lang="en">{result.message}</span>
+                </span>
+              </p>
+            ) : null}
             {offer ? (
               <div className="confirm" role="group" aria-label={t('servidores.confirmTitle')}>
                 <h3>{t('servidores.confirmTitle')}</h3>
@@ -106,7 +113,7 @@ export function Servidores() {
       <ErrorNote error={error} />
       {editing ? <ServerForm initial={editing} onDone={() => setEditing(undefined)} /> : null}
       {servers.length === 0 ? (
-        <EmptyState title={t('servidores.emptyTitle')} body={t('servidores.emptyBody')} />
+        <EmptyState title={t('servidores.emptyTitle')} body={t('servidores.emptyBody')} action={editing ? undefined : <Button variant="primary" onClick={() => setEditing(blank)}>{t('servidores.add')}</Button>} />
       ) : (
         <Table caption={t('servidores.title')} head={[t('servidores.name'), t('servidores.host'), t('servidores.fingerprint'), '']}>
           {servers.map((s) => (

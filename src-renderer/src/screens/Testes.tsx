@@ -24,10 +24,10 @@ export function Testes() {
         {drills?.lastResult ? (
           <p>
             <Badge tone={drills.lastResult.ok ? 'ok' : 'failing'}>{drills.lastResult.ok ? t('testes.passed') : t('testes.failed')}</Badge> {date(drills.lastResult.at)} ·{' '}
-            {drills.lastResult.target} · RTO {drills.lastResult.rtoMs === undefined ? '—' : formatDuration(drills.lastResult.rtoMs)}
+            {drills.lastResult.target} · {t('testes.rto')} {drills.lastResult.rtoMs === undefined ? '—' : formatDuration(drills.lastResult.rtoMs)}
           </p>
         ) : (
-          <EmptyState title={t('testes.emptyTitle')} body={t('testes.emptyBody')} />
+          <EmptyState title={t('testes.emptyTitle')} body={`${t('testes.emptyBody')} ${t('testes.emptyHint')}`} />
         )}
         {drills?.nextDue ? <p className={overdue ? 'warn-text' : 'muted'}>{overdue ? t('testes.overdue', { when: date(drills.nextDue) }) : t('testes.nextDue', { when: date(drills.nextDue) })}</p> : null}
         {running ? (

@@ -16,6 +16,8 @@ export interface RestoreState {
   restoreId: string | undefined;
   startedAt: number | undefined;
   progress: RestoreProgress | undefined;
+  /** when the last progress event arrived (ms since epoch) */
+  progressAt: number | undefined;
   finished: RestoreFinished | undefined;
   error: RpcError | undefined;
   busy: boolean;
@@ -42,6 +44,7 @@ const initial = {
   restoreId: undefined,
   startedAt: undefined,
   progress: undefined,
+  progressAt: undefined,
   finished: undefined,
   error: undefined,
   busy: false,
@@ -83,7 +86,7 @@ export function createRestoreStore(client: RpcClient, now: () => number = () => 
       set({ busy: true, error: undefined });
       const res = await client.call('restore.start', { setId, target, ...(confirmName ? { confirmName } : {}) });
       if (!res.ok) return set({ error: res.error, busy: false });
-      set({ restoreId: res.value.restoreId, startedAt: now(), step: 'transfer', busy: false, progress: undefined, finished: undefined });
+      set({ restoreId: res.value.restoreId, startedAt: now(), step: 'transfer', busy: false, progress: undefined, progressAt: undefined, finished: undefined });
     },
     back() {
       const order: WizardStep[] = ['point', 'target', 'preflight'];
@@ -94,7 +97,7 @@ export function createRestoreStore(client: RpcClient, now: () => number = () => 
       set({ ...initial });
     },
     onProgress(p) {
-      if (p.restoreId === get().restoreId) set({ progress: p });
+      if (p.restoreId === get().restoreId) set({ progress: p, progressAt: now() });
     },
     onFinished(f) {
       if (f.restoreId === get().restoreId) set({ finished: f, step: 'report' });

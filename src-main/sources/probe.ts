@@ -1,0 +1,84 @@
+/**
+ * Probes of a source (tool versions, the parts to dump, their estimated sizes) gathered as
+ * sections of ONE remote shell script, so that a backup opens one SSH channel for all of them
+ * (each channel costs a round trip plus the server's login-shell start-up) — the backup engine
+ * runs it as the prelude of the server lock (remote/lock.ts).
+ *
+ * Each step prints `@@<nonce> <key>`, then the command's stdout and stderr, then
+ * `@@<nonce> rc <exit status>`; the nonce is random per run, so no output can fake a marker.
+ */
+import { randomBytes } from 'node:crypto';
+import { CofreError } from '../errors.js';
+
+export interface ProbeStep {
+  /** unique within one script: letters, digits, `.`, `_`, `-` */
+  key: string;
+  /** POSIX shell; must not read stdin */
+  command: string;
+  /** program name for messages */
+  label: string;
+}
+
+export interface ProbeResult {
+  output: string;
+  code: number;
+}
+
+export type ProbeResults = Map<string, ProbeResult>;
+
+export function newProbeNonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function probeScript(steps: readonly ProbeStep[], nonce: string): string {
+  return steps
+    .map((s) => {
+      if (!/^[A-Za-z0-9._-]+$/.test(s.key)) throw new CofreError('INTERNAL', `bad probe key ${s.key}`);
+      return `echo '@@${nonce} ${s.key}'; ( ${s.command}\n) 2>&1; printf '\\n@@${nonce} rc %s\\n' "$?"`;
+    })
+    .join('\n');
+}
+
+export function parseProbe(text: string, nonce: string): ProbeResults {
+  const out: ProbeResults = new Map();
+  const start = `@@${nonce} `;
+  const lines = text.split('\n');
+  let key: string | undefined;
+  let body: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith(start)) {
+      if (key !== undefined) body.push(line);
+      continue;
+    }
+    const rest = line.slice(start.length);
+    const rc = /^rc (\d+)$/.exec(rest);
+    if (rc?.[1] !== undefined && key !== undefined) {
+      // printf put a newline before the marker: drop it
+      if (body.length > 0 && body[body.length - 1] === '') body.pop();
+      out.set(key, { output: body.join('\n'), code: Number(rc[1]) });
+      key = undefined;
+      body = [];
+    } else {
+      key = rest;
+      body = [];
+    }
+  }
+  return out;
+}
+
+/** The result of a step, or a REMOTE_COMMAND_FAILED naming the step like a failed `runChecked`. */
+export function probeOk(results: ProbeResults, step: Pick<ProbeStep, 'key' | 'label'>, where: string): string {
+  const r = results.get(step.key);
+  if (!r) {
+    throw new CofreError('REMOTE_COMMAND_FAILED', `${step.label} on ${where} gave no answer (the probe script was cut short)`, {
+      hint: 'check the server and the SSH connection, then run again',
+    });
+  }
+  if (r.code !== 0) {
+    const tail = r.output.trim().split('\n').slice(-3).join(' | ') || '(no error output)';
+    throw new CofreError('REMOTE_COMMAND_FAILED', `${step.label} on ${where} exited with code ${r.code}: ${tail}`, {
+      hint: r.code === 127 ? `${step.label} is not installed on the server, or not on the PATH of the SSH user` : 'read the error output; the command ran on the server',
+    });
+  }
+  return r.output;
+}
