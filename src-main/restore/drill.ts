@@ -50,7 +50,7 @@ export function drillTarget(config: Config, name?: string): string {
   });
 }
 
-export async function runDrill(ctx: AppContext, opts: { target?: string | undefined; trigger?: string } & Pick<RestoreOptions, 'onLog' | 'onProgress' | 'signal'> = {}): Promise<DrillResult> {
+export async function runDrill(ctx: AppContext, opts: { target?: string | undefined; trigger?: string } & Pick<RestoreOptions, 'onLog' | 'onProgress' | 'onStart' | 'signal'> = {}): Promise<DrillResult> {
   const target = drillTarget(ctx.config, opts.target);
   const t = ctx.config.restoreTargets[target];
   if (t?.kind === 'production') {
@@ -58,7 +58,8 @@ export async function runDrill(ctx: AppContext, opts: { target?: string | undefi
   }
   return runRestore(ctx, {
     target, kind: 'drill', existing: 'rename', trigger: opts.trigger ?? 'manual',
-    ...(opts.onLog ? { onLog: opts.onLog } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onLog ? { onLog: opts.onLog } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onStart ? { onStart: opts.onStart } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
   });
 }
 

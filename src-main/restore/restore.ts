@@ -55,8 +55,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   const incident = opts.incidentStart ? new Date(opts.incidentStart) : startedAt;
   if (Number.isNaN(incident.getTime())) throw new CofreError('INVALID_ARGUMENT', `--incident-start ${opts.incidentStart} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T08:15:00-03:00' });
   const catalog = ctx.catalog;
-  await waitForTarget(ctx, target.name, { log: (l) => opts.onLog?.(l), signal: opts.signal });
   const runId = catalog.startRun({ kind, target: target.name, trigger: opts.trigger ?? 'manual' });
+  opts.onStart?.(runId);
   const restoreId = `${kind}-${runId}`;
   const log = (level: 'info' | 'warn' | 'error', line: string): void => {
     catalog.logRun(runId, level, line);
@@ -95,6 +95,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
 
   catalog.audit(ctx.actor, `${kind}.start`, target.name, { restoreId, setId: opts.setId, at: opts.at, sources: opts.sources });
   try {
+    await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l), signal: opts.signal });
     selected = await timed('select', async () => {
       const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx) : await selectSet(ctx, { setId: opts.setId, at: opts.at });
       catalog.updateRun(runId, { setId: s.setId });
@@ -102,7 +103,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       return s;
     });
     const set = selected;
-    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals });
+    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals, kind: kind === 'drill' ? 'drill' : 'restore' });
     for (const i of items) if (i.skip) warnings.push(`${i.source.name}.${i.object.part}: ${i.skip}`);
     const jobs = Math.max(1, opts.jobs ?? 1);
 

@@ -10,23 +10,23 @@ import type { RunRecord } from '../catalog/catalog.js';
 
 const STALE_MS = 24 * 3_600_000;
 
-export function runningRestoreInto(ctx: AppContext, target: string): RunRecord | undefined {
+export function runningRestoreInto(ctx: AppContext, target: string, exceptRun?: number): RunRecord | undefined {
   const now = ctx.now().getTime();
   return ctx.catalog
     .listRuns({ kind: ['restore', 'drill'], status: 'running', limit: 50 })
-    .find((r) => r.target === target && now - Date.parse(r.startedAt) < STALE_MS);
+    .find((r) => r.target === target && r.id !== exceptRun && now - Date.parse(r.startedAt) < STALE_MS);
 }
 
-/** Waits (up to `maxWaitMs`) while another restore or drill into `target` is running. */
+/** Waits (up to `maxWaitMs`) while another restore or drill into `target` is running (`exceptRun`: the caller's own run). */
 export async function waitForTarget(
   ctx: AppContext,
   target: string,
-  opts: { log?: (line: string) => void; signal?: AbortSignal | undefined; maxWaitMs?: number; pollMs?: number } = {},
+  opts: { exceptRun?: number; log?: (line: string) => void; signal?: AbortSignal | undefined; maxWaitMs?: number; pollMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (opts.maxWaitMs ?? 30 * 60_000);
   let told = false;
   for (;;) {
-    const busy = runningRestoreInto(ctx, target);
+    const busy = runningRestoreInto(ctx, target, opts.exceptRun);
     if (!busy) return;
     if (Date.now() > deadline) {
       throw new CofreError('REMOTE_BUSY', `a ${busy.kind} into ${target} (run ${busy.id}) is still running`, {

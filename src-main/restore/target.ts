@@ -49,9 +49,12 @@ export function targetOf(config: Config, name: string | undefined, env: NodeJS.P
   return info;
 }
 
-/** `<db>_restore_<hex>`, within PostgreSQL's 63-byte identifier limit. */
-export function stagingDbName(db: string, setId: string): string {
-  const suffix = `_restore_${setId.slice(-6)}`;
+/**
+ * `<db>_restore_<hex>` (`<db>_drill_<hex>` for drills, so a drill never collides with a
+ * technician's restore of the same set), within PostgreSQL's 63-byte identifier limit.
+ */
+export function stagingDbName(db: string, setId: string, kind: 'restore' | 'drill' = 'restore'): string {
+  const suffix = `_${kind}_${setId.slice(-6)}`;
   return `${db.slice(0, 63 - suffix.length)}${suffix}`;
 }
 
@@ -60,7 +63,11 @@ export function joinPath(...parts: string[]): string {
 }
 
 /** What each object of the set becomes on the target (pure; unit-tested). */
-export function planItems(manifest: Manifest, target: TargetInfo, opts: { sources?: string[] | undefined; globals?: boolean | undefined }): RestoreItem[] {
+export function planItems(
+  manifest: Manifest,
+  target: TargetInfo,
+  opts: { sources?: string[] | undefined; globals?: boolean | undefined; kind?: 'restore' | 'drill' },
+): RestoreItem[] {
   const known = manifest.sources.map((s) => s.name);
   for (const s of opts.sources ?? []) {
     if (!known.includes(s)) {
@@ -86,14 +93,14 @@ export function planItems(manifest: Manifest, target: TargetInfo, opts: { source
             ...(production || opts.globals ? {} : { skip: 'roles/globals are not applied on a staging target (they may clash with its roles); pass --globals to apply them' }),
           });
         } else {
-          items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId) });
+          items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
         }
       } else if (type === 'mysql') {
         if (!target.my) need('mysql');
-        items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId) });
+        items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
       } else {
         const root = target.config.filesRoot ?? need('filesRoot');
-        items.push({ source, object, type, destination: production ? root : joinPath(root, manifest.setId) });
+        items.push({ source, object, type, destination: production ? root : joinPath(root, opts.kind === 'drill' ? `drill-${manifest.setId}` : manifest.setId) });
       }
     }
   }

@@ -81,6 +81,8 @@ export interface RestoreOptions {
   trigger?: string;
   onProgress?: (p: RestoreProgress) => void;
   onLog?: (line: string) => void;
+  /** called with the catalog run id as soon as the run is recorded */
+  onStart?: (runId: number) => void;
   signal?: AbortSignal;
 }
 

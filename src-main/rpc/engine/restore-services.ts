@@ -25,7 +25,10 @@ export function restoreServices(rt: Runtime): RestoreServices {
   const { ctx } = rt;
 
   /** Runs a restore/drill in the background; resolves with its id once the catalog has its run. */
-  const launch = (kind: RunKind, start: (hooks: { onProgress: (p: RestoreProgress) => void; onLog: (l: string) => void }) => Promise<RestoreResult>): string => {
+  const launch = async (
+    kind: RunKind,
+    start: (hooks: { onProgress: (p: RestoreProgress) => void; onLog: (l: string) => void; onStart: (runId: number) => void }) => Promise<RestoreResult>,
+  ): Promise<string> => {
     let restoreId = '';
     let phase = 'select';
     let last: RestoreProgress | undefined;
@@ -40,7 +43,13 @@ export function restoreServices(rt: Runtime): RestoreServices {
         },
       });
     };
+    let idKnown!: (id: string) => void;
+    const started = new Promise<string>((resolve) => (idKnown = resolve));
     const done = start({
+      onStart: (runId) => {
+        restoreId = `${kind}-${runId}`;
+        idKnown(restoreId);
+      },
       onProgress: (p) => {
         last = p;
         progress({ ...p, phase: phase === 'transfer' ? 'transfer' : p.phase });
@@ -53,9 +62,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         }
       },
     });
-    // runRestore records its run before its first await: the newest run of that kind is this one
-    const run = ctx.catalog.listRuns({ kind, limit: 1 })[0];
-    restoreId = `${kind}-${run?.id ?? 0}`;
+    // the id once the run is recorded; a restore refused before that (e.g. confirmation) rejects here
     void done
       .then((r) => {
         rt.emit({
@@ -69,9 +76,11 @@ export function restoreServices(rt: Runtime): RestoreServices {
         return rt.opts.host?.check();
       })
       .catch((err: unknown) => {
-        rt.emit({ event: 'restore.finished', payload: { restoreId, status: 'failed', validation: [], rtoMs: 0, rpoMs: 0, error: toErrorInfo(err) } });
+        // refused before it was recorded: the caller gets the error from the race below
+        if (restoreId) rt.emit({ event: 'restore.finished', payload: { restoreId, status: 'failed', validation: [], rtoMs: 0, rpoMs: 0, error: toErrorInfo(err) } });
       });
-    return restoreId;
+    // the id once the run is recorded; a restore refused before that rejects here
+    return Promise.race([started, done.then((r) => r.restoreId)]);
   };
 
   return {
@@ -117,7 +126,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const confirm = { yes: true, confirmName: input.confirmName };
         requireConfirmation(target, target.config.kind === 'production' ? confirm : {});
         rt.audit(call, 'restore.request', target.name, { setId: input.setId, sources: input.sources ?? null });
-        const restoreId = launch('restore', (hooks) =>
+        const restoreId = await launch('restore', (hooks) =>
           runRestore(ctx, {
             setId: input.setId, target: target.name, ...(input.sources ? { sources: input.sources } : {}),
             ...(target.config.kind === 'production' ? confirm : { existing: 'rename' as const }),
@@ -145,7 +154,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
           throw new CofreError('PRECONDITION', `the drill restores into a staging target; "${name}" is not one`, { hint: 'point drill.target at a staging (homologação) target' });
         }
         rt.audit(call, 'drill.request', name);
-        const restoreId = launch('drill', (hooks) => runDrill(ctx, { target: name, trigger: 'console', ...hooks }));
+        const restoreId = await launch('drill', (hooks) => runDrill(ctx, { target: name, trigger: 'console', ...hooks }));
         return { restoreId };
       },
     },
