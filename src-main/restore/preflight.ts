@@ -230,3 +230,39 @@ export function project(totalBytes: number, rate: number | undefined, elapsedMs:
 export function describeProjection(p: Projection): string {
   return `projection: ${formatBytes(p.totalBytes)} at ${formatRate(p.bytesPerSecond)} (${p.rateSource}) ≈ ${formatDuration(p.projectedMs)}; elapsed ${formatDuration(p.elapsedMs)}; RTO budget ${formatDuration(p.budgetMs)}${p.overBudget ? ' — WARNING: projected total exceeds the 4 h RTO' : ''}`;
 }
+
+export interface PreflightInput {
+  /** the connected target, or undefined when it could not be reached (host checks are skipped) */
+  host: RemoteHost | undefined;
+  storage: Storage;
+  target: TargetInfo;
+  items: RestoreItem[];
+  verifyHashes: boolean;
+  jobs: number;
+  existing: ExistingPolicy;
+  catalog: Catalog;
+  elapsedMs: number;
+  /** loads the age identities; its error becomes a failed check, not an exception */
+  identities: () => Promise<string[]>;
+}
+
+/** Every preflight check after reachability, and the projection against the RTO budget. */
+export async function runPreflightChecks(i: PreflightInput): Promise<{ checks: CheckResult[]; identities?: string[]; projection: Projection }> {
+  let identities: string[] | undefined;
+  let identityError: string | undefined;
+  try {
+    identities = await i.identities();
+  } catch (err) {
+    identityError = toErrorInfo(err).message;
+  }
+  const checks: CheckResult[] = [];
+  if (i.host) checks.push(...(await checkTools(i.host, i.items)));
+  checks.push(await checkIdentity(i.storage, i.items, identities, identityError));
+  checks.push(...(await checkObjects(i.storage, i.items, i.verifyHashes)));
+  if (i.host) {
+    checks.push(...(await checkDiskSpace(i.host, i.target, i.items, i.jobs)));
+    checks.push(...(await checkDestinations(i.host, i.target, i.items, i.existing)));
+  }
+  const projection = project(i.items.filter((x) => !x.skip).reduce((a, x) => a + x.object.bytes, 0), measuredRate(i.catalog), i.elapsedMs);
+  return { checks, ...(identities ? { identities } : {}), projection };
+}

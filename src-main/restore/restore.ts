@@ -14,7 +14,7 @@ import type { Storage } from '../storage/types.js';
 import { formatBytes } from '../../shared/format.js';
 import { selectSet, latestSet, type SelectedSet } from './select.js';
 import { planItems, targetOf, type TargetInfo } from './target.js';
-import { checkDestinations, checkDiskSpace, checkIdentity, checkObjects, checkReachable, checkTools, describeProjection, measuredRate, project } from './preflight.js';
+import { checkReachable, describeProjection, runPreflightChecks } from './preflight.js';
 import { dropForProduction, renameExisting, transferItem } from './transfer.js';
 import { takeSafetyDumps, safetyDir } from './safety.js';
 import { runTargetChecks, validateItems } from './validate.js';
@@ -113,22 +113,16 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again' });
       host = reach.host;
       storage = storageFromConfig(config, set.storage, ctx.env);
-      let identities: string[] | undefined;
-      let identityError: string | undefined;
-      try {
-        identities = await configuredIdentities(config, ctx.env);
-      } catch (err) {
-        identityError = toErrorInfo(err).message;
-      }
       const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
-      const verifyHashes = opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT;
-      preflight.push(...(await checkTools(host, items)));
-      preflight.push(await checkIdentity(storage, items, identities, identityError));
-      preflight.push(...(await checkObjects(storage, items, verifyHashes)));
-      preflight.push(...(await checkDiskSpace(host, target, items, jobs)));
-      preflight.push(...(await checkDestinations(host, target, items, opts.existing ?? 'refuse')));
+      const checked = await runPreflightChecks({
+        host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
+        verifyHashes: opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT,
+        existing: opts.existing ?? 'refuse',
+        identities: () => configuredIdentities(config, ctx.env),
+      });
+      preflight.push(...checked.checks);
+      projection = checked.projection;
       for (const c of preflight) log(c.ok ? 'info' : 'error', `preflight ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`);
-      projection = project(items.filter((i) => !i.skip).reduce((a, i) => a + i.object.bytes, 0), measuredRate(catalog), elapsed());
       log(projection.overBudget ? 'warn' : 'info', describeProjection(projection));
       if (projection.overBudget) warnings.push(describeProjection(projection));
       const failed = preflight.filter((c) => !c.ok);
@@ -137,7 +131,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
         });
       }
-      return identities as string[];
+      return checked.identities as string[];
     }).then(async (identities) => {
       const h = host as RemoteHost;
       const st = storage as Storage;

@@ -11,8 +11,8 @@ import { selectSet } from '../../restore/select.js';
 import { planItems, targetOf } from '../../restore/target.js';
 import { requireConfirmation, runRestore } from '../../restore/restore.js';
 import { runDrill, drillTarget, drillStatus, briefOf } from '../../restore/drill.js';
-import { checkDestinations, checkDiskSpace, checkIdentity, checkObjects, checkReachable, checkTools, measuredRate, project } from '../../restore/preflight.js';
-import type { CheckResult, RestoreResult, RestoreProgress } from '../../restore/types.js';
+import { checkReachable, runPreflightChecks } from '../../restore/preflight.js';
+import type { CheckResult, Projection, RestoreResult, RestoreProgress } from '../../restore/types.js';
 import type { RunKind } from '../../catalog/catalog.js';
 import type { EngineServices } from '../services.js';
 import type { Preflight } from '../../../shared/rpc/contracts/restore.js';
@@ -94,31 +94,21 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
         checks.push(reach.check);
         const storage = storageFromConfig(config, set.storage, ctx.env);
+        let projection: Projection;
         try {
-          let identities: string[] | undefined;
-          let identityError: string | undefined;
-          try {
-            identities = await configuredIdentities(config, ctx.env);
-          } catch (err) {
-            identityError = toErrorInfo(err).message;
-          }
-          checks.push(await checkIdentity(storage, items, identities, identityError));
-          checks.push(...(await checkObjects(storage, items, false)));
-          if (reach.host) {
-            const host = reach.host;
-            try {
-              checks.push(...(await checkTools(host, items)));
-              checks.push(...(await checkDiskSpace(host, target, items, 1)));
-              checks.push(...(await checkDestinations(host, target, items, target.config.kind === 'staging' ? 'rename' : 'refuse')));
-            } finally {
-              host.close();
-            }
-          }
+          const checked = await runPreflightChecks({
+            host: reach.host, storage, target, items, verifyHashes: false, jobs: 1, catalog: ctx.catalog, elapsedMs: 0,
+            existing: target.config.kind === 'staging' ? 'rename' : 'refuse',
+            identities: () => configuredIdentities(config, ctx.env),
+          });
+          checks.push(...checked.checks);
+          projection = checked.projection;
         } finally {
+          reach.host?.close();
           storage.close();
         }
-        const p = project(items.filter((i) => !i.skip).reduce((a, i) => a + i.object.bytes, 0), measuredRate(ctx.catalog), 0);
-        return { setId: set.setId, checks, projection: { totalBytes: p.totalBytes, projectedMs: p.projectedMs, budgetMs: p.budgetMs } };
+        const { totalBytes, projectedMs, budgetMs } = projection;
+        return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs } };
       },
       async start(input, call) {
         const config = rt.config();
