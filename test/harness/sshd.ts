@@ -121,6 +121,10 @@ function sshdConfig(dir: string, port: number, extra: readonly string[]): string
     'ClientAliveInterval 0',
     'LogLevel VERBOSE',
     'Subsystem sftp internal-sftp',
+    // The session runs as root (this machine's user), whose ~/.bashrc starts pyenv and costs
+    // ~150 ms per command; bash skips ~/.bashrc under sshd when SHLVL is set. A clinic's backup
+    // user has no such shell start-up, and the bench's raw pipeline pays the same either way.
+    'SetEnv SHLVL=1',
     ...extra,
     '',
   ].join('\n');
