@@ -10,23 +10,27 @@ import { resolveSecret } from '../config/secrets.js';
 import { expandHome } from '../config/paths.js';
 import { createAlerter, type Alerter, type AlertChannel } from '../alerts/dispatcher.js';
 import { emailChannel, webhookChannel } from '../alerts/channels.js';
+import type { EmailConfig } from '../alerts/email.js';
 import { buildAlert, type AlertKind } from '../alerts/message.js';
 import { computeStatus, type PlanStatus } from '../status/status.js';
+
+/** The configured SMTP destination with its password resolved, or undefined when none is configured. */
+export function emailConfigFrom(ctx: AppContext): EmailConfig | undefined {
+  const e = ctx.config.alerts.email;
+  if (!e) return undefined;
+  const password = resolveSecret({ env: e.passwordEnv, file: e.passwordFile, what: 'alerts.email.passwordEnv' }, ctx.env);
+  return {
+    host: e.host, port: e.port, secure: e.secure, startTls: e.requireTLS, from: e.from, to: e.to,
+    ...(e.user ? { user: e.user } : {}), ...(password ? { password } : {}),
+    ...(e.caFile ? { ca: readFileSync(expandHome(e.caFile), 'utf8') } : {}),
+  };
+}
 
 export function alerterFromConfig(ctx: AppContext, hostChannels: AlertChannel[] = []): Alerter {
   const cfg = ctx.config.alerts;
   const channels: AlertChannel[] = [...hostChannels];
-  if (cfg.email) {
-    const e = cfg.email;
-    const password = resolveSecret({ env: e.passwordEnv, file: e.passwordFile, what: 'alerts.email.passwordEnv' }, ctx.env);
-    channels.push(
-      emailChannel({
-        host: e.host, port: e.port, secure: e.secure, startTls: e.requireTLS, from: e.from, to: e.to,
-        ...(e.user ? { user: e.user } : {}), ...(password ? { password } : {}),
-        ...(e.caFile ? { ca: readFileSync(expandHome(e.caFile), 'utf8') } : {}),
-      }),
-    );
-  }
+  const email = emailConfigFrom(ctx);
+  if (email) channels.push(emailChannel(email));
   if (cfg.webhook) channels.push(webhookChannel({ url: cfg.webhook.url }));
   return createAlerter({
     channels,

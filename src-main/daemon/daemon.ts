@@ -11,6 +11,7 @@ import { acquireHomeLock } from './home-lock.js';
 import { Scheduler } from './scheduler.js';
 import { alerterFromConfig, alertOnPlanStates } from './alerting.js';
 import { keepDrills } from './drills.js';
+import { sendDailyReports } from './daily-report.js';
 
 export interface EngineHostOptions {
   tickMs?: number;
@@ -44,6 +45,7 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
     } catch (err) {
       log(`watchdog: ${toErrorInfo(err).message}`);
     }
+    await sendDailyReports(ctx, ctx.now(), log).catch((err: unknown) => log(`daily report: ${toErrorInfo(err).message}`));
     // the quarterly drill runs beside the watchdog, never blocking it
     if (!drill && !stopping.signal.aborted) {
       drill = keepDrills(ctx, alerter, log, stopping.signal)
