@@ -8,8 +8,7 @@
  * test files stream through it in parallel).
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import type { ErrorCode } from '../../src-main/errors.js';
 import type { Progress } from '../../shared/domain.js';
 import { startSshd, pgPsql, pgCreateDatabase, freePort, type SshServerHandle } from '../harness/index.js';
+import { cofre as runCli, type CliResult } from '../support/cli.js';
 import { makeFixture, createBucket, uniqueName, type Fixture } from '../support/backup-fixture.js';
 
 const h = inject('harness');
@@ -40,29 +40,10 @@ interface Variant {
   ctx: AppContext;
 }
 
-const CLI_SOURCE = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url));
 
 /** `cofre …` as a user runs it, from the sources (so a stale dist/ cannot hide a fix). */
-function cofre(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; json: unknown; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, json, stderr });
-    });
-  });
+function cofre(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCli(args, { env, fromSource: true });
 }
 
 let fx: Fixture;
