@@ -75,6 +75,9 @@ describe('cofre init and trust', () => {
     expect(status.code).toBe(0);
     expect(status.json).toMatchObject({ plans: [{ plan: 'diario', rpoState: 'late', lastGoodSet: null }], drill: { everyMonths: 3, overdue: true } });
     expect((status.json as { plans: Array<{ nextRunAt: string }> }).plans[0]?.nextRunAt).toMatch(/T05:00:00\.000Z$/); // 02:00 in São Paulo
+    const check = await cofre(['status', '--check'], { env });
+    expect(check.code).toBe(1); // late plan: monitoring scripts see a failure
+    expect(check.stdout).toContain('diario: LATE');
   });
 
   it('a changed host key is refused loudly, naming both fingerprints, and the pin stays', async () => {

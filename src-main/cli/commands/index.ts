@@ -40,11 +40,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .command('status')
     .description('per plan: last good set, its age, RPO state (ok / late / failing), next run')
     .option('--offline', 'do not read storage; use the sets last seen')
-    .action(wrap<{ offline?: boolean }>(async (ctx, out, o) => {
+    .option('--check', 'exit 1 unless every plan is ok and no drill is overdue or failing (for monitoring scripts)')
+    .action(wrap<{ offline?: boolean; check?: boolean }>(async (ctx, out, o) => {
       const { runStatus, printStatus } = await import('./status.js');
       const r = await runStatus(ctx, out, o);
       printStatus(out, r, ctx);
-      return 0;
+      const healthy = r.plans.every((p) => p.rpoState === 'ok') && !r.drill.overdue && !r.drill.failing;
+      return o.check && !healthy ? 1 : 0;
     }));
 
   program
