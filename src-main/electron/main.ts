@@ -4,7 +4,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { Notification } from 'electron';
 import { startDesktop } from './shell.js';
+import type { AlertChannel } from '../alerts/dispatcher.js';
 import { createMemoryServices } from '../rpc/memory-services.js';
 import { createEngineServices } from '../rpc/engine-services.js';
 import { AppContext } from '../app/context.js';
@@ -25,6 +27,18 @@ const root = join(here, '..', '..', '..');
  * the console). Without a usable config it opens on an empty in-memory engine so the
  * first-run screens still show; the reason goes to stderr.
  */
+/**
+ * Alerts (late, recovered, drill) as desktop notifications too. A failed run already gets its own
+ * notification from the shell (clicking it opens that run), so it is not repeated here.
+ */
+const desktopAlerts: AlertChannel = {
+  name: 'desktop',
+  send: async (msg) => {
+    if (msg.json.kind === 'backup_failed' || !Notification.isSupported()) return;
+    new Notification({ title: msg.subject, body: `${msg.json.summary}\n${msg.json.action}` }).show();
+  },
+};
+
 function engineServices(): EngineServices {
   const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
   try {
@@ -36,7 +50,7 @@ function engineServices(): EngineServices {
   let host: EngineHost | undefined;
   if (process.env['COFRE_DEMO'] !== '1' && runningSchedulerPid(ctx.home) === undefined) {
     try {
-      host = startEngineHost(ctx);
+      host = startEngineHost(ctx, { hostChannels: ctx.config.alerts.desktop ? [desktopAlerts] : [] });
     } catch (err) {
       process.stderr.write(`cofre: scheduler not started: ${describeError(err)}\n`);
     }
