@@ -10,16 +10,7 @@ import { CofreError } from '../errors.js';
 import { TarCounter } from './tar-counter.js';
 import { lastLines } from './postgres.js';
 import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
-import type { DumpPart, RunningDump, ToolInfo, PreparedSource } from './types.js';
-
-export function filesParts(): DumpPart[] {
-  return [{ part: 'files', format: 'tar' }];
-}
-
-export async function filesToolInfo(host: RemoteHost): Promise<ToolInfo> {
-  const r = await host.runChecked('tar --version', { label: 'tar' });
-  return { tool: 'tar', toolVersion: (r.stdout.split('\n')[0] ?? '').trim() };
-}
+import type { RunningDump, PreparedSource } from './types.js';
 
 function missingPathsCommand(src: FilesSourceConfig): string {
   return `for p in ${shJoin(src.paths)}; do [ -e "$p" ] || echo "$p"; done`;

@@ -1,11 +1,11 @@
 /** One entry point per source type, so the backup engine treats every source alike. */
 import type { SourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
-import { postgresFromProbe, postgresParts, postgresProbeSteps, postgresToolInfo, startPostgresDump } from './postgres.js';
-import { mysqlFromProbe, mysqlParts, mysqlProbeSteps, mysqlToolInfo, startMysqlDump } from './mysql.js';
-import { filesFromProbe, filesParts, filesProbeSteps, filesToolInfo, startFilesDump } from './files.js';
+import { postgresFromProbe, postgresProbeSteps, startPostgresDump } from './postgres.js';
+import { mysqlFromProbe, mysqlProbeSteps, startMysqlDump } from './mysql.js';
+import { filesFromProbe, filesProbeSteps, startFilesDump } from './files.js';
 import type { ProbeResults, ProbeStep } from './probe.js';
-import type { DumpPart, PreparedSource, RunningDump, ToolInfo } from './types.js';
+import type { DumpPart, PreparedSource, RunningDump } from './types.js';
 
 export interface SourceProbe {
   steps: ProbeStep[];
@@ -14,8 +14,6 @@ export interface SourceProbe {
 }
 
 export interface SourceDriver {
-  parts(): Promise<DumpPart[]>;
-  toolInfo(): Promise<ToolInfo>;
   /**
    * The steps that find tool facts, parts and size estimates in one remote script (see
    * probe.ts). `prefix` keeps this source's keys and variables apart from other sources';
@@ -42,8 +40,6 @@ export function sourceDriver(host: RemoteHost, src: SourceConfig, password: stri
   switch (src.type) {
     case 'postgres':
       return {
-        parts: () => postgresParts(host, src, password),
-        toolInfo: () => postgresToolInfo(host, src, password),
         probe: (prefix) => {
           const { pwVar, env } = probeEnv(prefix, password);
           return { steps: postgresProbeSteps(prefix, src, pwVar), env };
@@ -53,8 +49,6 @@ export function sourceDriver(host: RemoteHost, src: SourceConfig, password: stri
       };
     case 'mysql':
       return {
-        parts: () => mysqlParts(host, src, password),
-        toolInfo: () => mysqlToolInfo(host, src, password),
         probe: (prefix) => {
           const { pwVar, env } = probeEnv(prefix, password);
           return { steps: mysqlProbeSteps(prefix, src, pwVar), env };
@@ -65,8 +59,6 @@ export function sourceDriver(host: RemoteHost, src: SourceConfig, password: stri
     case 'files': {
       let pathsChecked = false;
       return {
-        parts: async () => filesParts(),
-        toolInfo: () => filesToolInfo(host),
         probe: (prefix, opts) => ({ steps: filesProbeSteps(prefix, src, opts), env: {} }),
         fromProbe: (results, prefix) => {
           const prepared = filesFromProbe(results, prefix, where);

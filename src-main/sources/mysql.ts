@@ -9,7 +9,7 @@ import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { lastLines, parseCounts } from './postgres.js';
 import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
-import type { DumpPart, RunningDump, ToolInfo, PreparedSource } from './types.js';
+import type { DumpPart, RunningDump, PreparedSource } from './types.js';
 
 export interface MyConnection {
   host: string;
@@ -43,19 +43,6 @@ function connOf(src: MysqlSourceConfig, password: string | undefined): MyConnect
 export async function mysqlQuery(host: RemoteHost, c: MyConnection, sql: string): Promise<string[]> {
   const r = await host.runChecked(`mysql --batch --skip-column-names ${shJoin(myConnArgs(c))} -e ${shq(sql)}`, { ...myEnv(c), label: 'mysql' });
   return r.stdout.split('\n').filter((l) => l.length > 0);
-}
-
-export async function mysqlParts(host: RemoteHost, src: MysqlSourceConfig, password: string | undefined): Promise<DumpPart[]> {
-  const c = connOf(src, password);
-  const databases = src.databases ?? (await mysqlQuery(host, c, 'SHOW DATABASES')).filter((d) => !SYSTEM_DATABASES.has(d));
-  return databases.map((db) => ({ part: db, format: 'sql' }));
-}
-
-export async function mysqlToolInfo(host: RemoteHost, src: MysqlSourceConfig, password: string | undefined): Promise<ToolInfo> {
-  const c = connOf(src, password);
-  const tool = await host.runChecked('mysqldump --version', { label: 'mysqldump' });
-  const [version] = await mysqlQuery(host, c, 'SELECT VERSION()');
-  return { tool: 'mysqldump', toolVersion: tool.stdout.trim(), serverVersion: version ?? '' };
 }
 
 /** Server version, and every database with its data+index size, in one query. */

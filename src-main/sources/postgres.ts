@@ -10,7 +10,7 @@ import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { LineReader } from './lines.js';
 import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
-import type { DumpPart, RunningDump, ToolInfo, DumpStats, PreparedSource } from './types.js';
+import type { DumpPart, RunningDump, DumpStats, PreparedSource } from './types.js';
 
 export interface PgConnection {
   host: string;
@@ -53,32 +53,6 @@ export function parseCounts(lines: string[]): Record<string, number> {
     out[line.slice(0, at)] = Number(line.slice(at + 1));
   }
   return out;
-}
-
-export async function postgresParts(host: RemoteHost, src: PostgresSourceConfig, password: string | undefined): Promise<DumpPart[]> {
-  const c = connOf(src, password);
-  let databases = src.databases;
-  if (!databases) {
-    const r = await host.runChecked(
-      `psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c ${shq('SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1')}`,
-      { ...(pgEnv(c) ? { env: pgEnv(c) } : {}), label: 'psql' },
-    );
-    databases = r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-  }
-  const parts: DumpPart[] = databases.map((db) => ({ part: db, format: 'pgdump' }));
-  return src.databases ? parts : [{ part: 'globals', format: 'sql' }, ...parts];
-}
-
-export async function postgresToolInfo(host: RemoteHost, src: PostgresSourceConfig, password: string | undefined): Promise<ToolInfo> {
-  const c = connOf(src, password);
-  const [tool, server] = await Promise.all([
-    host.runChecked('pg_dump --version', { label: 'pg_dump' }),
-    host.runChecked(`psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c 'SHOW server_version'`, {
-      ...(pgEnv(c) ? { env: pgEnv(c) } : {}),
-      label: 'psql',
-    }),
-  ]);
-  return { tool: 'pg_dump', toolVersion: tool.stdout.trim(), serverVersion: server.stdout.trim() };
 }
 
 /** Server version, and every connectable database with its size (-1 when the role may not connect), in one query. */
