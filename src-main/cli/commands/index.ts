@@ -80,7 +80,9 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .command('daemon')
     .description('run the scheduler, the watchdog and the alerts (headless; see assets/systemd/cofre.service for systemd)')
     .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')
-    .action(wrap<{ tick?: string }>(async (ctx, out, o) => (await import('./daemon.js')).daemonCommand(ctx, out, o)));
+    .option('--ui', 'also serve the console on 127.0.0.1 (`cofre ui` then opens it)')
+    .option('--port <port>', 'with --ui: listen on this port (default: a free port)')
+    .action(wrap<{ tick?: string; ui?: boolean; port?: string }>(async (ctx, out, o) => (await import('./daemon.js')).daemonCommand(ctx, out, o)));
 
   program
     .command('restore [setId]')

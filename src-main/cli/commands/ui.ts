@@ -15,6 +15,7 @@ import { startConsoleServer } from '../../rpc/ws-server.js';
 import { createEngineServices } from '../../rpc/engine-services.js';
 import { startEngineHost, type EngineHost } from '../../daemon/daemon.js';
 import { runningSchedulerPid } from '../../daemon/home-lock.js';
+import { readConsoleFile } from '../../daemon/console-file.js';
 
 export interface UiOptions {
   port?: string;
@@ -39,7 +40,7 @@ export function projectRoot(): string {
   throw new CofreError('INTERNAL', 'cannot find the Cofre project folder (package.json)');
 }
 
-function parsePort(value: string | undefined): number {
+export function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -79,15 +80,28 @@ export interface ServeOptions {
 }
 
 /** Serves the console for this context until SIGINT/SIGTERM; used by `cofre ui` and `cofre demo`. */
-export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOptions): Promise<number> {
+/** The built renderer; a clear error when `npm run build` has not run. */
+export function consoleStaticDir(): string {
   const staticDir = join(projectRoot(), 'dist', 'renderer');
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new CofreError('PRECONDITION', `the console is not built (${staticDir} is missing)`, { hint: 'run `npm run build` in the project folder, then try again' });
   }
+  return staticDir;
+}
+
+export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOptions): Promise<number> {
+  const staticDir = consoleStaticDir();
   void ctx.config; // a bad config stops here, with its file:line message
   const log = (l: string): void => out.log(`${new Date().toISOString()} ${l}`);
   let host: EngineHost | undefined;
   const other = runningSchedulerPid(ctx.home);
+  const published = other === undefined || opts.scheduler === false ? undefined : readConsoleFile(ctx.home, other);
+  if (published) {
+    // a daemon serves this home's console already: open that one rather than a second engine
+    out.result({ url: published.url, port: Number(new URL(published.url).port), scheduler: `pid ${other}`, shared: true }, () => `${opts.label ?? 'Console'} (cofre daemon, pid ${other}): ${published.url}`);
+    if (opts.open) openBrowser(published.url);
+    return 0;
+  }
   if (opts.scheduler === false) {
     log('scheduler not started (demo)');
   } else if (other === undefined) {

@@ -1,0 +1,41 @@
+/**
+ * Where a running daemon publishes its console: `$COFRE_HOME/console.json` (mode 0600, it holds
+ * the session token), so `cofre ui` on the same home opens that console instead of starting a
+ * second engine. Removed when the daemon stops; a file left by a dead process is ignored.
+ */
+import { readFileSync, writeFileSync, rmSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ConsoleFile {
+  url: string;
+  pid: number;
+}
+
+function pathOf(home: string): string {
+  return join(home, 'console.json');
+}
+
+export function writeConsoleFile(home: string, url: string): void {
+  const tmp = `${pathOf(home)}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ url, pid: process.pid } satisfies ConsoleFile)}\n`, { mode: 0o600 });
+  renameSync(tmp, pathOf(home));
+}
+
+/** The console of a running daemon with pid `pid`, if it published one. */
+export function readConsoleFile(home: string, pid: number): ConsoleFile | undefined {
+  try {
+    const file = JSON.parse(readFileSync(pathOf(home), 'utf8')) as Partial<ConsoleFile>;
+    return file.pid === pid && typeof file.url === 'string' ? { url: file.url, pid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeConsoleFile(home: string): void {
+  try {
+    const file = JSON.parse(readFileSync(pathOf(home), 'utf8')) as Partial<ConsoleFile>;
+    if (file.pid === process.pid) rmSync(pathOf(home));
+  } catch {
+    // already gone
+  }
+}
