@@ -21,7 +21,7 @@ import {
   recipientFromIdentity,
   writeIdentityFile,
 } from '../../src-main/crypto/age.js';
-import { CofreError } from '../../src-main/errors.js';
+import { rejection } from '../support/errors.js';
 import { run, runChecked } from '../harness/util.js';
 
 const AGE = '/usr/bin/age';
@@ -55,16 +55,6 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 async function withPassphrase(passphrase: string, argv: string[]): Promise<void> {
   await runChecked('/usr/bin/python3', ['-c', PTY_SCRIPT, ...argv], { env: { ...process.env, PW: passphrase } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CofreError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof CofreError) return err;
-    throw new Error(`expected a CofreError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Runs age and returns its stdout bytes; throws with stderr on failure. */

@@ -21,29 +21,9 @@ import {
   recipientFromIdentity,
   writeIdentityFile,
 } from '../../src-main/crypto/age.js';
-import { CofreError } from '../../src-main/errors.js';
+import { rejection, thrown } from '../support/errors.js';
 
 const CHUNK = 64 * 1024;
-
-async function rejection(promise: Promise<unknown>): Promise<CofreError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof CofreError) return err;
-    throw new Error(`expected a CofreError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): CofreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CofreError) return err;
-    throw new Error(`expected a CofreError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected a throw');
-}
 
 /** Feeds `data` in pieces of `pieceSize` bytes through a transform and collects the output. */
 async function through(transform: NodeJS.ReadWriteStream, data: Buffer, pieceSize: number): Promise<Buffer> {

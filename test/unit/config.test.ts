@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { parseConfigText, loadConfig } from '../../src-main/config/load.js';
 import { setConfigValue } from '../../src-main/config/edit.js';
 import { resolveSecret } from '../../src-main/config/secrets.js';
-import { CofreError } from '../../src-main/errors.js';
+import { thrown } from '../support/errors.js';
 
 const RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
@@ -33,16 +33,6 @@ plans:
     retention: { keepDays: 30, keepMin: 7 }
 `;
 
-function errorOf(fn: () => unknown): CofreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CofreError) return err;
-    throw err;
-  }
-  throw new Error('expected a CofreError');
-}
-
 describe('config', () => {
   it('accepts the DESIGN.md contract and fills defaults', () => {
     const c = parseConfigText(VALID, 'cofre.yaml');
@@ -52,39 +42,39 @@ describe('config', () => {
   });
 
   it('names file, line, path and the known names for a bad reference', () => {
-    const err = errorOf(() => parseConfigText(VALID.replace('storage: nuvem', 'storage: nuvm'), 'cofre.yaml'));
+    const err = thrown(() => parseConfigText(VALID.replace('storage: nuvem', 'storage: nuvm'), 'cofre.yaml'));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toBe('cofre.yaml:19: plans.diario.storage: "nuvm" is not a storage; known: nuvem, nas');
   });
 
   it('rejects unknown keys with their name and line', () => {
-    const err = errorOf(() => parseConfigText(VALID.replace('    user: backup', '    user: backup\n    pasword: x'), 'c.yaml'));
+    const err = thrown(() => parseConfigText(VALID.replace('    user: backup', '    user: backup\n    pasword: x'), 'c.yaml'));
     expect(err.message).toMatch(/^c\.yaml:6: servers\.clinica: unknown key "pasword"/);
   });
 
   it('rejects wrong types', () => {
-    const err = errorOf(() => parseConfigText(VALID.replace('keepDays: 30', 'keepDays: "trinta"'), 'c.yaml'));
+    const err = thrown(() => parseConfigText(VALID.replace('keepDays: 30', 'keepDays: "trinta"'), 'c.yaml'));
     expect(err.message).toContain('plans.diario.retention.keepDays: expected number, got string "trinta"');
-    const err2 = errorOf(() => parseConfigText(VALID.replace('keepDays: 30', 'keepDays: 0'), 'c.yaml'));
+    const err2 = thrown(() => parseConfigText(VALID.replace('keepDays: 30', 'keepDays: 0'), 'c.yaml'));
     expect(err2.message).toContain('plans.diario.retention.keepDays');
   });
 
   it('reports malformed YAML with line and column', () => {
-    const err = errorOf(() => parseConfigText('servers:\n  a: [1, 2\n', 'bad.yaml'));
+    const err = thrown(() => parseConfigText('servers:\n  a: [1, 2\n', 'bad.yaml'));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toMatch(/^bad\.yaml:\d+:\d+: the YAML is malformed/);
   });
 
   it('rejects an unknown time zone and a bad recipient', () => {
-    expect(errorOf(() => parseConfigText(VALID.replace('America/Sao_Paulo', 'America/Sao_Paolo'), 'c.yaml')).message).toContain(
+    expect(thrown(() => parseConfigText(VALID.replace('America/Sao_Paulo', 'America/Sao_Paolo'), 'c.yaml')).message).toContain(
       'plans.diario.timezone: "America/Sao_Paolo" is not a known time zone',
     );
-    expect(errorOf(() => parseConfigText(VALID.replace(RECIPIENT, 'age1nope'), 'c.yaml')).message).toContain('encryption.recipients.0');
+    expect(thrown(() => parseConfigText(VALID.replace(RECIPIENT, 'age1nope'), 'c.yaml')).message).toContain('encryption.recipients.0');
   });
 
   it('says how to create a missing config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cofre-cfg-'));
-    const err = errorOf(() => loadConfig({ flag: join(dir, 'none.yaml') }));
+    const err = thrown(() => loadConfig({ flag: join(dir, 'none.yaml') }));
     expect(err.code).toBe('CONFIG_MISSING');
     expect(err.hint).toContain('cofre init');
   });
@@ -114,11 +104,11 @@ describe('config', () => {
 
   it('resolves secrets by reference and never echoes them', () => {
     expect(resolveSecret({ env: 'PW', what: 'x' }, { PW: 's3cret' })).toBe('s3cret');
-    const err = errorOf(() => resolveSecret({ env: 'PW', what: 'sources.banco.passwordEnv' }, {}));
+    const err = thrown(() => resolveSecret({ env: 'PW', what: 'sources.banco.passwordEnv' }, {}));
     expect(err.message).toBe('sources.banco.passwordEnv: environment variable PW is not set');
     const dir = mkdtempSync(join(tmpdir(), 'cofre-sec-'));
     writeFileSync(join(dir, 'pw'), 'topsecret\n', { mode: 0o644 });
-    const loose = errorOf(() => resolveSecret({ file: join(dir, 'pw'), what: 'alerts.email.passwordFile' }));
+    const loose = thrown(() => resolveSecret({ file: join(dir, 'pw'), what: 'alerts.email.passwordFile' }));
     expect(loose.message).toContain('readable by other users');
     expect(loose.message).not.toContain('topsecret');
   });

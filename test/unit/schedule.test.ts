@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CofreError } from '../../src-main/errors.js';
+import { thrown } from '../support/errors.js';
 import {
   backoffDelays,
   describeSchedule,
@@ -14,16 +14,6 @@ import { civilDateTime, formatCivilDate } from '../../src-main/scheduler/timezon
 
 const SP = 'America/Sao_Paulo';
 const LISBON = 'Europe/Lisbon';
-
-function caught(fn: () => unknown): CofreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CofreError) return err;
-    throw err;
-  }
-  throw new Error('expected a CofreError');
-}
 
 /** Runs of a schedule from `from` until `until`, by repeated nextRun (like a scheduler would). */
 function runsBetween(cron: string, tz: string, from: Date, until: Date): Date[] {
@@ -45,18 +35,18 @@ describe('validateSchedule', () => {
   });
 
   it('names the config key and the broken field', () => {
-    const err = caught(() => validateSchedule('0 25 * * *', SP, 'plans.diario.schedule'));
+    const err = thrown(() => validateSchedule('0 25 * * *', SP, 'plans.diario.schedule'));
     expect(err.code).toBe('INVALID_ARGUMENT');
     expect(err.message).toBe("plans.diario.schedule: '0 25 * * *' is not a valid cron expression: hour 25 out of range (0-23)");
     expect(err.hint).toContain('0 2 * * *');
-    expect(caught(() => validateSchedule('0 2 * 13 *', SP)).message).toContain('month 13 out of range (1-12');
-    expect(caught(() => validateSchedule('0 2 * *', SP)).message).toContain('expected 5 fields, found 4');
-    expect(caught(() => validateSchedule('0 0 2 * * *', SP)).message).toContain('expected 5 fields, found 6');
-    expect(caught(() => validateSchedule('0 2 31 2 *', SP)).message).toContain('never matches');
+    expect(thrown(() => validateSchedule('0 2 * 13 *', SP)).message).toContain('month 13 out of range (1-12');
+    expect(thrown(() => validateSchedule('0 2 * *', SP)).message).toContain('expected 5 fields, found 4');
+    expect(thrown(() => validateSchedule('0 0 2 * * *', SP)).message).toContain('expected 5 fields, found 6');
+    expect(thrown(() => validateSchedule('0 2 31 2 *', SP)).message).toContain('never matches');
   });
 
   it('rejects an unknown time zone and suggests a real one', () => {
-    const err = caught(() => validateSchedule('0 2 * * *', 'America/Sao Paulo', 'plans.diario.schedule'));
+    const err = thrown(() => validateSchedule('0 2 * * *', 'America/Sao Paulo', 'plans.diario.schedule'));
     expect(err.message).toBe("plans.diario.timezone: 'America/Sao Paulo' is not a known time zone");
     expect(err.hint).toContain('America/Sao_Paulo');
   });
@@ -156,7 +146,7 @@ describe('backoffDelays', () => {
     expect(backoffDelays(5, 5 * min)).toEqual([5 * min, 15 * min, 45 * min, 60 * min, 60 * min]);
     expect(backoffDelays(4, 1000, { factor: 2, capMs: 5000 })).toEqual([1000, 2000, 4000, 5000]);
     expect(backoffDelays(0, 1000)).toEqual([]);
-    expect(caught(() => backoffDelays(-1, 1000)).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => backoffDelays(-1, 1000)).code).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -182,7 +172,7 @@ describe('describeSchedule and toCron', () => {
     expect(toCron({ kind: 'weekly', weekdays: [5, 1], time: '23:15' })).toBe('15 23 * * 1,5');
     expect(toCron({ kind: 'monthly', day: 1, time: '04:00' })).toBe('0 4 1 * *');
     expect(toCron({ kind: 'hourly', minute: 10, everyHours: 4 })).toBe('10 */4 * * *');
-    expect(caught(() => toCron({ kind: 'daily', time: '24:00' })).hint).toContain('HH:MM');
+    expect(thrown(() => toCron({ kind: 'daily', time: '24:00' })).hint).toContain('HH:MM');
     const forms: HumanSchedule[] = [
       { kind: 'daily', time: '02:00' },
       { kind: 'weekly', weekdays: [1, 5], time: '23:15' },

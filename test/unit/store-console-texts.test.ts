@@ -5,16 +5,12 @@
  * tray and notification texts follow the configured language.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { createConsoleRpc } from '../../src-main/rpc/index.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
-import { createMemoryTransportPair } from '../../shared/rpc/transport.js';
-import { createRpcClient } from '../../shared/rpc/client.js';
-import { createStores, type Stores } from '../../src-renderer/src/stores/index.js';
-import { wireEvents } from '../../src-renderer/src/stores/wire-events.js';
+import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { Stores } from '../../src-renderer/src/stores/index.js';
+import { consoleStores, until } from '../support/console-stores.js';
 import { createTranslator, describeCheck, describeEngineError, describeGeo, describePhase, ptBR, en } from '../../shared/i18n/index.js';
 import { failureNotification, shellTranslator, trayMenuLabels, trayTooltip } from '../../src-main/electron/texts.js';
 import type { ErrorCode } from '../../src-main/errors.js';
-import type { StoreApi } from 'zustand';
 
 const ALL_CODES: ErrorCode[] = [
   'CONFIG_MISSING', 'CONFIG_INVALID', 'CONFIG_REFERENCE', 'SECRET_MISSING', 'KEY_UNREADABLE', 'HOST_UNREACHABLE',
@@ -27,26 +23,9 @@ let services: MemoryServices | undefined;
 afterEach(() => services?.close());
 
 function setup(): Stores {
-  services = createMemoryServices({ tickMs: 2, ticks: 6 });
-  const rpc = createConsoleRpc(services, { validateOutputs: true });
-  const pair = createMemoryTransportPair();
-  rpc.connect(pair.server, { actor: 'console:test' });
-  const client = createRpcClient(pair.client);
-  const stores = createStores(client);
-  wireEvents(client, stores);
-  return stores;
-}
-
-function until<T>(store: StoreApi<T>, ok: (s: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    if (ok(store.getState())) return resolve(store.getState());
-    const off = store.subscribe((s) => {
-      if (ok(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
+  const made = consoleStores({ ticks: 6 });
+  services = made.services;
+  return made.stores;
 }
 
 describe('engine texts in the console language', () => {

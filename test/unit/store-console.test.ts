@@ -1,38 +1,18 @@
 /** Console stores against the in-memory engine through the real RPC server and an in-memory transport. */
 import { describe, it, expect, afterEach } from 'vitest';
-import { createConsoleRpc } from '../../src-main/rpc/index.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
-import { createMemoryTransportPair } from '../../shared/rpc/transport.js';
-import { createRpcClient } from '../../shared/rpc/client.js';
-import { createStores, type Stores } from '../../src-renderer/src/stores/index.js';
-import { wireEvents } from '../../src-renderer/src/stores/wire-events.js';
-import type { StoreApi } from 'zustand';
+import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { Stores } from '../../src-renderer/src/stores/index.js';
+import { consoleStores, until } from '../support/console-stores.js';
 
-let services: MemoryServices;
+let services: MemoryServices | undefined;
 afterEach(() => services?.close());
 
 function setup(options: { empty?: boolean } = {}): Stores {
-  services = createMemoryServices({ tickMs: 2, ticks: 4, ...options });
-  const rpc = createConsoleRpc(services, { validateOutputs: true });
-  const pair = createMemoryTransportPair();
-  rpc.connect(pair.server, { actor: 'console:test' });
-  const client = createRpcClient(pair.client);
-  const stores = createStores(client);
-  wireEvents(client, stores);
-  return stores;
+  const made = consoleStores(options);
+  services = made.services;
+  return made.stores;
 }
 
-function until<T>(store: StoreApi<T>, ok: (s: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    if (ok(store.getState())) return resolve(store.getState());
-    const off = store.subscribe((s) => {
-      if (ok(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
 
 describe('console stores', () => {
   it('status store loads per-plan RPO state', async () => {
