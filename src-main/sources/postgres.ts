@@ -45,6 +45,14 @@ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') 
 UNION ALL SELECT 'pg_largeobject_metadata|' || count(*) FROM pg_largeobject_metadata
 ORDER BY 1;`;
 
+/**
+ * The counts run beside pg_dump, which is the backup's critical path: one process, no JIT
+ * compilation, so they take one core at most and the least CPU (parallel workers add up to two
+ * more processes; JIT compiles each count query for the size of its table).
+ */
+const PG_ROW_COUNTS_SETTINGS = `SELECT set_config(name, CASE name WHEN 'jit' THEN 'off' ELSE '0' END, false)
+FROM pg_settings WHERE name IN ('jit', 'max_parallel_workers_per_gather');`; // each only where the server has it
+
 export function parseCounts(lines: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of lines) {
@@ -129,7 +137,7 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
     stdin.end();
     throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${part.part}`, { hint: 'PostgreSQL 9.2 or newer is required' });
   }
-  stdin.write(`${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
+  stdin.write(`${PG_ROW_COUNTS_SETTINGS}\n${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
   const counts = reader.until('__COFRE_COUNTS__').then(parseCounts);
   counts.catch(() => undefined);
   const dump = host.exec(`pg_dump -Fc --snapshot=${shq(snapshot)} ${shJoin(pgConnArgs(c))} -d ${shq(part.part)}`, {

@@ -1,22 +1,12 @@
 /**
- * S3 backend (AWS or any S3-compatible service). Streams go through lib-storage's
- * `Upload`: multipart with bounded memory (about partSize × (queueSize + 1) buffered),
- * a single PutObject for objects smaller than one part.
+ * S3 backend (AWS or any S3-compatible service). Streams go through `MultipartUpload`
+ * (s3-multipart.ts): parts from a fixed pool of partSize × (queueSize + 1) bytes, a single
+ * PutObject for objects smaller than one part. The AWS SDK is loaded on first use, so
+ * commands that only touch a folder storage do not pay its start-up (≈ 75 ms).
  */
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  GetObjectRetentionCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type * as S3Multipart from './s3-multipart.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { CofreError } from '../errors.js';
@@ -35,13 +25,16 @@ import type {
 } from './types.js';
 import { silentLogger } from './types.js';
 
+type Sdk = typeof S3Sdk;
+type Multipart = typeof S3Multipart;
+
 const MIB = 1024 * 1024;
 /**
- * Parts are buffered whole, about partSize × (queueSize + 1) at once: 8 MiB keeps a backup's
- * memory near 100 MiB. With a size hint, parts grow to fit it in 9 000 parts (S3 allows 10 000);
- * without one, 16 MiB parts keep the old cap of ≈ 156 GiB per object.
+ * Parts are buffered whole, partSize × (queueSize + 1) at once: 5 MiB (the smallest part S3
+ * accepts) and 2 keep it at 15 MiB. With a size hint, parts grow to fit it in
+ * 9 000 parts (S3 allows 10 000); without one, 16 MiB parts allow objects up to ≈ 156 GiB.
  */
-export const DEFAULT_PART_SIZE = 8 * MIB;
+export const DEFAULT_PART_SIZE = 5 * MIB;
 export const UNSIZED_PART_SIZE = 16 * MIB;
 const HINT_PARTS = 9_000;
 export const DEFAULT_QUEUE_SIZE = 2;
@@ -49,7 +42,7 @@ const DELETE_BATCH = 1000;
 
 export interface S3StorageOptions {
   logger?: StorageLogger;
-  /** multipart tuning (tests); defaults 8 MiB (16 MiB without a size hint) and 2 */
+  /** multipart tuning (tests); defaults 5 MiB (16 MiB without a size hint) and 2 */
   partSize?: number;
   queueSize?: number;
   /** TCP connect timeout; default 5 s so an unreachable endpoint fails fast */
@@ -71,7 +64,9 @@ export class S3Storage implements Storage {
   readonly bucket: string;
   private readonly prefix: string;
   private readonly where: string;
-  private readonly client: S3Client;
+  private readonly config: S3ClientConfig;
+  private api: Promise<{ sdk: Sdk; client: S3Client; multipart: Multipart }> | undefined;
+  private client: S3Client | undefined;
   private readonly logger: StorageLogger;
   private readonly partSize: number;
   private readonly unsizedPartSize: number;
@@ -105,23 +100,33 @@ export class S3Storage implements Storage {
     if (spec.endpoint !== undefined) config.endpoint = spec.endpoint;
     // Without explicit credentials the SDK's default chain applies (env, profile, instance role).
     if (credentials !== undefined) config.credentials = credentials;
-    this.client = new S3Client(config);
+    this.config = config;
+  }
+
+  /** The SDK, its client and the uploader, loaded and made on first use. */
+  private sdk(): Promise<{ sdk: Sdk; client: S3Client; multipart: Multipart }> {
+    this.api ??= Promise.all([import('@aws-sdk/client-s3'), import('./s3-multipart.js')]).then(([sdk, multipart]) => {
+      this.client = new sdk.S3Client(this.config);
+      return { sdk, client: this.client, multipart };
+    });
+    return this.api;
   }
 
   async check(): Promise<void> {
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       throw mapS3Error(err, this.ctx(`open bucket ${this.bucket}`));
     }
     const probe = this.fullKey(`${RESERVED_NAME_PREFIX}check-${randomBytes(6).toString('hex')}`);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: probe, Body: 'cofre write check\n' }));
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: probe, Body: 'cofre write check\n' }));
     } catch (err) {
       throw mapS3Error(err, this.ctx('write a test object'));
     }
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: probe }));
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: probe }));
     } catch (err) {
       throw mapS3Error(err, this.ctx('delete a test object'));
     }
@@ -135,19 +140,11 @@ export class S3Storage implements Storage {
     const partSize = opts.sizeHint === undefined
       ? this.unsizedPartSize
       : Math.max(this.partSize, Math.ceil(opts.sizeHint / HINT_PARTS));
-    const metered = Readable.from(meter.chunks(body, signal));
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: fullKey, Body: metered },
-      partSize,
-      queueSize: this.queueSize,
-      // We abort the multipart upload ourselves, so that a failing abort (s3rver has no
-      // AbortMultipartUpload) cannot hide the error that made the upload fail.
-      leavePartsOnError: true,
-    });
+    const { client, multipart } = await this.sdk();
+    const upload = new multipart.MultipartUpload({ client, bucket: this.bucket, key: fullKey, partSize, queueSize: this.queueSize, signal });
     let completed = false;
     try {
-      await upload.done();
+      await upload.send(meter.chunks(body, signal));
       completed = true;
       if (signal?.aborted) throw cancelledError(`upload of ${key}`);
       // Guard against a server storing something else than what we streamed.
@@ -160,7 +157,6 @@ export class S3Storage implements Storage {
       return { key, bytes: meter.bytes, sha256: meter.digest() };
     } catch (err) {
       if (!body.destroyed) body.destroy();
-      if (!metered.destroyed) metered.destroy();
       await this.cleanupFailedUpload(upload.uploadId, fullKey, completed);
       throw putFailure(meter, signal, key, () => mapS3Error(err, this.ctx(`upload ${key}`, key)));
     }
@@ -168,9 +164,10 @@ export class S3Storage implements Storage {
 
   async putBytes(key: string, data: Uint8Array): Promise<StoredObject> {
     validateKey(key);
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength }),
+      await client.send(
+        new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength }),
       );
     } catch (err) {
       throw mapS3Error(err, this.ctx(`upload ${key}`, key));
@@ -181,9 +178,10 @@ export class S3Storage implements Storage {
   async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     validateKey(key);
     let body: unknown;
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+      const res = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
         opts.signal === undefined ? {} : { abortSignal: opts.signal },
       );
       body = res.Body;
@@ -210,8 +208,9 @@ export class S3Storage implements Storage {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     validateKey(key);
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const res = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
       return { key, bytes: res.ContentLength ?? 0, lastModified: res.LastModified ?? new Date(0) };
     } catch (err) {
       // HeadObject has no body, so a missing bucket also shows as 404; check() tells them apart.
@@ -224,11 +223,12 @@ export class S3Storage implements Storage {
     validateListPrefix(prefix);
     const root = this.prefix === '' ? '' : `${this.prefix}/`;
     let token: string | undefined;
+    const { sdk, client } = await this.sdk();
     do {
       let res;
       try {
-        res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token }),
+        res = await client.send(
+          new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token }),
         );
       } catch (err) {
         throw mapS3Error(err, this.ctx(`list ${prefix === '' ? 'objects' : prefix}`));
@@ -245,12 +245,14 @@ export class S3Storage implements Storage {
 
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) validateKey(key);
+    if (keys.length === 0) return;
+    const { sdk, client } = await this.sdk();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
       let res;
       try {
-        res = await this.client.send(
-          new DeleteObjectsCommand({
+        res = await client.send(
+          new sdk.DeleteObjectsCommand({
             Bucket: this.bucket,
             Delete: { Objects: batch.map((key) => ({ Key: this.fullKey(key) })), Quiet: true },
           }),
@@ -277,8 +279,9 @@ export class S3Storage implements Storage {
    */
   async objectRetention(key: string): Promise<ObjectRetention | undefined> {
     validateKey(key);
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(new GetObjectRetentionCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const res = await client.send(new sdk.GetObjectRetentionCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
       const mode = res.Retention?.Mode;
       const until = res.Retention?.RetainUntilDate;
       return mode !== undefined && until !== undefined ? { mode, retainUntil: new Date(until) } : undefined;
@@ -298,7 +301,7 @@ export class S3Storage implements Storage {
   }
 
   close(): void {
-    this.client.destroy();
+    this.client?.destroy();
   }
 
   private fullKey(key: string): string {
@@ -321,9 +324,10 @@ export class S3Storage implements Storage {
    * bucket lifecycle rule "abort incomplete multipart uploads" cleans up on AWS).
    */
   private async cleanupFailedUpload(uploadId: string | undefined, fullKey: string, completed: boolean): Promise<void> {
+    const { sdk, client } = await this.sdk();
     if (uploadId !== undefined && !completed) {
       try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId }));
+        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId }));
       } catch (err) {
         const name = err instanceof Error ? err.name : String(err);
         this.logger.debug(`storage "${this.name}": could not abort multipart upload of ${fullKey} (${name}); no object was completed`);
@@ -331,7 +335,7 @@ export class S3Storage implements Storage {
     }
     if (completed) {
       try {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }));
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }));
       } catch (err) {
         const name = err instanceof Error ? err.name : String(err);
         this.logger.debug(`storage "${this.name}": could not remove ${fullKey} after a failed upload (${name})`);

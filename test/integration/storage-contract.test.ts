@@ -6,6 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -152,6 +154,18 @@ function storageContract(name: string, makeSubject: MakeSubject): void {
 
       const back = await streamHash(await storage.get(key));
       expect(back).toEqual({ sha256: sha256(data), bytes: size });
+    });
+
+    it.each([
+      ['exactly one 5 MiB part', 5 * MIB, 1000 * 1000],
+      ['two parts and one byte, in uneven chunks', 10 * MIB + 1, 777_777],
+      ['three exact parts, in chunks larger than a part', 15 * MIB, 6 * MIB + 3],
+    ])('put keeps every byte at part boundaries: %s', async (_label, size, chunk) => {
+      const { storage } = await subject();
+      const data = randomBytes(size);
+      const key = 'sets/20260101T020000Z-abcdef/arquivos.files.tar.age';
+      expect(await storage.put(key, streamOf(data, chunk), { sizeHint: size })).toEqual({ key, bytes: size, sha256: sha256(data) });
+      expect(await streamHash(await storage.get(key))).toEqual({ sha256: sha256(data), bytes: size });
     });
 
     it('putBytes/getBytes store small objects such as the manifest, replacing an older one', async () => {
@@ -361,6 +375,42 @@ describe('storage faults: s3', () => {
       expectCofreError(putErr, 'STORAGE_FAILED', /no-such-bucket-here/);
     } finally {
       storage.close();
+    }
+  });
+
+  it('a part S3 refuses in the middle of a multipart upload fails the put and leaves no object', async () => {
+    const server = await s3Server();
+    await server.createBucket('refused-part');
+    // A faulty link in front of the real s3rver: it answers 500 to every upload of part 2.
+    const proxy = createServer((req, res) => {
+      if (/[?&]partNumber=2(&|$)/.test(req.url ?? '')) {
+        req.resume();
+        req.on('end', () => res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>disk failure</Message></Error>'));
+        return;
+      }
+      const upstream = httpRequest(`${server.endpoint}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const storage = openStorage(
+      { type: 's3', name: 'nuvem', endpoint: `http://127.0.0.1:${port}`, region: server.region, bucket: 'refused-part', forcePathStyle: true },
+      { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    );
+    const client = rawS3Client(server);
+    try {
+      const key = 'sets/s1/arquivos.files.tar.age';
+      const err = await rejection(storage.put(key, streamOf(randomBytes(30 * MIB))));
+      expectCofreError(err, 'STORAGE_UNREACHABLE', /failing \(InternalError\).*arquivos\.files\.tar\.age/);
+      const res = await client.send(new ListObjectsV2Command({ Bucket: 'refused-part' }));
+      expect(res.Contents ?? []).toEqual([]);
+    } finally {
+      storage.close();
+      client.destroy();
+      proxy.close();
     }
   });
 
