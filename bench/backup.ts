@@ -4,6 +4,8 @@
  * on the same data, in the same run, on the harness server (real sshd, PostgreSQL 15, s3rver).
  * Data: a `pgbench -i -s SCALE` database (~15 MB per scale unit) plus FILES MiB of files (half
  * random, half compressible text), and a 10x smaller copy of both, so peak RSS can be compared.
+ * Cofre is measured twice: `cofre backup` as a new process (what a technician types), and the
+ * same backup inside a running process, as the daemon runs it when a schedule fires.
  * Every measured command runs under `/usr/bin/time -v` (user+sys CPU, peak RSS of the process
  * tree's largest process); wall time is measured here. Reported, not asserted.
  *
@@ -233,6 +235,16 @@ ${plans.join('\n')}
       return record({ dataset: d.name, source, method: storage === 'folder' ? 'cofre→folder' : 'cofre→s3rver', wallMs: t.wallMs, bytes, userS: t.userS, sysS: t.sysS, maxRssMiB: t.maxRssKiB / 1024 });
     };
 
+    /** The same backup as the daemon runs it when a schedule fires: only runBackup() is timed (see daemon-backup.js). */
+    const daemonBackup = async (d: Dataset, source: 'postgres' | 'files'): Promise<Measure> => {
+      const planName = `${source === 'postgres' ? 'pg' : 'files'}_${d.name}`;
+      const t = await timed([process.execPath, join(ROOT, 'bench', 'daemon-backup.js'), planName], env, timeFile);
+      const json = JSON.parse(t.stdout) as { status: string; wallMs: number; bytes: number };
+      if (json.status !== 'succeeded') throw new Error(`daemon backup ${planName}: ${t.stdout}`);
+      rmSync(join(storageDir, 'sets'), { recursive: true, force: true });
+      return record({ dataset: d.name, source, method: 'daemon→folder', wallMs: json.wallMs, bytes: json.bytes, userS: t.userS, sysS: t.sysS, maxRssMiB: t.maxRssKiB / 1024 });
+    };
+
     // warm-up (page cache, sshd, postgres buffers): one untimed raw pass over each full source
     for (const source of ['postgres', 'files'] as const) await rawPipeline(datasets[0] as Dataset, source);
     measures.length = 0;
@@ -242,13 +254,16 @@ ${plans.join('\n')}
       for (const source of ['postgres', 'files'] as const) {
         const raws: Measure[] = [];
         const cofres: Measure[] = [];
+        const daemons: Measure[] = [];
         for (let i = 0; i < REPEAT; i++) {
           raws.push(await rawPipeline(d, source));
           cofres.push(await cofreBackup(d, source, 'folder'));
+          daemons.push(await daemonBackup(d, source));
         }
         const raw = best(raws);
         const cof = best(cofres);
-        measures.push(...raws, ...cofres);
+        const dmn = best(daemons);
+        measures.push(...raws, ...cofres, ...daemons);
         const row: Record<string, number | string> = {
           dataset: d.name, source,
           rawWallS: raw.wallMs / 1000, cofreWallS: cof.wallMs / 1000,
@@ -257,6 +272,7 @@ ${plans.join('\n')}
           rawCpuS: raw.cpuS, cofreCpuS: cof.cpuS,
           rawMaxRssMiB: raw.maxRssMiB, cofrePeakRssMiB: cof.maxRssMiB,
           storedBytes: cof.bytes,
+          daemonWallS: dmn.wallMs / 1000, daemonRatio: raw.wallMs / dmn.wallMs, daemonPeakRssMiB: dmn.maxRssMiB,
         };
         if (WITH_S3) {
           const s3 = await cofreBackup(d, source, 's3');
@@ -271,7 +287,7 @@ ${plans.join('\n')}
 
     const peak = (name: string, source: string, method: string): number => Math.max(...measures.filter((m) => m.dataset === name && m.source === source && m.method === method).map((m) => m.maxRssMiB));
     const rss = (['postgres', 'files'] as const).flatMap((source) =>
-      ['cofre→folder', ...(WITH_S3 ? ['cofre→s3rver'] : [])].map((method) => ({
+      ['cofre→folder', 'daemon→folder', ...(WITH_S3 ? ['cofre→s3rver'] : [])].map((method) => ({
         source, method, smallPeakMiB: peak('small', source, method), fullPeakMiB: peak('full', source, method), diffMiB: peak('full', source, method) - peak('small', source, method),
       })),
     );
@@ -288,10 +304,11 @@ ${plans.join('\n')}
     };
     writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-    const header = ['set', 'source', 'raw s', 'cofre s', 'raw MiB/s', 'cofre MiB/s', 'ratio', 'raw cpu s', 'cofre cpu s', 'cofre RSS MiB', ...(WITH_S3 ? ['s3 s', 's3 ratio', 's3 RSS'] : [])];
+    const header = ['set', 'source', 'raw s', 'cofre s', 'raw MiB/s', 'cofre MiB/s', 'ratio', 'raw cpu s', 'cofre cpu s', 'cofre RSS MiB', 'daemon s', 'daemon ratio', ...(WITH_S3 ? ['s3 s', 's3 ratio', 's3 RSS'] : [])];
     const rows = summary.map((r) => [
       String(r['dataset']), String(r['source']), fmt(Number(r['rawWallS'])), fmt(Number(r['cofreWallS'])), fmt(Number(r['rawMiBps']), 1), fmt(Number(r['cofreMiBps']), 1),
       fmt(Number(r['throughputRatio'])), fmt(Number(r['rawCpuS'])), fmt(Number(r['cofreCpuS'])), fmt(Number(r['cofrePeakRssMiB']), 1),
+      fmt(Number(r['daemonWallS'])), fmt(Number(r['daemonRatio'])),
       ...(WITH_S3 ? [fmt(Number(r['cofreS3WallS'])), fmt(Number(r['cofreS3Ratio'])), fmt(Number(r['cofreS3PeakRssMiB']), 1)] : []),
     ]);
     const widths = header.map((hd, i) => Math.max(hd.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -299,6 +316,7 @@ ${plans.join('\n')}
     process.stdout.write(`\nBackup benchmark: pgbench -s ${SCALE} + ${FILES_MB} MiB files (small set: 1/10), ${cpus().length} CPUs, ${process.version}\n`);
     process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
     process.stdout.write(`Cofre peak RSS small → full: ${rss.map((r) => `${r.source} ${r.method} ${fmt(r.smallPeakMiB, 1)} → ${fmt(r.fullPeakMiB, 1)} MiB (Δ ${fmt(r.diffMiB, 1)})`).join('; ')}\n`);
+    process.stdout.write('cofre = `cofre backup` as a new process (Node start-up, module loading, config and catalog included); daemon = the same backup run by a running daemon (runBackup only).\n');
     process.stdout.write(`ratio = raw wall time / cofre wall time (≥ 0.90 is the target). Written to bench/results.json (${fmt(results.totalSeconds, 0)} s in all).\n`);
   } finally {
     await h.stop();
