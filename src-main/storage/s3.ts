@@ -38,6 +38,8 @@ export const DEFAULT_PART_SIZE = 5 * MIB;
 export const UNSIZED_PART_SIZE = 16 * MIB;
 const HINT_PARTS = 9_000;
 export const DEFAULT_QUEUE_SIZE = 2;
+/** Part buffers of one upload stay within this, down to one part uploading while the next fills. */
+const MAX_POOL_BYTES = 48 * MIB;
 const DELETE_BATCH = 1000;
 
 export interface S3StorageOptions {
@@ -141,7 +143,9 @@ export class S3Storage implements Storage {
       ? this.unsizedPartSize
       : Math.max(this.partSize, Math.ceil(opts.sizeHint / HINT_PARTS));
     const { client, multipart } = await this.sdk();
-    const upload = new multipart.MultipartUpload({ client, bucket: this.bucket, key: fullKey, partSize, queueSize: this.queueSize, signal });
+    // Huge objects need big parts (S3 allows 10 000): then fewer of them travel at once.
+    const queueSize = Math.max(1, Math.min(this.queueSize, Math.floor(MAX_POOL_BYTES / partSize) - 1));
+    const upload = new multipart.MultipartUpload({ client, bucket: this.bucket, key: fullKey, partSize, queueSize, signal });
     let completed = false;
     try {
       await upload.send(meter.chunks(body, signal));
