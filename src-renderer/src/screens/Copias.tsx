@@ -84,7 +84,7 @@ function SetItem({ set }: { set: BackupSet }) {
 
 export function Copias() {
   const t = useT();
-  const { sets, plan, load, error } = useSets();
+  const { sets, plan, load, error, loaded } = useSets();
   const { plans } = useConfig();
   const filterId = useId();
   return (
@@ -101,7 +101,11 @@ export function Copias() {
         </select>
       </div>
       <ErrorNote error={error} />
-      {sets.length === 0 ? (
+      {!loaded ? (
+        <p className="muted" role="status">
+          {t('app.loading')}
+        </p>
+      ) : sets.length === 0 ? (
         <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('copias.emptyAction')}</Button>} />
       ) : (
         <ol className="timeline">
