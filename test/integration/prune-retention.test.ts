@@ -48,6 +48,8 @@ describe('cofre prune on real sets', () => {
     setPlan(fx, { retention: { keepDays: 3, keepMin: 2 }, rpoHours: 1000 });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
+      // set ids carry the start time to the second: start each backup in a new second so they sort in order
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
       const r = await cofre(['backup', '--plan', 'local', '--json'], { env: fx.env });
       expect(r.code, r.stderr).toBe(0);
       const out = r.json as { setId: string; status: string; prune: { deleted: string[] } };
