@@ -6,6 +6,9 @@
  *
  * Each step prints `@@<nonce> <key>`, then the command's stdout and stderr, then
  * `@@<nonce> rc <exit status>`; the nonce is random per run, so no output can fake a marker.
+ * The steps are independent and mostly wait (a tool's start-up, a database connection, a
+ * walk of the disk), so they run at once, each into its own file of a temp folder, and are
+ * printed in order when all are done; where no temp folder can be made they run one by one.
  */
 import { randomBytes } from 'node:crypto';
 import { CofreError } from '../errors.js';
@@ -31,12 +34,25 @@ export function newProbeNonce(): string {
 }
 
 export function probeScript(steps: readonly ProbeStep[], nonce: string): string {
-  return steps
-    .map((s) => {
-      if (!/^[A-Za-z0-9._-]+$/.test(s.key)) throw new CofreError('INTERNAL', `bad probe key ${s.key}`);
-      return `echo '@@${nonce} ${s.key}'; ( ${s.command}\n) 2>&1; printf '\\n@@${nonce} rc %s\\n' "$?"`;
-    })
-    .join('\n');
+  for (const s of steps) {
+    if (!/^[A-Za-z0-9._-]+$/.test(s.key)) throw new CofreError('INTERNAL', `bad probe key ${s.key}`);
+  }
+  if (steps.length === 0) return ':';
+  const mark = (key: string): string => `echo '@@${nonce} ${key}'`;
+  const rc = (status: string): string => `printf '\\n@@${nonce} rc %s\\n' ${status}`;
+  const sequential = steps.map((s) => `${mark(s.key)}; ( ${s.command}\n) 2>&1; ${rc('"$?"')}`);
+  const started = steps.map((s, i) => `{ ( ${s.command}\n) >"$d/${i}" 2>&1; echo "$?" >"$d/${i}.rc"; } &`);
+  const printed = steps.map((s, i) => `${mark(s.key)}; cat "$d/${i}"; ${rc(`"$(cat "$d/${i}.rc")"`)}`);
+  return [
+    'if d=$(mktemp -d "${TMPDIR:-/tmp}/cofre-probe.XXXXXX" 2>/dev/null); then',
+    ...started,
+    'wait',
+    ...printed,
+    'rm -rf "$d"',
+    'else',
+    ...sequential,
+    'fi',
+  ].join('\n');
 }
 
 export function parseProbe(text: string, nonce: string): ProbeResults {
