@@ -135,6 +135,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
         const nonce = newProbeNonce();
         const prelude = probeScript(jobs.flatMap((j) => j.probe.steps), nonce);
         const env = Object.assign({}, ...jobs.map((j) => j.probe.env)) as Record<string, string>;
+        jobs[0]?.driver.prepare?.(); // opens beside the lock's channel, not after it
         await withRemoteLock(host, `backup-${serverName}`, async (_lost, probeOutput) => {
           const results = parseProbe(probeOutput, nonce);
           const prepared = jobs.map((j) => ({ job: j, source: j.driver.fromProbe(results, j.prefix) }));
@@ -154,7 +155,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
             catalog.setRunSource(runId, { source: job.name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
             log('info', `${job.name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
           }
-        }, { waitSeconds: LOCK_WAIT_SECONDS, prelude, env });
+        }, { waitSeconds: LOCK_WAIT_SECONDS, prelude, env, awaitRelease: false }); // host.close() below releases it too
       } finally {
         host.close();
       }

@@ -27,6 +27,12 @@ export interface RemoteLockOptions {
   prelude?: string;
   /** environment for the prelude (passwords), sent inside the channel, never on a command line */
   env?: Record<string, string>;
+  /**
+   * false: return as soon as the release is sent, without waiting for the server to confirm
+   * it (a round trip). For callers that close the connection right after, which releases the
+   * lock on the server as well; the default waits, so the lock is free when this returns.
+   */
+  awaitRelease?: boolean;
 }
 
 export function lockFileExpression(name: string): string {
@@ -115,6 +121,6 @@ export async function withRemoteLock<T>(
   } finally {
     released = true;
     stdin.end();
-    await watch;
+    if (opts.awaitRelease !== false) await watch;
   }
 }

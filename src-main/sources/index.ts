@@ -1,7 +1,7 @@
 /** One entry point per source type, so the backup engine treats every source alike. */
 import type { SourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
-import { postgresFromProbe, postgresProbeSteps, startPostgresDump } from './postgres.js';
+import { openSnapshotSession, postgresFromProbe, postgresProbeSteps, startPostgresDump, type SnapshotSession } from './postgres.js';
 import { mysqlFromProbe, mysqlProbeSteps, startMysqlDump } from './mysql.js';
 import { filesFromProbe, filesProbeSteps, startFilesDump } from './files.js';
 import type { ProbeResults, ProbeStep } from './probe.js';
@@ -22,6 +22,12 @@ export interface SourceDriver {
   probe(prefix: string, opts: { estimate: boolean }): SourceProbe;
   /** Reads this source's sections of the probe output; throws what a failed probe means. */
   fromProbe(results: ProbeResults, prefix: string): PreparedSource;
+  /**
+   * Opens, ahead of time, what the first `start` will need and is slow to open (postgres: the
+   * session on the first database): the backup calls it while it waits for the server lock.
+   * Anything left unused ends with the SSH connection.
+   */
+  prepare?(): void;
   start(part: DumpPart): Promise<RunningDump>;
 }
 
@@ -38,15 +44,27 @@ function probeEnv(prefix: string, password: string | undefined): { pwVar: string
 export function sourceDriver(host: RemoteHost, src: SourceConfig, password: string | undefined): SourceDriver {
   const where = `${host.name} (${host.host}:${host.port})`;
   switch (src.type) {
-    case 'postgres':
+    case 'postgres': {
+      let opened: SnapshotSession | undefined;
       return {
         probe: (prefix) => {
           const { pwVar, env } = probeEnv(prefix, password);
           return { steps: postgresProbeSteps(prefix, src, pwVar), env };
         },
         fromProbe: (results, prefix) => postgresFromProbe(results, prefix, src, where),
-        start: (part) => startPostgresDump(host, src, part, password),
+        // Only named databases are known before the probe (otherwise the globals come first).
+        prepare: () => {
+          const first = src.databases?.[0];
+          if (first !== undefined) opened ??= openSnapshotSession(host, src, first, password);
+        },
+        start: (part) => {
+          const session = opened;
+          opened = undefined;
+          if (session !== undefined && session.database !== part.part) session.stdin.end();
+          return startPostgresDump(host, src, part, password, session?.database === part.part ? session : undefined);
+        },
       };
+    }
     case 'mysql':
       return {
         probe: (prefix) => {

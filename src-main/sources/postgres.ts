@@ -5,7 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { PostgresSourceConfig } from '../config/schema.js';
-import type { RemoteHost } from '../remote/types.js';
+import type { RemoteHost, RemoteProcess } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { LineReader } from './lines.js';
@@ -105,7 +105,34 @@ export function postgresFromProbe(results: ProbeResults, prefix: string, src: Po
   };
 }
 
-export async function startPostgresDump(host: RemoteHost, src: PostgresSourceConfig, part: DumpPart, password: string | undefined): Promise<RunningDump> {
+/**
+ * A psql session on one database, waiting for the commands that export its snapshot. Opening
+ * it (a channel, psql's start-up, the database login) costs more than using it, so the backup
+ * may open the first one while it waits for the server lock (see `SourceDriver.prepare`).
+ */
+export interface SnapshotSession {
+  database: string;
+  stdin: PassThrough;
+  process: RemoteProcess;
+  reader: LineReader;
+}
+
+export function openSnapshotSession(host: RemoteHost, src: PostgresSourceConfig, database: string, password: string | undefined): SnapshotSession {
+  const c = connOf(src, password);
+  const env = pgEnv(c);
+  const stdin = new PassThrough();
+  const session = host.exec(`psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(c))} -d ${shq(database)}`, {
+    stdin,
+    ...(env ? { env } : {}),
+    label: 'psql',
+  });
+  session.done.catch(() => undefined); // observed through the reader
+  const reader = new LineReader(session.stdout, `psql session on database ${database}`, () => session.stderrTail());
+  return { database, stdin, process: session, reader };
+}
+
+/** Dumps one part; `opened` is a session opened earlier on the part's database. */
+export async function startPostgresDump(host: RemoteHost, src: PostgresSourceConfig, part: DumpPart, password: string | undefined, opened?: SnapshotSession): Promise<RunningDump> {
   const c = connOf(src, password);
   const env = pgEnv(c);
   if (part.part === 'globals' && part.format === 'sql') {
@@ -117,14 +144,7 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
     };
   }
   // A read-only repeatable-read session exports its snapshot; pg_dump and the row counts both use it.
-  const stdin = new PassThrough();
-  const session = host.exec(`psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(c))} -d ${shq(part.part)}`, {
-    stdin,
-    ...(env ? { env } : {}),
-    label: 'psql',
-  });
-  session.done.catch(() => undefined); // observed below
-  const reader = new LineReader(session.stdout, `psql session on database ${part.part}`, () => session.stderrTail());
+  const { stdin, process: session, reader } = opened ?? openSnapshotSession(host, src, part.part, password);
   stdin.write('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n\\echo __COFRE_SNAPSHOT__\n');
   let snapshot: string | undefined;
   try {
@@ -153,8 +173,9 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
         });
       }
       const rowCounts = await counts;
+      // The counts are in and pg_dump is done with the snapshot: end the read-only session
+      // without waiting for psql to exit (nothing it could still report changes the set).
       stdin.end('COMMIT;\n');
-      await session.done;
       return { rowCounts, warnings: [] };
     } finally {
       if (!stdin.writableEnded) stdin.end();
