@@ -45,10 +45,12 @@ export function probeScript(steps: readonly ProbeStep[], nonce: string): string 
   const printed = steps.map((s, i) => `${mark(s.key)}; cat "$d/${i}"; ${rc(`"$(cat "$d/${i}.rc")"`)}`);
   return [
     'if d=$(mktemp -d "${TMPDIR:-/tmp}/cofre-probe.XXXXXX" 2>/dev/null); then',
+    // a connection lost mid-probe (SIGHUP) leaves no temp folder behind
+    `trap 'rm -rf "$d"; exit 129' HUP; trap 'rm -rf "$d"; exit 143' TERM`,
     ...started,
     'wait',
     ...printed,
-    'rm -rf "$d"',
+    'rm -rf "$d"; trap - HUP TERM',
     'else',
     ...sequential,
     'fi',

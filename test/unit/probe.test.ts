@@ -3,7 +3,7 @@
  * taking the lock: every step's output and exit status come back under its own key, whether
  * the steps run at once (temp folder) or one by one (no temp folder can be made).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,19 @@ describe('probe script', () => {
     expect(results.get('s.a')).toEqual({ output: 'saw-b', code: 0 });
     expect(results.get('s.b')).toEqual({ output: 'made-b', code: 0 });
     expectResults(results);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('removes its temp folder when the connection is lost mid-probe (SIGHUP)', async () => {
+    const tmp = join(dir, 'tmp');
+    execFileSync('mkdir', [tmp]);
+    const slow: ProbeStep[] = [{ key: 's.slow', label: 'slow', command: `touch "${dir}/started"; sleep 5` }];
+    const sh = spawn('/bin/sh', ['-c', probeScript(slow, newProbeNonce())], { env: { PATH: process.env['PATH'], TMPDIR: tmp }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => sh.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100 && !existsSync(join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(tmp)).toHaveLength(1);
+    sh.kill('SIGHUP');
+    expect(await exited).toBe(129);
     expect(readdirSync(tmp)).toEqual([]);
   });
 
