@@ -29,10 +29,10 @@ export async function listSets(storage: Storage): Promise<SetInfo[]> {
     bySet.set(setId, objects);
   }
   const out: SetInfo[] = [];
-  for (const [setId, objects] of [...bySet].sort(([a], [b]) => a.localeCompare(b))) {
-    out.push(await describeSet(storage, setId, objects));
-  }
-  return out;
+  for (const [setId, objects] of bySet) out.push(await describeSet(storage, setId, objects));
+  // Oldest first. A set id carries its start to the second; the manifest's createdAt has the
+  // milliseconds, so two sets started within one second still list in the order they ran.
+  return out.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId));
 }
 
 async function describeSet(storage: Storage, setId: string, objects: Map<string, number>): Promise<SetInfo> {

@@ -220,7 +220,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         return sets
           .map((s) => toBackupSet(s, planOfSet, config))
           .filter((s) => plan === undefined || s.plan === plan)
-          .sort((a, b) => b.setId.localeCompare(a.setId));
+          .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.setId.localeCompare(a.setId)); // newest first, as listSets orders
       },
       async verify(setId, { deep }, call) {
         const config = rt.config();
