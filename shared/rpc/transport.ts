@@ -19,40 +19,51 @@ export interface ElectronBridge {
 /** The IPC channel the preload and the main process use, the only one. */
 export const IPC_CHANNEL = 'cofre:rpc';
 
+/** Handlers registered on a transport: `add` returns the function that removes the handler. */
+export interface HandlerSet<A extends unknown[]> {
+  add(handler: (...args: A) => void): () => void;
+  emit(...args: A): void;
+}
+
+export function handlerSet<A extends unknown[] = []>(): HandlerSet<A> {
+  const handlers = new Set<(...args: A) => void>();
+  return {
+    add(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    emit(...args) {
+      for (const h of [...handlers]) h(...args);
+    },
+  };
+}
+
 /**
  * Two connected ends in one process: what one sends, the other receives, on a later microtask
  * (like a real transport). Messages are cloned so neither side can share objects.
  */
 export function createMemoryTransportPair(): { client: Transport; server: Transport; close(): void } {
-  const handlers: { client: Set<(m: unknown) => void>; server: Set<(m: unknown) => void> } = { client: new Set(), server: new Set() };
-  const closeHandlers = new Set<() => void>();
-  let closed = false;
+  const messages = { client: handlerSet<[unknown]>(), server: handlerSet<[unknown]>() };
+  const closed = handlerSet();
+  let isClosed = false;
   const end = (self: 'client' | 'server'): Transport => {
     const other = self === 'client' ? 'server' : 'client';
     return {
       send(message) {
-        if (closed) return;
+        if (isClosed) return;
         const copy = structuredClone(message);
-        queueMicrotask(() => {
-          for (const h of handlers[other]) h(copy);
-        });
+        queueMicrotask(() => messages[other].emit(copy));
       },
-      onMessage(handler) {
-        handlers[self].add(handler);
-        return () => handlers[self].delete(handler);
-      },
-      onClose(handler) {
-        closeHandlers.add(handler);
-        return () => closeHandlers.delete(handler);
-      },
+      onMessage: (handler) => messages[self].add(handler),
+      onClose: (handler) => closed.add(handler),
     };
   };
   return {
     client: end('client'),
     server: end('server'),
     close() {
-      closed = true;
-      for (const h of closeHandlers) h();
+      isClosed = true;
+      closed.emit();
     },
   };
 }

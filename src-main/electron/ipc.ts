@@ -3,7 +3,7 @@
  * main frame (sender frame and URL checked), served by the same RPC server as the WebSocket.
  */
 import { ipcMain, type WebContents, type IpcMainEvent } from 'electron';
-import { IPC_CHANNEL, type Transport } from '../../shared/rpc/transport.js';
+import { IPC_CHANNEL, handlerSet, type Transport } from '../../shared/rpc/transport.js';
 import type { RpcServer } from '../rpc/server.js';
 import type { CallContext } from '../rpc/services.js';
 
@@ -15,31 +15,25 @@ export function isTrustedSender(event: IpcMainEvent, contents: WebContents, rend
 }
 
 export function connectIpc(rpc: RpcServer, contents: WebContents, rendererUrlPrefix: string, ctx: CallContext): () => void {
-  const handlers = new Set<(m: unknown) => void>();
-  const closeHandlers = new Set<() => void>();
+  const messages = handlerSet<[unknown]>();
+  const closed = handlerSet();
   const transport: Transport = {
     send(message) {
       if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
     },
-    onMessage(handler) {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
-    },
-    onClose(handler) {
-      closeHandlers.add(handler);
-      return () => closeHandlers.delete(handler);
-    },
+    onMessage: (handler) => messages.add(handler),
+    onClose: (handler) => closed.add(handler),
   };
   const listener = (event: IpcMainEvent, message: unknown): void => {
     if (!isTrustedSender(event, contents, rendererUrlPrefix)) return;
-    for (const h of handlers) h(message);
+    messages.emit(message);
   };
   ipcMain.on(IPC_CHANNEL, listener);
   const stop = rpc.connect(transport, ctx);
   const dispose = (): void => {
     ipcMain.off(IPC_CHANNEL, listener);
     stop();
-    for (const h of closeHandlers) h();
+    closed.emit();
   };
   contents.once('destroyed', dispose);
   return dispose;

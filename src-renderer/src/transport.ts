@@ -3,7 +3,7 @@
  * (`window.cofre`) when present, otherwise a WebSocket to `/rpc` on the page's own host (the
  * session cookie set by `cofre ui` authenticates it).
  */
-import type { ElectronBridge, Transport } from '../../shared/rpc/transport.js';
+import { handlerSet, type ElectronBridge, type Transport } from '../../shared/rpc/transport.js';
 
 declare global {
   interface Window {
@@ -14,8 +14,8 @@ declare global {
 function webSocketTransport(url: string): Transport {
   const socket = new WebSocket(url);
   const queue: string[] = [];
-  const handlers = new Set<(m: unknown) => void>();
-  const closeHandlers = new Set<() => void>();
+  const messages = handlerSet<[unknown]>();
+  const closed = handlerSet();
   socket.addEventListener('open', () => {
     for (const m of queue.splice(0)) socket.send(m);
   });
@@ -27,25 +27,17 @@ function webSocketTransport(url: string): Transport {
     } catch {
       return;
     }
-    for (const h of handlers) h(msg);
+    messages.emit(msg);
   });
-  socket.addEventListener('close', () => {
-    for (const h of closeHandlers) h();
-  });
+  socket.addEventListener('close', () => closed.emit());
   return {
     send(message) {
       const text = JSON.stringify(message);
       if (socket.readyState === WebSocket.OPEN) socket.send(text);
       else if (socket.readyState === WebSocket.CONNECTING) queue.push(text);
     },
-    onMessage(handler) {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
-    },
-    onClose(handler) {
-      closeHandlers.add(handler);
-      return () => closeHandlers.delete(handler);
-    },
+    onMessage: (handler) => messages.add(handler),
+    onClose: (handler) => closed.add(handler),
   };
 }
 
