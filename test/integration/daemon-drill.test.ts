@@ -12,7 +12,7 @@ import { runBackup } from '../../src-main/backup/run.js';
 import { alerterFromConfig } from '../../src-main/daemon/alerting.js';
 import { keepDrills } from '../../src-main/daemon/drills.js';
 import { drillStatus } from '../../src-main/restore/drill.js';
-import { makeFixture } from '../support/backup-fixture.js';
+import { makeFixture, stagingTargetYaml } from '../support/backup-fixture.js';
 
 const h = inject('harness');
 
@@ -39,16 +39,9 @@ describe('quarterly drill kept by the daemon', () => {
     mkdirSync(restoreRoot, { recursive: true });
     const fx = await makeFixture(h, {
       largeBytes: 256 * 1024,
-      extraYaml: `restoreTargets:
-  homologacao:
-    kind: staging
-    server: clinica
-    postgres: { host: 127.0.0.1, port: ${h.postgresStaging.port}, user: postgres }
-    mysql: { host: 127.0.0.1, port: ${h.mariadb.port}, user: ${h.mariadb.user}, passwordEnv: TEST_MYSQL_PASSWORD }
-    filesRoot: ${restoreRoot}
-alerts:
+      extraYaml: stagingTargetYaml(h, restoreRoot, '', `alerts:
   webhook: { url: "${hook.url}" }
-`,
+`),
     });
     const ctx = new AppContext({ env: fx.env });
     expect((await runBackup(ctx, 'local')).status).toBe('succeeded');

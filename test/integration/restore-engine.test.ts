@@ -18,7 +18,7 @@ import { stagingDbName } from '../../src-main/restore/target.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, freePort } from '../harness/index.js';
-import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { pgFingerprint, myFingerprint, treeFingerprint, sh } from '../support/compare.js';
 import type { Manifest } from '../../shared/domain.js';
 import type { RestoreResult } from '../../src-main/restore/types.js';
@@ -55,22 +55,15 @@ describe('restore engine (real sshd, PostgreSQL ×2, MariaDB, folder storage)', 
     mkdirSync(restoreRoot, { recursive: true });
     fx = await makeFixture(h, {
       largeBytes: 2 * 1024 * 1024,
-      extraYaml: `restoreTargets:
-  homologacao:
-    kind: staging
-    server: clinica
-    postgres: { host: 127.0.0.1, port: ${h.postgresStaging.port}, user: postgres }
-    mysql: { host: 127.0.0.1, port: ${h.mariadb.port}, user: ${h.mariadb.user}, passwordEnv: TEST_MYSQL_PASSWORD }
-    filesRoot: ${restoreRoot}
-    checks:
+      extraYaml: stagingTargetYaml(h, restoreRoot, `    checks:
       - { name: pacientes carregados, sql: "SELECT count(*) > 2000 FROM clinica.pacientes", expect: "t" }
-  producao:
+`, `  producao:
     kind: production
     server: clinica
     postgres: { host: 127.0.0.1, port: ${h.postgresStaging.port}, user: postgres }
 drill:
   target: homologacao
-`,
+`),
     });
     // three sets an hour apart (fake clock); the data changes between them
     const base = Date.now() - 3 * 3600_000;

@@ -80,6 +80,22 @@ export async function createBucket(h: HarnessInfo, bucket: string): Promise<void
   s3.destroy();
 }
 
+/**
+ * `restoreTargets:` with the staging target `homologacao` on the harness's staging PostgreSQL
+ * and its MariaDB, restoring files under `filesRoot`; `targetExtra` adds lines inside the
+ * target (indented 4), `rest` adds more YAML after it (e.g. other targets, indented 2).
+ */
+export function stagingTargetYaml(h: HarnessInfo, filesRoot: string, targetExtra = '', rest = ''): string {
+  return `restoreTargets:
+  homologacao:
+    kind: staging
+    server: clinica
+    postgres: { host: 127.0.0.1, port: ${h.postgresStaging.port}, user: postgres }
+    mysql: { host: 127.0.0.1, port: ${h.mariadb.port}, user: ${h.mariadb.user}, passwordEnv: TEST_MYSQL_PASSWORD }
+    filesRoot: ${filesRoot}
+${targetExtra}${rest}`;
+}
+
 export interface FixtureOptions {
   /** extra YAML appended at the end (e.g. alerts, restoreTargets) */
   extraYaml?: string;
