@@ -144,19 +144,19 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
     };
   }
   // A read-only repeatable-read session exports its snapshot; pg_dump and the row counts both use it.
-  const { stdin, process: session, reader } = opened ?? openSnapshotSession(host, src, part.part, password);
-  stdin.write('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n\\echo __COFRE_SNAPSHOT__\n');
-  let snapshot: string | undefined;
+  let opening = opened ?? openSnapshotSession(host, src, part.part, password);
+  let snapshot: string;
   try {
-    snapshot = (await reader.until('__COFRE_SNAPSHOT__')).pop()?.trim();
+    snapshot = await exportSnapshot(opening, part.part);
   } catch (err) {
-    stdin.end();
-    throw err;
+    if (opened === undefined || !(err instanceof CofreError && err.code === 'REMOTE_COMMAND_FAILED')) throw err;
+    // A session opened ahead of time may have been ended by the server while the backup waited
+    // for the lock (idle_session_timeout): psql only notices when asked. One fresh session;
+    // if it fails too, its error is the one reported.
+    opening = openSnapshotSession(host, src, part.part, password);
+    snapshot = await exportSnapshot(opening, part.part);
   }
-  if (!snapshot || !/^[0-9A-F-]+$/i.test(snapshot)) {
-    stdin.end();
-    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${part.part}`, { hint: 'PostgreSQL 9.2 or newer is required' });
-  }
+  const { stdin, process: session, reader } = opening;
   stdin.write(`${PG_ROW_COUNTS_SETTINGS}\n${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
   const counts = reader.until('__COFRE_COUNTS__').then(parseCounts);
   counts.catch(() => undefined);
@@ -189,6 +189,23 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
       session.cancel();
     },
   };
+}
+
+/** Starts the session's read-only transaction and exports its snapshot; ends the session on failure. */
+async function exportSnapshot(session: SnapshotSession, database: string): Promise<string> {
+  session.stdin.write('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n\\echo __COFRE_SNAPSHOT__\n');
+  let snapshot: string | undefined;
+  try {
+    snapshot = (await session.reader.until('__COFRE_SNAPSHOT__')).pop()?.trim();
+  } catch (err) {
+    session.stdin.end();
+    throw err;
+  }
+  if (!snapshot || !/^[0-9A-F-]+$/i.test(snapshot)) {
+    session.stdin.end();
+    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${database}`, { hint: 'PostgreSQL 9.2 or newer is required' });
+  }
+  return snapshot;
 }
 
 export function lastLines(stderr: string, n = 3): string {

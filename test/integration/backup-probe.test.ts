@@ -16,7 +16,7 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import { connect } from '../../src-main/remote/ssh.js';
 import { withRemoteLock } from '../../src-main/remote/lock.js';
 import type { Progress } from '../../shared/domain.js';
-import { startSshd, type SshServerHandle } from '../harness/index.js';
+import { pgCreateDatabase, pgPsql, startSshd, type SshServerHandle } from '../harness/index.js';
 import { makeFixture, uniqueName, type Fixture } from '../support/backup-fixture.js';
 
 const h = inject('harness');
@@ -115,6 +115,39 @@ describe('backup probes in one channel', () => {
     expect(r.status).toBe('failed');
     expect(r.error?.message).toMatch(/^mysql on clinica .*exited with code 1: .*Access denied/);
     expect(r.error?.message).not.toContain('wrong-Secret-123');
+  });
+
+  it('a database session opened while the lock is busy and then ended by the server is replaced: the backup succeeds', async () => {
+    // The backup opens the first database's session beside the lock; a server with
+    // idle_session_timeout ends it while another run holds the lock. pg_dump and the counts run
+    // inside transactions, where that timeout does not apply.
+    const db = uniqueName('idle');
+    await pgCreateDatabase(h.postgres, db);
+    await pgPsql(h.postgres, `CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 500); ALTER DATABASE ${db} SET idle_session_timeout = '300ms';`, db);
+    const ctx = variant('idle', (doc) => {
+      (doc.sources['banco'] as Record<string, unknown>)['databases'] = [db];
+      doc.plans['banco'] = { sources: ['banco'], storage: 'nas', schedule: '0 2 * * *' };
+    });
+    const holder = await connect({ name: 'clinica', host: sshd.host, port: sshd.port, user: sshd.user, privateKeyFile: sshd.privateKeyPath, hostKey: sshd.hostKeyFingerprint });
+    try {
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const held = withRemoteLock(holder, 'backup-clinica', async () => {
+        locked();
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      });
+      await isLocked;
+      const r = await runBackup(ctx, 'banco');
+      await held;
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe('succeeded');
+      const storage = storageFromConfig(ctx.config, 'nas', ctx.env);
+      const set = (await listSets(storage)).find((s) => s.setId === r.setId);
+      expect(set?.manifest?.sources[0]?.objects[0]?.rowCounts?.['public.t']).toBe(500);
+      storage.close();
+    } finally {
+      holder.close();
+    }
   });
 
   it('withRemoteLock hands the prelude output to fn exactly, and the prelude cannot read the lock stdin', async () => {
