@@ -2,6 +2,7 @@
 import type { Config } from './schema.js';
 import { CofreError } from '../errors.js';
 import { validateSchedule } from '../scheduler/schedule.js';
+import { isTimeZone } from '../scheduler/timezone.js';
 
 export interface ReferenceProblem {
   path: string[];
@@ -10,15 +11,6 @@ export interface ReferenceProblem {
 
 function unknown(what: string, value: string, known: string[]): string {
   return `"${value}" is not a ${what}; known: ${known.length ? known.join(', ') : '(none defined)'}`;
-}
-
-function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function checkReferences(config: Config): ReferenceProblem | undefined {
@@ -37,7 +29,7 @@ export function checkReferences(config: Config): ReferenceProblem | undefined {
     for (const [i, s] of plan.sources.entries()) {
       if (!config.sources[s]) return { path: ['plans', planName, 'sources', String(i)], message: unknown('source', s, sources) };
     }
-    if (!validTimeZone(plan.timezone)) {
+    if (!isTimeZone(plan.timezone)) {
       return { path: ['plans', planName, 'timezone'], message: `"${plan.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
     }
     try {
@@ -58,7 +50,7 @@ export function checkReferences(config: Config): ReferenceProblem | undefined {
   if (config.drill.target && !config.restoreTargets[config.drill.target]) {
     return { path: ['drill', 'target'], message: unknown('restore target', config.drill.target, Object.keys(config.restoreTargets)) };
   }
-  if (!validTimeZone(config.console.timezone)) {
+  if (!isTimeZone(config.console.timezone)) {
     return { path: ['console', 'timezone'], message: `"${config.console.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
   }
   return undefined;

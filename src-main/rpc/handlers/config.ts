@@ -1,14 +1,7 @@
 import type { Handlers } from '../server.js';
 import type { EngineServices } from '../services.js';
 import { CofreError } from '../../errors.js';
-
-function checkTimeZone(timezone: string): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-  } catch {
-    throw new CofreError('INVALID_ARGUMENT', `"${timezone}" is not a time zone.`, { hint: 'Use an IANA name such as America/Sao_Paulo.' });
-  }
-}
+import { assertTimeZone } from '../../scheduler/timezone.js';
 
 export function configHandlers(services: EngineServices): Pick<
   Handlers,
@@ -38,7 +31,7 @@ export function configHandlers(services: EngineServices): Pick<
     'storage.list': async () => ({ storage: await services.storage.list() }),
     'plans.list': async () => ({ plans: await services.plans.list() }),
     'plans.save': async (input, ctx) => {
-      checkTimeZone(input.timezone);
+      assertTimeZone(input.timezone);
       const result = await services.plans.save(input, ctx);
       return result.nextRunAt === undefined ? { saved: true } : { saved: true, nextRunAt: result.nextRunAt };
     },
