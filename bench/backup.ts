@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHarness, tempDir, removeDir, PG_BIN, pgCreateDatabase } from '../test/harness/index.js';
+import { startHarness, stopOnSignal, tempDir, removeDir, PG_BIN, pgCreateDatabase } from '../test/harness/index.js';
 import type { Harness } from '../test/harness/index.js';
 import { createBucket } from '../test/support/backup-fixture.js';
 import { generateIdentity } from '../src-main/crypto/age.js';
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`scale ${SCALE} (+ files ${FILES_MB} MiB), small set scale ${Math.max(1, Math.round(SCALE / 10))} (+ ${Math.max(1, Math.round(FILES_MB / 10))} MiB), repeat ${REPEAT}`);
   const h = await startHarness();
+  const keepSignals = stopOnSignal(() => h.stop());
   const dir = await tempDir('bench-backup');
   try {
     const datasets: Dataset[] = [
@@ -320,6 +321,7 @@ ${plans.join('\n')}
     process.stdout.write(`ratio = raw wall time / cofre wall time (≥ 0.90 is the target). Written to bench/results.json (${fmt(results.totalSeconds, 0)} s in all).\n`);
   } finally {
     await h.stop();
+    keepSignals();
     await removeDir(dir);
   }
 }

@@ -8,7 +8,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startSshd, startPostgres, pgPsql, pgCreateDatabase, tempDir, removeDir, PG_BIN } from '../test/harness/index.js';
+import { startSshd, startPostgres, stopOnSignal, pgPsql, pgCreateDatabase, tempDir, removeDir, PG_BIN } from '../test/harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
 import { AppContext } from '../src-main/app/context.js';
 import { runBackup } from '../src-main/backup/run.js';
@@ -18,6 +18,7 @@ import { formatBytes, formatDuration, formatRate } from '../shared/format.js';
 const dbMiB = Number(process.argv[2] ?? '200');
 const filesMiB = Number(process.argv[3] ?? '300');
 const [ssh, pg, stg] = await Promise.all([startSshd(), startPostgres(), startPostgres()]);
+const keepSignals = stopOnSignal(() => Promise.allSettled([ssh.stop(), pg.stop(), stg.stop()]));
 const dir = await tempDir('bench-restore');
 try {
   const rows = Math.round((dbMiB * 1024 * 1024) / 250);
@@ -81,5 +82,6 @@ restoreTargets:
   ctx.close();
 } finally {
   await Promise.allSettled([ssh.stop(), pg.stop(), stg.stop()]);
+  keepSignals();
   await removeDir(dir);
 }

@@ -47,6 +47,27 @@ export interface StartHarnessOptions {
   ssh?: StartSshdOptions;
 }
 
+/**
+ * For scripts that start services themselves (bench/): an INT, TERM or HUP stops them before
+ * the process ends, instead of leaving database servers running. Returns the function that
+ * removes the handlers (call it once the services are stopped normally).
+ */
+export function stopOnSignal(stop: () => Promise<unknown>): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const off = (): void => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    off();
+    process.stderr.write(`\n${signal}: stopping the test services first\n`);
+    void stop()
+      .catch(() => undefined)
+      .finally(() => process.kill(process.pid, signal));
+  }
+  for (const s of signals) process.on(s, onSignal);
+  return off;
+}
+
 /** Starts every service in parallel; if any fails, stops the others and throws its error. */
 export async function startHarness(opts: StartHarnessOptions = {}): Promise<Harness> {
   const started = await Promise.allSettled([
