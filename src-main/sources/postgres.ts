@@ -144,19 +144,19 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
     };
   }
   // A read-only repeatable-read session exports its snapshot; pg_dump and the row counts both use it.
-  let opening = opened ?? openSnapshotSession(host, src, part.part, password);
+  let snapshotSession = opened ?? openSnapshotSession(host, src, part.part, password);
   let snapshot: string;
   try {
-    snapshot = await exportSnapshot(opening, part.part);
+    snapshot = await exportSnapshot(snapshotSession, part.part);
   } catch (err) {
     if (opened === undefined || !(err instanceof CofreError && err.code === 'REMOTE_COMMAND_FAILED')) throw err;
     // A session opened ahead of time may have been ended by the server while the backup waited
     // for the lock (idle_session_timeout): psql only notices when asked. One fresh session;
     // if it fails too, its error is the one reported.
-    opening = openSnapshotSession(host, src, part.part, password);
-    snapshot = await exportSnapshot(opening, part.part);
+    snapshotSession = openSnapshotSession(host, src, part.part, password);
+    snapshot = await exportSnapshot(snapshotSession, part.part);
   }
-  const { stdin, process: session, reader } = opening;
+  const { stdin, process: session, reader } = snapshotSession;
   stdin.write(`${PG_ROW_COUNTS_SETTINGS}\n${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
   const counts = reader.until('__COFRE_COUNTS__').then(parseCounts);
   counts.catch(() => undefined);
