@@ -2,7 +2,7 @@
  * Domain types and contracts shared by the engine (src-main) and the console (src-renderer).
  * This folder imports nothing but zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `YYYYMMDDTHHMMSSZ-<6 hex>`: sorts by creation time. */
 export const SET_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;

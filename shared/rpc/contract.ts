@@ -2,7 +2,7 @@
  * The console's whole RPC contract: every method (input/output schema) and every pushed event,
  * merged from the per-domain files in contracts/. Both sides derive their types from here.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { statusMethods } from './contracts/status.js';
 import { runsMethods, runsEvents } from './contracts/runs.js';
 import { setsMethods } from './contracts/sets.js';

@@ -2,7 +2,7 @@
  * Building blocks of the RPC contract: a method has an input and an output schema, an event has
  * a payload schema. Contract files per domain use these; `contract.ts` merges them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   readonly input: I;

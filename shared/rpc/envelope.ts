@@ -2,7 +2,7 @@
  * Messages on the wire, the same for Electron IPC, the WebSocket and the in-memory transport:
  * `req` (client → server), `res` (answer to a req, by id), `evt` (server → client, pushed).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorInfoSchema } from './define.js';
 
 export const RequestIdSchema = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);

@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CofreError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { checkReferences } from './references.js';

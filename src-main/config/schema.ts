@@ -2,7 +2,7 @@
  * Schema of cofre.yaml (DESIGN.md "Config contract"). Secrets are never values here: the config
  * names an environment variable or a 0600 file that holds them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_", starting with a letter or digit');
 const port = z.number().int().min(1).max(65535);

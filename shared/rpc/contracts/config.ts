@@ -1,5 +1,5 @@
 /** Servers, sources, storage, plans: the parts of cofre.yaml the console edits. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, Empty } from '../define.js';
 
 export const ConfigName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_"');

@@ -1,5 +1,5 @@
 /** Restores, restore targets and quarterly drills. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, Empty, IsoDate, Bytes } from '../define.js';
 import { CheckSchema } from './sets.js';
 import { DrillBriefSchema } from './status.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, ErrorInfoSchema, IsoDate, Bytes } from '../define.js';
 import { RunStatusSchema } from './status.js';
 

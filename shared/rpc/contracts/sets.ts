@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, IsoDate, Bytes } from '../define.js';
 
 export const SetObjectSchema = z.object({ key: z.string(), bytes: Bytes, sha256: z.string() });

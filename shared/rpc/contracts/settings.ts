@@ -1,5 +1,5 @@
 /** Console settings, alerts, encryption recipients and the audit log. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, Empty, IsoDate } from '../define.js';
 
 export const LanguageSchema = z.enum(['pt-BR', 'en']);

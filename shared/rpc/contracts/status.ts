@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { method, ErrorInfoSchema, IsoDate, Bytes, Empty } from '../define.js';
 
 export const RpoStateSchema = z.enum(['ok', 'late', 'failing', 'unknown']);
