@@ -41,7 +41,7 @@ function startUi(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/cli/main.js'))) {
+  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
     throw new Error('the app is not built: run `npm run build` first');
   }
   fx = await makeFixture(h, { largeBytes: 6 * 1024 * 1024 });
