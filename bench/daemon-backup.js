@@ -6,6 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { AppContext } from '../dist/src-main/app/context.js';
 import { runBackup } from '../dist/src-main/backup/run.js';
+import { tuneHeapForStreaming } from '../dist/src-main/app/heap.js';
+
+tuneHeapForStreaming(); // as cofre daemon does (src-main/cli/main.ts)
 
 const plan = process.argv[2];
 if (!plan) throw new Error('usage: node bench/daemon-backup.js PLAN');

@@ -5,6 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand, type GlobalOptions } from './run.js';
 import { registerCommands } from './commands/index.js';
+import { tuneHeapForStreaming } from '../app/heap.js';
+
+tuneHeapForStreaming();
 
 const program = new Command();
 program

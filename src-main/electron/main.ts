@@ -14,10 +14,12 @@ import { startEngineHost, type EngineHost } from '../daemon/daemon.js';
 import { runningSchedulerPid } from '../daemon/home-lock.js';
 import { describeError } from '../errors.js';
 import type { EngineServices } from '../rpc/services.js';
+import { tuneHeapForStreaming } from '../app/heap.js';
 // Type-only and erased: pulls preload.cts into this program so `tsc -p tsconfig.json` typechecks it
 // and emits preload.cjs (tsconfig's include matches *.ts only).
 import type {} from './preload.cjs';
 
+tuneHeapForStreaming();
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/src-main/electron/
 const root = join(here, '..', '..', '..');
 
