@@ -12,10 +12,9 @@ import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import { freePort, tempDir } from '../harness/index.js';
-import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
@@ -161,15 +160,6 @@ function alertsYaml(port: number): string {
   webhook:
     url: ${hookUrl}
 `;
-}
-
-/** Gives the fixture's server a name of its own, so the server-side lock (`backup-<server>`) never collides with backups of tests running alongside. */
-function ownServerName(doc: ReturnType<typeof parseDocument>): void {
-  if (!doc.hasIn(['servers', 'clinica'])) return;
-  const server = `clinica_${randomBytes(3).toString('hex')}`;
-  doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
-  doc.deleteIn(['servers', 'clinica']);
-  for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
 }
 
 /** Edits the fixture config: only plan diario, its database, the SMTP port. */

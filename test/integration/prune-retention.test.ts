@@ -6,22 +6,12 @@
 import { describe, it, expect, inject } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { Catalog } from '../../src-main/catalog/catalog.js';
 
 const h = inject('harness');
-
-/** Gives the fixture's server a name of its own, so the server-side lock (`backup-<server>`) never collides with backups of tests running alongside. */
-function ownServerName(doc: ReturnType<typeof parseDocument>): void {
-  if (!doc.hasIn(['servers', 'clinica'])) return;
-  const server = `clinica_${randomBytes(3).toString('hex')}`;
-  doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
-  doc.deleteIn(['servers', 'clinica']);
-  for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
-}
 
 function setPlan(fx: Fixture, patch: Record<string, unknown>): void {
   const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));

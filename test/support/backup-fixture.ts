@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync, symlinkSync, chmodSync, utimesSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Document } from 'yaml';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { HarnessInfo } from '../harness/index.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } from '../harness/index.js';
@@ -94,6 +95,15 @@ export function stagingTargetYaml(h: HarnessInfo, filesRoot: string, targetExtra
     mysql: { host: 127.0.0.1, port: ${h.mariadb.port}, user: ${h.mariadb.user}, passwordEnv: TEST_MYSQL_PASSWORD }
     filesRoot: ${filesRoot}
 ${targetExtra}${rest}`;
+}
+
+/** Gives the fixture's server a name of its own, so the server-side lock (`backup-<server>`) never collides with backups of tests running alongside. */
+export function ownServerName(doc: Document): void {
+  if (!doc.hasIn(['servers', 'clinica'])) return;
+  const server = `clinica_${randomBytes(3).toString('hex')}`;
+  doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
+  doc.deleteIn(['servers', 'clinica']);
+  for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
 }
 
 export interface FixtureOptions {
