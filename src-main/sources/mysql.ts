@@ -8,7 +8,7 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { lastLines, parseCounts } from './postgres.js';
-import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
 import type { DumpPart, RunningDump, PreparedSource } from './types.js';
 
 export interface MyConnection {
@@ -67,13 +67,7 @@ export function mysqlProbeSteps(prefix: string, src: MysqlSourceConfig, pwVar: s
 /** Tool facts and parts from the probe; the estimate is the tables' data+index size (close to a SQL dump's). */
 export function mysqlFromProbe(results: ProbeResults, prefix: string, src: MysqlSourceConfig, where: string): PreparedSource {
   const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'mysqldump' }, where).trim();
-  const lines = probeOk(results, { key: `${prefix}.info`, label: 'mysql' }, where).split('\n').filter((l) => l.length > 0);
-  const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
-  const sizes = new Map<string, number>();
-  for (const line of lines) {
-    const m = /^d\|(\d+)\|(.+)$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
-  }
+  const { serverVersion, sizes } = parseServerInfo(probeOk(results, { key: `${prefix}.info`, label: 'mysql' }, where));
   const names = src.databases ?? [...sizes.keys()].filter((d) => !SYSTEM_DATABASES.has(d));
   return {
     tool: { tool: 'mysqldump', toolVersion, serverVersion },

@@ -9,7 +9,7 @@ import type { RemoteHost, RemoteProcess } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { LineReader } from './lines.js';
-import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
 import type { DumpPart, RunningDump, DumpStats, PreparedSource } from './types.js';
 
 export interface PgConnection {
@@ -87,13 +87,7 @@ export function postgresProbeSteps(prefix: string, src: PostgresSourceConfig, pw
  */
 export function postgresFromProbe(results: ProbeResults, prefix: string, src: PostgresSourceConfig, where: string): PreparedSource {
   const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'pg_dump' }, where).trim();
-  const lines = probeOk(results, { key: `${prefix}.info`, label: 'psql' }, where).split('\n').map((l) => l.trim());
-  const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
-  const sizes = new Map<string, number>();
-  for (const line of lines) {
-    const m = /^d\|(-?\d+)\|(.+)$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
-  }
+  const { serverVersion, sizes } = parseServerInfo(probeOk(results, { key: `${prefix}.info`, label: 'psql' }, where));
   const names = src.databases ?? [...sizes.keys()];
   const parts = names.map((db) => {
     const size = sizes.get(db);

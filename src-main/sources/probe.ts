@@ -100,3 +100,18 @@ export function probeOk(results: ProbeResults, step: Pick<ProbeStep, 'key' | 'la
   }
   return r.output;
 }
+
+/**
+ * What a database source's info query prints, one line each: `v|<server version>` and
+ * `d|<bytes>|<database>` (bytes -1: the role may not connect to it). Postgres and MySQL alike.
+ */
+export function parseServerInfo(text: string): { serverVersion: string; sizes: Map<string, number> } {
+  const lines = text.split('\n').map((l) => l.trim());
+  const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
+  const sizes = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^d\|(-?\d+)\|(.+)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
+  }
+  return { serverVersion, sizes };
+}
