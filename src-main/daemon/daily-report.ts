@@ -34,7 +34,7 @@ export function buildDailyReport(ctx: AppContext, plan: string, now: Date): Dail
   const lines = runs.map((r) => {
     const when = formatDateTime(r.startedAt, tz, en ? 'en' : 'pt-BR');
     const took = r.durationMs === null ? '' : `, ${formatDuration(r.durationMs)}`;
-    if (r.status === 'succeeded') return `  ${en ? 'OK    ' : 'OK    '} ${when}  ${r.setId ?? ''}  ${formatBytes(r.bytes)}${took}`;
+    if (r.status === 'succeeded') return `  OK     ${when}  ${r.setId ?? ''}  ${formatBytes(r.bytes)}${took}`;
     return `  ${en ? 'FAILED' : 'FALHOU'} ${when}  ${r.error?.message ?? ''}${took}`;
   });
   const ok = runs.filter((r) => r.status === 'succeeded').length;

@@ -24,12 +24,6 @@ const here = fileURLToPath(new URL('.', import.meta.url)); // dist/src-main/elec
 const root = join(here, '..', '..', '..');
 
 /**
- * The real engine for $COFRE_CONFIG / $COFRE_HOME (`npm start` points them at the demo home).
- * The app runs the scheduler unless a daemon already holds the home's lock (then it is only
- * the console). Without a usable config it opens on an empty in-memory engine so the
- * first-run screens still show; the reason goes to stderr.
- */
-/**
  * Alerts (late, recovered, drill) as desktop notifications too. A failed run already gets its own
  * notification from the shell (clicking it opens that run), so it is not repeated here.
  */
@@ -41,6 +35,12 @@ const desktopAlerts: AlertChannel = {
   },
 };
 
+/**
+ * The real engine for $COFRE_CONFIG / $COFRE_HOME (`npm start` points them at the demo home).
+ * The app runs the scheduler unless a daemon already holds the home's lock (then it is only
+ * the console). Without a usable config it opens on an empty in-memory engine so the
+ * first-run screens still show; the reason goes to stderr.
+ */
 function engineServices(): EngineServices {
   const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
   try {

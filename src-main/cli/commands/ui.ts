@@ -79,7 +79,6 @@ export interface ServeOptions {
   scheduler?: boolean;
 }
 
-/** Serves the console for this context until SIGINT/SIGTERM; used by `cofre ui` and `cofre demo`. */
 /** The built renderer; a clear error when `npm run build` has not run. */
 export function consoleStaticDir(): string {
   const staticDir = join(projectRoot(), 'dist', 'renderer');
@@ -89,6 +88,7 @@ export function consoleStaticDir(): string {
   return staticDir;
 }
 
+/** Serves the console for this context until SIGINT/SIGTERM; used by `cofre ui` and `cofre demo`. */
 export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOptions): Promise<number> {
   const staticDir = consoleStaticDir();
   void ctx.config; // a bad config stops here, with its file:line message

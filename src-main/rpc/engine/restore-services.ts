@@ -62,7 +62,6 @@ export function restoreServices(rt: Runtime): RestoreServices {
         }
       },
     });
-    // the id once the run is recorded; a restore refused before that (e.g. confirmation) rejects here
     void done
       .then((r) => {
         rt.emit({
