@@ -7,12 +7,19 @@ import { loadConfig, resolveConfigPath, type LoadedConfig } from '../config/load
 import { ensureHome } from '../config/paths.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/schema.js';
+import type { Storage } from '../storage/types.js';
+import { storageFromConfig } from './storage.js';
+
+/** Opens a storage named in the config (tests wrap the real one, e.g. with injected faults). */
+export type StorageOpener = (config: Config, name: string, env: NodeJS.ProcessEnv) => Storage;
 
 export interface ContextOptions {
   configFlag?: string | undefined;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
   actor?: string;
+  /** default: storageFromConfig */
+  openStorage?: StorageOpener;
 }
 
 export class AppContext {
@@ -24,6 +31,7 @@ export class AppContext {
   private readonly configFlag: string | undefined;
   private loaded: LoadedConfig | undefined;
   private catalogInstance: Catalog | undefined;
+  private readonly opener: StorageOpener;
 
   constructor(opts: ContextOptions = {}) {
     this.env = opts.env ?? process.env;
@@ -31,6 +39,12 @@ export class AppContext {
     this.configFlag = opts.configFlag;
     this.configPath = resolveConfigPath({ flag: opts.configFlag, env: this.env });
     this.actor = opts.actor ?? `${this.env['USER'] ?? this.env['USERNAME'] ?? 'unknown'}@cli`;
+    this.opener = opts.openStorage ?? storageFromConfig;
+  }
+
+  /** The storage the config names `name` (opening does no I/O; close it when done). */
+  storage(name: string): Storage {
+    return this.opener(this.config, name, this.env);
   }
 
   get config(): Config {

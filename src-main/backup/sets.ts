@@ -133,7 +133,7 @@ export async function refreshSetsCache(ctx: AppContext, storageName: string, sto
   const sets = await listSets(storage, opts);
   ctx.catalog.cacheSets(
     storageName,
-    sets.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, manifest: s.manifest })),
+    sets.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, state: s.state, finishedAt: s.finishedAt, bytes: s.bytes, manifest: s.manifest })),
   );
   return sets;
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CofreError, type ErrorInfo } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import type { SetState } from '../../shared/domain.js';
 
 export type RunKind = 'backup' | 'restore' | 'drill' | 'verify' | 'prune';
 export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -61,6 +62,9 @@ export interface CachedSet {
   plan: string | null;
   createdAt: string;
   complete: boolean;
+  /** SetState as last listed (undefined for rows cached by an older Cofre) */
+  state?: SetState | undefined;
+  finishedAt?: string | undefined;
   bytes: number;
   manifest: unknown;
 }
@@ -260,8 +264,10 @@ export class Catalog {
     const seen = this.iso();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM sets_cache WHERE storage = ?').run(storage);
-      const ins = this.db.prepare('INSERT INTO sets_cache (storage, set_id, plan, created_at, complete, bytes, manifest, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const s of sets) ins.run(storage, s.setId, s.plan, s.createdAt, s.complete ? 1 : 0, s.bytes, s.manifest === undefined ? null : JSON.stringify(s.manifest), seen);
+      const ins = this.db.prepare('INSERT INTO sets_cache (storage, set_id, plan, created_at, complete, bytes, manifest, seen_at, state, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const s of sets) {
+        ins.run(storage, s.setId, s.plan, s.createdAt, s.complete ? 1 : 0, s.bytes, s.manifest === undefined ? null : JSON.stringify(s.manifest), seen, s.state ?? null, s.finishedAt ?? null);
+      }
     })();
   }
 
@@ -270,9 +276,11 @@ export class Catalog {
       ? this.db.prepare('SELECT * FROM sets_cache WHERE storage = ? ORDER BY set_id').all(storage)
       : this.db.prepare('SELECT * FROM sets_cache ORDER BY set_id').all()) as Array<{
       storage: string; set_id: string; plan: string | null; created_at: string; complete: number; bytes: number; manifest: string | null;
+      state: string | null; finished_at: string | null;
     }>;
     return rows.map((r) => ({
       storage: r.storage, setId: r.set_id, plan: r.plan, createdAt: r.created_at, complete: r.complete === 1, bytes: r.bytes,
+      ...(r.state !== null ? { state: r.state as SetState } : {}), ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
       manifest: r.manifest === null ? undefined : (JSON.parse(r.manifest) as unknown),
     }));
   }

@@ -93,4 +93,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'sets cache: state and finishedAt per set, so status and --at work from the cached listing',
+    sql: `
+      ALTER TABLE sets_cache ADD COLUMN state TEXT;
+      ALTER TABLE sets_cache ADD COLUMN finished_at TEXT;
+    `,
+  },
 ];

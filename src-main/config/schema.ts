@@ -66,6 +66,8 @@ export const S3StorageSchema = z.strictObject({
   secretAccessKeyEnv: envName.optional(),
   credentialsFile: z.string().optional(),
   location: LocationSchema.optional(),
+  /** a listing that takes longer marks the storage unreachable (beside the others), seconds */
+  timeoutSeconds: z.number().positive().default(60),
 });
 
 export const FolderStorageSchema = z.strictObject({
@@ -73,6 +75,8 @@ export const FolderStorageSchema = z.strictObject({
   path: z.string().min(1),
   prefix: z.string().default(''),
   location: LocationSchema.optional(),
+  /** a listing that takes longer marks the storage unreachable (beside the others), seconds */
+  timeoutSeconds: z.number().positive().default(60),
 });
 
 export const StorageSchema = z.discriminatedUnion('type', [S3StorageSchema, FolderStorageSchema]);
@@ -98,6 +102,11 @@ export const PlanSchema = z.strictObject({
   retention: RetentionSchema.default({ keepDays: 30, keepMin: 7 }),
   rpoHours: z.number().positive().default(24),
   graceHours: z.number().nonnegative().default(2),
+  /**
+   * a set with no manifest younger than this may be a first backup still running: retention leaves
+   * it alone (and always while its backup's lease is fresh); long enough for the longest first backup
+   */
+  incompleteGraceHours: z.number().positive().default(48),
   requireGeoSeparation: z.boolean().default(false),
   retries: z.number().int().min(0).max(10).default(3),
   dailyReport: z.boolean().default(false),

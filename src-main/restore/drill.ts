@@ -50,14 +50,14 @@ export function drillTarget(config: Config, name?: string): string {
   });
 }
 
-export async function runDrill(ctx: AppContext, opts: { target?: string | undefined; trigger?: string } & Pick<RestoreOptions, 'onLog' | 'onProgress' | 'onStart' | 'signal'> = {}): Promise<DrillResult> {
+export async function runDrill(ctx: AppContext, opts: { target?: string | undefined; trigger?: string } & Pick<RestoreOptions, 'onLog' | 'onProgress' | 'onStart' | 'signal' | 'storage'> = {}): Promise<DrillResult> {
   const target = drillTarget(ctx.config, opts.target);
   const t = ctx.config.restoreTargets[target];
   if (t?.kind === 'production') {
     throw new CofreError('PRECONDITION', `the drill never restores into a production target (${target})`, { hint: 'point drill.target at a staging (homologação) target' });
   }
   return runRestore(ctx, {
-    target, kind: 'drill', existing: 'rename', trigger: opts.trigger ?? 'manual',
+    target, kind: 'drill', existing: 'rename', trigger: opts.trigger ?? 'manual', ...(opts.storage ? { storage: opts.storage } : {}),
     ...(opts.onLog ? { onLog: opts.onLog } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onStart ? { onStart: opts.onStart } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -7,7 +7,6 @@
 import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { AppContext } from '../app/context.js';
 import { serverSpec } from '../app/servers.js';
-import { storageFromConfig } from '../app/storage.js';
 import { configuredIdentities } from '../app/identity.js';
 import type { RemoteHost } from '../remote/types.js';
 import type { Storage } from '../storage/types.js';
@@ -97,8 +96,12 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   try {
     await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l), signal: opts.signal });
     selected = await timed('select', async () => {
-      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx) : await selectSet(ctx, { setId: opts.setId, at: opts.at });
+      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx, { storage: opts.storage }) : await selectSet(ctx, { setId: opts.setId, at: opts.at, storage: opts.storage });
       catalog.updateRun(runId, { setId: s.setId });
+      for (const u of s.unreachable) {
+        warnings.push(`storage ${u.storage} did not answer (${u.error.message}); the set was chosen among the others`);
+        log('warn', `storage ${u.storage} did not answer: ${u.error.message}`);
+      }
       log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`);
       return s;
     });
@@ -112,7 +115,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       preflight.push(reach.check);
       if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again' });
       host = reach.host;
-      storage = storageFromConfig(config, set.storage, ctx.env);
+      storage = ctx.storage(set.storage);
       const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
       const checked = await runPreflightChecks({
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),

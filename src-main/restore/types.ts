@@ -59,8 +59,10 @@ export type ExistingPolicy = 'refuse' | 'rename';
 
 export interface RestoreOptions {
   setId?: string | undefined;
-  /** ISO instant: the newest complete set created at or before it */
+  /** ISO instant ("data as of"): the newest complete set that finished at or before it */
   at?: string | undefined;
+  /** only this storage (`--storage NAME`); default: every storage the plans use, each on its own */
+  storage?: string | undefined;
   target: string;
   /** only these sources of the set (default: all) */
   sources?: string[] | undefined;

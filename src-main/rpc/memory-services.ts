@@ -91,7 +91,9 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
     return {
       setId,
       plan,
+      storage: plans.find((p) => p.name === plan)?.storage ?? 'nuvem',
       createdAt: createdAt.toISOString(),
+      state: complete ? 'complete' : 'incomplete',
       complete,
       sources: names.map((name) => {
         const bytes = Math.round((sizes[name] ?? 1e8) * (1 + (createdAt.getTime() % 97) / 1000));
@@ -313,7 +315,7 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
     },
     sets: {
       async list({ plan }) {
-        return sets.filter((s) => plan === undefined || s.plan === plan);
+        return { sets: sets.filter((s) => plan === undefined || s.plan === plan), unreachable: [] };
       },
       async verify(setId, { deep }, ctx) {
         const set = findSet(setId);

@@ -13,7 +13,7 @@
  */
 import type { Status } from '../../shared/rpc/contracts/status.js';
 import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
-import type { BackupSet, VerifyResult } from '../../shared/rpc/contracts/sets.js';
+import type { SetList, VerifyResult } from '../../shared/rpc/contracts/sets.js';
 import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
 import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
@@ -43,8 +43,8 @@ export interface EngineServices {
     start(plan: string, ctx: CallContext): Promise<{ runId: string }>;
   };
   sets: {
-    /** Sets in storage (complete and incomplete), newest first. */
-    list(query: { plan?: string }): Promise<BackupSet[]>;
+    /** Sets in storage (every state), newest first, each storage on its own: one that fails is named in `unreachable`. */
+    list(query: { plan?: string }): Promise<SetList>;
     /** Quick: sizes and hashes of stored objects; deep: download, decrypt, check dump format. */
     verify(setId: string, options: { deep: boolean }, ctx: CallContext): Promise<VerifyResult>;
   };

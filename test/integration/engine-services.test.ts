@@ -75,8 +75,9 @@ describe('createEngineServices (real sshd, PostgreSQL, MariaDB, folder storage)'
     expect(progress.some((e) => e.event === 'run.progress' && e.payload.bytes > 0 && e.payload.source !== undefined)).toBe(true);
     const setId = done.event === 'run.finished' ? done.payload.setId : undefined;
     expect(setId).toBeDefined();
-    const sets = await services.sets.list({ plan: 'local' });
-    expect(sets[0]).toMatchObject({ setId, complete: true });
+    const { sets, unreachable } = await services.sets.list({ plan: 'local' });
+    expect(unreachable).toEqual([]);
+    expect(sets[0]).toMatchObject({ setId, complete: true, state: 'complete' });
     expect(sets[0]?.sources.map((s) => s.name).sort()).toEqual(['arquivos', 'banco', 'prontuarios']);
     const run = await services.runs.get(runId);
     expect(run?.status).toBe('succeeded');

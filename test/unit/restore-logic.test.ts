@@ -39,7 +39,7 @@ describe('chooseSet', () => {
     expect(chooseSet(sets, { at: '2026-03-04T02:00:00Z' }).setId).toBe('20260304T020000Z-dddddd');
   });
   it('errors name the nearest sets', () => {
-    expect(() => chooseSet(sets, { at: '2026-02-01T00:00:00Z' })).toThrow(/no complete set was created at or before/);
+    expect(() => chooseSet(sets, { at: '2026-02-01T00:00:00Z' })).toThrow(/no complete set finished at or before/);
     try { chooseSet(sets, { at: '2026-02-01T00:00:00Z' }); } catch (e) { expect((e as { hint: string }).hint).toContain('20260301T020000Z-aaaaaa'); }
     expect(() => chooseSet(sets, { setId: '20260303T020000Z-cccccc' })).toThrow(/incomplete/);
     expect(() => chooseSet(sets, { setId: '20990101T000000Z-000000' })).toThrow(/no set/);

@@ -61,7 +61,7 @@ describe('RPC server dispatch', () => {
 
   it('refuses a production restore without the typed confirmation', async () => {
     const { rpc, services } = setup();
-    const [set] = (await services.sets.list({})).filter((s) => s.complete);
+    const [set] = (await services.sets.list({})).sets.filter((s) => s.complete);
     const res = await rpc.handle({ t: 'req', id: 1, method: 'restore.start', input: { setId: set?.setId, target: 'producao' } }, ctx);
     expect(res?.result.ok).toBe(false);
     if (res && !res.result.ok) expect(res.result.error.code).toBe('CONFIRMATION_REQUIRED');

@@ -8,21 +8,36 @@ export const SetSourceSchema = z.object({
   bytes: Bytes,
   objects: z.array(SetObjectSchema),
 });
+/** What a set in storage is (shared/domain.ts SetState): only `complete` sets are restore points. */
+export const SetStateSchema = z.enum(['complete', 'incomplete', 'doubtful', 'unsigned']);
 export const BackupSetSchema = z.object({
   setId: z.string(),
   plan: z.string(),
+  /** the config name of the storage that holds this set */
+  storage: z.string(),
   createdAt: IsoDate,
+  /** when the backup finished reading (manifest finishedAt): "data as of" compares with this */
+  finishedAt: IsoDate.optional(),
+  state: SetStateSchema,
+  /** true only for state 'complete' */
   complete: z.boolean(),
+  /** why a set is not complete (English, technical detail) */
+  problem: z.string().optional(),
   sources: z.array(SetSourceSchema),
 });
+/** A storage that did not answer the listing (down, timed out, refused): its sets are unknown, not absent. */
+export const UnreachableStorageSchema = z.object({ storage: z.string(), message: z.string() });
+export const SetListSchema = z.object({ sets: z.array(BackupSetSchema), unreachable: z.array(UnreachableStorageSchema) });
 export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), message: z.string() });
 export const VerifyResultSchema = z.object({ ok: z.boolean(), checks: z.array(CheckSchema) });
 
 export const setsMethods = {
-  'sets.list': method(z.object({ plan: z.string().optional() }).default({}), z.object({ sets: z.array(BackupSetSchema) })),
+  'sets.list': method(z.object({ plan: z.string().optional() }).default({}), SetListSchema),
   'sets.verify': method(z.object({ setId: z.string().min(1), deep: z.boolean().default(false) }), VerifyResultSchema),
 };
 
 export type BackupSet = z.infer<typeof BackupSetSchema>;
+export type SetList = z.infer<typeof SetListSchema>;
+export type UnreachableStorage = z.infer<typeof UnreachableStorageSchema>;
 export type Check = z.infer<typeof CheckSchema>;
 export type VerifyResult = z.infer<typeof VerifyResultSchema>;

@@ -3,13 +3,12 @@ import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
-import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
+import { listStorages, storagesFor, unreachableLines } from '../../backup/storage-sets.js';
 import { verifySet } from '../../backup/verify.js';
-import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
-import type { Progress } from '../../../shared/domain.js';
+import type { Progress, SetState } from '../../../shared/domain.js';
 
 export function progressLine(p: Progress): string {
   const total = p.totalBytes ? ` of ~${formatBytes(p.totalBytes)}` : '';
@@ -34,54 +33,67 @@ export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?:
   return result.status === 'succeeded' ? 0 : 1;
 }
 
-/** The storages to read: a plan's, or every storage in the config. */
-function storageNames(ctx: AppContext, plan: string | undefined): string[] {
-  if (plan) return [planOf(ctx.config, plan)[1].storage];
+/** The storages to read: `--storage NAME`, else a plan's, else every storage in the config. */
+function storageNames(ctx: AppContext, opts: { plan?: string | undefined; storage?: string | undefined }): string[] {
+  if (opts.storage) return storagesFor(ctx, opts.storage);
+  if (opts.plan) return [planOf(ctx.config, opts.plan)[1].storage];
   return Object.keys(ctx.config.storage);
 }
 
-export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
-  const all: Array<SetInfo & { storage: string }> = [];
-  for (const name of storageNames(ctx, opts.plan)) {
-    const storage = storageFromConfig(ctx.config, name, ctx.env);
-    try {
-      const sets = await refreshSetsCache(ctx, name, storage);
-      all.push(...sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null).map((s) => ({ ...s, storage: name })));
-    } finally {
-      storage.close();
-    }
-  }
+const STATE_TEXT: Record<SetState, string> = { complete: 'complete  ', incomplete: 'INCOMPLETE', doubtful: 'DOUBTFUL  ', unsigned: 'UNSIGNED  ' };
+
+/**
+ * `cofre sets`: every storage on its own. A storage that does not answer is named on stderr with its
+ * error, beside the sets of the others, and the exit code is 1 (its sets are unknown). `--json`
+ * keeps stdout one array of sets, each with its storage and state.
+ */
+export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: string; storage?: string }): Promise<number> {
+  const listing = await listStorages(ctx, { storages: storageNames(ctx, opts) });
+  const all = listing.sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null).reverse(); // newest first
   const tz = ctx.config.console.timezone;
+  for (const line of unreachableLines(listing.unreachable)) out.log(line);
   out.result(
-    all.map((s) => ({ setId: s.setId, plan: s.plan, storage: s.storage, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, ...(s.problem ? { problem: s.problem } : {}), sources: s.sources })),
+    all.map((s) => ({
+      setId: s.setId, plan: s.plan, storage: s.storage, createdAt: s.createdAt, ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+      state: s.state, complete: s.state === 'complete', bytes: s.bytes, ...(s.problem ? { problem: s.problem } : {}), sources: s.sources,
+    })),
     () =>
       all.length === 0
-        ? 'No sets yet: run `cofre backup`.'
+        ? listing.unreachable.length ? 'No sets on the storages that answered (see above: the others did not answer).' : 'No sets yet: run `cofre backup`.'
         : all
-            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.storage.padEnd(8)} ${STATE_TEXT[s.state]}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
-  return 0;
+  return listing.unreachable.length > 0 ? 1 : 0;
 }
 
+/** `cofre verify <setId>`: finds the set on the storages that answer (or `--storage NAME`), then checks it there. */
 export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?: boolean; storage?: string }, setId: string): Promise<number> {
-  const names = opts.storage ? [opts.storage] : Object.keys(ctx.config.storage);
-  let lastError: unknown;
-  for (const name of names) {
-    const storage = storageFromConfig(ctx.config, name, ctx.env);
-    try {
-      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
-      const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
-      out.endProgress();
-      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok });
-      out.result(r, () => [`Set ${setId}: ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
-      return r.ok ? 0 : 1;
-    } catch (err) {
-      if (!(err instanceof CofreError && err.code === 'SET_NOT_FOUND')) throw err;
-      lastError = err;
-    } finally {
-      storage.close();
-    }
+  const listing = await listStorages(ctx, { storages: storagesFor(ctx, opts.storage ?? undefined), cache: true });
+  for (const line of unreachableLines(listing.unreachable)) out.log(line);
+  const hits = listing.sets.filter((s) => s.setId === setId);
+  const hit = hits.find((s) => s.state === 'complete') ?? hits[0];
+  if (!hit) {
+    const down = listing.unreachable.map((u) => `storage ${u.storage} did not answer (${u.error.message})`).join('; ');
+    throw new CofreError('SET_NOT_FOUND', `no set ${setId} on the storages that answered${down ? `; ${down}` : ''}`, {
+      hint: down ? 'the set may be on a storage that did not answer: fix it, or pass --storage NAME' : 'run `cofre sets` to list the restore points',
+    });
   }
-  throw lastError ?? new CofreError('SET_NOT_FOUND', `no set ${setId}`);
+  if (hit.state !== 'complete' && hit.state !== 'unsigned') {
+    ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: false, storage: hit.storage, state: hit.state });
+    const r = { setId, storage: hit.storage, state: hit.state, deep: Boolean(opts.deep), ok: false, checks: [{ name: 'manifest', ok: false, message: `set ${setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}` }] };
+    out.result(r, () => [`Set ${setId} (storage ${hit.storage}): PROBLEMS FOUND`, ...r.checks.map((c) => `  FAIL ${c.name}: ${c.message}`)].join('\n'));
+    return 1;
+  }
+  const storage = ctx.storage(hit.storage);
+  try {
+    const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
+    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+    out.endProgress();
+    ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, storage: hit.storage });
+    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} (storage ${hit.storage}): ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
+    return r.ok ? 0 : 1;
+  } finally {
+    storage.close();
+  }
 }

@@ -6,7 +6,7 @@ import { formatClock } from '../../../shared/format.js';
 import { progressLine } from './backup.js';
 import { restoreSummary } from './restore.js';
 
-export async function drillCommand(ctx: AppContext, out: Output, o: { target?: string; status?: boolean }): Promise<number> {
+export async function drillCommand(ctx: AppContext, out: Output, o: { target?: string; status?: boolean; storage?: string }): Promise<number> {
   if (o.status) {
     const s = drillStatus(ctx);
     out.result(s, () => [
@@ -18,6 +18,7 @@ export async function drillCommand(ctx: AppContext, out: Output, o: { target?: s
   }
   const r = await runDrill(ctx, {
     target: o.target,
+    ...(o.storage ? { storage: o.storage } : {}),
     onProgress: (p) => out.progress(`${progressLine(p)} — elapsed ${formatClock(p.elapsedMs)}`),
     onLog: (l) => out.log(l),
   });

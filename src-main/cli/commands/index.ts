@@ -59,7 +59,8 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .command('sets')
     .description('list backup sets (restore points) from storage')
     .option('-p, --plan <plan>', 'only this plan')
-    .action(wrap<{ plan?: string }>(async (ctx, out, o) => (await import('./backup.js')).setsCommand(ctx, out, o)));
+    .option('--storage <name>', 'only this storage (default: every storage, each on its own)')
+    .action(wrap<{ plan?: string; storage?: string }>(async (ctx, out, o) => (await import('./backup.js')).setsCommand(ctx, out, o)));
 
   program
     .command('verify <setId>')
@@ -87,7 +88,8 @@ export function registerCommands(program: Command, wrap: Wrap): void {
   program
     .command('restore [setId]')
     .description('restore a set (or the newest at/before --at) into a restore target: preflight, transfer, validate, report')
-    .option('--at <iso>', 'point in time: the newest complete set created at or before this instant')
+    .option('--at <iso>', 'data as of: the newest complete set that finished at or before this instant')
+    .option('--storage <name>', 'only this storage (needed when a storage that may hold a newer set does not answer)')
     .option('-t, --target <target>', 'the restore target (restoreTargets in the config)')
     .option('--sources <list>', 'only these sources of the set, comma-separated')
     .option('-y, --yes', 'do not ask (production also needs --confirm-name)')
@@ -104,7 +106,8 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .description('quarterly drill: restore the latest set into staging, validate, write the report')
     .option('-t, --target <target>', 'staging target (default: drill.target or the only staging target)')
     .option('--status', 'show the last drill and the next due date instead of running one')
-    .action(wrap<{ target?: string; status?: boolean }>(async (ctx, out, o) => (await import('./drill.js')).drillCommand(ctx, out, o)));
+    .option('--storage <name>', 'only this storage (default: the newest complete set on any storage that answers)')
+    .action(wrap<{ target?: string; status?: boolean; storage?: string }>(async (ctx, out, o) => (await import('./drill.js')).drillCommand(ctx, out, o)));
 
   program
     .command('runbook')

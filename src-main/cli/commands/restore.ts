@@ -9,6 +9,7 @@ import { progressLine } from './backup.js';
 
 export interface RestoreCliOptions {
   at?: string;
+  storage?: string;
   target?: string;
   sources?: string;
   yes?: boolean;
@@ -46,7 +47,7 @@ export async function restoreCommand(ctx: AppContext, out: Output, o: RestoreCli
   const jobs = o.jobs === undefined ? undefined : Number(o.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new CofreError('INVALID_ARGUMENT', `--jobs ${o.jobs} is not a number from 1 to 64`);
   const r = await runRestore(ctx, {
-    setId, at: o.at, target: o.target, yes: Boolean(o.yes), confirmName: o.confirmName, incidentStart: o.incidentStart,
+    setId, at: o.at, storage: o.storage, target: o.target, yes: Boolean(o.yes), confirmName: o.confirmName, incidentStart: o.incidentStart,
     sources: o.sources ? o.sources.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     ...(o.verifyHashes ? { verifyHashes: true } : {}), ...(jobs ? { jobs } : {}),
     ...(o.renameExisting ? { existing: 'rename' as const } : {}), ...(o.globals ? { globals: true } : {}),

@@ -8,9 +8,8 @@ import { CofreError, toErrorInfo } from '../../errors.js';
 import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
-import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
+import { listStorages, type StorageListing, type StorageSet } from '../../backup/storage-sets.js';
 import { verifySet } from '../../backup/verify.js';
-import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { drillStatus } from '../../restore/drill.js';
 import type { RunRecord } from '../../catalog/catalog.js';
@@ -58,26 +57,21 @@ export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
   };
 }
 
-/** Lists the sets of every storage the plans use (and refreshes the catalog cache the dashboard reads). */
-async function storageSets(rt: Runtime, config: Config): Promise<Array<SetInfo & { storage: string }>> {
-  const names = [...new Set(Object.values(config.plans).map((p) => p.storage))];
-  const out: Array<SetInfo & { storage: string }> = [];
-  for (const name of names) {
-    const storage = storageFromConfig(config, name, rt.ctx.env);
-    try {
-      for (const s of await refreshSetsCache(rt.ctx, name, storage)) out.push({ ...s, storage: name });
-    } finally {
-      storage.close();
-    }
-  }
-  return out;
+/** Lists the sets of every storage the plans use, each on its own (and refreshes the catalog cache the dashboard reads). */
+async function storageSets(rt: Runtime): Promise<StorageListing> {
+  rt.config(); // re-read if edited on disk
+  return listStorages(rt.ctx);
 }
 
-function toBackupSet(s: SetInfo & { storage: string }, planOfSet: Map<string, string>, config: Config): BackupSet {
+function toBackupSet(s: StorageSet, planOfSet: Map<string, string>, config: Config): BackupSet {
   const plan = s.plan ?? planOfSet.get(s.setId) ?? soleplanFor(config, s.storage) ?? '';
+  const common = {
+    setId: s.setId, plan, storage: s.storage, createdAt: s.createdAt, state: s.state, complete: s.state === 'complete',
+    ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}), ...(s.problem ? { problem: s.problem } : {}),
+  };
   if (s.manifest) {
     return {
-      setId: s.setId, plan, createdAt: s.createdAt, complete: s.complete,
+      ...common,
       sources: s.manifest.sources.map((src) => ({
         name: src.name, type: src.type, bytes: src.objects.reduce((a, o) => a + o.bytes, 0),
         objects: src.objects.map((o) => ({ key: o.key, bytes: o.bytes, sha256: o.sha256 })),
@@ -85,7 +79,7 @@ function toBackupSet(s: SetInfo & { storage: string }, planOfSet: Map<string, st
     };
   }
   return {
-    setId: s.setId, plan, createdAt: s.createdAt, complete: false,
+    ...common,
     sources: s.sources.map((src) => ({ name: src.name, type: src.type ?? config.sources[src.name]?.type ?? 'files', bytes: src.bytes, objects: [] })),
   };
 }
@@ -213,25 +207,34 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
     },
     sets: {
       async list({ plan }) {
+        const listing = await storageSets(rt);
         const config = rt.config();
-        const sets = await storageSets(rt, config);
         const planOfSet = new Map<string, string>();
         for (const r of ctx.catalog.listRuns({ kind: 'backup', limit: 2000 })) if (r.setId && r.plan) planOfSet.set(r.setId, r.plan);
-        return sets
+        const sets = listing.sets
           .map((s) => toBackupSet(s, planOfSet, config))
           .filter((s) => plan === undefined || s.plan === plan)
-          .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.setId.localeCompare(a.setId)); // newest first, as listSets orders
+          .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.setId.localeCompare(a.setId)); // newest first
+        const storagesOfPlan = plan === undefined ? undefined : new Set([config.plans[plan]?.storage]);
+        const unreachable = listing.unreachable
+          .filter((u) => storagesOfPlan === undefined || storagesOfPlan.has(u.storage))
+          .map((u) => ({ storage: u.storage, message: u.error.message }));
+        return { sets, unreachable };
       },
       async verify(setId, { deep }, call) {
+        const listing = await storageSets(rt);
         const config = rt.config();
-        const sets = await storageSets(rt, config);
-        const hit = sets.find((s) => s.setId === setId);
-        if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set' });
-        if (!hit.complete) {
-          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
-          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+        const hits = listing.sets.filter((s) => s.setId === setId);
+        const hit = hits.find((s) => s.state === 'complete') ?? hits[0];
+        if (!hit) {
+          const down = listing.unreachable.map((u) => `storage ${u.storage} did not answer (${u.error.message})`).join('; ');
+          throw new CofreError('SET_NOT_FOUND', `no set ${setId} on the storages that answered${down ? `; ${down}` : ''}`, { hint: 'refresh Cópias and choose a listed set' });
         }
-        const storage = storageFromConfig(config, hit.storage, ctx.env);
+        if (hit.state !== 'complete' && hit.state !== 'unsigned') {
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem, storage: hit.storage });
+          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `${hit.state} on storage ${hit.storage}: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+        }
+        const storage = ctx.storage(hit.storage);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
           const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
@@ -243,7 +246,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
       },
     },
     async refreshAllSets() {
-      await storageSets(rt, rt.config());
+      await storageSets(rt);
     },
     pollOtherRuns() {
       for (const r of ctx.catalog.listRuns({ kind: 'backup', status: 'running', limit: 20 })) {

@@ -2,9 +2,30 @@ import { useId } from 'react';
 import { useConfig, useSets, useT, useDate, useLanguage, useStores } from '../hooks.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components/ui.js';
 import { formatBytes, shortHash } from '../../../shared/format.js';
-import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
+import type { BackupSet, SetList } from '../../../shared/rpc/contracts/sets.js';
+import type { BadgeTone } from '../components/ui.js';
 import { navigate } from '../navigation.js';
 import { describeCheck } from '../../../shared/i18n/index.js';
+
+const STATE_TONE: Record<BackupSet['state'], BadgeTone> = { complete: 'ok', incomplete: 'failing', doubtful: 'late', unsigned: 'late' };
+
+/** Each storage that did not answer, named with its error: its sets are unknown, not absent. */
+export function UnreachableStorages({ unreachable }: { unreachable: SetList['unreachable'] }) {
+  const t = useT();
+  if (unreachable.length === 0) return null;
+  return (
+    <div role="alert" className="error-note unreachable">
+      <strong>{t('storage.unreachableTitle')}</strong>
+      <ul>
+        {unreachable.map((u) => (
+          <li key={u.storage}>
+            {t('storage.unreachable', { storage: u.storage })} <span lang="en" className="muted">{u.message}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function SetItem({ set }: { set: BackupSet }) {
   const t = useT();
@@ -22,11 +43,22 @@ function SetItem({ set }: { set: BackupSet }) {
             {date(set.createdAt)} <code className="muted">{set.setId}</code>
           </>
         }
-        actions={set.complete ? <Badge tone="ok">{t('copias.complete')}</Badge> : <Badge tone="failing">{t('copias.incomplete')}</Badge>}
+        actions={<Badge tone={STATE_TONE[set.state]}>{t(`copias.state.${set.state}`)}</Badge>}
       >
         <p className="muted">
-          {set.plan} · {t('copias.total', { bytes: formatBytes(total, lang) })}
+          {set.plan} · {t('copias.storage', { storage: set.storage })} · {t('copias.total', { bytes: formatBytes(total, lang) })}
         </p>
+        {set.state !== 'complete' ? (
+          <p className={set.state === 'incomplete' ? 'muted' : 'error-text'}>
+            {t(`copias.stateHelp.${set.state}`)}
+            {set.problem ? (
+              <>
+                {' '}
+                <span lang="en">({set.problem})</span>
+              </>
+            ) : null}
+          </p>
+        ) : null}
         <Table caption={set.setId} head={[t('copias.source'), t('copias.type'), t('copias.size'), t('copias.hash')]}>
           {set.sources.map((s) => (
             <tr key={s.name}>
@@ -84,7 +116,7 @@ function SetItem({ set }: { set: BackupSet }) {
 
 export function Copias() {
   const t = useT();
-  const { sets, plan, load, error, loaded } = useSets();
+  const { sets, unreachable, plan, load, error, loaded } = useSets();
   const { plans } = useConfig();
   const filterId = useId();
   return (
@@ -101,10 +133,13 @@ export function Copias() {
         </select>
       </div>
       <ErrorNote error={error} />
+      <UnreachableStorages unreachable={unreachable} />
       {!loaded ? (
         <p className="muted" role="status">
           {t('app.loading')}
         </p>
+      ) : sets.length === 0 && unreachable.length > 0 ? (
+        <p className="muted">{t('copias.noneReachable')}</p>
       ) : sets.length === 0 ? (
         <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('copias.emptyAction')}</Button>} />
       ) : (

@@ -5,6 +5,7 @@ import { navigate } from '../navigation.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatClock, formatDuration, formatRate } from '../../../shared/format.js';
 import type { WizardStep } from '../stores/restore.js';
+import { UnreachableStorages } from './Copias.js';
 
 const RTO_BUDGET_MS = 4 * 3_600_000;
 const STEPS: { id: WizardStep | 'validate'; key: 'restaurar.step.point' | 'restaurar.step.target' | 'restaurar.step.preflight' | 'restaurar.step.transfer' | 'restaurar.step.validate' | 'restaurar.step.report' }[] = [
@@ -32,7 +33,7 @@ export function Restaurar() {
   const date = useDate();
   const lang = useLanguage();
   const r = useRestore();
-  const { sets } = useSets();
+  const { sets, unreachable } = useSets();
   const targetId = useId();
   const now = useNow(r.step === 'transfer');
   const complete = sets.filter((s) => s.complete);
@@ -58,7 +59,10 @@ export function Restaurar() {
       <ErrorNote error={r.error} />
       {r.step === 'point' ? (
         <Card title={t('restaurar.choosePoint')}>
-          {complete.length === 0 ? (
+          <UnreachableStorages unreachable={unreachable} />
+          {complete.length === 0 && unreachable.length > 0 ? (
+            <p className="muted">{t('copias.noneReachable')}</p>
+          ) : complete.length === 0 ? (
             <EmptyState title={t('copias.emptyTitle')} body={t('restaurar.noSets')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('restaurar.noSetsAction')}</Button>} />
           ) : (
             <ul className="choices">
