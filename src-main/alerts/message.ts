@@ -8,7 +8,7 @@
 import type { ErrorInfo } from '../errors.js';
 import { formatInstant } from '../scheduler/timezone.js';
 
-export type AlertKind = 'backup_failed' | 'backup_late' | 'recovered' | 'drill_failed' | 'drill_overdue' | 'test';
+export type AlertKind = 'backup_failed' | 'backup_late' | 'recovered' | 'drill_failed' | 'drill_overdue' | 'set_doubtful' | 'set_missing' | 'test';
 export type AlertLocale = 'pt-BR' | 'en';
 
 export interface AlertEvent {
@@ -83,6 +83,16 @@ const TEXTS: Record<AlertLocale, Record<AlertKind, Texts>> = {
       summary: (p, w) => `O plano "${p}" está sem teste de restauração no último trimestre (verificado em ${w}).`,
       action: 'Agende e rode "cofre drill" em homologação (exigência trimestral RF-BACK-003).',
     },
+    set_doubtful: {
+      title: (p) => `Cópia duvidosa: plano ${p}`,
+      summary: (p, w) => `Uma cópia do plano "${p}" tem manifesto ilegível, corrompido ou aponta objetos ausentes (verificado em ${w}). Ela não é apagada nem usada para restaurar.`,
+      action: 'Rode "cofre sets" para ver o motivo; verifique o armazenamento. Se a cópia não tiver conserto, apague-a de propósito com "cofre forget <id> --yes".',
+    },
+    set_missing: {
+      title: (p) => `Cópia sumiu do armazenamento: plano ${p}`,
+      summary: (p, w) => `Uma cópia feita com sucesso pelo plano "${p}" não está mais no armazenamento e não foi apagada pelo Cofre (verificado em ${w}).`,
+      action: 'Alguém com acesso ao bucket/pasta pode ter apagado cópias. Revise os acessos e os logs do armazenamento e rode um backup novo.',
+    },
     test: {
       title: (p) => `Alerta de teste: plano ${p}`,
       summary: (p, w) => `Mensagem de teste do Cofre para o plano "${p}", enviada em ${w}.`,
@@ -114,6 +124,16 @@ const TEXTS: Record<AlertLocale, Record<AlertKind, Texts>> = {
       title: (p) => `Restore drill overdue: plan ${p}`,
       summary: (p, w) => `Plan "${p}" has had no restore drill this quarter (checked at ${w}).`,
       action: 'Schedule and run "cofre drill" in staging (quarterly requirement RF-BACK-003).',
+    },
+    set_doubtful: {
+      title: (p) => `Doubtful backup set: plan ${p}`,
+      summary: (p, w) => `A set of plan "${p}" has a manifest that cannot be read, is corrupt or names missing objects (checked at ${w}). It is never deleted nor used to restore.`,
+      action: 'Run "cofre sets" to see why; check the storage. If the set cannot be repaired, delete it on purpose with "cofre forget <id> --yes".',
+    },
+    set_missing: {
+      title: (p) => `Backup set gone from storage: plan ${p}`,
+      summary: (p, w) => `A set made by a successful backup of plan "${p}" is no longer in storage and was not deleted by Cofre (checked at ${w}).`,
+      action: 'Someone with access to the bucket/folder may have deleted sets. Review the storage access and logs, and run a new backup.',
     },
     test: {
       title: (p) => `Test alert: plan ${p}`,
@@ -151,6 +171,8 @@ const SEVERITY: Record<AlertKind, AlertJson['severity']> = {
   backup_late: 'critical',
   drill_failed: 'warning',
   drill_overdue: 'warning',
+  set_doubtful: 'critical',
+  set_missing: 'critical',
   recovered: 'info',
   test: 'info',
 };

@@ -23,6 +23,7 @@ import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
 import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
 import { listSets, refreshSetsCache } from './sets.js';
+import { takeLease, type Lease } from './lease.js';
 import { COFRE_VERSION } from '../version.js';
 
 /** How long a backup waits for another run on the same server (another workstation, a restore) to finish. */
@@ -82,6 +83,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   const warnings: string[] = [];
   const storedObjects: BackupResult['sources'] = [];
   let storage: Storage | undefined;
+  let lease: Lease | undefined;
   let totalBytes = 0;
   try {
     const geo = checkGeoSeparation(config, plan);
@@ -109,6 +111,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     let previous: Map<string, number>;
     try {
       await target.check();
+      lease = await takeLease(target, { setId, plan, now: ctx.now, onError: (m) => log('warn', m) });
       log('info', `set ${setId} → ${target.describe}`);
       previous = await previousSizes(target, plan);
     } catch (err) {
@@ -179,6 +182,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
     return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
   } finally {
+    await lease?.release();
     storage?.close();
   }
 }

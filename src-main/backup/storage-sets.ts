@@ -121,6 +121,7 @@ export async function listStorages(ctx: AppContext, opts: ListStoragesOptions = 
       );
     }
     ctx.catalog.deleteState(unreachableKey(r.name));
+    ctx.catalog.setState(`storage.listed.${r.name}`, ctx.now().toISOString());
     for (const s of r.sets) sets.push({ ...s, storage: r.name });
   }
   sets.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId) || a.storage.localeCompare(b.storage));

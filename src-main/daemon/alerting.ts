@@ -63,6 +63,26 @@ export async function alertOnPlanStates(ctx: AppContext, alerter: Alerter): Prom
     else if (alerter.isFailing(failKey)) await alerter.resolve(failKey, alertFor(ctx, 'recovered', p));
     if (p.rpoState === 'late') await alerter.raise(lateKey, alertFor(ctx, 'backup_late', p));
     else if (alerter.isFailing(lateKey) && p.rpoState === 'ok') await alerter.resolve(lateKey, alertFor(ctx, 'recovered', p));
+    await alertOnFindings(ctx, alerter, p);
   }
   return plans;
+}
+
+/** Doubtful sets and sets gone from storage: one alert per set, raised once (the alert state remembers it). */
+async function alertOnFindings(ctx: AppContext, alerter: Alerter, p: PlanStatus): Promise<void> {
+  const base = { plan: p.plan, at: ctx.now(), timezone: ctx.config.console.timezone, locale: ctx.config.console.language, origin: hostname() };
+  for (const d of p.findings.doubtful) {
+    const key = `plan:${p.plan}:doubtful:${d.setId}`;
+    await alerter.raise(key, buildAlert({
+      ...base, kind: 'set_doubtful', setId: d.setId,
+      error: { code: 'INTEGRITY', message: `set ${d.setId} on storage ${p.storage} is doubtful: its manifest cannot be read, is corrupt or names missing objects`, hint: 'run `cofre sets` to see why; fix the storage or delete the set on purpose with `cofre forget <setId> --yes`' },
+    }));
+  }
+  for (const m of p.findings.missing) {
+    const key = `plan:${p.plan}:missing:${m.setId}`;
+    await alerter.raise(key, buildAlert({
+      ...base, kind: 'set_missing', setId: m.setId,
+      error: { code: 'INTEGRITY', message: `set ${m.setId}, made by a successful backup on ${m.createdAt}, is no longer in storage ${p.storage} and was not deleted by Cofre`, hint: 'someone with access to the storage may have deleted it: review the storage access and logs, then run a new backup' },
+    }));
+  }
 }

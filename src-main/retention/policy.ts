@@ -5,8 +5,9 @@
  * plan's policy and a clock reading, and gets back decisions with a reason each. Nothing here
  * touches storage.
  *
- * Rules, in the plan's time zone:
- * - Only complete sets (with a manifest) are restore points.
+ * Rules, in the plan's time zone (fail closed: doubt is never absence, nothing is deleted on a guess):
+ * - Only complete sets (a good, authentic manifest) are restore points and count for keepDays,
+ *   keepWeekly, keepMonthly and keepMin.
  * - keepDays N keeps every complete set created on today's calendar date or on one of the N
  *   calendar days before it: the cut-off is local midnight starting the day N days before
  *   today. So a set is never deleted before it is at least N full days old, and a daily plan
@@ -15,12 +16,19 @@
  *   week and the N − 1 before it); keepMonthly N the newest of each of the last N calendar
  *   months (this month included).
  * - The newest keepMin complete sets are kept whatever their age.
- * - Incomplete sets older than one day are deleted; younger ones may still be uploading.
+ * - Incomplete (no manifest at all) sets are deleted only when older than the incomplete grace
+ *   (long enough for the longest first backup, default 48 h) and not leased by a running backup.
+ * - Doubtful sets (a manifest that is corrupt, of an unknown format, or names missing objects) are
+ *   never deleted and never counted as good; they are reported.
+ * - Unsigned sets are never counted as good and are deleted only once past the keepDays window.
+ * - A manifest that could not be read (I/O, network) stops every deletion: nothing about that
+ *   storage is known well enough to delete.
  * - Safety stop: when the newest complete set is older than the RPO plus a grace period, or
  *   there is none, nothing at all is deleted, so a broken backup never eats the last good ones.
  * - A set under S3 Object Lock that would be deleted is reported as held instead.
  */
 import { CofreError } from '../errors.js';
+import type { SetState } from '../../shared/domain.js';
 import {
   assertTimeZone,
   civilDate,
@@ -46,8 +54,14 @@ export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = { keepDays: 30, keep
 export interface SetSummary {
   setId: string;
   createdAt: Date;
-  /** the manifest exists */
-  complete: boolean;
+  /** what the set is (shared/domain.ts SetState); only 'complete' is a restore point */
+  state: SetState;
+  /** the manifest exists but could not be read: stops every deletion */
+  unreadable?: boolean;
+  /** a running backup holds a fresh lease on this set */
+  leased?: boolean;
+  /** why the set is not complete, for the report */
+  problem?: string;
   /** S3 Object Lock retain-until date, if any */
   lockedUntil?: Date;
 }
@@ -65,6 +79,8 @@ export interface RetentionOptions {
   rpoHours: number;
   /** extra hours past the RPO before the safety stop engages (default 6) */
   graceHours?: number;
+  /** a set with no manifest younger than this may be a backup still running (default 48) */
+  incompleteGraceHours?: number;
 }
 
 export interface RetentionPlan {
@@ -73,15 +89,16 @@ export interface RetentionPlan {
   /** would be deleted by the policy but are under object lock; left in place */
   held: Decision[];
   warnings: string[];
-  /** set when nothing is deleted because the plan has no recent complete set */
+  /** set when nothing is deleted because the plan has no recent complete set, or a manifest could not be read */
   safetyStop?: string;
+  /** doubtful sets (never deleted, never counted as good): reported and alerted */
+  doubtful: Decision[];
 }
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** incomplete sets younger than this may still be in progress */
-const INCOMPLETE_GRACE_MS = DAY_MS;
 export const DEFAULT_GRACE_HOURS = 6;
+/** incomplete sets younger than this may still be in progress (long enough for the longest first backup) */
+export const DEFAULT_INCOMPLETE_GRACE_HOURS = 48;
 
 function invalid(message: string, hint: string): CofreError {
   return new CofreError('INVALID_ARGUMENT', message, { hint });
@@ -117,6 +134,9 @@ function validateOptions(opts: RetentionOptions): void {
   }
   if (opts.graceHours !== undefined && (!Number.isFinite(opts.graceHours) || opts.graceHours < 0)) {
     throw invalid(`graceHours must be ≥ 0, got ${String(opts.graceHours)}`, 'Use e.g. 6 hours.');
+  }
+  if (opts.incompleteGraceHours !== undefined && (!Number.isFinite(opts.incompleteGraceHours) || opts.incompleteGraceHours <= 0)) {
+    throw invalid(`incompleteGraceHours must be > 0, got ${String(opts.incompleteGraceHours)}`, 'Use at least the duration of the longest first backup, e.g. 48 hours.');
   }
 }
 
@@ -159,7 +179,7 @@ export function planRetention(
   const warnings: string[] = [];
 
   const sorted = [...sets].sort(byAge);
-  const complete = sorted.filter((s) => s.complete);
+  const complete = sorted.filter((s) => s.state === 'complete');
   const newestFirst = [...complete].reverse();
 
   // Why each complete set is kept (several reasons may apply; all are reported).
@@ -216,11 +236,17 @@ export function planRetention(
     warnings.push(`only ${complete.length} complete set(s) exist, fewer than keepMin ${policy.keepMin}`);
   }
 
-  // Safety stop: a plan whose backups stopped succeeding keeps everything it has.
+  // Safety stop: a plan whose backups stopped succeeding keeps everything it has; a manifest that
+  // could not be read means the storage is not known well enough to delete anything.
   const graceHours = opts.graceHours ?? DEFAULT_GRACE_HOURS;
   const newest = newestFirst[0];
+  const unreadable = sorted.filter((s) => s.unreadable);
   let safetyStop: string | undefined;
-  if (newest === undefined) {
+  if (unreadable.length > 0) {
+    safetyStop =
+      `the manifest of ${unreadable.map((s) => `set ${s.setId}`).join(', ')} could not be read${unreadable[0]?.problem ? ` (${unreadable[0].problem})` : ''}; ` +
+      'nothing is deleted on this storage until every manifest reads';
+  } else if (newest === undefined) {
     safetyStop = sets.length === 0
       ? 'there are no sets yet; nothing is deleted'
       : 'there is no complete set; nothing is deleted until a backup succeeds';
@@ -233,20 +259,35 @@ export function planRetention(
     }
   }
 
+  const incompleteGraceHours = opts.incompleteGraceHours ?? DEFAULT_INCOMPLETE_GRACE_HOURS;
   const keep: Decision[] = [];
   const remove: Decision[] = [];
   const held: Decision[] = [];
+  const doubtful: Decision[] = [];
+  const days = `${policy.keepDays} day${policy.keepDays === 1 ? '' : 's'}`;
   for (const set of sorted) {
     let reason: string;
     let wantDelete: boolean;
-    if (set.complete) {
+    const ageMs = nowMs - set.createdAt.getTime();
+    const insideWindow = dayNumber(civilDate(set.createdAt, tz)) >= firstKeptDay;
+    if (set.state === 'complete') {
       const why = reasons.get(set.setId);
       wantDelete = why === undefined;
-      reason = why === undefined ? `older than ${policy.keepDays} day${policy.keepDays === 1 ? '' : 's'}` : why.join(', ');
+      reason = why === undefined ? `older than ${days}` : why.join(', ');
+    } else if (set.state === 'doubtful') {
+      const d: Decision = { setId: set.setId, action: 'keep', reason: `doubtful (${set.problem ?? 'the manifest is not trustworthy'}); never deleted by retention` };
+      doubtful.push(d);
+      keep.push(d);
+      continue;
+    } else if (set.state === 'unsigned') {
+      wantDelete = !insideWindow;
+      reason = wantDelete ? `unsigned, older than ${days}` : `unsigned, inside the ${days} window; not counted as a restore point`;
+    } else if (set.leased) {
+      wantDelete = false;
+      reason = 'incomplete, its backup is still running (fresh lease)';
     } else {
-      const ageMs = nowMs - set.createdAt.getTime();
-      wantDelete = ageMs > INCOMPLETE_GRACE_MS;
-      reason = wantDelete ? 'incomplete, older than 1 day' : 'incomplete, may still be in progress';
+      wantDelete = ageMs > incompleteGraceHours * HOUR_MS;
+      reason = wantDelete ? `incomplete (no manifest), older than ${incompleteGraceHours} h` : `incomplete, may still be in progress (younger than ${incompleteGraceHours} h)`;
     }
     if (!wantDelete) {
       keep.push({ setId: set.setId, action: 'keep', reason });
@@ -258,8 +299,9 @@ export function planRetention(
       remove.push({ setId: set.setId, action: 'delete', reason });
     }
   }
+  if (doubtful.length > 0) warnings.push(`${doubtful.length} doubtful set(s) kept and not counted as restore points: ${doubtful.map((d) => d.setId).join(', ')}`);
 
-  const result: RetentionPlan = { keep, delete: remove, held, warnings };
+  const result: RetentionPlan = { keep, delete: remove, held, warnings, doubtful };
   if (safetyStop !== undefined) result.safetyStop = safetyStop;
   return result;
 }

@@ -1,84 +1,157 @@
 /**
- * Applies a plan's retention to its storage: lists the sets from storage, decides with
- * planRetention (which refuses to delete anything when the newest complete set is stale),
- * skips what S3 Object Lock still protects, then deletes — manifest first, so a set being
- * deleted is never seen as complete — and writes every deletion to the audit log.
+ * Applies a plan's retention to its storage: lists the sets from storage (within the storage's
+ * timeout), decides with planRetention (fail closed: a manifest that could not be read anywhere on
+ * the storage stops every deletion; doubtful sets are never deleted; a set with no manifest goes
+ * only past the incomplete grace and never while its backup's lease is fresh), skips what S3 Object
+ * Lock still protects, then deletes — manifest first, so a set being deleted is never seen as
+ * complete — and writes every deletion to the audit log.
  */
 import type { AppContext } from '../app/context.js';
-import { storageFromConfig } from '../app/storage.js';
 import { planOf } from '../backup/run.js';
-import { listSets, refreshSetsCache, type SetInfo } from '../backup/sets.js';
+import { listSets, type SetInfo } from '../backup/sets.js';
 import { manifestKey, setPrefix } from '../backup/layout.js';
+import { freshLeases } from '../backup/lease.js';
+import { DEFAULT_LIST_TIMEOUT_SECONDS } from '../backup/storage-sets.js';
+import { CofreError, toErrorInfo } from '../errors.js';
 import { objectRetention } from '../storage/object-lock.js';
 import type { Storage } from '../storage/types.js';
 import { planRetention, type Decision, type SetSummary } from './policy.js';
 
 export interface PruneResult {
   plan: string;
+  storage: string;
   dryRun: boolean;
   keep: Decision[];
   delete: Decision[];
   held: Decision[];
+  /** doubtful sets: kept, not counted as restore points, alerted */
+  doubtful: Decision[];
   warnings: string[];
   safetyStop?: string;
+  /** set when a manifest on the storage could not be read: prune deleted nothing there (exit 1) */
+  aborted?: string;
   /** sets whose deletion failed (kept for the next prune) */
   failed: Array<{ setId: string; error: string }>;
 }
 
-export async function prunePlan(ctx: AppContext, planName: string, opts: { dryRun: boolean; now?: Date }): Promise<PruneResult> {
-  const [plan, cfg] = planOf(ctx.config, planName);
-  const now = opts.now ?? ctx.now();
-  const storage = storageFromConfig(ctx.config, cfg.storage, ctx.env);
+export interface PruneOptions {
+  dryRun: boolean;
+  /** evaluate the policy as of this instant (leases are always judged at the real clock) */
+  now?: Date;
+}
+
+export async function prunePlan(ctx: AppContext, planName: string, opts: PruneOptions): Promise<PruneResult> {
+  const [, cfg] = planOf(ctx.config, planName);
+  const storage = ctx.storage(cfg.storage);
   try {
-    const sets = (await listSets(storage)).filter((s) => s.plan === plan || (s.plan === null && !s.complete));
-    const policy = {
-      keepDays: cfg.retention.keepDays,
-      keepMin: cfg.retention.keepMin,
-      ...(cfg.retention.keepWeekly !== undefined ? { keepWeekly: cfg.retention.keepWeekly } : {}),
-      ...(cfg.retention.keepMonthly !== undefined ? { keepMonthly: cfg.retention.keepMonthly } : {}),
-    };
-    const options = { timezone: cfg.timezone, rpoHours: cfg.rpoHours, graceHours: cfg.graceHours };
-    let summaries: SetSummary[] = sets.map(toSummary);
-    let decision = planRetention(summaries, policy, now, options);
-    // Ask storage about Object Lock only for the sets the policy would delete.
-    if (decision.delete.length > 0) {
-      const locks = new Map<string, Date>();
-      for (const d of decision.delete) {
-        const r = await objectRetention(storage, manifestKey(d.setId)).catch(() => undefined);
-        if (r) locks.set(d.setId, r.retainUntil);
-      }
-      if (locks.size > 0) {
-        summaries = summaries.map((s) => (locks.has(s.setId) ? { ...s, lockedUntil: locks.get(s.setId) as Date } : s));
-        decision = planRetention(summaries, policy, now, options);
-      }
-    }
-    const failed: PruneResult['failed'] = [];
-    if (!opts.dryRun) {
-      for (const d of decision.delete) {
-        try {
-          await deleteSet(storage, d.setId);
-          ctx.catalog.audit(ctx.actor, 'set.delete', `${plan}/${d.setId}`, { reason: d.reason, storage: cfg.storage });
-        } catch (err) {
-          failed.push({ setId: d.setId, error: err instanceof Error ? err.message : String(err) });
-        }
-      }
-      await refreshSetsCache(ctx, cfg.storage, storage).catch(() => undefined);
-    }
-    return {
-      plan, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, warnings: decision.warnings,
-      ...(decision.safetyStop ? { safetyStop: decision.safetyStop } : {}), failed,
-    };
+    return await pruneStorage(ctx, planName, storage, opts);
   } finally {
     storage.close();
   }
 }
 
-function toSummary(s: SetInfo): SetSummary {
-  return { setId: s.setId, createdAt: new Date(s.createdAt), complete: s.complete };
+/** Lists a storage within its configured timeout; the error names the storage. */
+async function listWithin(ctx: AppContext, storageName: string, storage: Storage): Promise<SetInfo[]> {
+  const ms = (ctx.config.storage[storageName]?.timeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      listSets(storage),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storageName} (${storage.describe}) did not answer the listing within ${Math.round(ms / 1000)} s`)), ms);
+      }),
+    ]);
+  } catch (err) {
+    const info = toErrorInfo(err);
+    throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: storage ${storageName} could not be listed (${info.message}); nothing was deleted`, {
+      hint: `check that storage ${storageName} is reachable, then run \`cofre prune\` again`,
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-async function deleteSet(storage: Storage, setId: string): Promise<void> {
+/** The same, on an open storage (tests pass a fault-injecting one). */
+export async function pruneStorage(ctx: AppContext, planName: string, storage: Storage, opts: PruneOptions): Promise<PruneResult> {
+  const [plan, cfg] = planOf(ctx.config, planName);
+  const now = opts.now ?? ctx.now();
+  const all = await listWithin(ctx, cfg.storage, storage);
+  // A manifest that could not be read belongs to an unknown plan: it stops deletion for every plan here.
+  const unreadable = all.filter((s) => s.unreadable);
+  const sets = all.filter((s) => s.plan === plan || (s.plan === null && (s.state === 'incomplete' || s.unreadable === true)));
+  let leased: Set<string>;
+  try {
+    leased = await freshLeases(storage, ctx.now());
+  } catch (err) {
+    throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: the backup leases on storage ${cfg.storage} could not be listed (${toErrorInfo(err).message}); nothing was deleted`, {
+      hint: `check that storage ${cfg.storage} is reachable, then run \`cofre prune\` again`,
+    });
+  }
+  for (const r of ctx.catalog.listRuns({ kind: 'backup', status: 'running', limit: 100 })) if (r.setId) leased.add(r.setId);
+  const policy = {
+    keepDays: cfg.retention.keepDays,
+    keepMin: cfg.retention.keepMin,
+    ...(cfg.retention.keepWeekly !== undefined ? { keepWeekly: cfg.retention.keepWeekly } : {}),
+    ...(cfg.retention.keepMonthly !== undefined ? { keepMonthly: cfg.retention.keepMonthly } : {}),
+  };
+  const options = { timezone: cfg.timezone, rpoHours: cfg.rpoHours, graceHours: cfg.graceHours, incompleteGraceHours: cfg.incompleteGraceHours };
+  let summaries: SetSummary[] = [
+    ...sets.map((s) => toSummary(s, leased)),
+    ...unreadable.filter((u) => !sets.includes(u)).map((s) => toSummary(s, leased)),
+  ];
+  let decision = planRetention(summaries, policy, now, options);
+  // Ask storage about Object Lock only for the sets the policy would delete.
+  if (decision.delete.length > 0) {
+    const locks = new Map<string, Date>();
+    for (const d of decision.delete) {
+      const r = await objectRetention(storage, manifestKey(d.setId)).catch(() => undefined);
+      if (r) locks.set(d.setId, r.retainUntil);
+    }
+    if (locks.size > 0) {
+      summaries = summaries.map((s) => (locks.has(s.setId) ? { ...s, lockedUntil: locks.get(s.setId) as Date } : s));
+      decision = planRetention(summaries, policy, now, options);
+    }
+  }
+  const failed: PruneResult['failed'] = [];
+  if (!opts.dryRun) {
+    for (const d of decision.delete) {
+      try {
+        await deleteSet(storage, d.setId);
+        ctx.catalog.audit(ctx.actor, 'set.delete', `${plan}/${d.setId}`, { reason: d.reason, storage: cfg.storage });
+      } catch (err) {
+        failed.push({ setId: d.setId, error: `set ${d.setId} on storage ${cfg.storage}: ${toErrorInfo(err).message}` });
+      }
+    }
+    const after = await listSets(storage).catch(() => undefined);
+    if (after) {
+      ctx.catalog.cacheSets(
+        cfg.storage,
+        after.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, state: s.state, finishedAt: s.finishedAt, bytes: s.bytes, manifest: s.manifest })),
+      );
+    }
+  }
+  return {
+    plan, storage: cfg.storage, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, doubtful: decision.doubtful,
+    warnings: decision.warnings, ...(decision.safetyStop ? { safetyStop: decision.safetyStop } : {}),
+    ...(unreadable.length > 0 ? { aborted: `storage ${cfg.storage}: ${decision.safetyStop ?? 'a manifest could not be read'}` } : {}), failed,
+  };
+}
+
+function toSummary(s: SetInfo, leased: ReadonlySet<string>): SetSummary {
+  return {
+    setId: s.setId, createdAt: new Date(s.createdAt), state: s.state,
+    ...(s.unreadable ? { unreadable: true } : {}), ...(leased.has(s.setId) ? { leased: true } : {}), ...(s.problem ? { problem: s.problem } : {}),
+  };
+}
+
+/**
+ * Deletes one set: manifest.json first (so it is never seen as complete while going), then its
+ * signature, then the rest. Used by retention and by `cofre forget`.
+ */
+export async function deleteSet(storage: Storage, setId: string): Promise<void> {
   await storage.delete([manifestKey(setId)]);
+  await storage.delete([`${manifestKey(setId)}.sig`]);
   const rest: string[] = [];
   for await (const o of storage.list(setPrefix(setId))) rest.push(o.key);
   if (rest.length) await storage.delete(rest);

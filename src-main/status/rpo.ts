@@ -11,6 +11,8 @@ export interface RpoInput {
   lastRunStatus?: 'succeeded' | 'failed' | 'cancelled' | undefined;
   /** when the scheduler first saw the plan: a new plan is not late before its first RPO has passed */
   watchedSince?: Date | undefined;
+  /** the plan's newest set (newer than the newest complete one) is doubtful: the last backup cannot be trusted */
+  newestDoubtful?: { setId: string } | undefined;
 }
 
 export interface RpoVerdict {
@@ -24,6 +26,9 @@ export function rpoState(i: RpoInput): RpoVerdict {
   const limitMs = (i.rpoHours + i.graceHours) * 3_600_000;
   if (i.lastRunStatus === 'failed' || i.lastRunStatus === 'cancelled') {
     return { state: 'failing', ...(ageMs === undefined ? {} : { ageMs }), reason: 'the last backup run failed' };
+  }
+  if (i.newestDoubtful) {
+    return { state: 'failing', ...(ageMs === undefined ? {} : { ageMs }), reason: `the newest set ${i.newestDoubtful.setId} is doubtful (its manifest cannot be trusted); it is not a restore point` };
   }
   if (ageMs === undefined) {
     if (i.watchedSince && i.now.getTime() - i.watchedSince.getTime() <= limitMs) {

@@ -10,6 +10,7 @@ import { nextRun } from '../scheduler/schedule.js';
 import { rpoState } from './rpo.js';
 import { drillStatus, type DrillStatus } from '../restore/drill.js';
 import type { EventRecord } from '../catalog/catalog.js';
+import { planFindings, stateOf, type PlanFindings } from './findings.js';
 
 export interface PlanStatus {
   plan: string;
@@ -26,6 +27,8 @@ export interface PlanStatus {
   geo: GeoCheck;
   /** alert deliveries that failed recently: a broken alert channel must be visible */
   alertFailures: Array<{ at: string; channel: string; error: string | null }>;
+  /** doubtful sets, vanished sets and an unreachable storage, from the last listing */
+  findings: PlanFindings;
 }
 
 export interface StatusReport {
@@ -41,10 +44,12 @@ export function computeStatus(ctx: AppContext): StatusReport {
   const catalog = ctx.catalog;
   const plans: PlanStatus[] = [];
   for (const [name, plan] of Object.entries(config.plans)) {
-    const good = catalog
-      .cachedSets(plan.storage)
-      .filter((s) => s.complete && s.plan === name)
+    const cached = catalog.cachedSets(plan.storage);
+    const good = cached
+      .filter((s) => stateOf(s) === 'complete' && s.plan === name)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const findings = planFindings(ctx, name);
+    const newestDoubtful = findings.doubtful.filter((d) => !good || Date.parse(d.createdAt) > Date.parse(good.createdAt)).pop();
     const lastRun = catalog.listRuns({ kind: 'backup', plan: name, limit: 5 }).find((r) => r.status !== 'running');
     const verdict = rpoState({
       now,
@@ -53,6 +58,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       lastGoodAt: good ? new Date(good.createdAt) : undefined,
       lastRunStatus: lastRun?.status === 'running' ? undefined : lastRun?.status,
       watchedSince: parseDate(catalog.getState(`sched:${name}:firstSeen`)),
+      newestDoubtful,
     });
     let next: string | null;
     try {
@@ -74,6 +80,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       nextRunAt: next,
       geo: checkGeoSeparation(config, name),
       alertFailures: alertFailures(catalog.listEvents({ plan: name, limit: 50 })),
+      findings,
     });
   }
   return { generatedAt: now.toISOString(), plans, drill: drillStatus(ctx) };

@@ -21,7 +21,7 @@ function dailySets(first: string, last: string, time: string, timezone: string):
   const sets: SetSummary[] = [];
   for (let day = dayNumber({ year: fy, month: fm, day: fd }); day <= dayNumber({ year: ly, month: lm, day: ld }); day++) {
     const createdAt = instantFromCivil({ ...fromDayNumber(day), hour, minute }, timezone);
-    sets.push({ setId: setIdFor(createdAt), createdAt, complete: true });
+    sets.push({ setId: setIdFor(createdAt), createdAt, state: 'complete' as const });
   }
   return sets;
 }
@@ -97,12 +97,12 @@ describe('planRetention', () => {
   it('keepMin counts complete sets only and survives a long gap in backups', () => {
     const sets: SetSummary[] = [
       ...dailySets('2026-06-01', '2026-06-05', '02:00', SP),
-      { setId: '20261125T040000Z-aaaaaa', createdAt: new Date('2026-11-25T04:00:00Z'), complete: false },
+      { setId: '20261125T040000Z-aaaaaa', createdAt: new Date('2026-11-25T04:00:00Z'), state: 'incomplete' as const },
       ...dailySets('2026-11-25', '2026-11-25', '02:00', SP),
     ];
     const plan = planRetention(sets, { keepDays: 30, keepMin: 3 }, now, opts);
     expect(days(plan.keep, sets, SP)).toEqual(['2026-06-04', '2026-06-05', '2026-11-25', '2026-11-25']);
-    expect(plan.keep.find((d) => d.setId === '20261125T040000Z-aaaaaa')?.reason).toBe('incomplete, may still be in progress');
+    expect(plan.keep.find((d) => d.setId === '20261125T040000Z-aaaaaa')?.reason).toBe('incomplete, may still be in progress (younger than 48 h)');
     expect(days(plan.delete, sets, SP)).toEqual(['2026-06-01', '2026-06-02', '2026-06-03']);
   });
 
@@ -127,29 +127,78 @@ describe('planRetention', () => {
 
   it('safety stop when there is no complete set at all', () => {
     const sets: SetSummary[] = [
-      { setId: '20261101T050000Z-000001', createdAt: new Date('2026-11-01T05:00:00Z'), complete: false },
-      { setId: '20261125T050000Z-000002', createdAt: new Date('2026-11-25T05:00:00Z'), complete: false },
+      { setId: '20261101T050000Z-000001', createdAt: new Date('2026-11-01T05:00:00Z'), state: 'incomplete' as const },
+      { setId: '20261125T050000Z-000002', createdAt: new Date('2026-11-25T05:00:00Z'), state: 'incomplete' as const },
     ];
     const plan = planRetention(sets, { keepDays: 30, keepMin: 7 }, now, opts);
     expect(plan.delete).toEqual([]);
     expect(plan.safetyStop).toBe('there is no complete set; nothing is deleted until a backup succeeds');
     expect(plan.keep.map((d) => d.reason)).toEqual([
-      'incomplete, older than 1 day; kept by the safety stop',
-      'incomplete, may still be in progress',
+      'incomplete (no manifest), older than 48 h; kept by the safety stop',
+      'incomplete, may still be in progress (younger than 48 h)',
     ]);
   });
 
-  it('deletes incomplete sets older than one day and keeps younger ones', () => {
-    const old = { setId: '20261124T120000Z-0000aa', createdAt: new Date('2026-11-24T12:00:00Z'), complete: false };
-    const young = { setId: '20261124T140000Z-0000bb', createdAt: new Date('2026-11-24T14:00:00Z'), complete: false };
+  it('deletes sets with no manifest only past the incomplete grace (48 h: a first backup may run that long)', () => {
+    const old = { setId: '20261123T120000Z-0000aa', createdAt: new Date('2026-11-23T12:00:00Z'), state: 'incomplete' as const };
+    const young = { setId: '20261124T120000Z-0000bb', createdAt: new Date('2026-11-24T12:00:00Z'), state: 'incomplete' as const };
     const sets = [...sixtyDays, young, old];
     const plan = planRetention(sets, { keepDays: 30, keepMin: 7 }, now, opts);
-    expect(plan.delete.find((d) => d.setId === old.setId)?.reason).toBe('incomplete, older than 1 day');
-    expect(plan.keep.find((d) => d.setId === young.setId)?.reason).toBe('incomplete, may still be in progress');
+    expect(plan.delete.find((d) => d.setId === old.setId)?.reason).toBe('incomplete (no manifest), older than 48 h');
+    expect(plan.keep.find((d) => d.setId === young.setId)?.reason).toBe('incomplete, may still be in progress (younger than 48 h)');
     expect(plan.delete).toHaveLength(30);
     // Sorted oldest first, whatever the input order.
     const ids = plan.delete.map((d) => d.setId);
     expect(ids).toEqual([...ids].sort());
+    // a shorter grace from the plan's config applies
+    expect(planRetention(sets, { keepDays: 30, keepMin: 7 }, now, { ...opts, incompleteGraceHours: 24 }).delete.map((d) => d.setId)).toContain(young.setId);
+  });
+
+  it('never deletes an incomplete set whose backup holds a fresh lease, however old', () => {
+    const running = { setId: '20261101T120000Z-0000cc', createdAt: new Date('2026-11-01T12:00:00Z'), state: 'incomplete' as const, leased: true };
+    const plan = planRetention([...sixtyDays, running], { keepDays: 30, keepMin: 7 }, now, opts);
+    expect(plan.keep.find((d) => d.setId === running.setId)?.reason).toBe('incomplete, its backup is still running (fresh lease)');
+    expect(plan.delete.map((d) => d.setId)).not.toContain(running.setId);
+  });
+
+  it('doubtful sets: never deleted, never counted for keepMin, reported', () => {
+    // five good old sets and a doubtful newest one: keepMin 3 keeps three GOOD sets, not two
+    const good = dailySets('2026-09-01', '2026-09-05', '02:00', SP);
+    const doubtful = { setId: '20261125T050000Z-0000dd', createdAt: new Date('2026-11-25T05:00:00Z'), state: 'doubtful' as const, problem: 'the manifest is not valid JSON (corrupted)' };
+    const oldDoubtful = { setId: '20260101T050000Z-0000de', createdAt: new Date('2026-01-01T05:00:00Z'), state: 'doubtful' as const };
+    const plan = planRetention([...good, doubtful, oldDoubtful], { keepDays: 30, keepMin: 3 }, now, opts);
+    // the newest GOOD set is from 09-05: the safety stop keeps everything
+    expect(plan.safetyStop).toContain('the newest complete set');
+    expect(plan.delete).toEqual([]);
+    expect(plan.doubtful.map((d) => d.setId)).toEqual([oldDoubtful.setId, doubtful.setId]);
+    expect(plan.doubtful[1]?.reason).toContain('never deleted by retention');
+    expect(plan.warnings.join('\n')).toContain('2 doubtful set(s)');
+    // with a fresh good set, old good sets go but the old doubtful one stays
+    const fresh = dailySets('2026-11-25', '2026-11-25', '02:00', SP);
+    const plan2 = planRetention([...good, ...fresh, doubtful, oldDoubtful], { keepDays: 30, keepMin: 3 }, now, opts);
+    expect(plan2.delete.map((d) => d.setId).sort()).toEqual(good.slice(0, 3).map((s) => s.setId).sort());
+    expect(plan2.keep.map((d) => d.setId)).toContain(oldDoubtful.setId);
+  });
+
+  it('unsigned sets: not counted as good, deleted only once past the keepDays window', () => {
+    const inside = { setId: '20261120T050000Z-0000ee', createdAt: new Date('2026-11-20T05:00:00Z'), state: 'unsigned' as const };
+    const outside = { setId: '20261001T050000Z-0000ef', createdAt: new Date('2026-10-01T05:00:00Z'), state: 'unsigned' as const };
+    const plan = planRetention([...sixtyDays, inside, outside], { keepDays: 30, keepMin: 7 }, now, opts);
+    expect(plan.keep.find((d) => d.setId === inside.setId)?.reason).toContain('unsigned, inside the 30 days window');
+    expect(plan.delete.find((d) => d.setId === outside.setId)?.reason).toBe('unsigned, older than 30 days');
+    // forged unsigned sets never make up keepMin: with only unsigned newer sets the good ones are the restore points
+    const forged = Array.from({ length: 10 }, (_, i) => ({ setId: `2026112${i % 5}T0${i % 9}0000Z-0000f${i}`, createdAt: new Date(`2026-11-2${i % 5}T0${i % 9}:00:00Z`), state: 'unsigned' as const }));
+    const two = dailySets('2026-11-24', '2026-11-25', '02:00', SP);
+    const plan3 = planRetention([...two, ...forged], { keepDays: 1, keepMin: 2 }, now, opts);
+    expect(plan3.keep.filter((d) => d.reason.includes('keepMin')).map((d) => d.setId).sort()).toEqual(two.map((s) => s.setId).sort());
+  });
+
+  it('a manifest that could not be read stops every deletion on the storage', () => {
+    const unreadable = { setId: '20261124T050000Z-0000ff', createdAt: new Date('2026-11-24T05:00:00Z'), state: 'doubtful' as const, unreadable: true, problem: 'the manifest could not be read: EIO' };
+    const plan = planRetention([...sixtyDays, unreadable], { keepDays: 30, keepMin: 7 }, now, opts);
+    expect(plan.delete).toEqual([]);
+    expect(plan.safetyStop).toContain(`the manifest of set ${unreadable.setId} could not be read (the manifest could not be read: EIO)`);
+    expect(plan.safetyStop).toContain('nothing is deleted on this storage');
   });
 
   it('holds sets under object lock instead of deleting them', () => {
@@ -173,9 +222,9 @@ describe('planRetention', () => {
 
   it('boundary: a set from local midnight 30 days ago is kept, one a millisecond earlier is deleted', () => {
     const midnight = new Date('2026-11-25T03:00:00Z'); // 2026-11-25 00:00 in São Paulo
-    const atCutoff = { setId: '20261026T030000Z-000001', createdAt: new Date('2026-10-26T03:00:00.000Z'), complete: true };
-    const before = { setId: '20261026T025959Z-000002', createdAt: new Date('2026-10-26T02:59:59.999Z'), complete: true };
-    const fresh = { setId: '20261125T020000Z-000003', createdAt: new Date('2026-11-25T02:00:00Z'), complete: true };
+    const atCutoff = { setId: '20261026T030000Z-000001', createdAt: new Date('2026-10-26T03:00:00.000Z'), state: 'complete' as const };
+    const before = { setId: '20261026T025959Z-000002', createdAt: new Date('2026-10-26T02:59:59.999Z'), state: 'complete' as const };
+    const fresh = { setId: '20261125T020000Z-000003', createdAt: new Date('2026-11-25T02:00:00Z'), state: 'complete' as const };
     const plan = planRetention([fresh, before, atCutoff], { keepDays: 30, keepMin: 1 }, midnight, opts);
     expect(plan.keep.map((d) => d.setId)).toEqual([atCutoff.setId, fresh.setId]);
     expect(plan.delete.map((d) => d.setId)).toEqual([before.setId]);

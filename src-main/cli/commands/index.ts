@@ -78,6 +78,14 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .action(wrap<{ plan?: string; dryRun?: boolean; now?: string }>(async (ctx, out, o) => (await import('./prune.js')).pruneCommand(ctx, out, o)));
 
   program
+    .command('forget <setId>')
+    .description('delete one set on purpose, whatever its state (audited; manifest first)')
+    .option('-y, --yes', 'confirm the deletion')
+    .option('--storage <name>', 'the storage holding the set (needed when several hold that id)')
+    .option('--force', "also delete the newest complete set of its plan (its latest restore point)")
+    .action(wrap<{ yes?: boolean; force?: boolean; storage?: string }>(async (ctx, out, o, setId) => (await import('./forget.js')).forgetCommand(ctx, out, o, setId ?? '')));
+
+  program
     .command('daemon')
     .description('run the scheduler, the watchdog and the alerts (headless; see assets/systemd/cofre.service for systemd)')
     .option('--tick <ms>', 'how often the schedule is checked, in ms (default 15000)')

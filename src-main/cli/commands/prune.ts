@@ -1,7 +1,7 @@
 /** `cofre prune [--plan P] [--dry-run] [--now ISO]`: applies retention; `--json`: `{ keep:[setId], delete:[setId], decisions }`. */
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { CofreError } from '../../errors.js';
+import { CofreError, toErrorInfo, type ErrorInfo } from '../../errors.js';
 import { planOf } from '../../backup/run.js';
 import { prunePlan, type PruneResult } from '../../retention/prune.js';
 
@@ -15,22 +15,36 @@ export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: 
   }
   const plans = opts.plan ? [planOf(ctx.config, opts.plan)[0]] : Object.keys(ctx.config.plans);
   const results: PruneResult[] = [];
-  for (const plan of plans) results.push(await prunePlan(ctx, plan, { dryRun: Boolean(opts.dryRun), ...(now ? { now } : {}) }));
+  // each plan on its own: a storage that cannot be listed stops prune there (nothing deleted) and not elsewhere
+  const errors: Array<{ plan: string; storage: string; error: ErrorInfo }> = [];
+  for (const plan of plans) {
+    try {
+      results.push(await prunePlan(ctx, plan, { dryRun: Boolean(opts.dryRun), ...(now ? { now } : {}) }));
+    } catch (err) {
+      errors.push({ plan, storage: planOf(ctx.config, plan)[1].storage, error: toErrorInfo(err) });
+    }
+  }
   const json = {
     dryRun: Boolean(opts.dryRun),
     keep: results.flatMap((r) => r.keep.map((d) => d.setId)),
     delete: results.flatMap((r) => r.delete.map((d) => d.setId)),
     held: results.flatMap((r) => r.held.map((d) => d.setId)),
-    decisions: results.flatMap((r) => [...r.keep, ...r.delete, ...r.held].map((d) => ({ plan: r.plan, ...d }))),
-    plans: results.map((r) => ({ plan: r.plan, safetyStop: r.safetyStop ?? null, warnings: r.warnings, failed: r.failed })),
+    doubtful: results.flatMap((r) => r.doubtful.map((d) => d.setId)),
+    decisions: results.flatMap((r) => [...r.keep, ...r.delete, ...r.held].map((d) => ({ plan: r.plan, storage: r.storage, ...d }))),
+    plans: [
+      ...results.map((r) => ({ plan: r.plan, storage: r.storage, safetyStop: r.safetyStop ?? null, ...(r.aborted ? { aborted: r.aborted } : {}), warnings: r.warnings, failed: r.failed, doubtful: r.doubtful })),
+      ...errors.map((e) => ({ plan: e.plan, storage: e.storage, error: e.error })),
+    ],
   };
+  for (const e of errors) out.log(`prune ${e.plan} STOPPED: ${e.error.message}${e.error.hint ? `\n  → ${e.error.hint}` : ''}`);
   out.result(json, () =>
     results
       .map((r) =>
         [
-          `${r.plan}: keep ${r.keep.length}, ${r.dryRun ? 'would delete' : 'deleted'} ${r.delete.length - r.failed.length}${r.held.length ? `, held by object lock ${r.held.length}` : ''}`,
-          ...(r.safetyStop ? [`  SAFETY STOP: ${r.safetyStop}`] : []),
+          `${r.plan} (storage ${r.storage}): keep ${r.keep.length}, ${r.dryRun ? 'would delete' : 'deleted'} ${r.delete.length - r.failed.length}${r.held.length ? `, held by object lock ${r.held.length}` : ''}${r.doubtful.length ? `, DOUBTFUL ${r.doubtful.length}` : ''}`,
+          ...(r.aborted ? [`  STOPPED, nothing deleted: ${r.aborted}`] : r.safetyStop ? [`  SAFETY STOP: ${r.safetyStop}`] : []),
           ...r.warnings.map((w) => `  warning: ${w}`),
+          ...r.doubtful.map((d) => `  DOUBTFUL ${d.setId}: ${d.reason}`),
           ...r.delete.map((d) => `  ${r.dryRun ? 'would delete' : 'deleted'} ${d.setId}: ${d.reason}`),
           ...r.held.map((d) => `  held ${d.setId}: ${d.reason}`),
           ...r.failed.map((f) => `  FAILED to delete ${f.setId}: ${f.error}`),
@@ -38,5 +52,5 @@ export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: 
       )
       .join('\n'),
   );
-  return results.some((r) => r.failed.length > 0) ? 1 : 0;
+  return results.some((r) => r.failed.length > 0 || r.aborted !== undefined) || errors.length > 0 ? 1 : 0;
 }

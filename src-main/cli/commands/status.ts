@@ -3,25 +3,13 @@ import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { computeStatus, type StatusReport } from '../../status/status.js';
 import { formatDuration, formatDateTime } from '../../../shared/format.js';
-import { storageFromConfig } from '../../app/storage.js';
-import { refreshSetsCache } from '../../backup/sets.js';
-import { toErrorInfo } from '../../errors.js';
+import { listStorages } from '../../backup/storage-sets.js';
 
 /** Reads the sets from each plan's storage first (the source of truth), unless --offline. */
 export async function runStatus(ctx: AppContext, out: Output, opts: { offline?: boolean } = {}): Promise<StatusReport> {
   if (!opts.offline) {
-    for (const name of new Set(Object.values(ctx.config.plans).map((p) => p.storage))) {
-      try {
-        const storage = storageFromConfig(ctx.config, name, ctx.env);
-        try {
-          await refreshSetsCache(ctx, name, storage);
-        } finally {
-          storage.close();
-        }
-      } catch (err) {
-        out.log(`warning: storage ${name} could not be read (${toErrorInfo(err).message}); showing the sets last seen`);
-      }
-    }
+    const listing = await listStorages(ctx);
+    for (const u of listing.unreachable) out.log(`warning: storage ${u.storage} did not answer (${u.error.message}); showing the sets last seen there`);
   }
   return computeStatus(ctx);
 }
@@ -39,6 +27,10 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
         if (p.lastRun?.error) lines.push(`  last run failed: ${p.lastRun.error.message}${p.lastRun.error.hint ? `\n    → ${p.lastRun.error.hint}` : ''}`);
         lines.push(`  next run: ${p.nextRunAt ? formatDateTime(p.nextRunAt, tz) : 'invalid schedule'} (${p.schedule}, ${p.timezone})`);
         if (p.geo.separated !== true) lines.push(`  WARNING geo-separation: ${p.geo.message}`);
+        const f = p.findings;
+        if (f.unreachable) lines.push(`  WARNING storage ${p.storage} did not answer at ${formatDateTime(f.unreachable.at, tz)}: ${f.unreachable.error.message}`);
+        for (const d of f.doubtful) lines.push(`  DOUBTFUL set ${d.setId}: its manifest cannot be trusted; never deleted, not a restore point (cofre sets shows why)`);
+        for (const m of f.missing) lines.push(`  MISSING set ${m.setId}: made by a successful backup, no longer in storage ${p.storage} and not deleted by Cofre`);
         for (const f of p.alertFailures) lines.push(`  WARNING alert via ${f.channel} failed at ${formatDateTime(f.at, tz)}: ${f.error ?? ''}`);
         return lines.join('\n');
       })
