@@ -77,9 +77,11 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
   const [plan, cfg] = planOf(ctx.config, planName);
   const now = opts.now ?? ctx.now();
   const all = await listWithin(ctx, cfg.storage, storage);
-  // A manifest that could not be read belongs to an unknown plan: it stops deletion for every plan here.
+  // A set of no known plan (no manifest, or one that could not be read or parsed) counts for every
+  // plan on the storage: incomplete ones may be deleted past the grace, doubtful ones are reported,
+  // and an unreadable manifest stops deletion for every plan here.
   const unreadable = all.filter((s) => s.unreadable);
-  const sets = all.filter((s) => s.plan === plan || (s.plan === null && (s.state === 'incomplete' || s.unreadable === true)));
+  const sets = all.filter((s) => s.plan === plan || s.plan === null);
   let leased: Set<string>;
   try {
     leased = await freshLeases(storage, ctx.now());

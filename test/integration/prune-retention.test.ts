@@ -63,7 +63,7 @@ describe('cofre prune on real sets', () => {
     expect([...plan.delete].sort()).toEqual([stale, ids[0], ids[1]]);
     const reasons = Object.fromEntries(plan.decisions.map((d) => [d.setId, `${d.action}: ${d.reason}`]));
     expect(reasons).toEqual({
-      [stale]: 'delete: incomplete, older than 1 day',
+      [stale]: 'delete: incomplete (no manifest), older than 48 h',
       [ids[0]!]: 'delete: older than 3 days',
       [ids[1]!]: 'delete: older than 3 days',
       [ids[2]!]: 'keep: keepMin 2',
