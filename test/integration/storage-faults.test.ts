@@ -15,7 +15,10 @@ import { AppContext } from '../../src-main/app/context.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { listStorages } from '../../src-main/backup/storage-sets.js';
 import { manifestKey, newSetId, setIdTime } from '../../src-main/backup/layout.js';
-import { prunePlan } from '../../src-main/retention/prune.js';
+import { deleteSet, prunePlan } from '../../src-main/retention/prune.js';
+import { forgetSet } from '../../src-main/retention/forget.js';
+import { planFindings } from '../../src-main/status/findings.js';
+import { computeStatus } from '../../src-main/status/status.js';
 import { selectSet } from '../../src-main/restore/select.js';
 import { verifySet } from '../../src-main/backup/verify.js';
 import { encryptBuffer, generateIdentity } from '../../src-main/crypto/age.js';
@@ -239,6 +242,53 @@ describe.each(['nas', 'nuvem'] as const)('storage %s under injected faults', (na
       expect(opened.flatMap((o) => o.deleted)).toEqual([]);
     } finally {
       storage.close();
+      ctx.close();
+    }
+  });
+});
+
+describe('forget, doubtful and vanished sets', () => {
+  it('forget deletes one set on purpose (confirmation, newest-complete guard, audit); status flags doubtful and vanished sets', async () => {
+    const w = await makeWorld();
+    const { ctx, opened } = contextWith(w, 'nas', []);
+    try {
+      const newest = w.ids.nas.at(-1) as string;
+      const older = w.ids.nas[2] as string;
+      await expect(forgetSet(ctx, older, {})).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+      await expect(forgetSet(ctx, newest, { yes: true })).rejects.toThrow(new RegExp(`set ${newest} is the newest complete set of plan local`));
+      expect(opened.flatMap((o) => o.deleted)).toEqual([]);
+      const r = await forgetSet(ctx, older, { yes: true });
+      expect(r).toMatchObject({ setId: older, storage: 'nas', state: 'complete', deleted: true });
+      const deleted = opened.flatMap((o) => o.deleted);
+      expect(deleted.slice(0, 2)).toEqual([manifestKey(older), `${manifestKey(older)}.sig`]); // manifest first
+      expect((await keysOf(w, 'nas')).some((k) => k.includes(older))).toBe(false);
+      expect(ctx.catalog.listAudit({ action: 'set.forget' }).map((a) => a.target)).toEqual([`local/${older}`]);
+
+      // a set this Cofre made (audited backup.create) that someone removed from the bucket is flagged;
+      // the one forgotten on purpose is not
+      const victim = w.ids.nas[4] as string;
+      for (const id of [victim, older]) ctx.catalog.audit('test', 'backup.create', `local/${id}`, { storage: 'nas', bytes: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const s = ctx.storage('nas');
+      try {
+        await deleteSet(s, victim); // "rollback by someone with bucket access": no audit entry
+        // and the newest set's manifest gets corrupted: doubtful, the plan's RPO is failing
+        await s.putBytes(manifestKey(newest), Buffer.from('{ "format": "cofre-set/1", "setId": '));
+      } finally {
+        s.close();
+      }
+      await listStorages(ctx);
+      const f = planFindings(ctx, 'local');
+      expect(f.missing.map((m) => m.setId)).toEqual([victim]);
+      expect(f.doubtful.map((d) => d.setId)).toEqual([newest]);
+      const status = computeStatus(ctx).plans.find((p) => p.plan === 'local');
+      expect(status?.rpoState).toBe('failing');
+      expect(status?.reason).toContain(`the newest set ${newest} is doubtful`);
+      // forget clears a doubtful set too (even though it is the newest)
+      await forgetSet(ctx, newest, { yes: true });
+      await listStorages(ctx);
+      expect(planFindings(ctx, 'local').doubtful).toEqual([]);
+    } finally {
       ctx.close();
     }
   });
