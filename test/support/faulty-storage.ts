@@ -126,14 +126,14 @@ export class FaultyStorage implements Storage {
   list(prefix: string): AsyncIterable<ObjectInfo> {
     const f = this.fault('list', prefix);
     const inner = this.inner;
-    const self = this;
+    const fail = (kind: FaultKind): CofreError => failure(this, kind, 'list', prefix);
     return (async function* () {
       if (f?.kind === 'timeout') await hang<void>();
-      if (f && (f.kind === 'eio' || f.kind === '5xx')) throw failure(self, f.kind, 'list', prefix);
+      if (f && (f.kind === 'eio' || f.kind === '5xx')) throw fail(f.kind);
       let n = 0;
       for await (const o of inner.list(prefix)) {
         // a listing cut short: the first page arrives, the next one fails
-        if (f && (f.kind === 'truncated' || f.kind === 'corrupted') && n++ >= 1) throw failure(self, '5xx', 'list', prefix);
+        if (f && (f.kind === 'truncated' || f.kind === 'corrupted') && n++ >= 1) throw fail('5xx');
         yield o;
       }
     })();
