@@ -49,7 +49,8 @@ const STATE_TEXT: Record<SetState, string> = { complete: 'complete  ', incomplet
  */
 export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: string; storage?: string }): Promise<number> {
   const listing = await listStorages(ctx, { storages: storageNames(ctx, opts) });
-  const all = listing.sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null).reverse(); // newest first
+  const all = listing.sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null); // oldest first (--json, as before)
+  const newestFirst = [...all].reverse(); // the text, like the console
   const tz = ctx.config.console.timezone;
   for (const line of unreachableLines(listing.unreachable)) out.log(line);
   out.result(
@@ -60,7 +61,7 @@ export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: s
     () =>
       all.length === 0
         ? listing.unreachable.length ? 'No sets on the storages that answered (see above: the others did not answer).' : 'No sets yet: run `cofre backup`.'
-        : all
+        : newestFirst
             .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.storage.padEnd(8)} ${STATE_TEXT[s.state]}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
