@@ -50,7 +50,7 @@ describe('console smoke (chromium)', () => {
       painel: /Execuções recentes/,
       servidores: /clinica/,
       planos: /todos os dias às 02:00/,
-      copias: /Incompleta: não pode ser restaurada/,
+      copias: /Sem manifesto: a cópia não terminou/,
       execucoes: /Histórico/,
       restaurar: /Escolha a cópia a restaurar/,
       testes: /Histórico de testes/,

@@ -5,6 +5,7 @@
  * `restore --at` restores from the folder when the down storage cannot hold a newer set (its plan
  * was not due since), and refuses, asking for --storage, when it may (its plan was due; --yes alone
  * does not accept the older point); `--storage nas` accepts it; the drill works from the folder.
+ * The console's sets.list (real engine) lists the NAS set and names the S3 storage with its error.
  */
 import { describe, it, expect, inject } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { parseDocument } from 'yaml';
 import { makeFixture, ownServerName, stagingTargetYaml } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { freePort } from '../harness/index.js';
+import { AppContext } from '../../src-main/app/context.js';
+import { createEngineServices } from '../../src-main/rpc/engine-services.js';
 
 const h = inject('harness');
 
@@ -54,6 +57,20 @@ describe('one storage down never hides the others', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(setId);
     expect(text.stderr).toContain('storage nuvem UNREACHABLE');
+
+    // the console's sets.list (real engine): the NAS set with its storage and state, S3 named with its error
+    const ctx = new AppContext({ env: fx.env });
+    const services = createEngineServices(ctx, { pollMs: 0 });
+    try {
+      const listed = await services.sets.list({});
+      expect(listed.sets.map((s) => [s.setId, s.storage, s.state, s.complete])).toEqual([[setId, 'nas', 'complete', true]]);
+      expect(listed.unreachable).toEqual([{ storage: 'nuvem', message: expect.stringContaining('nuvem') }]);
+      const ofPlan = await services.sets.list({ plan: 'local' });
+      expect(ofPlan.unreachable).toEqual([]); // the plan's own storage answered
+    } finally {
+      services.close();
+      ctx.close();
+    }
 
     const at = new Date().toISOString();
     const ok = await cofre(['restore', '--at', at, '--target', 'homologacao', '--sources', 'arquivos', '--json'], { env: fx.env });
