@@ -47,6 +47,36 @@ describe('chooseSet', () => {
   });
 });
 
+describe('chooseSet: data as of, states, storages that did not answer', () => {
+  const at = '2026-03-04T02:30:00Z';
+  const finishingLate = { ...set('20260304T020000Z-eeeeee', '2026-03-04T02:00:00.000Z'), finishedAt: '2026-03-04T03:00:00.000Z' };
+  it('--at compares the finish time: a set still reading after the instant is not "data as of" it', () => {
+    expect(chooseSet([...sets.slice(0, 2), finishingLate], { at }).setId).toBe('20260302T020000Z-bbbbbb');
+    expect(chooseSet([...sets.slice(0, 2), finishingLate], { at: '2026-03-04T03:00:00Z' }).setId).toBe('20260304T020000Z-eeeeee');
+  });
+  it('doubtful and unsigned sets are never chosen by --at; by id they are refused naming the state', () => {
+    const doubtful = { ...set('20260305T020000Z-ffffff', '2026-03-05T02:00:00.000Z'), state: 'doubtful' as const, complete: false, problem: 'object x is missing' };
+    const unsigned = { ...set('20260306T020000Z-ababab', '2026-03-06T02:00:00.000Z'), state: 'unsigned' as const, complete: false, problem: 'no signature' };
+    expect(chooseSet([...sets, doubtful, unsigned], { at: '2026-03-07T00:00:00Z' }).setId).toBe('20260304T020000Z-dddddd');
+    expect(() => chooseSet([...sets, doubtful], { setId: doubtful.setId })).toThrow(/on storage nas is doubtful: object x is missing/);
+    expect(() => chooseSet([...sets, unsigned], { setId: unsigned.setId })).toThrow(/is unsigned/);
+  });
+  it('refuses when a storage that did not answer may hold a newer set, and says which and why', () => {
+    const unreachable = [{ storage: 'nuvem', error: { code: 'STORAGE_UNREACHABLE' as const, message: 'connect ECONNREFUSED' } }];
+    const mayHold = (storage: string, after: Date | undefined): string | undefined => (storage === 'nuvem' && after && after < new Date('2026-03-04T12:00:00Z') ? 'plan diario was due' : undefined);
+    try {
+      chooseSet(sets, { at: '2026-03-05T00:00:00Z' }, { unreachable, mayHoldNewer: mayHold });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toMatch(/storage nuvem did not answer \(connect ECONNREFUSED\) and may hold a newer one \(plan diario was due\); the newest complete set found is 20260304T020000Z-dddddd/);
+      expect((e as { hint: string }).hint).toContain('--storage nas');
+    }
+    // nothing suggests a newer set there: the choice is made, and the storage is reported
+    const ok = chooseSet(sets, { at: '2026-03-05T00:00:00Z' }, { unreachable, mayHoldNewer: () => undefined });
+    expect(ok).toMatchObject({ setId: '20260304T020000Z-dddddd', unreachable });
+  });
+});
+
 const staging: TargetInfo = { name: 'homolog', config: { kind: 'staging', server: 's', filesRoot: '/srv/restore', checks: [] }, pg: { host: 'h', port: 1, user: 'u' }, my: { host: 'h', port: 2, user: 'u' } };
 const production: TargetInfo = { ...staging, name: 'prod', config: { ...staging.config, kind: 'production', filesRoot: '/' } };
 
