@@ -14,6 +14,10 @@ describe('rpoState', () => {
     expect(rpoState({ now, rpoHours: 24, graceHours: 2, lastGoodAt: hoursAgo(1), lastRunStatus: 'failed' }).state).toBe('failing');
     expect(rpoState({ now, rpoHours: 24, graceHours: 2, lastGoodAt: hoursAgo(1), lastRunStatus: 'cancelled' }).state).toBe('failing');
   });
+  it('a doubtful newest set makes the plan failing even when the run succeeded and a good set is recent', () => {
+    const v = rpoState({ now, rpoHours: 24, graceHours: 2, lastGoodAt: hoursAgo(20), lastRunStatus: 'succeeded', newestDoubtful: { setId: '20261125T050000Z-abcdef' } });
+    expect(v).toMatchObject({ state: 'failing', reason: expect.stringContaining('the newest set 20261125T050000Z-abcdef is doubtful') as unknown });
+  });
 });
 
 describe('alertFailures', () => {
