@@ -59,6 +59,10 @@ export const ManifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** A check's outcome: passed, failed, or could not be made here (e.g. its tool is missing). */
+export const CheckStatusSchema = z.enum(['ok', 'failed', 'unchecked']);
+export type CheckStatus = z.infer<typeof CheckStatusSchema>;
+
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type RpoState = 'ok' | 'late' | 'failing' | 'unknown';
 
