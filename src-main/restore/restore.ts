@@ -189,7 +189,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         transferMs = ctx.now().getTime() - t0;
       });
       await timed('validate', async () => {
-        validation.push(...(await validateItems(h, target, items, config)));
+        validation.push(...(await validateItems(h, target, items, config, findings.fileRoots)));
         validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
         const bad = validation.filter((v) => !v.ok);
         for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`);
