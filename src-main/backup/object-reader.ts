@@ -111,7 +111,7 @@ class Counter extends Transform {
  */
 export async function readStoredObject<R>(
   storage: Storage,
-  o: ManifestObject,
+  o: Pick<ManifestObject, 'key' | 'bytes' | 'sha256'>,
   identities: readonly string[],
   inspector: Inspector<R>,
   opts: { onProgress?: ProgressListener | undefined; phase?: string; signal?: AbortSignal | undefined } = {},
@@ -154,6 +154,14 @@ export async function readStoredObject<R>(
 export function drainInspector(): Inspector<undefined> {
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   return { stream: sink, result: () => Promise.resolve(undefined), abort: () => sink.destroy() };
+}
+
+/** SHA-256 and size of a stored object that is not encrypted (format 2's restore.sh). */
+export async function hashStoredObject(storage: Storage, key: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+  const hasher = new Hasher();
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  await pipeline(await storage.get(key, signal ? { signal } : {}), hasher, sink);
+  return { sha256: hasher.hash.digest('hex'), bytes: hasher.bytes };
 }
 
 /** An inspector that keeps the plaintext in memory, up to `limit` bytes (beyond it: `overflow`). */

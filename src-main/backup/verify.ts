@@ -10,10 +10,10 @@ import { Writable } from 'node:stream';
 import { CofreError, toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { CheckStatus, Manifest, ManifestObject } from '../../shared/domain.js';
+import type { CheckStatus, Manifest, ManifestObject, ManifestRef } from '../../shared/domain.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
-import { readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
+import { drainInspector, hashStoredObject, readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets } from './sets.js';
 
 export interface VerifyCheck {
@@ -70,6 +70,10 @@ export async function verifySet(
         checks.push(await deepCheck(storage, o, opts.identities, opts.onProgress));
       }
     }
+    if (manifest.format === 'cofre-set/2') {
+      for (const ref of [...Object.values(manifest.indexes ?? {}), ...(manifest.packs ?? [])]) checks.push(await refCheck(storage, ref, opts.identities, opts.onProgress));
+      if (manifest.restoreScript) checks.push(await refCheck(storage, manifest.restoreScript, undefined, opts.onProgress));
+    }
   }
   const status = overallStatus(checks);
   return { setId, deep: opts.deep, ok: status === 'ok', status, checks };
@@ -120,6 +124,29 @@ async function deepCheck(storage: Storage, o: ManifestObject, identities: string
   try {
     const r = await readStoredObject(storage, o, identities, inspectorFor(o), { onProgress, phase: 'verify' });
     return describeRead(name, o, r);
+  } catch (err) {
+    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
+  }
+}
+
+/**
+ * A format-2 object outside the set's own list (index, pack: age-encrypted, read and decrypted
+ * whole; restore.sh: plaintext, hashed): checked against the manifest's size and SHA-256.
+ */
+async function refCheck(storage: Storage, ref: ManifestRef, identities: string[] | undefined, onProgress?: ProgressListener): Promise<VerifyCheck> {
+  const name = ref.key.split('/').slice(-2).join('/');
+  try {
+    if (!identities) {
+      const r = await hashStoredObject(storage, ref.key);
+      return r.sha256 === ref.sha256 && r.bytes === ref.bytes
+        ? check(name, 'ok', 'hash ok')
+        : check(name, 'failed', `SHA-256 ${r.sha256} differs from the manifest's ${ref.sha256} (${r.bytes} bytes read): the stored object is corrupted`);
+    }
+    const r = await readStoredObject(storage, ref, identities, drainInspector(), { onProgress, phase: 'verify' });
+    if (!r.hashOk) return check(name, 'failed', `SHA-256 ${r.sha256} differs from the manifest's ${ref.sha256} (${r.storedBytes} bytes read): the stored object is corrupted`);
+    if (r.storedBytes !== ref.bytes) return check(name, 'failed', `${r.storedBytes} bytes read, the manifest says ${ref.bytes}`);
+    if (r.decryptError) return check(name, 'failed', `hash ok but the object does not decrypt: ${r.decryptError}`);
+    return check(name, 'ok', `hash ok, decrypts (${r.plainBytes} bytes)`);
   } catch (err) {
     return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
   }

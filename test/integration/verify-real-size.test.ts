@@ -239,6 +239,21 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     ctx.close();
   });
 
+  it('a staging restore that streams (no whole read first) fails with INTEGRITY when the hash differs at the end, and marks the set', async () => {
+    const copy = storageCopy('staging-mismatch');
+    const m = JSON.parse(readFileSync(copy.manifestFile, 'utf8')) as Manifest;
+    objectOf(m, 'banco').sha256 = '0'.repeat(64);
+    writeFileSync(copy.manifestFile, JSON.stringify(m));
+    const ctx = ctxWith(copy.config);
+    const r = await runRestore(ctx, { setId, target: 'homologacao', sources: ['banco'], verifyHashes: false });
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('INTEGRITY');
+    expect(r.error?.message).toMatch(/SHA-256 [0-9a-f]{64} differs from the manifest's 0{64}/);
+    expect(r.warnings.join('\n')).toContain(`set ${setId} failed hash check on storage nas: ${baseName(objectOf(manifest, 'banco'))} (restore transfer)`);
+    expect(ctx.catalog.listAudit({ action: 'set.hash_failed' }).some((a) => a.target === setId && JSON.stringify(a.details).includes('restore transfer'))).toBe(true);
+    ctx.close();
+  });
+
   it('a forged roles file with \\! is refused before anything runs: production preflight and a staging stream alike', async () => {
     const marker = join(fx.dir, `pwned-${randomBytes(3).toString('hex')}`);
     const copy = storageCopy('forged-globals');
