@@ -58,11 +58,14 @@ function readFailure(item: RestoreItem, r: ReadOutcome<unknown>): CofreError | u
  */
 async function streamInto(item: RestoreItem, command: string, opts: TransferOptions, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const input = new PassThrough();
   const p = opts.host.exec(command, { stdin: input, ...env, label });
   p.stdout.resume();
+  const onAbort = (): void => {
+    stop.abort();
+    p.cancel();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const exited = p.done.then(
     (res) => {
       input.destroy(); // anything left is drained by the reader, not sent
