@@ -17,6 +17,7 @@ import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
 import { verifySet } from '../../src-main/backup/verify.js';
 import { runRestore } from '../../src-main/restore/restore.js';
+import { stagingDbName } from '../../src-main/restore/target.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { encryptBuffer } from '../../src-main/crypto/age.js';
@@ -251,6 +252,8 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     expect(r.error?.message).toMatch(/SHA-256 [0-9a-f]{64} differs from the manifest's 0{64}/);
     expect(r.warnings.join('\n')).toContain(`set ${setId} failed hash check on storage nas: ${baseName(objectOf(manifest, 'banco'))} (restore transfer)`);
     expect(ctx.catalog.listAudit({ action: 'set.hash_failed' }).some((a) => a.target === setId && JSON.stringify(a.details).includes('restore transfer'))).toBe(true);
+    expect(r.targetState).toMatch(/staging target partially restored/);
+    await pgPsql(h.postgresStaging, `DROP DATABASE ${stagingDbName(benchDb, setId)}`);
     ctx.close();
   });
 
