@@ -97,7 +97,7 @@ describe('checks', () => {
     expect(prod.overBudget).toBe(true); // 3.1 h of transfer + 3.1 h of reading: over 4 h
     const fast = project(100 * GB, undefined, 0, { rate: 400 * 1024 ** 2 });
     expect(Math.round(fast.verifyMs! / 1000)).toBe(256);
-    expect(describeProjection(fast)).toMatch(/plus reading and hashing every object whole first: 100 GiB at 400 MiB\/s ≈ 4 min 16 s; total ≈/);
+    expect(describeProjection(fast)).toMatch(/plus reading and hashing every object whole first: 100 GB at 400 MB\/s ≈ 4 min 16 s; total ≈ 38 min 24 s/);
     expect(describeProjection(plain)).not.toMatch(/reading and hashing/);
   });
   it('production confirmation needs --yes and the exact name', () => {
