@@ -4,7 +4,7 @@ import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { listStorages, storagesFor, unreachableLines } from '../../backup/storage-sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
@@ -82,7 +82,7 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   }
   if (hit.state !== 'complete' && hit.state !== 'unsigned') {
     ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: false, storage: hit.storage, state: hit.state });
-    const r = { setId, storage: hit.storage, state: hit.state, deep: Boolean(opts.deep), ok: false, checks: [{ name: 'manifest', ok: false, message: `set ${setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}` }] };
+    const r = { setId, storage: hit.storage, state: hit.state, deep: Boolean(opts.deep), ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `set ${setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}` }] };
     out.result(r, () => [`Set ${setId} (storage ${hit.storage}): PROBLEMS FOUND`, ...r.checks.map((c) => `  FAIL ${c.name}: ${c.message}`)].join('\n'));
     return 1;
   }
@@ -91,8 +91,13 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
     const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
     const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
     out.endProgress();
-    ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, storage: hit.storage });
-    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} (storage ${hit.storage}): ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
+    ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status, storage: hit.storage });
+    for (const f of hashFailures(r)) {
+      out.log(recordHashFailure(ctx.catalog, ctx.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'verify --deep' }));
+    }
+    const headline = { ok: 'OK', failed: 'PROBLEMS FOUND', unchecked: 'NOT FULLY CHECKED (see below)' }[r.status];
+    const mark = { ok: 'ok         ', failed: 'FAIL       ', unchecked: 'NOT CHECKED' } as const;
+    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} on storage ${hit.storage}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`)].join('\n'));
     return r.ok ? 0 : 1;
   } finally {
     storage.close();

@@ -9,7 +9,7 @@ import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { listStorages, type StorageListing, type StorageSet } from '../../backup/storage-sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { drillStatus } from '../../restore/drill.js';
 import type { RunRecord } from '../../catalog/catalog.js';
@@ -232,14 +232,15 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         }
         if (hit.state !== 'complete' && hit.state !== 'unsigned') {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem, storage: hit.storage });
-          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `${hit.state} on storage ${hit.storage}: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+          return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `${hit.state} on storage ${hit.storage}: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
         }
         const storage = ctx.storage(hit.storage);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
           const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
-          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok });
-          return { ok: r.ok, checks: r.checks };
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
+          for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
+          return { ok: r.ok, status: r.status, checks: r.checks };
         } finally {
           storage.close();
         }
