@@ -250,7 +250,7 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
           actual: s.type === 'files' ? '48 213 files' : '37 tables, 1 204 332 rows',
         }));
         const reportPath = `~/.local/share/cofre/reports/${restoreId}.html`;
-        const error = failed ? { code: 'VALIDATION_FAILED', message: `row counts of ${set.sources[0]?.name ?? 'the first source'} differ from the manifest`, hint: 'open the drill report' } : undefined;
+        const error = failed ? { code: 'INTEGRITY', message: `row counts of ${set.sources[0]?.name ?? 'the first source'} differ from the manifest`, hint: 'open the drill report' } : undefined;
         if (drill) {
           drills.unshift({ restoreId, runId: restoreId, at: now().toISOString(), ok: !failed, target, setId, rtoMs, reportPath, ...(error ? { error } : {}) });
           runs.unshift({ id: restoreId, kind: 'drill', plan: '', target, reportPath, setId, status: failed ? 'failed' : 'succeeded', startedAt: new Date(started).toISOString(), finishedAt: now().toISOString(), bytes: total, durationMs: rtoMs, ...(error ? { error } : {}), sources: [], log: [] });
