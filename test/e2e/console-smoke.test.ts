@@ -55,7 +55,7 @@ describe('console smoke (chromium)', () => {
       restaurar: /Escolha a cópia a restaurar/,
       testes: /Histórico de testes/,
       configuracoes: /Chaves de criptografia/,
-      auditoria: /keys\.addRecipient/,
+      auditoria: /Adicionou uma chave pública/,
     };
     for (const screen of SCREENS) {
       await c.go(screen);
