@@ -163,6 +163,7 @@ describe('audit log in words', () => {
     expect(describeAction('backup.start', pt)).toBe('Iniciou uma cópia');
     expect(describeAction('something.new', pt)).toBe('something.new');
     expect(detailPairs(entries[1]?.details ?? '')).toEqual([['setId', '20260301T100000Z-abc123'], ['sources', 'banco, arquivos'], ['at', '—']]);
+    expect(detailPairs('{"rtoMs":8622,"bytes":1048576,"safetyDumps":[]}')).toEqual([['rtoMs', '9 s'], ['bytes', '1 MB'], ['safetyDumps', '—']]);
     expect(detailPairs('plain words')).toEqual([['', 'plain words']]);
     expect(detailPairs('')).toEqual([]);
   });

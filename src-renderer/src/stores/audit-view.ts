@@ -5,6 +5,7 @@
  */
 import type { AuditEntry } from '../../../shared/rpc/contracts/settings.js';
 import { isMessageKey, type Translate } from '../../../shared/i18n/index.js';
+import { formatBytes, formatDuration } from '../../../shared/format.js';
 
 export interface Actor {
   /** the person or service */
@@ -27,9 +28,12 @@ export function describeAction(action: string, t: Translate): string {
   return isMessageKey(key) ? t(key) : action;
 }
 
-function valueText(v: unknown): string {
-  if (v === null || v === undefined) return '—';
-  if (Array.isArray(v)) return v.map(valueText).join(', ');
+function valueText(v: unknown, key = ''): string {
+  if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) return '—';
+  if (Array.isArray(v)) return v.map((x) => valueText(x)).join(', ');
+  // durations and sizes in human units: rtoMs 8622 → "9 s", bytes 1048576 → "1 MB"
+  if (typeof v === 'number' && /Ms$/.test(key)) return formatDuration(v);
+  if (typeof v === 'number' && /^bytes$|Bytes$/.test(key)) return formatBytes(v);
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -42,7 +46,7 @@ export function detailPairs(details: string): Array<[string, string]> {
     try {
       const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        return Object.entries(parsed as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, valueText(v)]);
+        return Object.entries(parsed as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, valueText(v, k)]);
       }
     } catch {
       // not JSON: shown as text
