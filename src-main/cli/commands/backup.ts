@@ -1,4 +1,5 @@
 /** `cofre backup`, `cofre sets`, `cofre verify`: the backup engine from the command line. */
+import { clinicTimeZone } from '../../app/clinic-zone.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
@@ -49,9 +50,8 @@ const STATE_TEXT: Record<SetState, string> = { complete: 'complete  ', incomplet
  */
 export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: string; storage?: string }): Promise<number> {
   const listing = await listStorages(ctx, { storages: storageNames(ctx, opts) });
-  const all = listing.sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null); // oldest first (--json, as before)
-  const newestFirst = [...all].reverse(); // the text, like the console
-  const tz = ctx.config.console.timezone;
+  // newest first, as the console lists them
+  const all = listing.sets.filter((s) => !opts.plan || s.plan === opts.plan || s.plan === null).reverse();
   for (const line of unreachableLines(listing.unreachable)) out.log(line);
   out.result(
     all.map((s) => ({
@@ -61,8 +61,8 @@ export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: s
     () =>
       all.length === 0
         ? listing.unreachable.length ? 'No sets on the storages that answered (see above: the others did not answer).' : 'No sets yet: run `cofre backup`.'
-        : newestFirst
-            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.storage.padEnd(8)} ${STATE_TEXT[s.state]}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+        : all
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, clinicTimeZone(ctx.config, s.plan))}  ${(s.plan ?? '?').padEnd(10)} ${s.storage.padEnd(8)} ${STATE_TEXT[s.state]}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
   return listing.unreachable.length > 0 ? 1 : 0;
