@@ -8,17 +8,15 @@
  * Signed data: "SSHSIG" | string namespace | string reserved | string hash_algorithm | string H(message)
  * The signature is the SSH encoding `string "ssh-ed25519" | string <64 bytes>`.
  *
- * OpenSSH key files are read with ssh2's `utils.parseKey`; signing and verifying use node:crypto.
+ * Signing and verifying use node:crypto; OpenSSH key files are read in ssh-key-file.ts.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { utils } from 'ssh2';
-import { CofreError } from '../errors.js';
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 export const MANIFEST_NAMESPACE = 'cofre-manifest';
 const MAGIC = Buffer.from('SSHSIG', 'latin1');
 const VERSION = 1;
 const HASH = 'sha512';
-const KEY_TYPE = 'ssh-ed25519';
+export const KEY_TYPE = 'ssh-ed25519';
 const ARMOR_BEGIN = '-----BEGIN SSH SIGNATURE-----';
 const ARMOR_END = '-----END SSH SIGNATURE-----';
 
@@ -81,39 +79,6 @@ function ed25519Raw(blob: Buffer): Buffer | undefined {
 
 function publicKeyFromRaw(raw: Buffer): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-}
-
-/**
- * Reads an OpenSSH ed25519 private key file's text (as `ssh-keygen -t ed25519` writes it),
- * decrypting it with `passphrase` when it is protected. `what` names the file in errors.
- */
-export function parseSigningKey(text: string | Buffer, what: string, passphrase?: string): SigningKey {
-  const parsed = utils.parseKey(text, passphrase);
-  if (parsed instanceof Error) {
-    const encrypted = /encrypted/i.test(parsed.message) || /passphrase/i.test(parsed.message);
-    throw new CofreError('KEY_UNREADABLE', `the signing key ${what} cannot be read: ${parsed.message}`, {
-      hint: encrypted
-        ? 'set the environment variable named by encryption.signingKeyPassphraseEnv to the key passphrase'
-        : 'point encryption.signingKeyFile at an OpenSSH ed25519 private key (`cofre init` makes one; or `ssh-keygen -t ed25519 -f FILE`)',
-    });
-  }
-  if (parsed.type !== KEY_TYPE || !parsed.isPrivateKey()) {
-    throw new CofreError('KEY_UNREADABLE', `the signing key ${what} is not an ed25519 private key (it is ${parsed.isPrivateKey() ? 'a private' : 'a public'} ${parsed.type} key)`, {
-      hint: 'make one with `ssh-keygen -t ed25519 -f FILE` (or `cofre init`) and point encryption.signingKeyFile at it',
-    });
-  }
-  const publicBlob = parsed.getPublicSSH();
-  return {
-    privateKey: createPrivateKey(parsed.getPrivatePEM()),
-    publicBlob,
-    publicLine: `${KEY_TYPE} ${publicBlob.toString('base64')}${parsed.comment ? ` ${parsed.comment}` : ''}`,
-  };
-}
-
-/** A new ed25519 key pair in OpenSSH format (private file text, optionally passphrase-protected, and public line). */
-export function generateSigningKey(comment: string, passphrase?: string): { privateText: string; publicLine: string } {
-  const kp = utils.generateKeyPairSync('ed25519', { comment, ...(passphrase ? { passphrase, cipher: 'aes256-ctr', rounds: 16 } : {}) });
-  return { privateText: kp.private, publicLine: kp.public.trim() };
 }
 
 function signedData(message: Buffer, namespace: string, hash: string): Buffer {

@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MANIFEST_NAMESPACE, fingerprint, generateSigningKey, parseSigningKey, signSshsig, verifySshsig } from '../../src-main/crypto/sshsig.js';
+import { MANIFEST_NAMESPACE, fingerprint, signSshsig, verifySshsig } from '../../src-main/crypto/sshsig.js';
+import { generateSigningKey, parseSigningKey } from '../../src-main/crypto/ssh-key-file.js';
 import { thrown } from '../support/errors.js';
 
 let dir: string;

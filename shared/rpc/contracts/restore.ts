@@ -10,6 +10,8 @@ export const TargetSchema = z.object({ name: z.string(), kind: z.enum(['staging'
 const PointSchema = z.object({
   setId: z.string().min(1).optional(),
   at: IsoDate.optional(),
+  /** with setId only: the technician confirmed a set whose manifest signature is missing or wrong */
+  acceptUnsigned: z.boolean().optional(),
 });
 
 export const PreflightInputSchema = PointSchema.extend({
@@ -29,6 +31,8 @@ export const RestoreStartInputSchema = z.object({
   sources: z.array(z.string()).optional(),
   /** production targets: the target's name typed by the technician */
   confirmName: z.string().optional(),
+  /** the technician confirmed restoring this set although it is unsigned */
+  acceptUnsigned: z.boolean().optional(),
 });
 
 export const RestoreProgressSchema = z.object({

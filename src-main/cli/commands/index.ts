@@ -97,6 +97,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--jobs <n>', 'pg_restore parallel jobs (stages each dump in a temp file on the target)')
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
+    .option('--accept-unsigned', 'with a set id: restore a set whose manifest signature is missing or wrong (know where it came from first)')
     .action(wrap<RestoreCliOptions>(async (ctx, out, o, setId) => (await import('./restore.js')).restoreCommand(ctx, out, o, setId)));
 
   program
