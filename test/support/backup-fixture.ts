@@ -11,6 +11,7 @@ import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { HarnessInfo } from '../harness/index.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } from '../harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
+import { generateSigningKey } from '../../src-main/crypto/ssh-key-file.js';
 
 export interface Fixture {
   dir: string;
@@ -18,6 +19,9 @@ export interface Fixture {
   configPath: string;
   identityFile: string;
   recipient: string;
+  /** the OpenSSH ed25519 key that signs manifests (0600) and its public line (the only signer) */
+  signingKeyFile: string;
+  signer: string;
   pgDb: string;
   myDb: string;
   filesDir: string;
@@ -135,6 +139,9 @@ export async function makeFixture(h: HarnessInfo, opts: FixtureOptions = {}): Pr
   const { identity, recipient } = generateIdentity();
   const identityFile = join(dir, 'identity.txt');
   await writeIdentityFile(identityFile, identity, recipient);
+  const signingKeyFile = join(dir, 'signing_key');
+  const { privateText, publicLine: signer } = generateSigningKey('cofre-test');
+  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
   const configPath = join(dir, 'cofre.yaml');
   writeFileSync(
     configPath,
@@ -186,6 +193,8 @@ storage:
 encryption:
   recipients: ["${recipient}"]
   identityFile: ${identityFile}
+  signingKeyFile: ${signingKeyFile}
+  signers: ["${signer}"]
 plans:
   diario:
     sources: [banco, prontuarios, arquivos]
@@ -208,5 +217,5 @@ ${opts.extraYaml ?? ''}`,
     TEST_S3_KEY: h.s3.accessKeyId,
     TEST_S3_SECRET: h.s3.secretAccessKey,
   };
-  return { dir, home, configPath, identityFile, recipient, pgDb, myDb, filesDir, folderStorage, bucket, env };
+  return { dir, home, configPath, identityFile, recipient, signingKeyFile, signer, pgDb, myDb, filesDir, folderStorage, bucket, env };
 }
