@@ -108,6 +108,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .action(wrap<{ target?: string; status?: boolean }>(async (ctx, out, o) => (await import('./drill.js')).drillCommand(ctx, out, o)));
 
   program
+    .command('adopt [setId]')
+    .description('deep-verify sets made before manifest signing (or unsigned sets this host made) and sign those that pass (default: every such set)')
+    .option('--storage <name>', 'only this storage (default: every storage)')
+    .option('--dry-run', 'verify, sign nothing')
+    .action(wrap<{ storage?: string; dryRun?: boolean }>(async (ctx, out, o, setId) => (await import('./adopt.js')).adoptCommand(ctx, out, o, setId ? [setId] : [])));
+
+  program
     .command('runbook')
     .description('write the restore procedure for this config (with and without Cofre), Markdown')
     .option('-o, --out <file>', 'write to this file instead of stdout')
