@@ -15,11 +15,12 @@ export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
 export function registerCommands(program: Command, wrap: Wrap): void {
   program
     .command('init')
-    .description('write a starter config and create an age identity (prints the public recipient)')
+    .description('write a starter config, create an age identity (prints the public recipient) and the manifest signing key')
     .option('--force', 'replace an existing config (the identity file is never overwritten)')
     .option('--identity <file>', 'where to keep the age identity (default: $COFRE_HOME/identity.txt)')
     .option('--storage-path <dir>', 'folder for the starter "local" storage (default: $COFRE_HOME/storage)')
-    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>(async (ctx, out, o) => {
+    .option('--passphrase', 'store the identity encrypted with a passphrase (age scrypt): from $COFRE_IDENTITY_PASSPHRASE, else asked on the terminal')
+    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string; passphrase?: boolean }>(async (ctx, out, o) => {
       const { runInit, printInit } = await import('./init.js');
       printInit(out, await runInit(ctx, o));
     }));
