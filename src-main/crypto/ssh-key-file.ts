@@ -1,6 +1,6 @@
 /** OpenSSH ed25519 private key files (what `ssh-keygen -t ed25519` writes), read and made with ssh2's utils. */
 import { createPrivateKey } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { CofreError } from '../errors.js';
 import { KEY_TYPE, type SigningKey } from './sshsig.js';
 
@@ -9,7 +9,7 @@ import { KEY_TYPE, type SigningKey } from './sshsig.js';
  * decrypting it with `passphrase` when it is protected. `what` names the file in errors.
  */
 export function parseSigningKey(text: string | Buffer, what: string, passphrase?: string): SigningKey {
-  const parsed = utils.parseKey(text, passphrase);
+  const parsed = ssh2.utils.parseKey(text, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted/i.test(parsed.message) || /passphrase/i.test(parsed.message);
     throw new CofreError('KEY_UNREADABLE', `the signing key ${what} cannot be read: ${parsed.message}`, {
@@ -33,6 +33,6 @@ export function parseSigningKey(text: string | Buffer, what: string, passphrase?
 
 /** A new ed25519 key pair in OpenSSH format (private file text, optionally passphrase-protected, and public line). */
 export function generateSigningKey(comment: string, passphrase?: string): { privateText: string; publicLine: string } {
-  const kp = utils.generateKeyPairSync('ed25519', { comment, ...(passphrase ? { passphrase, cipher: 'aes256-ctr', rounds: 16 } : {}) });
+  const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment, ...(passphrase ? { passphrase, cipher: 'aes256-ctr', rounds: 16 } : {}) });
   return { privateText: kp.private, publicLine: kp.public.trim() };
 }
