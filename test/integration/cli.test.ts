@@ -55,6 +55,38 @@ describe('cofre init and trust', () => {
     expect(readFileSync(config, 'utf8')).toContain(out.recipient);
   });
 
+  it('init makes the manifest signing key (0600) listed as the signer, and --passphrase stores an identity `age -d` opens with it', async () => {
+    const { dir, env, config } = await freshHome();
+    const r = await cofre(['init', '--passphrase', '--json'], { env: { ...env, COFRE_IDENTITY_PASSPHRASE: 'frase longa de teste' } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json as { identityFile: string; recipient: string; identityEncrypted: boolean; signingKeyFile: string; signer: string };
+    expect(out.identityEncrypted).toBe(true);
+    expect(statSync(out.signingKeyFile).mode & 0o777).toBe(0o600);
+    expect(out.signer).toMatch(/^ssh-ed25519 AAAA\S+ cofre@/);
+    expect(readFileSync(`${out.signingKeyFile}.pub`, 'utf8').trim()).toBe(out.signer);
+    const text = readFileSync(config, 'utf8');
+    expect(text).toContain(`signingKeyFile: ${JSON.stringify(out.signingKeyFile)}`);
+    expect(text).toContain(JSON.stringify(out.signer));
+    expect(text).toContain('identityPassphraseEnv: COFRE_IDENTITY_PASSPHRASE');
+    // the identity file is an age file, not a plain key; age opens it with the passphrase (asked on a terminal)
+    expect(readFileSync(out.identityFile, 'utf8')).not.toContain('AGE-SECRET-KEY-');
+    const plainId = join(dir, 'id.txt');
+    execFileSync('script', ['-qfec', `age -d -o ${plainId} ${out.identityFile}`, '/dev/null'], { input: 'frase longa de teste\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    expect(readFileSync(plainId, 'utf8')).toContain('AGE-SECRET-KEY-1');
+    expect(readFileSync(plainId, 'utf8')).toContain(`# public key: ${out.recipient}`);
+    // ssh-keygen agrees that the signer line belongs to the key file
+    expect(execFileSync('ssh-keygen', ['-y', '-f', out.signingKeyFile], { encoding: 'utf8' }).trim().split(' ').slice(0, 2)).toEqual(out.signer.split(' ').slice(0, 2));
+    // the runbook carries the allowed_signers line and the exact check
+    const rb = await cofre(['runbook'], { env: { ...env, COFRE_IDENTITY_PASSPHRASE: 'frase longa de teste' } });
+    expect(rb.stdout).toContain(`cofre ${out.signer}`);
+    expect(rb.stdout).toContain('ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig < manifest.json');
+    // no terminal and no env var: refused with a clear message, nothing written
+    const other = await freshHome();
+    const noTty = await cofre(['init', '--passphrase'], { env: other.env });
+    expectCleanFailure(noTty, 'needs a passphrase and there is no terminal');
+    expect(existsSync(other.config)).toBe(false);
+  });
+
   it('trust shows the fingerprint, pins it with --yes keeping comments, and tests the login', async () => {
     const { env, config } = await freshHome();
     expect((await cofre(['init'], { env })).code).toBe(0);
