@@ -148,7 +148,7 @@ export function verifySshsig(message: Buffer, signatureText: string, signers: re
   if (!signer?.parsed) {
     return { ok: false, problem: `signed by ${blobFingerprint(publicBlob)}, a key that is not among encryption.signers` };
   }
-  let good = false;
+  let good: boolean;
   try {
     good = verify(null, signedData(message, namespace, hash), signer.parsed.key, sig);
   } catch {
