@@ -48,7 +48,7 @@ export async function adoptSets(ctx: AppContext, opts: AdoptOptions = {}): Promi
   const config = ctx.config;
   // Both keys up front: nothing is downloaded when the run could not sign or decrypt.
   const signingKey = await loadSigningKey(config, ctx.env);
-  const identities = await configuredIdentities(config, ctx.env);
+  const identities = await configuredIdentities(config, ctx.env, ctx.askSecret);
   const authenticate = setAuthenticator(config, ctx.now);
   const names = opts.storage ? [opts.storage] : Object.keys(config.storage);
   const madeHere = new Set(ctx.catalog.listRuns({ kind: 'backup', status: 'succeeded', limit: 100_000 }).map((r) => r.setId).filter((s): s is string => Boolean(s)));

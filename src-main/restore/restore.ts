@@ -122,7 +122,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
         verifyHashes: opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT,
         existing: opts.existing ?? 'refuse',
-        identities: () => configuredIdentities(config, ctx.env),
+        identities: () => configuredIdentities(config, ctx.env, ctx.askSecret),
       });
       preflight.push(...checked.checks);
       projection = checked.projection;

@@ -71,7 +71,7 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   for (const name of names) {
     const storage = storageFromConfig(ctx.config, name, ctx.env);
     try {
-      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
+      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env, ctx.askSecret) : undefined;
       const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
       out.endProgress();
       ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok });
