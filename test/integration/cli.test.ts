@@ -4,11 +4,11 @@
  * one clear message, a non-zero exit, no stack trace, and nothing changed on disk.
  */
 import { describe, it, expect, inject } from 'vitest';
-import { readFileSync, writeFileSync, statSync, chmodSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tempDir, freePort } from '../harness/index.js';
-import { cofre } from '../support/cli.js';
+import { cofre, COFRE_BIN } from '../support/cli.js';
 import { makeFixture } from '../support/backup-fixture.js';
 
 const h = inject('harness');
@@ -80,6 +80,18 @@ describe('cofre init and trust', () => {
     const rb = await cofre(['runbook'], { env: { ...env, COFRE_IDENTITY_PASSPHRASE: 'frase longa de teste' } });
     expect(rb.stdout).toContain(`cofre ${out.signer}`);
     expect(rb.stdout).toContain('ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig < manifest.json');
+    // verify --deep on a terminal without the env var asks for the passphrase; a wrong one is refused
+    const onTty = (passphrase: string): string => {
+      const r = spawnSync('script', ['-qfec', `${process.execPath} ${COFRE_BIN} verify 20260101T000000Z-abcdef --deep`, '/dev/null'], { input: `${passphrase}\n`, env, encoding: 'utf8' });
+      return r.stdout;
+    };
+    mkdirSync(join(dir, 'home', 'storage'));
+    const right = onTty('frase longa de teste');
+    expect(right).toContain('Passphrase for the age identity');
+    expect(right).toContain('no set 20260101T000000Z-abcdef'); // the identity opened; then the set was looked up
+    const wrong = onTty('outra frase');
+    expect(wrong).not.toContain('no set 20260101T000000Z-abcdef');
+    expect(wrong).toMatch(/passphrase|decrypt/i);
     // no terminal and no env var: refused with a clear message, nothing written
     const other = await freshHome();
     const noTty = await cofre(['init', '--passphrase'], { env: other.env });
