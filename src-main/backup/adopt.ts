@@ -15,7 +15,7 @@ import { CofreError, toErrorInfo } from '../errors.js';
 import type { ProgressListener } from '../util/progress.js';
 import { manifestKey, manifestSigKey } from './layout.js';
 import { listSetsOf, type SetInfo } from './sets.js';
-import { SIGNATURE_CHECK, verifySet, type VerifyCheck } from './verify.js';
+import { SIGNATURE_CHECK, check, verifySet, type VerifyCheck } from './verify.js';
 
 export interface AdoptOptions {
   /** only this storage (default: every storage in the config) */
@@ -82,7 +82,7 @@ export async function adoptSets(ctx: AppContext, opts: AdoptOptions = {}): Promi
           const r = await verifySet(storage, set.setId, { deep: true, authenticate, identities, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
           checks = r.checks.filter((c) => c.name !== SIGNATURE_CHECK);
         } catch (err) {
-          checks = [{ name: 'verify', ok: false, message: toErrorInfo(err).message }];
+          checks = [check('verify', 'failed', toErrorInfo(err).message)];
         }
         const failed = checks.filter((c) => !c.ok);
         if (failed.length > 0) {

@@ -65,11 +65,13 @@ function SetItem({ set }: { set: BackupSet }) {
         </div>
         {result && 'checks' in result ? (
           <div role="status" className="verify">
-            <Badge tone={result.ok ? 'ok' : 'failing'}>{result.ok ? t('copias.verifyOk') : t('copias.verifyFail')}</Badge>
+            <Badge tone={result.ok ? 'ok' : result.status === 'unchecked' ? 'late' : 'failing'}>
+              {result.ok ? t('copias.verifyOk') : result.status === 'unchecked' ? t('copias.verifyUnchecked') : t('copias.verifyFail')}
+            </Badge>
             <ul>
               {result.checks.map((c) => (
-                <li key={c.name} className={c.ok ? '' : 'error-text'}>
-                  {c.ok ? '✓' : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
+                <li key={c.name} className={c.ok ? '' : c.status === 'unchecked' ? 'warn-text' : 'error-text'}>
+                  {c.ok ? '✓' : c.status === 'unchecked' ? `? ${t('copias.checkUnchecked')}` : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
                 </li>
               ))}
             </ul>
