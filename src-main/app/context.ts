@@ -20,6 +20,8 @@ export interface ContextOptions {
   actor?: string;
   /** default: storageFromConfig */
   openStorage?: StorageOpener;
+  /** asks the operator for a secret (the CLI on a terminal); hosts without one rely on env vars */
+  askSecret?: (question: string, what: string) => Promise<string>;
 }
 
 export class AppContext {
@@ -27,6 +29,7 @@ export class AppContext {
   readonly now: () => Date;
   /** who is acting, for the audit log */
   readonly actor: string;
+  readonly askSecret: ((question: string, what: string) => Promise<string>) | undefined;
   readonly configPath: string;
   private readonly configFlag: string | undefined;
   private loaded: LoadedConfig | undefined;
@@ -37,6 +40,7 @@ export class AppContext {
     this.env = opts.env ?? process.env;
     this.now = opts.now ?? (() => new Date());
     this.configFlag = opts.configFlag;
+    this.askSecret = opts.askSecret;
     this.configPath = resolveConfigPath({ flag: opts.configFlag, env: this.env });
     this.actor = opts.actor ?? `${this.env['USER'] ?? this.env['USERNAME'] ?? 'unknown'}@cli`;
     this.opener = opts.openStorage ?? storageFromConfig;

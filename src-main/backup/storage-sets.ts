@@ -8,7 +8,7 @@
  */
 import type { AppContext } from '../app/context.js';
 import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
-import { listSets, type ListSetsOptions, type SetInfo } from './sets.js';
+import { listSetsOf, type SetInfo } from './sets.js';
 
 export const DEFAULT_LIST_TIMEOUT_SECONDS = 60;
 
@@ -33,8 +33,6 @@ export interface ListStoragesOptions {
   cache?: boolean;
   /** overrides the configured timeout (tests) */
   timeoutMs?: number;
-  /** how each set is authenticated (manifest signatures) */
-  listOptions?: ListSetsOptions;
 }
 
 /** Storage names that plans use (every storage when no plan names one). */
@@ -64,7 +62,8 @@ function timeoutOf(ctx: AppContext, name: string): number {
 }
 
 /** Lists one storage within `ms`; rejects with STORAGE_UNREACHABLE naming it when time runs out. */
-export async function listStorageWithin(ctx: AppContext, name: string, ms: number, listOptions: ListSetsOptions = {}): Promise<SetInfo[]> {
+/** Every set is authenticated against the config's signers (listSetsOf). */
+export async function listStorageWithin(ctx: AppContext, name: string, ms: number): Promise<SetInfo[]> {
   const storage = ctx.storage(name);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -75,7 +74,7 @@ export async function listStorageWithin(ctx: AppContext, name: string, ms: numbe
     }, ms);
   });
   try {
-    return await Promise.race([listSets(storage, listOptions), timeout]);
+    return await Promise.race([listSetsOf(ctx, storage), timeout]);
   } catch (err) {
     throw named(name, err);
   } finally {
@@ -100,7 +99,7 @@ export async function listStorages(ctx: AppContext, opts: ListStoragesOptions = 
   const results = await Promise.all(
     names.map(async (name): Promise<Result> => {
       try {
-        return { name, sets: await listStorageWithin(ctx, name, opts.timeoutMs ?? timeoutOf(ctx, name), opts.listOptions) };
+        return { name, sets: await listStorageWithin(ctx, name, opts.timeoutMs ?? timeoutOf(ctx, name)) };
       } catch (err) {
         return { name, error: toErrorInfo(err) };
       }

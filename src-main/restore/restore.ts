@@ -107,11 +107,17 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   try {
     await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l), signal: opts.signal });
     selected = await timed('select', async () => {
-      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx, { storage: opts.storage }) : await selectSet(ctx, { setId: opts.setId, at: opts.at, storage: opts.storage });
+      const s = kind === 'drill' && !opts.setId && !opts.at
+        ? await latestSet(ctx, { storage: opts.storage })
+        : await selectSet(ctx, { setId: opts.setId, at: opts.at, storage: opts.storage, acceptUnsigned: opts.acceptUnsigned });
       catalog.updateRun(runId, { setId: s.setId });
       for (const u of s.unreachable) {
         warnings.push(`storage ${u.storage} did not answer (${u.error.message}); the set was chosen among the others`);
         log('warn', `storage ${u.storage} did not answer: ${u.error.message}`);
+      }
+      if (s.unsigned) {
+        warnings.push(`set ${s.setId} is unsigned (${s.unsigned}); restored on the user's explicit confirmation`);
+        catalog.audit(ctx.actor, `${kind}.acceptUnsigned`, s.setId, { problem: s.unsigned, target: target.name });
       }
       log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`);
       return s;
@@ -132,7 +138,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
         verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
-        identities: () => configuredIdentities(config, ctx.env),
+        identities: () => configuredIdentities(config, ctx.env, ctx.askSecret),
         onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
       });
       preflight.push(...checked.checks);

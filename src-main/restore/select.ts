@@ -21,6 +21,8 @@ export interface SelectedSet {
   finishedAt: string;
   /** storages that did not answer while choosing (named in the run log and the report) */
   unreachable: UnreachableStorage[];
+  /** set only when the user accepted an unsigned set by id: why it is unsigned */
+  unsigned?: string;
 }
 
 export interface SetQuery {
@@ -28,6 +30,8 @@ export interface SetQuery {
   at?: string | undefined;
   /** `--storage NAME`: only that storage */
   storage?: string | undefined;
+  /** by id only: restore a set whose signature is missing or wrong (explicit confirmation by the user) */
+  acceptUnsigned?: boolean | undefined;
 }
 
 /**
@@ -73,9 +77,16 @@ export function chooseSet(
           : `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}`,
       });
     }
+    if (hit.state === 'unsigned' && hit.manifest) {
+      if (!q.acceptUnsigned) {
+        throw new CofreError('CONFIRMATION_REQUIRED', `set ${q.setId} on storage ${hit.storage} is unsigned: ${hit.problem ?? 'no valid signature'}; anyone with write access to the storage could have made it`, {
+          hint: `restore it only if you know where it came from: add --accept-unsigned (or run \`cofre adopt\` on the backup host for sets made before signing)${nearest(complete, hit.createdAt)}`,
+        });
+      }
+      return { ...selected(hit as StorageSet & { manifest: Manifest }, unreachable), unsigned: hit.problem ?? 'no valid signature' };
+    }
     if (hit.state !== 'complete' || !hit.manifest) {
-      const what = hit.state === 'unsigned' ? 'unsigned (its signature is missing or not by a configured signer)' : hit.state;
-      throw new CofreError('SET_INCOMPLETE', `set ${q.setId} on storage ${hit.storage} is ${what}: ${hit.problem ?? 'unknown reason'}`, {
+      throw new CofreError('SET_INCOMPLETE', `set ${q.setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}`, {
         hint: `choose another set${nearest(complete, hit.createdAt)}`,
       });
     }

@@ -70,6 +70,8 @@ export interface RestoreOptions {
   at?: string | undefined;
   /** only this storage (`--storage NAME`); default: every storage the plans use, each on its own */
   storage?: string | undefined;
+  /** by set id only: the user confirmed restoring a set whose manifest signature is missing or wrong */
+  acceptUnsigned?: boolean | undefined;
   target: string;
   /** only these sources of the set (default: all) */
   sources?: string[] | undefined;

@@ -8,7 +8,7 @@
  */
 import type { AppContext } from '../app/context.js';
 import { planOf } from '../backup/run.js';
-import { listSets, type SetInfo } from '../backup/sets.js';
+import { listSetsOf, type SetInfo } from '../backup/sets.js';
 import { manifestKey, setPrefix } from '../backup/layout.js';
 import { freshLeases } from '../backup/lease.js';
 import { DEFAULT_LIST_TIMEOUT_SECONDS } from '../backup/storage-sets.js';
@@ -56,7 +56,7 @@ async function listWithin(ctx: AppContext, storageName: string, storage: Storage
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      listSets(storage),
+      listSetsOf(ctx, storage),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storageName} (${storage.describe}) did not answer the listing within ${Math.round(ms / 1000)} s`)), ms);
       }),
@@ -125,7 +125,7 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
         failed.push({ setId: d.setId, error: `set ${d.setId} on storage ${cfg.storage}: ${toErrorInfo(err).message}` });
       }
     }
-    const after = await listSets(storage).catch(() => undefined);
+    const after = await listSetsOf(ctx, storage).catch(() => undefined);
     if (after) {
       ctx.catalog.cacheSets(
         cfg.storage,

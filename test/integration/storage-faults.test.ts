@@ -25,12 +25,16 @@ import { encryptBuffer, generateIdentity } from '../../src-main/crypto/age.js';
 import type { Manifest } from '../../shared/domain.js';
 import type { Storage } from '../../src-main/storage/types.js';
 import { createBucket, uniqueName } from '../support/backup-fixture.js';
+import { generateSigningKey, parseSigningKey } from '../../src-main/crypto/ssh-key-file.js';
+import { setAuthenticator, signManifest } from '../../src-main/app/signing.js';
 import { FAULT_KINDS, FaultyStorage, type Fault, type FaultKind } from '../support/faulty-storage.js';
 import { tempDir } from '../harness/index.js';
 
 const h = inject('harness');
 const DAY = 86_400_000;
 const { identity, recipient } = generateIdentity();
+const signing = generateSigningKey('cofre-faults-test');
+const signingKey = parseSigningKey(signing.privateText, 'test signing key');
 
 interface World {
   dir: string;
@@ -46,11 +50,13 @@ async function putSet(storage: Storage, plan: string, at: Date): Promise<string>
   const key = `sets/${setId}/prontuarios.clinica.sql.age`;
   await storage.putBytes(key, stored);
   const manifest: Manifest = {
-    format: 'cofre-set/1', setId, plan, createdAt: at.toISOString(), finishedAt: new Date(at.getTime() + 60_000).toISOString(),
+    format: 'cofre-set/2', setId, plan, createdAt: at.toISOString(), finishedAt: new Date(at.getTime() + 60_000).toISOString(),
     recipients: [recipient], cofreVersion: 'test',
     sources: [{ name: 'prontuarios', type: 'mysql', server: 'clinica', objects: [{ part: 'clinica', format: 'sql', key, bytes: stored.length, plainBytes: sql.length, sha256: createHash('sha256').update(stored).digest('hex') }] }],
   };
-  await storage.putBytes(manifestKey(setId), Buffer.from(JSON.stringify(manifest)));
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  await storage.putBytes(`${manifestKey(setId)}.sig`, signManifest(bytes, signingKey));
+  await storage.putBytes(manifestKey(setId), bytes);
   return setId;
 }
 
@@ -71,6 +77,7 @@ storage:
   nas: { type: folder, path: ${folder}, timeoutSeconds: 3 }
 encryption:
   recipients: ["${recipient}"]
+  signers: ["${signing.publicLine}"]
 plans:
   diario: { sources: [prontuarios], storage: nuvem, schedule: "0 * * * *", retention: { keepDays: 3, keepMin: 2 } }
   local: { sources: [prontuarios], storage: nas, schedule: "30 * * * *", retention: { keepDays: 3, keepMin: 2 } }
@@ -216,7 +223,7 @@ describe.each(['nas', 'nuvem'] as const)('storage %s under injected faults', (na
     const { ctx } = contextWith(w, name, [{ kind, ops: ['get'], key: `sets/${target}/prontuarios` }]);
     const storage = ctx.storage(name);
     try {
-      const run = verifySet(storage, target, { deep: true, identities: [identity] });
+      const run = verifySet(storage, target, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: [identity] });
       const r = kind === 'timeout' ? await Promise.race([run, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000))]) : await run;
       if (r === 'timeout') return; // a read that never answers never yields "ok"
       expect(r.ok).toBe(false);
@@ -233,7 +240,7 @@ describe.each(['nas', 'nuvem'] as const)('storage %s under injected faults', (na
     const { ctx, opened } = contextWith(w, name, []);
     const storage = ctx.storage(name);
     try {
-      const v = await verifySet(storage, w.ids[name].at(-1) as string, { deep: true, identities: [identity] });
+      const v = await verifySet(storage, w.ids[name].at(-1) as string, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: [identity] });
       expect(v.ok).toBe(true);
       const r = await prunePlan(ctx, plan, { dryRun: true });
       expect(r.aborted).toBeUndefined();

@@ -7,6 +7,7 @@ import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { listStorages, storagesFor, unreachableLines } from '../../backup/storage-sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
+import { setAuthenticator } from '../../app/signing.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
 import type { Progress, SetState } from '../../../shared/domain.js';
@@ -88,8 +89,8 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   }
   const storage = ctx.storage(hit.storage);
   try {
-    const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
-    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+    const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env, ctx.askSecret) : undefined;
+    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
     out.endProgress();
     ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status, storage: hit.storage });
     for (const f of hashFailures(r)) {

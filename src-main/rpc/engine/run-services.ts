@@ -11,6 +11,7 @@ import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { listStorages, type StorageListing, type StorageSet } from '../../backup/storage-sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
+import { setAuthenticator } from '../../app/signing.js';
 import { drillStatus } from '../../restore/drill.js';
 import type { RunRecord } from '../../catalog/catalog.js';
 import type { Config } from '../../config/schema.js';
@@ -262,7 +263,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const storage = ctx.storage(hit.storage);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
-          const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
+          const r = await verifySet(storage, setId, { deep, authenticate: setAuthenticator(config, rt.ctx.now), ...(identities ? { identities } : {}) });
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
           for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
           return { ok: r.ok, status: r.status, checks: r.checks };
