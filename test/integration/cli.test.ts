@@ -85,12 +85,17 @@ describe('cofre init and trust', () => {
       const r = spawnSync('script', ['-qfec', `${process.execPath} ${COFRE_BIN} verify 20260101T000000Z-abcdef --deep`, '/dev/null'], { input: `${passphrase}\n`, env, encoding: 'utf8' });
       return r.stdout;
     };
-    mkdirSync(join(dir, 'home', 'storage'));
+    // an (unsigned, empty) set to verify: the set is found first, then the identity is opened for the deep read
+    mkdirSync(join(dir, 'home', 'storage', 'sets', '20260101T000000Z-abcdef'), { recursive: true });
+    writeFileSync(join(dir, 'home', 'storage', 'sets', '20260101T000000Z-abcdef', 'manifest.json'), JSON.stringify({
+      format: 'cofre-set/2', setId: '20260101T000000Z-abcdef', plan: 'diario', createdAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z',
+      recipients: [out.recipient], sources: [], cofreVersion: 'test',
+    }));
     const right = onTty('frase longa de teste');
     expect(right).toContain('Passphrase for the age identity');
-    expect(right).toContain('no set 20260101T000000Z-abcdef'); // the identity opened; then the set was looked up
+    expect(right).toContain('20260101T000000Z-abcdef on storage'); // the identity opened; the set was then checked
     const wrong = onTty('outra frase');
-    expect(wrong).not.toContain('no set 20260101T000000Z-abcdef');
+    expect(wrong).not.toContain('20260101T000000Z-abcdef on storage');
     expect(wrong).toMatch(/passphrase|decrypt/i);
     // no terminal and no env var: refused with a clear message, nothing written
     const other = await freshHome();
