@@ -14,6 +14,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 import { pgQuery, mysqlCommand, myEnv, pgString, type TargetInfo } from './target.js';
+import { mySqlString } from '../sources/mysql.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -185,7 +186,7 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
     if (item.type === 'postgres' && target.pg) {
       exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
     } else if (item.type === 'mysql' && target.my) {
-      const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${item.destination.replaceAll("'", "''")}'`)}`, { ...myEnv(target.my), label: 'mysql' });
+      const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(item.destination)}`)}`, { ...myEnv(target.my), label: 'mysql' });
       exists = r.stdout.trim().length > 0;
     } else if (item.type === 'files') {
       const r = await host.run(production ? 'true' : `[ -e ${shq(item.destination)} ] && echo yes`);

@@ -8,10 +8,10 @@
 import { CofreError } from '../errors.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
-import { myConnArgs } from '../sources/mysql.js';
+import { myConnArgs, mySqlString } from '../sources/mysql.js';
 import { lastLines } from '../sources/postgres.js';
 import type { Config } from '../config/schema.js';
-import { joinPath, myEnv, pgConnArgs, pgExecEnv, pgQuery, pgString, mysqlCommand, type TargetInfo } from './target.js';
+import { joinPath, myEnv, pgDbArgs, pgExecEnv, pgQuery, pgString, mysqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 
 export function safetyDir(at: Date): string {
@@ -27,13 +27,13 @@ export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, item
       const exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
       if (!exists) continue;
       const file = `${dir}/${item.destination}.pgdump`;
-      await run(host, `pg_dump -Fc ${shJoin([...pgConnArgs(target.pg), '-d', item.destination, '-f', file])}`, pgExecEnv(target.pg), 'pg_dump');
+      await run(host, `pg_dump -Fc ${shJoin([...pgDbArgs(target.pg, item.destination), '-f', file])}`, pgExecEnv(target.pg), 'pg_dump');
       made.push(file);
     } else if (item.type === 'mysql' && target.my) {
-      const r = await host.run(`${mysqlCommand(target.my)} -e ${shq(`SHOW DATABASES LIKE '${item.destination.replaceAll("'", "''")}'`)}`, { ...myEnv(target.my) });
+      const r = await host.run(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(item.destination)}`)}`, { ...myEnv(target.my) });
       if (!r.stdout.trim()) continue;
       const file = `${dir}/${item.destination}.sql`;
-      await run(host, `mysqldump --single-transaction --routines --triggers --events --hex-blob ${shJoin([...myConnArgs(target.my), item.destination])} > ${shq(file)}`, myEnv(target.my), 'mysqldump');
+      await run(host, `mysqldump --single-transaction --routines --triggers --events --hex-blob ${shJoin([...myConnArgs(target.my), '--', item.destination])} > ${shq(file)}`, myEnv(target.my), 'mysqldump');
       made.push(file);
     } else if (item.type === 'files') {
       const src = config.sources[item.source.name];

@@ -23,7 +23,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import { myIdent } from '../sources/mysql.js';
-import { mysqlCommand, myEnv, pgConnArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
+import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 
 export interface TransferOptions {
@@ -76,7 +76,7 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
   const production = opts.target.config.kind === 'production';
   if (item.object.part === 'globals') {
     // roles may already exist: errors are expected and do not stop the restore
-    const cmd = `psql -X -q ${shJoin(pgConnArgs(pg))} -d postgres -f -`;
+    const cmd = `psql -X -q ${shJoin(pgDbArgs(pg, 'postgres'))} -f -`;
     await streamInto(item, cmd, opts, pgExecEnv(pg), 'psql (globals)');
     return;
   }
@@ -88,13 +88,13 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
     const file = `${tmp}/${item.object.part}.pgdump`;
     try {
       await streamInto(item, `mkdir -p ${shq(tmp)} && chmod 700 ${shq(tmp)} && cat > ${shq(file)}`, opts, {}, 'cat (temp dump)');
-      await opts.host.runChecked(`pg_restore ${shJoin([...flags, '-j', String(opts.jobs), ...pgConnArgs(pg), '-d', db, file])}`, { ...pgExecEnv(pg), label: 'pg_restore' });
+      await opts.host.runChecked(`pg_restore ${shJoin([...flags, '-j', String(opts.jobs), ...pgDbArgs(pg, db), '--', file])}`, { ...pgExecEnv(pg), label: 'pg_restore' });
     } finally {
       await opts.host.run(`rm -rf ${shq(tmp)}`).catch(() => undefined);
     }
     return;
   }
-  await streamInto(item, `pg_restore ${shJoin([...flags, ...pgConnArgs(pg), '-d', db])}`, opts, pgExecEnv(pg), 'pg_restore');
+  await streamInto(item, `pg_restore ${shJoin([...flags, ...pgDbArgs(pg, db)])}`, opts, pgExecEnv(pg), 'pg_restore');
 }
 
 export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Promise<void> {
