@@ -32,7 +32,7 @@ export const LOCK_DIR_SCRIPT = [
   '  [ -n "$d" ] && mkdir -p -- "$d" 2>/dev/null && [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ] && chmod 700 -- "$d" && break',
   '  d=',
   'done',
-  `[ -n "$d" ] || { echo "no private folder for the lock (\$HOME/.cache/cofre must be a folder owned by $(id -un), not a symlink)" >&2; exit ${NO_DIR_CODE}; }`,
+  `[ -n "$d" ] || { echo "no private folder for the lock ($HOME/.cache/cofre must be a folder owned by $(id -un), not a symlink)" >&2; exit ${NO_DIR_CODE}; }`,
 ].join('\n');
 const LOCKED_MARK = 'cofre-locked';
 

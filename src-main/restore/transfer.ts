@@ -1,8 +1,9 @@
 /**
  * Transfer: storage → SHA-256 (checked on the fly) → age decrypt → SSH stdin of the restore
  * tool on the target. Nothing is staged whole, except with `jobs > 1`: pg_restore's parallel
- * mode needs a seekable file, so the decrypted dump is first streamed into a temp file under
- * /var/tmp on the target (removed afterwards) and read with `pg_restore -j N`.
+ * mode needs a seekable file, so the decrypted dump is first streamed into a temp file in a
+ * `mktemp -d` folder under /var/tmp on the target (removed afterwards) and read with
+ * `pg_restore -j N`.
  *
  * Flags (documented choices):
  * - staging: `pg_restore --no-owner --no-privileges` (the staging server need not have the
@@ -25,6 +26,7 @@ import { lastLines } from '../sources/postgres.js';
 import { myIdent } from '../sources/mysql.js';
 import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
+import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -84,10 +86,10 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
   await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}`);
   const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges'])];
   if (opts.jobs > 1) {
-    const tmp = `/var/tmp/cofre-restore-${opts.restoreId}`;
-    const file = `${tmp}/${item.object.part}.pgdump`;
+    const tmp = await makeRemoteTempDir(opts.host, `/var/tmp/cofre-${opts.restoreId}`);
+    const file = `${tmp}/${safeFileName(item.object.part)}.pgdump`;
     try {
-      await streamInto(item, `mkdir -p ${shq(tmp)} && chmod 700 ${shq(tmp)} && cat > ${shq(file)}`, opts, {}, 'cat (temp dump)');
+      await streamInto(item, `cat > ${shq(file)}`, opts, {}, 'cat (temp dump)');
       await opts.host.runChecked(`pg_restore ${shJoin([...flags, '-j', String(opts.jobs), ...pgDbArgs(pg, db), '--', file])}`, { ...pgExecEnv(pg), label: 'pg_restore' });
     } finally {
       await opts.host.run(`rm -rf ${shq(tmp)}`).catch(() => undefined);
