@@ -255,6 +255,9 @@ export const ptBR = {
   'notify.seeDetails': 'Veja os detalhes em Execuções.',
   'notify.runFailed': 'Cópia do plano {plan} falhou',
   'notify.runOk': 'Cópia do plano {plan} concluída',
+  'link.used.title': 'Este link do console já foi usado.',
+  'link.invalid.title': 'Este link do console não é válido.',
+  'link.howToGetNew': 'Cada link abre o console uma vez só. Para um link novo, rode `cofre ui` no terminal deste computador (ou abra o Cofre pelo menu) e use o link que ele mostra.',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;
@@ -511,4 +514,7 @@ export const en: Messages = {
   'notify.seeDetails': 'See the details in Runs.',
   'notify.runFailed': 'Backup of plan {plan} failed',
   'notify.runOk': 'Backup of plan {plan} finished',
+  'link.used.title': 'This console link was used already.',
+  'link.invalid.title': 'This console link is not valid.',
+  'link.howToGetNew': 'Each link opens the console once. For a new link, run `cofre ui` in a terminal on this computer (or open Cofre from the menu) and use the link it shows.',
 };
