@@ -63,7 +63,7 @@ describe('changing a pinned host key from the console', () => {
     await page.locator('code.fingerprint', { hasText: h.ssh.hostKeyFingerprint }).waitFor();
     expect(readFileSync(fx.configPath, 'utf8')).toContain(h.ssh.hostKeyFingerprint);
     await c.go('auditoria');
-    await page.locator('main').getByText('config.servers.replaceHostKey').first().waitFor();
+    await page.locator('main tbody tr', { hasText: 'Trocou a chave confiada de um servidor' }).first().waitFor();
     const audit = ctx.catalog.listAudit({ action: 'config.servers.replaceHostKey' });
     expect(audit[0]?.target).toBe('clinica');
     expect(JSON.stringify(audit[0])).toContain(OLD);
