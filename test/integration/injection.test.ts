@@ -16,7 +16,7 @@ import { runBackup } from '../../src-main/backup/run.js';
 import { runRestore } from '../../src-main/restore/restore.js';
 import { safetyDir } from '../../src-main/restore/safety.js';
 import { myEnv, mysqlCommand, pgQuery, stagingDbName } from '../../src-main/restore/target.js';
-import { listSets } from '../../src-main/backup/sets.js';
+import { listSetsOf } from '../../src-main/backup/sets.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { connect } from '../../src-main/remote/ssh.js';
 import { newProbeNonce, parseProbe, probeScript } from '../../src-main/sources/probe.js';
@@ -98,7 +98,7 @@ describe('database names are data, never connection settings or options', () => 
     expect(r.status).toBe('succeeded');
     setId = r.setId;
     const storage = storageFromConfig(ctx.config, 'nas', ctx.env);
-    const set = (await listSets(storage)).find((s) => s.setId === setId);
+    const set = (await listSetsOf(ctx, storage)).find((s) => s.setId === setId);
     storage.close();
     const objects = new Map((set?.manifest?.sources ?? []).flatMap((s) => s.objects.map((o) => [o.part, o] as const)));
     expect(objects.get(PG_A)?.rowCounts?.['public.t']).toBe(123);
