@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { CofreError, type ErrorInfo } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -79,6 +80,23 @@ export function migrationHash(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex');
 }
 
+/**
+ * The catalog holds run logs, audit entries and server names: readable by its user only. The
+ * file is created 0600 before SQLite opens it (SQLite gives the -wal and -shm files the main
+ * file's mode), and a catalog left readable by an older version is tightened.
+ */
+function makePrivate(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 export function catalogPath(home: string): string {
   return join(home, 'catalog.sqlite');
 }
@@ -89,6 +107,7 @@ export class Catalog {
 
   constructor(file: string, opts: { now?: () => Date } = {}) {
     this.now = opts.now ?? (() => new Date());
+    makePrivate(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');

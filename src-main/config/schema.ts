@@ -3,9 +3,11 @@
  * names an environment variable or a 0600 file that holds them.
  */
 import * as z from 'zod';
+import { hasControlChars } from '../sources/names.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_", starting with a letter or digit');
 const port = z.number().int().min(1).max(65535);
+const databaseName = z.string().min(1).refine((v) => !hasControlChars(v), 'a database name without control characters (line breaks, tabs…)');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as CLINICA_PG_PASSWORD');
 
 export const LocationSchema = z.strictObject({
@@ -29,7 +31,7 @@ const dbSourceFields = {
   user: z.string().min(1),
   passwordEnv: envName.optional(),
   passwordFile: z.string().min(1).optional(),
-  databases: z.array(z.string().min(1)).min(1).optional(),
+  databases: z.array(databaseName).min(1).optional(),
   compress: z.boolean().optional(),
 };
 

@@ -5,9 +5,9 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Notification } from 'electron';
-import { startDesktop } from './shell.js';
+import { startDesktop, startErrorWindow } from './shell.js';
+import { configErrorPage, decideDesktopStart } from './startup.js';
 import type { AlertChannel } from '../alerts/dispatcher.js';
-import { createMemoryServices } from '../rpc/memory-services.js';
 import { createEngineServices } from '../rpc/engine-services.js';
 import { AppContext } from '../app/context.js';
 import { startEngineHost, type EngineHost } from '../daemon/daemon.js';
@@ -38,17 +38,10 @@ const desktopAlerts: AlertChannel = {
 /**
  * The real engine for $COFRE_CONFIG / $COFRE_HOME (`npm start` points them at the demo home).
  * The app runs the scheduler unless a daemon already holds the home's lock (then it is only
- * the console). Without a usable config it opens on an empty in-memory engine so the
- * first-run screens still show; the reason goes to stderr.
+ * the console). Without a usable config, see startup.ts: a window that names the file and the
+ * problem, and no engine at all.
  */
-function engineServices(): EngineServices {
-  const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
-  try {
-    void ctx.config;
-  } catch (err) {
-    process.stderr.write(`cofre: ${describeError(err)}\n`);
-    return createMemoryServices({ empty: true });
-  }
+function engineServices(ctx: AppContext): EngineServices {
   let host: EngineHost | undefined;
   if (process.env['COFRE_DEMO'] !== '1' && runningSchedulerPid(ctx.home) === undefined) {
     try {
@@ -65,9 +58,16 @@ function engineServices(): EngineServices {
   return services;
 }
 
-startDesktop({
-  services: engineServices(),
-  rendererDir: join(root, 'dist', 'renderer'),
-  preloadPath: join(here, 'preload.cjs'),
-  assetsDir: join(root, 'assets'),
-});
+const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
+const start = decideDesktopStart(ctx);
+if (start.kind === 'config-error') {
+  process.stderr.write(`cofre: ${start.error.message}${start.error.hint ? `\n  → ${start.error.hint}` : ''}\n`);
+  startErrorWindow({ html: configErrorPage(start), assetsDir: join(root, 'assets') });
+} else {
+  startDesktop({
+    services: engineServices(ctx),
+    rendererDir: join(root, 'dist', 'renderer'),
+    preloadPath: join(here, 'preload.cjs'),
+    assetsDir: join(root, 'assets'),
+  });
+}

@@ -28,6 +28,32 @@ export interface DesktopOptions {
 
 const WORST: RpoState[] = ['failing', 'late', 'unknown', 'ok'];
 
+/**
+ * The only window when the config cannot be loaded: the page from startup.ts (no preload, no
+ * script, no engine); closing it quits. Editing the file and opening Cofre again is the way on.
+ */
+export function startErrorWindow(options: { html: string; assetsDir: string }): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    const win = new BrowserWindow({
+      width: 900,
+      height: 640,
+      title: 'Cofre',
+      icon: join(options.assetsDir, 'icon.png'),
+      webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false, spellcheck: false },
+    });
+    win.webContents.on('will-navigate', (event) => event.preventDefault());
+    win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(options.html)}`);
+  });
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('window-all-closed', () => app.quit());
+}
+
 export function startDesktop(options: DesktopOptions): void {
   if (!app.requestSingleInstanceLock()) {
     app.quit();

@@ -1,8 +1,15 @@
 /**
  * A lock on the server itself, so two Cofre runs (two workstations, a daemon and a CLI) never
- * dump the same server at once. It is `flock -n` on `${TMPDIR:-/tmp}/cofre-<name>.lock`,
- * held by a remote command that waits on its stdin: closing stdin (or losing the connection,
- * which makes sshd end the session) releases it, so a crashed run never leaves it stuck.
+ * dump the same server at once. It is `flock -n` on `<dir>/<name>.lock`, held by a remote
+ * command that waits on its stdin: closing stdin (or losing the connection, which makes sshd
+ * end the session) releases it, so a crashed run never leaves it stuck.
+ *
+ * `<dir>` is private to the SSH user: `$HOME/.cache/cofre` (or, where the home folder is not
+ * writable, `$XDG_RUNTIME_DIR/cofre`), mode 0700, owned by the user and not a symlink. A lock
+ * in a shared folder such as /tmp has a name other users can pre-create (a file they own, a
+ * symlink) to block every backup or to make the lock follow their link. Runs by the same user
+ * still exclude each other; runs of different SSH users on one server do not (each user has
+ * their own backups and permissions).
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
@@ -12,6 +19,21 @@ import type { RemoteHost } from './types.js';
 
 /** flock's exit code when the lock is held elsewhere (EX_TEMPFAIL). */
 const BUSY_CODE = 75;
+/** the private lock folder could not be made or is not safe */
+const NO_DIR_CODE = 76;
+
+/**
+ * Shell code that sets `d` to the user's private lock folder, or exits NO_DIR_CODE. A folder
+ * that exists but is a symlink or someone else's is refused, never chmod-ed or followed.
+ */
+export const LOCK_DIR_SCRIPT = [
+  'umask 077',
+  'for d in "${HOME:+$HOME/.cache/cofre}" "${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/cofre}"; do',
+  '  [ -n "$d" ] && mkdir -p -- "$d" 2>/dev/null && [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ] && chmod 700 -- "$d" && break',
+  '  d=',
+  'done',
+  `[ -n "$d" ] || { echo "no private folder for the lock ($HOME/.cache/cofre must be a folder owned by $(id -un), not a symlink)" >&2; exit ${NO_DIR_CODE}; }`,
+].join('\n');
 const LOCKED_MARK = 'cofre-locked';
 
 export interface RemoteLockOptions {
@@ -35,11 +57,12 @@ export interface RemoteLockOptions {
   awaitRelease?: boolean;
 }
 
+/** `"$d/<name>.lock"`, for use after LOCK_DIR_SCRIPT. */
 export function lockFileExpression(name: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new CofreError('INVALID_ARGUMENT', `"${name}" is not a valid lock name (letters, digits, . _ - only)`);
   }
-  return `"\${TMPDIR:-/tmp}/cofre-${name}.lock"`;
+  return `"$d/${name}.lock"`;
 }
 
 /**
@@ -62,10 +85,10 @@ export async function withRemoteLock<T>(
   const inner = opts.prelude === undefined
     ? `echo ${mark}; exec cat >/dev/null`
     : `{\n${opts.prelude}\n} </dev/null; echo; echo ${mark}; exec cat >/dev/null`;
-  const proc = host.exec(`exec flock ${wait} -E ${BUSY_CODE} ${file} -c ${shq(inner)}`, {
+  const proc = host.exec(`${LOCK_DIR_SCRIPT}\nexec flock ${wait} -E ${BUSY_CODE} ${file} -c ${shq(inner)}`, {
     stdin,
     label: 'flock',
-    okCodes: [0, BUSY_CODE],
+    okCodes: [0, BUSY_CODE, NO_DIR_CODE],
     ...(opts.env && Object.keys(opts.env).length > 0 ? { env: opts.env } : {}),
   });
 
@@ -98,9 +121,14 @@ export async function withRemoteLock<T>(
         hint: 'wait for the other backup or restore of this server to finish, then run again',
       });
     }
+    if (result.code === NO_DIR_CODE) {
+      throw new CofreError('REMOTE_COMMAND_FAILED', `could not take the lock "${name}" on ${host.name}: ${result.stderr.trim()}`, {
+        hint: 'give the SSH user a writable home folder; remove ~/.cache/cofre on the server if it is a symlink or belongs to another user',
+      });
+    }
     const why = result.code === 127 ? 'flock is not installed (it is in util-linux)' : `flock exited with code ${result.code ?? result.signal}: ${result.stderr.trim()}`;
     throw new CofreError('REMOTE_COMMAND_FAILED', `could not take the lock "${name}" on ${host.name}: ${why}`, {
-      hint: 'install util-linux on the server, and check that ${TMPDIR:-/tmp} is writable by the SSH user',
+      hint: 'install util-linux on the server',
     });
   }
 

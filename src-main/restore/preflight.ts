@@ -21,7 +21,8 @@ import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
 import { shJoin } from '../remote/shell.js';
 import { checkGlobalsScript, MAX_GLOBALS_BYTES, refusedGlobalsMessage, RESTRICT_PROBE } from './globals.js';
-import { pgQuery, mysqlCommand, myEnv, pgConnArgs, pgExecEnv, pgString, type TargetInfo } from './target.js';
+import { pgQuery, mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgString, type TargetInfo } from './target.js';
+import { mySqlString } from '../sources/mysql.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -200,7 +201,7 @@ export async function checkObjects(
 export async function checkPsqlRestrict(host: RemoteHost, target: TargetInfo): Promise<CheckResult> {
   const name = 'psql knows \\restrict';
   if (!target.pg) return { name, ok: false, status: 'failed', message: 'the target has no postgres' };
-  const r = await host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(target.pg))} -d postgres -f -`, { stdin: Readable.from([RESTRICT_PROBE]), ...pgExecEnv(target.pg), label: 'psql' });
+  const r = await host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgDbArgs(target.pg, 'postgres'))} -f -`, { stdin: Readable.from([RESTRICT_PROBE]), ...pgExecEnv(target.pg), label: 'psql' });
   return r.code === 0
     ? { name, ok: true, status: 'ok', message: 'the target\'s psql applies the \\restrict/\\unrestrict lines of the roles dump' }
     : { name, ok: false, status: 'failed', message: `the roles dump starts with \\restrict, which the target's psql does not know (${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}): update the PostgreSQL client on the target to 13.22/14.19/15.14/16.10/17.6 or later` };
@@ -273,7 +274,7 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
     if (item.type === 'postgres' && target.pg) {
       exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
     } else if (item.type === 'mysql' && target.my) {
-      const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${item.destination.replaceAll("'", "''")}'`)}`, { ...myEnv(target.my), label: 'mysql' });
+      const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(item.destination)}`)}`, { ...myEnv(target.my), label: 'mysql' });
       exists = r.stdout.trim().length > 0;
     } else if (item.type === 'files') {
       const r = await host.run(production ? 'true' : `[ -e ${shq(item.destination)} ] && echo yes`);

@@ -99,7 +99,7 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push(`cofre restore <setId> --target ${prod} --yes --confirm-name ${prod} --incident-start "<hora do incidente>"`);
   out.push('cofre drill                                  # teste trimestral em homologação');
   out.push('```', '');
-  out.push('O Cofre faz: verificação prévia (conexão com chave fixada, versões de pg_restore/mysql/tar, espaço em disco, chave decifra o conjunto, hashes), projeção do tempo contra as 4 h, cópia de segurança do que será sobrescrito (produção, em `/var/tmp/cofre-safety-<data>/` no servidor destino), transferência, validação (linhas por tabela, número e bytes de arquivos) e relatório em `$COFRE_HOME/reports/`.', '');
+  out.push('O Cofre faz: verificação prévia (conexão com chave fixada, versões de pg_restore/mysql/tar, espaço em disco, chave decifra o conjunto, hashes), projeção do tempo contra as 4 h, cópia de segurança do que será sobrescrito (produção, em `/var/tmp/cofre-safety-<data>-<aleatório>/`, pasta criada com `mktemp -d`, no servidor destino), transferência, validação (linhas por tabela, número e bytes de arquivos) e relatório em `$COFRE_HOME/reports/`.', '');
   out.push('Em homologação os bancos são criados como `<banco>_restore_<6 hex do set>` (no teste trimestral, `<banco>_drill_<6 hex>`) e os arquivos em `<filesRoot>/<setId>/` (`<filesRoot>/drill-<setId>/`); nada existente é sobrescrito.', '');
 
   out.push('## 3. Caminho manual (sem o Cofre)', '', 'Requer: `age`, `aws` (S3) ou acesso à pasta, e as ferramentas do banco (`pg_restore`/`psql` da mesma versão maior ou mais nova que a do backup; `mysql`; `tar`).', '');

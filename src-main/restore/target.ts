@@ -15,7 +15,8 @@ import type { Config, RestoreTargetConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { shJoin, shq } from '../remote/shell.js';
 import type { RemoteHost } from '../remote/types.js';
-import { pgConnArgs, pgEnv, type PgConnection } from '../sources/postgres.js';
+import { pgConnArgs, pgDbArgs, pgEnv, type PgConnection } from '../sources/postgres.js';
+import { myDatabaseArg } from '../sources/names.js';
 import { myConnArgs, myEnv, type MyConnection } from '../sources/mysql.js';
 import type { Manifest, SourceType } from '../../shared/domain.js';
 import type { RestoreItem } from './types.js';
@@ -109,7 +110,7 @@ export function planItems(
 }
 
 export function psqlCommand(c: PgConnection, db: string, extra: string[] = []): string {
-  return `psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(c))} -d ${shq(db)} ${shJoin(extra)}`.trim();
+  return `psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin([...pgDbArgs(c, db), ...extra])}`;
 }
 
 export function pgExecEnv(c: PgConnection): { env: Record<string, string> } | Record<string, never> {
@@ -131,7 +132,7 @@ export function pgString(s: string): string {
 }
 
 export function mysqlCommand(c: MyConnection, db?: string): string {
-  return `mysql --batch --skip-column-names --default-character-set=utf8mb4 ${shJoin(myConnArgs(c))}${db ? ` ${shq(db)}` : ''}`;
+  return `mysql --batch --skip-column-names --default-character-set=utf8mb4 ${shJoin([...myConnArgs(c), ...(db === undefined ? [] : [myDatabaseArg(db)])])}`;
 }
 
-export { myEnv, pgConnArgs, myConnArgs };
+export { myEnv, pgConnArgs, pgDbArgs, myConnArgs };

@@ -1,8 +1,9 @@
 /**
  * Transfer: storage → SHA-256 (of every byte, checked at the end) → age decrypt → SSH stdin of
  * the restore tool on the target. Nothing is staged whole, except with `jobs > 1`: pg_restore's parallel
- * mode needs a seekable file, so the decrypted dump is first streamed into a temp file under
- * /var/tmp on the target (removed afterwards) and read with `pg_restore -j N`.
+ * mode needs a seekable file, so the decrypted dump is first streamed into a temp file in a
+ * `mktemp -d` folder under /var/tmp on the target (removed afterwards) and read with
+ * `pg_restore -j N`.
  *
  * Flags (documented choices):
  * - staging: `pg_restore --no-owner --no-privileges` (the staging server need not have the
@@ -24,8 +25,9 @@ import { formatBytes } from '../../shared/format.js';
 import { checkGlobalsScript, MAX_GLOBALS_BYTES, prepareGlobalsScript, refusedGlobalsMessage } from './globals.js';
 import { lastLines } from '../sources/postgres.js';
 import { myIdent } from '../sources/mysql.js';
-import { mysqlCommand, myEnv, pgConnArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
+import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
+import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -125,7 +127,7 @@ async function applyGlobals(item: RestoreItem, opts: TransferOptions, pg: NonNul
   if (!verdict.ok) {
     throw new CofreError('INTEGRITY', refusedGlobalsMessage(name, verdict), { hint: 'this roles file was not written by pg_dumpall: do not apply it; restore another set and check who can write to the storage' });
   }
-  const r = await opts.host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(pg))} -d postgres -f -`, {
+  const r = await opts.host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgDbArgs(pg, 'postgres'))} -f -`, {
     stdin: Readable.from([prepareGlobalsScript(script)]), ...pgExecEnv(pg), label: 'psql (globals)',
   });
   if (r.code !== 0) throw toolFailed(item, 'psql (globals)', { code: r.code, stderr: r.stderr, ...(r.signal ? { signal: r.signal } : {}) });
@@ -143,17 +145,17 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
   await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}`);
   const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges'])];
   if (opts.jobs > 1) {
-    const tmp = `/var/tmp/cofre-restore-${opts.restoreId}`;
-    const file = `${tmp}/${item.object.part}.pgdump`;
+    const tmp = await makeRemoteTempDir(opts.host, `/var/tmp/cofre-${opts.restoreId}`);
+    const file = `${tmp}/${safeFileName(item.object.part)}.pgdump`;
     try {
-      await streamInto(item, `mkdir -p ${shq(tmp)} && chmod 700 ${shq(tmp)} && cat > ${shq(file)}`, opts, {}, 'cat (temp dump)');
-      await opts.host.runChecked(`pg_restore ${shJoin([...flags, '-j', String(opts.jobs), ...pgConnArgs(pg), '-d', db, file])}`, { ...pgExecEnv(pg), label: 'pg_restore' });
+      await streamInto(item, `cat > ${shq(file)}`, opts, {}, 'cat (temp dump)');
+      await opts.host.runChecked(`pg_restore ${shJoin([...flags, '-j', String(opts.jobs), ...pgDbArgs(pg, db), '--', file])}`, { ...pgExecEnv(pg), label: 'pg_restore' });
     } finally {
       await opts.host.run(`rm -rf ${shq(tmp)}`).catch(() => undefined);
     }
     return;
   }
-  await streamInto(item, `pg_restore ${shJoin([...flags, ...pgConnArgs(pg), '-d', db])}`, opts, pgExecEnv(pg), 'pg_restore');
+  await streamInto(item, `pg_restore ${shJoin([...flags, ...pgDbArgs(pg, db)])}`, opts, pgExecEnv(pg), 'pg_restore');
 }
 
 export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Promise<void> {

@@ -14,7 +14,7 @@
 import type { Status } from '../../shared/rpc/contracts/status.js';
 import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
 import type { SetList, VerifyResult } from '../../shared/rpc/contracts/sets.js';
-import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
+import type { HostKeyReplacement, ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
 import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills, ResolvedPoint } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
 import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
@@ -54,8 +54,11 @@ export interface EngineServices {
     save(server: ServerInput, ctx: CallContext): Promise<void>;
     /** Connects without authenticating and reports the host key's SHA-256 fingerprint. */
     probe(host: string, port: number): Promise<{ fingerprint: string; algorithm: string }>;
-    /** Pins the fingerprint as `servers.<name>.hostKey`. */
-    trust(name: string, fingerprint: string, ctx: CallContext): Promise<void>;
+    /**
+     * Pins the fingerprint as `servers.<name>.hostKey`. Replacing a different pinned key needs
+     * `replace`: the old pin as shown to the technician and the server's name typed.
+     */
+    trust(name: string, fingerprint: string, ctx: CallContext, replace?: HostKeyReplacement): Promise<void>;
     /** Logs in with the pinned key and runs a harmless command; ok false with a plain message otherwise. */
     test(name: string): Promise<{ ok: boolean; message: string }>;
   };

@@ -1,14 +1,21 @@
 /**
  * The console over HTTP + WebSocket on 127.0.0.1 (`cofre ui`, and the same UI the daemon serves).
  *
- * Access: a per-launch random token in the printed URL is exchanged, on the first page load, for
- * an HttpOnly SameSite=Strict cookie and a redirect to the clean URL. Every request needs that
- * cookie; the WebSocket upgrade (`/rpc`) also needs an Origin and Host of this very server
- * (DNS-rebinding and cross-site protection). Static files are the built renderer, served with a
- * strict Content-Security-Policy.
+ * Access: the token in a console link is single-use. Its first use is exchanged for an HttpOnly
+ * SameSite=Strict session cookie and a redirect to the clean URL; any later use of the same link
+ * is refused with a page that says how to get a new one (a link seen in a process list, a
+ * browser history or a shell log opens nothing). A browser that already holds a session of
+ * this server is just sent to the console. Every request needs that cookie; the WebSocket
+ * upgrade (`/rpc`) also needs an Origin and Host of this very server (DNS-rebinding and
+ * cross-site protection). Static files are the built renderer, served with a strict
+ * Content-Security-Policy.
+ *
+ * Links are `?token=<nonce>.<HMAC-SHA256(linkKey, nonce)>`: whoever holds the per-launch
+ * `linkKey` (this process, and `cofre ui` through the daemon's 0600 console.json) can mint a
+ * fresh link without asking the server; the server remembers the nonces already used.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -17,6 +24,7 @@ import { MAX_MESSAGE_BYTES } from '../../shared/rpc/envelope.js';
 import type { Transport } from '../../shared/rpc/transport.js';
 import { createConsoleRpc } from './index.js';
 import type { EngineServices } from './services.js';
+import { DEFAULT_LANGUAGE, translate } from '../../shared/i18n/index.js';
 
 export interface ConsoleServerOptions {
   services: EngineServices;
@@ -29,11 +37,46 @@ export interface ConsoleServerOptions {
 }
 
 export interface ConsoleServer {
-  /** http://127.0.0.1:PORT/?token=… — open this once; it sets the session cookie. */
+  /** http://127.0.0.1:PORT/?token=… — a first single-use link; it sets the session cookie. */
   url: string;
+  /** that link's token */
   token: string;
   port: number;
+  /** http://127.0.0.1:PORT/ — the console without a token */
+  origin: string;
+  /** the secret that mints links (consoleLink); never logged, kept only in 0600 files */
+  linkKey: string;
+  /** a fresh single-use link */
+  newLink(): string;
   close(): Promise<void>;
+}
+
+function linkMac(linkKey: string, nonce: string): string {
+  return createHmac('sha256', Buffer.from(linkKey, 'base64url')).update(nonce).digest('base64url');
+}
+
+/** A fresh single-use link to the console at `origin`, minted with its `linkKey`. */
+export function consoleLink(origin: string, linkKey: string): string {
+  const nonce = randomBytes(16).toString('base64url');
+  const url = new URL(origin);
+  url.pathname = '/';
+  url.search = '';
+  url.searchParams.set('token', `${nonce}.${linkMac(linkKey, nonce)}`);
+  return url.toString();
+}
+
+/** The page that sends a browser with its new session on to the clean URL. */
+function movingOnPage(path: string): string {
+  const href = path.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="${DEFAULT_LANGUAGE}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><link rel="icon" href="data:,"><title>Cofre</title></head><body><a href="${href}">Cofre</a></body></html>`;
+}
+
+/** The page shown for a link that was used already or is not valid: pt-BR, then English. */
+function linkRefusedPage(kind: 'used' | 'invalid'): string {
+  const esc = (t: string): string => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const block = (lang: 'pt-BR' | 'en'): string =>
+    `<section lang="${lang}"><h1>${esc(translate(lang, `link.${kind}.title`))}</h1><p>${esc(translate(lang, 'link.howToGetNew'))}</p></section>`;
+  return `<!doctype html><html lang="${DEFAULT_LANGUAGE}"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Cofre</title></head><body>${block('pt-BR')}<hr>${block('en')}</body></html>`;
 }
 
 const COOKIE = 'cofre_session';
@@ -117,8 +160,9 @@ function wsTransport(ws: WebSocket): Transport {
 }
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
-  const token = randomBytes(32).toString('base64url');
-  const session = randomBytes(32).toString('base64url');
+  const linkKey = randomBytes(32).toString('base64url');
+  const usedNonces = new Set<string>();
+  const sessions = new Set<string>();
   const root = resolve(options.staticDir);
   const rpc = createConsoleRpc(options.services);
   const ctx = { actor: options.actor ?? 'console' };
@@ -128,7 +172,15 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const hostOk = (req: IncomingMessage): boolean => allowedHosts().includes(req.headers.host ?? '');
   const sessionOk = (req: IncomingMessage): boolean => {
     const c = cookieValue(req);
-    return c !== undefined && sameSecret(c, session);
+    return c !== undefined && [...sessions].some((s) => sameSecret(c, s));
+  };
+  /** 'ok' spends the token; a token is good once. */
+  const useToken = (given: string): 'ok' | 'used' | 'invalid' => {
+    const [nonce, mac, ...rest] = given.split('.');
+    if (!nonce || !mac || rest.length > 0 || !sameSecret(mac, linkMac(linkKey, nonce))) return 'invalid';
+    if (usedNonces.has(nonce)) return 'used';
+    usedNonces.add(nonce);
+    return 'ok';
   };
 
   async function serveFile(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
@@ -174,15 +226,30 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const given = url.searchParams.get('token');
     if (given !== null) {
-      if (!sameSecret(given, token)) return plain(res, 403, 'This link is not valid any more. Run `cofre ui` again and open the new link.');
+      const verdict = useToken(given);
       url.searchParams.delete('token');
+      const clean = url.pathname + url.search;
       securityHeaders(res);
-      res.writeHead(302, {
+      if (verdict !== 'ok') {
+        // this browser is signed in already (e.g. the link clicked twice): just open the console
+        if (sessionOk(req)) {
+          res.writeHead(302, { Location: clean, 'Cache-Control': 'no-store' });
+          return res.end();
+        }
+        res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        return res.end(linkRefusedPage(verdict));
+      }
+      const session = randomBytes(32).toString('base64url');
+      sessions.add(session);
+      // A page that moves on by itself rather than a 302: a link opened from another site (the
+      // local page `cofre ui` hands the browser) starts a cross-site redirect chain, in which a
+      // SameSite=Strict cookie is not sent; a navigation from this page is same-site.
+      res.writeHead(200, {
         'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
+        'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-store',
       });
-      return res.end();
+      return res.end(movingOnPage(clean));
     }
     if (!sessionOk(req)) return plain(res, 401, 'Open the console through the link printed by `cofre ui` (it carries the session token).');
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
@@ -213,10 +280,15 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
 
+  const origin = `http://127.0.0.1:${port}/`;
+  const url = consoleLink(origin, linkKey);
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
-    token,
+    url,
+    token: new URL(url).searchParams.get('token') ?? '',
     port,
+    origin,
+    linkKey,
+    newLink: () => consoleLink(origin, linkKey),
     async close() {
       rpc.dispose();
       for (const ws of wss.clients) ws.terminate();

@@ -8,6 +8,7 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { lastLines, parseCounts } from './postgres.js';
+import { checkDiscoveredName } from './names.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
 import type { DumpPart, RunningDump, PreparedSource } from './types.js';
 
@@ -49,7 +50,7 @@ export async function mysqlQuery(host: RemoteHost, c: MyConnection, sql: string)
 const MY_PROBE_SQL = `SELECT line FROM (
   SELECT 0 AS k, '' AS n, CONCAT('v|', VERSION()) AS line
   UNION ALL
-  SELECT 1, s.schema_name, CONCAT('d|', COALESCE(SUM(t.data_length + t.index_length), 0), '|', s.schema_name)
+  SELECT 1, s.schema_name, CONCAT('d|', COALESCE(SUM(t.data_length + t.index_length), 0), '|', HEX(CONVERT(s.schema_name USING utf8mb4)))
   FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name
   GROUP BY s.schema_name
 ) q ORDER BY k, n`;
@@ -68,7 +69,7 @@ export function mysqlProbeSteps(prefix: string, src: MysqlSourceConfig, pwVar: s
 export function mysqlFromProbe(results: ProbeResults, prefix: string, src: MysqlSourceConfig, where: string): PreparedSource {
   const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'mysqldump' }, where).trim();
   const { serverVersion, sizes } = parseServerInfo(probeOk(results, { key: `${prefix}.info`, label: 'mysql' }, where));
-  const names = src.databases ?? [...sizes.keys()].filter((d) => !SYSTEM_DATABASES.has(d));
+  const names = src.databases ?? [...sizes.keys()].filter((d) => !SYSTEM_DATABASES.has(d)).map((db) => checkDiscoveredName(db, where));
   return {
     tool: { tool: 'mysqldump', toolVersion, serverVersion },
     parts: names.map((db) => {
@@ -96,7 +97,7 @@ export async function startMysqlDump(host: RemoteHost, src: MysqlSourceConfig, p
   const rowCounts = await mysqlRowCounts(host, c, part.part);
   const args = [
     'mysqldump', '--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--quick',
-    '--default-character-set=utf8mb4', ...myConnArgs(c), part.part,
+    '--default-character-set=utf8mb4', ...myConnArgs(c), '--', part.part,
   ];
   const p = host.exec(shJoin(args), { ...myEnv(c), label: 'mysqldump' });
   const finished = p.done.then((r) => {

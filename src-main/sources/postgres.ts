@@ -9,6 +9,7 @@ import type { RemoteHost, RemoteProcess } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { LineReader } from './lines.js';
+import { checkDiscoveredName, pgDbConnInfo } from './names.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
 import type { DumpPart, RunningDump, DumpStats, PreparedSource } from './types.js';
 
@@ -21,6 +22,11 @@ export interface PgConnection {
 
 export function pgConnArgs(c: PgConnection): string[] {
   return ['-h', c.host, '-p', String(c.port), '-U', c.user, '-w'];
+}
+
+/** The connection arguments plus `-d dbname='<db>'` (see names.ts: a name is never a connection string). */
+export function pgDbArgs(c: PgConnection, db: string): string[] {
+  return [...pgConnArgs(c), '-d', pgDbConnInfo(db)];
 }
 
 export function pgEnv(c: PgConnection): Record<string, string> | undefined {
@@ -67,7 +73,7 @@ export function parseCounts(lines: string[]): Record<string, number> {
 const PG_PROBE_SQL = `SELECT line FROM (
   SELECT 0 AS k, '' AS n, 'v|' || current_setting('server_version') AS line
   UNION ALL
-  SELECT 1, datname, 'd|' || COALESCE(CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END, -1) || '|' || datname
+  SELECT 1, datname, 'd|' || COALESCE(CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END, -1) || '|' || encode(convert_to(datname, 'UTF8'), 'hex')
   FROM pg_database WHERE datallowconn AND NOT datistemplate
 ) q ORDER BY k, n`;
 
@@ -77,7 +83,7 @@ export function postgresProbeSteps(prefix: string, src: PostgresSourceConfig, pw
   const pw = pwVar === undefined ? '' : `PGPASSWORD="$${pwVar}" `;
   return [
     { key: `${prefix}.tool`, label: 'pg_dump', command: 'pg_dump --version' },
-    { key: `${prefix}.info`, label: 'psql', command: `${pw}psql -X -At ${shJoin(pgConnArgs(c))} -d postgres -c ${shq(PG_PROBE_SQL)}` },
+    { key: `${prefix}.info`, label: 'psql', command: `${pw}psql -X -At ${shJoin(pgDbArgs(c, 'postgres'))} -c ${shq(PG_PROBE_SQL)}` },
   ];
 }
 
@@ -88,7 +94,7 @@ export function postgresProbeSteps(prefix: string, src: PostgresSourceConfig, pw
 export function postgresFromProbe(results: ProbeResults, prefix: string, src: PostgresSourceConfig, where: string): PreparedSource {
   const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'pg_dump' }, where).trim();
   const { serverVersion, sizes } = parseServerInfo(probeOk(results, { key: `${prefix}.info`, label: 'psql' }, where));
-  const names = src.databases ?? [...sizes.keys()];
+  const names = src.databases ?? [...sizes.keys()].map((db) => checkDiscoveredName(db, where));
   const parts = names.map((db) => {
     const size = sizes.get(db);
     return { part: db, format: 'pgdump' as const, ...(size !== undefined && size >= 0 ? { estimatedBytes: size, estimateIsUpperBound: true } : {}) };
@@ -115,7 +121,7 @@ export function openSnapshotSession(host: RemoteHost, src: PostgresSourceConfig,
   const c = connOf(src, password);
   const env = pgEnv(c);
   const stdin = new PassThrough();
-  const session = host.exec(`psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(c))} -d ${shq(database)}`, {
+  const session = host.exec(`psql -X -q -At -v ON_ERROR_STOP=1 ${shJoin(pgDbArgs(c, database))}`, {
     stdin,
     ...(env ? { env } : {}),
     label: 'psql',
@@ -154,7 +160,7 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
   stdin.write(`${PG_ROW_COUNTS_SETTINGS}\n${PG_ROW_COUNTS_SQL}\n\\echo __COFRE_COUNTS__\n`);
   const counts = reader.until('__COFRE_COUNTS__').then(parseCounts);
   counts.catch(() => undefined);
-  const dump = host.exec(`pg_dump -Fc --snapshot=${shq(snapshot)} ${shJoin(pgConnArgs(c))} -d ${shq(part.part)}`, {
+  const dump = host.exec(`pg_dump -Fc --snapshot=${shq(snapshot)} ${shJoin(pgDbArgs(c, part.part))}`, {
     ...(env ? { env } : {}),
     label: 'pg_dump',
   });

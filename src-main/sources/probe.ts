@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CofreError } from '../errors.js';
+import { decodeHexName } from './names.js';
 
 export interface ProbeStep {
   /** unique within one script: letters, digits, `.`, `_`, `-` */
@@ -103,15 +104,17 @@ export function probeOk(results: ProbeResults, step: Pick<ProbeStep, 'key' | 'la
 
 /**
  * What a database source's info query prints, one line each: `v|<server version>` and
- * `d|<bytes>|<database>` (bytes -1: the role may not connect to it). Postgres and MySQL alike.
+ * `d|<bytes>|<hex of the database name's UTF-8>` (bytes -1: the role may not connect to it).
+ * Postgres and MySQL alike. Names travel as hex so that no name (with `|`, a line break…) can
+ * fake or split a line.
  */
 export function parseServerInfo(text: string): { serverVersion: string; sizes: Map<string, number> } {
   const lines = text.split('\n').map((l) => l.trim());
   const serverVersion = (lines.find((l) => l.startsWith('v|')) ?? '').slice(2);
   const sizes = new Map<string, number>();
   for (const line of lines) {
-    const m = /^d\|(-?\d+)\|(.+)$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(m[2], Number(m[1]));
+    const m = /^d\|(-?\d+)\|((?:[0-9A-Fa-f]{2})+)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) sizes.set(decodeHexName(m[2]), Number(m[1]));
   }
   return { serverVersion, sizes };
 }

@@ -4,8 +4,11 @@
  * screen, runs a plan, walks a restore, and fails on any console error.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeLinkPage } from '../../src-main/cli/commands/ui.js';
 import { chromium, type Browser } from 'playwright-core';
 import { startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
 import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
@@ -37,7 +40,7 @@ describe('console smoke (chromium)', () => {
   it('shows every screen with data and no console errors', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const c = new ConsolePage(page, shots);
-    await c.open(server.url);
+    await c.open(server.newLink());
     expect(page.url()).not.toContain('token=');
     expect(await c.heading()).toBe('Painel');
     const dash = new DashboardPage(c);
@@ -69,7 +72,7 @@ describe('console smoke (chromium)', () => {
   it('runs a plan now and shows live progress, then the finished run', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const c = new ConsolePage(page, shots);
-    await c.open(server.url);
+    await c.open(server.newLink());
     await new DashboardPage(c).runNow('diario');
     await c.go('execucoes');
     await page.getByRole('progressbar').first().waitFor();
@@ -84,7 +87,7 @@ describe('console smoke (chromium)', () => {
   it('walks the restore wizard; production needs the typed name', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const c = new ConsolePage(page, shots);
-    await c.open(server.url);
+    await c.open(server.newLink());
     await c.go('restaurar');
     const wizard = new RestoreWizardPage(c);
     await wizard.choosePoint(0);
@@ -112,7 +115,7 @@ describe('console smoke (chromium)', () => {
   it('switches to English and keyboard focus is visible', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const c = new ConsolePage(page, shots);
-    await c.open(server.url);
+    await c.open(server.newLink());
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
@@ -125,5 +128,23 @@ describe('console smoke (chromium)', () => {
     await page.locator('main h1', { hasText: 'Configurações' }).waitFor();
     expect(c.problems).toEqual([]);
     await page.close();
+  });
+
+  it('the page `cofre ui` hands the browser opens the console; its link then opens nothing for anyone else', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cofre-link-'));
+    const link = server.newLink();
+    const file = writeLinkPage(home, link);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('#root[data-app-state="ready"]').waitFor();
+    expect(page.url()).toBe(server.origin);
+    const stranger = await browser.newContext();
+    const other = await stranger.newPage();
+    await other.goto(link);
+    await other.getByText('Este link do console já foi usado.').waitFor();
+    await other.getByText(/rode `cofre ui`/).waitFor();
+    await stranger.close();
+    await page.close();
+    rmSync(home, { recursive: true, force: true });
   });
 });

@@ -159,7 +159,7 @@ describe('backup probes in one channel', () => {
         env: { SECRET_X: "a b'c" },
       });
       expect(out).toBe("cofre-locked fake\na b'cend\n");
-      await host.runChecked(`rm -f "\${TMPDIR:-/tmp}/cofre-${name}.lock"`);
+      await host.runChecked(`rm -f "$HOME/.cache/cofre/${name}.lock"`);
     } finally {
       host.close();
     }

@@ -58,6 +58,36 @@ describe('createEngineServices (real sshd, PostgreSQL, MariaDB, folder storage)'
     expect(readFileSync(fx.configPath, 'utf8')).toContain(`hostKey: ${h.ssh.hostKeyFingerprint}`);
   });
 
+  it('replaces a pinned host key only with the old pin shown and the server name typed, and audits it', async () => {
+    const old = `SHA256:${'B'.repeat(43)}`;
+    const other = `SHA256:${'C'.repeat(43)}`;
+    await services.servers.save({ name: 'trocada', host: h.ssh.host, port: h.ssh.port, user: h.ssh.user, privateKeyFile: h.ssh.privateKeyPath, hostKey: old }, call);
+    const pinned = (): string => readFileSync(fx.configPath, 'utf8');
+    // a plain save cannot swap the pin either
+    await expect(services.servers.save({ name: 'trocada', host: h.ssh.host, port: h.ssh.port, user: h.ssh.user, privateKeyFile: h.ssh.privateKeyPath, hostKey: other }, call))
+      .rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+    const now = h.ssh.hostKeyFingerprint;
+    const refused = [
+      () => services.servers.trust('trocada', now, call),
+      () => services.servers.trust('trocada', now, call, { previous: other, confirmName: 'trocada' }),
+      () => services.servers.trust('trocada', now, call, { previous: old, confirmName: 'Trocada' }),
+    ];
+    const errors: unknown[] = [];
+    for (const attempt of refused) {
+      errors.push(await attempt().then(() => undefined, (e: unknown) => e));
+      expect(errors.at(-1)).toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+      expect(pinned()).toContain(`hostKey: ${old}`);
+    }
+    expect((errors[0] as Error).message).toContain(old);
+    expect((errors[0] as Error).message).toContain(now);
+    await services.servers.trust('trocada', now, call, { previous: old, confirmName: 'trocada' });
+    expect(pinned()).toContain(`hostKey: ${now}`);
+    const audit = await services.audit.list({ limit: 10, action: 'config.servers.replaceHostKey' });
+    expect(audit[0]).toMatchObject({ actor: 'console:test', action: 'config.servers.replaceHostKey', target: 'trocada' });
+    expect(JSON.stringify(audit[0])).toContain(old);
+    expect(audit.filter((a) => a.action === 'config.servers.replaceHostKey.refused' && a.target === 'trocada').length).toBe(3);
+  });
+
   it('backup.start emits progress and finished events, refuses a second run, and the set is listed', async () => {
     const events: EngineEvent[] = [];
     const finished = new Promise<EngineEvent>((resolve) => {

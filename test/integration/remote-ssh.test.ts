@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CofreError } from '../../src-main/errors.js';
 import { connect, shq, withRemoteLock } from '../../src-main/remote/index.js';
-import type { RemoteHost, ServerSpec } from '../../src-main/remote/index.js';
+import type { ExecOptions, RemoteHost, ServerSpec } from '../../src-main/remote/index.js';
 import { freePort } from '../harness/index.js';
 import { runChecked } from '../harness/util.js';
 
@@ -361,7 +361,7 @@ describe('remote SSH module', () => {
       release();
       expect(await first).toBe('first done');
       expect(await withRemoteLock(b, name, async () => 'second')).toBe('second');
-      await b.runChecked(`rm -f "\${TMPDIR:-/tmp}/cofre-${name}.lock"`);
+      await b.runChecked(`rm -f "$HOME/.cache/cofre/${name}.lock"`);
     });
 
     it('releases the lock when fn throws, and when the holder connection dies', async () => {
@@ -392,7 +392,42 @@ describe('remote SSH module', () => {
         if (result === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result).toBe('taken');
-      await b.runChecked(`rm -f "\${TMPDIR:-/tmp}/cofre-${name}.lock"`);
+      await b.runChecked(`rm -f "$HOME/.cache/cofre/${name}.lock"`);
+    });
+
+    it('ignores a decoy at the old predictable /tmp path: the lock lives in a 0700 folder of the SSH user', async () => {
+      const name = `test-${randomBytes(4).toString('hex')}`;
+      const a = await open();
+      // Another user pre-creates the old lock path as a world-writable file and holds a flock on
+      // it (to block every backup), and a symlink beside it (to make the lock follow it).
+      const decoy = `/tmp/cofre-${name}.lock`;
+      await a.runChecked(`touch ${decoy} && chmod 666 ${decoy} && ln -s /etc/hostname /tmp/cofre-${name}-link.lock`);
+      const blocker = a.exec(`exec flock ${decoy} -c 'echo held; exec cat >/dev/null'`, { stdin: new Readable({ read() {} }) });
+      await new Promise<void>((resolve) => blocker.stdout.once('data', () => resolve()));
+      try {
+        const where = await withRemoteLock(a, name, async () =>
+          (await a.runChecked(`ls -ld "$HOME/.cache/cofre" | cut -c1-10; [ -f "$HOME/.cache/cofre/${name}.lock" ] && echo there`)).stdout);
+        expect(where).toBe('drwx------\nthere\n');
+      } finally {
+        blocker.cancel();
+        await a.run(`rm -f ${decoy} /tmp/cofre-${name}-link.lock "$HOME/.cache/cofre/${name}.lock"`);
+      }
+    });
+
+    it('refuses a lock folder that is a symlink, naming the problem', async () => {
+      const a = await open();
+      const home = (await a.runChecked(`d=$(mktemp -d) && mkdir "$d/.cache" && ln -s /tmp "$d/.cache/cofre" && echo "$d"`)).stdout.trim();
+      try {
+        const b = await open();
+        // the same server, seen through a session whose home folder is `home`
+        const elsewhere = { name: b.name, host: b.host, port: b.port, exec: (cmd: string, o?: ExecOptions) => b.exec(`HOME=${shq(home)}; unset XDG_RUNTIME_DIR\n${cmd}`, o) };
+        const err = await failure(withRemoteLock(elsewhere as unknown as RemoteHost, 'x', async () => 'taken'));
+        expect(err.code).toBe('REMOTE_COMMAND_FAILED');
+        expect(err.message).toMatch(/no private folder for the lock/);
+        expect(err.hint).toMatch(/symlink/);
+      } finally {
+        await a.run(`rm -rf ${shq(home)}`);
+      }
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Catalog, migrationHash } from '../../src-main/catalog/catalog.js';
@@ -17,6 +17,30 @@ describe('catalog', () => {
     expect(tables).toEqual(['audit', 'events', 'run_log', 'run_sources', 'runs', 'schema_migrations', 'sets_cache', 'state']);
     const applied = c.db.prepare('SELECT version, sha256 FROM schema_migrations ORDER BY version').all();
     expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, sha256: migrationHash(m) })));
+  });
+
+  it('creates catalog.sqlite and its -wal/-shm readable by the user only, and tightens an old 0644 one', () => {
+    const old = process.umask(0o022);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'cofre-cat-'));
+      const c = Catalog.open(dir);
+      c.audit('cli:x', 'test', 'x', {});
+      const file = join(dir, 'catalog.sqlite');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        expect(existsSync(f)).toBe(true);
+        expect((statSync(f).mode & 0o777).toString(8)).toBe('600');
+      }
+      c.close();
+
+      const dir2 = mkdtempSync(join(tmpdir(), 'cofre-cat-'));
+      const file2 = join(dir2, 'catalog.sqlite');
+      writeFileSync(file2, '');
+      chmodSync(file2, 0o644);
+      Catalog.open(dir2).close();
+      expect((statSync(file2).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('refuses to open when an applied migration was edited', () => {

@@ -59,6 +59,15 @@ describe('config', () => {
     expect(err2.message).toContain('plans.diario.retention.keepDays');
   });
 
+  it('refuses a database name with a control character, and accepts one that only looks like a connection string', () => {
+    const err = thrown(() => parseConfigText(VALID.replace('databases: [clinica]', 'databases: ["clinica\\nd|0|x"]'), 'c.yaml'));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('sources.banco.databases.0: a database name without control characters');
+    const ok = parseConfigText(VALID.replace('databases: [clinica]', `databases: ["x port=5492", "-h evil", "a'b\\\\c"]`), 'c.yaml');
+    const banco = ok.sources['banco'];
+    expect(banco?.type === 'postgres' ? banco.databases : []).toEqual(['x port=5492', '-h evil', "a'b\\c"]);
+  });
+
   it('reports malformed YAML with line and column', () => {
     const err = thrown(() => parseConfigText('servers:\n  a: [1, 2\n', 'bad.yaml'));
     expect(err.code).toBe('CONFIG_INVALID');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
-import { startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
+import { consoleLink, startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
 import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
 
 let dir: string;
@@ -24,7 +24,7 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 }
 
 async function sessionCookie(): Promise<string> {
-  const res = await get(`/?token=${server.token}`);
+  const res = await get(`/?token=${new URL(server.newLink()).searchParams.get('token') ?? ''}`);
   const set = res.headers['set-cookie']?.[0] ?? '';
   return set.split(';')[0] ?? '';
 }
@@ -52,17 +52,46 @@ afterAll(async () => {
 
 describe('console server (127.0.0.1 + token)', () => {
   it('binds loopback and prints a URL that carries the token', () => {
-    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{43}$`));
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}$`));
   });
 
-  it('exchanges the token for an HttpOnly SameSite=Strict cookie and redirects to the clean URL', async () => {
+  it('exchanges the token for an HttpOnly SameSite=Strict cookie and a page that moves on to the clean URL', async () => {
     const res = await get(`/?token=${server.token}`);
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe('/');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<meta http-equiv="refresh" content="0;url=/">');
     const cookie = res.headers['set-cookie']?.[0] ?? '';
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).not.toContain(server.token);
+  });
+
+  it('takes each link once: a second use is refused with a page (pt-BR first) saying how to get a new one', async () => {
+    const link = new URL(server.newLink());
+    const first = await get(link.pathname + link.search);
+    expect(first.status).toBe(200);
+    expect(first.headers['set-cookie']?.[0]).toMatch(/^cofre_session=/);
+    const again = await get(link.pathname + link.search);
+    expect(again.status).toBe(403);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(again.headers['content-type']).toMatch(/text\/html/);
+    expect(again.body).toContain('Este link do console já foi usado.');
+    expect(again.body).toContain('rode `cofre ui`');
+    expect(again.body.indexOf('lang="pt-BR"')).toBeLessThan(again.body.indexOf('lang="en"'));
+    // the browser that used it holds a session: it is just sent to the console
+    const cookie = (first.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+    const same = await get(link.pathname + link.search, { cookie });
+    expect(same.status).toBe(302);
+    expect(same.headers['set-cookie']).toBeUndefined();
+    // a forged token (right shape, wrong MAC) and one with a MAC of another server are refused
+    const [nonce] = (link.searchParams.get('token') ?? '').split('.');
+    expect((await get(`/?token=${nonce}.${'A'.repeat(43)}`)).body).toContain('não é válido');
+    const other = await startConsoleServer({ services, staticDir: dir });
+    expect((await get(`/?token=${other.token}`)).status).toBe(403);
+    await other.close();
+    // links minted from the key alone (what `cofre ui` does with a daemon's console.json) work once each
+    const minted = new URL(consoleLink(server.origin, server.linkKey));
+    expect((await get(minted.pathname + minted.search)).status).toBe(200);
+    expect((await get(minted.pathname + minted.search)).status).toBe(403);
   });
 
   it('refuses pages without the cookie, with a wrong token, or for a foreign Host', async () => {

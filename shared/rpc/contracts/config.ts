@@ -18,6 +18,8 @@ export const ServerInputSchema = z.object({
   location: LocationSchema.optional(),
 });
 export const ServerInfoSchema = ServerInputSchema.extend({ trusted: z.boolean() });
+/** What replacing a different pinned host key needs: the old pin as shown, and the server's name typed. */
+export const HostKeyReplacementSchema = z.object({ previous: FingerprintSchema, confirmName: z.string() });
 
 const dbFields = {
   name: ConfigName,
@@ -71,7 +73,15 @@ export const configMethods = {
     z.object({ host: z.string().min(1), port: Port.default(22) }),
     z.object({ fingerprint: z.string(), algorithm: z.string() }),
   ),
-  'servers.trust': method(z.object({ name: ConfigName, fingerprint: FingerprintSchema }), z.object({ saved: z.literal(true) })),
+  'servers.trust': method(
+    z.object({
+      name: ConfigName,
+      fingerprint: FingerprintSchema,
+      /** needed to replace a different pinned key: the pin the technician saw, and the server's name typed */
+      replace: HostKeyReplacementSchema.optional(),
+    }),
+    z.object({ saved: z.literal(true) }),
+  ),
   'servers.test': method(z.object({ name: ConfigName }), z.object({ ok: z.boolean(), message: z.string() })),
   'sources.list': method(Empty, z.object({ sources: z.array(SourceInputSchema) })),
   'sources.save': method(SourceInputSchema, z.object({ saved: z.literal(true) })),
@@ -82,6 +92,7 @@ export const configMethods = {
 
 export type ServerInput = z.infer<typeof ServerInputSchema>;
 export type ServerInfo = z.infer<typeof ServerInfoSchema>;
+export type HostKeyReplacement = z.infer<typeof HostKeyReplacementSchema>;
 export type SourceInput = z.infer<typeof SourceInputSchema>;
 export type StorageInfo = z.infer<typeof StorageInfoSchema>;
 export type PlanInput = z.infer<typeof PlanInputSchema>;

@@ -32,7 +32,7 @@ export async function daemonCommand(ctx: AppContext, out: Output, opts: { tick?:
     if (staticDir) {
       const services = createEngineServices(ctx, { host, log });
       const server = await startConsoleServer({ services, port: parsePort(opts.port), staticDir, actor: 'console:daemon' });
-      writeConsoleFile(ctx.home, server.url);
+      writeConsoleFile(ctx.home, server.origin, server.linkKey);
       served = { services, server };
       out.log(`cofre daemon: console on 127.0.0.1:${server.port} (run \`cofre ui\` to open it)`);
     }

@@ -5,13 +5,13 @@
  * $COFRE_HOME's scheduler lock — then it serves the console only.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { startConsoleServer } from '../../rpc/ws-server.js';
+import { consoleLink, startConsoleServer } from '../../rpc/ws-server.js';
 import { createEngineServices } from '../../rpc/engine-services.js';
 import { startEngineHost, type EngineHost } from '../../daemon/daemon.js';
 import { runningSchedulerPid } from '../../daemon/home-lock.js';
@@ -49,10 +49,24 @@ export function parsePort(value: string | undefined): number {
   return port;
 }
 
-/** Opens the URL in the default browser; failures are ignored (the URL is printed anyway). */
-export function openBrowser(url: string): void {
+/**
+ * A page that sends the browser on to `url`: `$COFRE_HOME/console-link.html`, mode 0600 (the home
+ * is 0700). The browser opener gets this file's path, never the link itself, whose token would
+ * otherwise sit on a command line every user of the machine can read (`ps`).
+ */
+export function writeLinkPage(home: string, url: string): string {
+  const file = join(home, 'console-link.html');
+  const href = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  rmSync(file, { force: true });
+  writeFileSync(file, `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${href}"><title>Cofre</title><a href="${href}">Cofre</a>\n`, { mode: 0o600 });
+  return file;
+}
+
+/** Opens the link in the default browser through writeLinkPage; failures are ignored (the URL is printed anyway). */
+export function openBrowser(home: string, url: string): void {
+  const page = writeLinkPage(home, url);
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin' ? ['open', [page]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', page]] : ['xdg-open', [page]];
   try {
     const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
     child.on('error', () => undefined);
@@ -98,8 +112,9 @@ export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOpti
   const published = other === undefined || opts.scheduler === false ? undefined : readConsoleFile(ctx.home, other);
   if (published) {
     // a daemon serves this home's console already: open that one rather than a second engine
-    out.result({ url: published.url, port: Number(new URL(published.url).port), scheduler: `pid ${other}`, shared: true }, () => `${opts.label ?? 'Console'} (cofre daemon, pid ${other}): ${published.url}`);
-    if (opts.open) openBrowser(published.url);
+    const url = consoleLink(published.url, published.linkKey);
+    out.result({ url, port: Number(new URL(published.url).port), scheduler: `pid ${other}`, shared: true }, () => `${opts.label ?? 'Console'} (cofre daemon, pid ${other}): ${url}`);
+    if (opts.open) openBrowser(ctx.home, consoleLink(published.url, published.linkKey));
     return 0;
   }
   if (opts.scheduler === false) {
@@ -117,7 +132,8 @@ export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOpti
   const server = await startConsoleServer({ services, port: opts.port, staticDir, actor: `console:${ctx.env['USER'] ?? ctx.env['USERNAME'] ?? 'user'}` });
   out.result({ url: server.url, port: server.port, scheduler: host ? 'here' : other !== undefined ? `pid ${other}` : 'none' }, () => `${opts.label ?? 'Console'}: ${server.url}`);
   log(`${host ? 'scheduling' : 'not scheduling'} ${Object.keys(ctx.config.plans).join(', ') || 'no plans'}; state in ${ctx.home}; Ctrl+C stops`);
-  if (opts.open) openBrowser(server.url);
+  // the printed link is for the technician; the browser gets a link of its own (each opens once)
+  if (opts.open) openBrowser(ctx.home, server.newLink());
   const signal = await waitForSignal();
   log(`${signal}: stopping the console`);
   await server.close();

@@ -15,6 +15,7 @@ import type { EngineServices } from '../services.js';
 import type { ServerInfo, SourceInput, StorageInfo, PlanInfo } from '../../../shared/rpc/contracts/config.js';
 import type { Settings } from '../../../shared/rpc/contracts/settings.js';
 import type { Runtime } from './runtime.js';
+import { checkHostKeyReplacement } from '../../app/host-key-change.js';
 
 type ConfigServices = Pick<EngineServices, 'servers' | 'sources' | 'storage' | 'plans' | 'targets' | 'settings' | 'keys'>;
 
@@ -87,6 +88,11 @@ export function configServices(rt: Runtime): ConfigServices {
         const before = rt.config().servers[input.name];
         // a pinned key belongs to host:port; moving the server drops it (it must be confirmed again)
         const moved = before !== undefined && (before.host !== input.host || before.port !== input.port);
+        if (!moved && before?.hostKey !== undefined && input.hostKey !== undefined && input.hostKey !== before.hostKey) {
+          throw new CofreError('CONFIRMATION_REQUIRED', `saving ${input.name} would replace its pinned host key ${before.hostKey} with ${input.hostKey}`, {
+            hint: 'fetch the fingerprint and confirm the new key on the server row (it shows both keys and asks for the server name)',
+          });
+        }
         const hostKey = input.hostKey ?? (moved ? undefined : before?.hostKey);
         edit((doc) => {
           ensureMap(doc, 'servers');
@@ -103,7 +109,7 @@ export function configServices(rt: Runtime): ConfigServices {
         const r = await fetchHostKeyFingerprint(host, port);
         return { fingerprint: r.fingerprint, algorithm: r.algorithm };
       },
-      async trust(name, fingerprint, call) {
+      async trust(name, fingerprint, call, replace) {
         const server = serverConfig(rt.config(), name);
         // the technician confirmed what the server showed a moment ago: it must still show it
         const now = await fetchHostKeyFingerprint(server.host, server.port);
@@ -112,8 +118,15 @@ export function configServices(rt: Runtime): ConfigServices {
             hint: 'check the fingerprint on the server console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm again',
           });
         }
+        try {
+          checkHostKeyReplacement(name, server.hostKey, fingerprint, replace);
+        } catch (err) {
+          rt.audit(call, 'config.servers.replaceHostKey.refused', name, { fingerprint, previous: server.hostKey ?? null, reason: toErrorInfo(err).message });
+          throw err;
+        }
         edit((doc) => doc.setIn(['servers', name, 'hostKey'], fingerprint));
-        rt.audit(call, server.hostKey ? 'config.servers.replaceHostKey' : 'config.servers.trust', name, { fingerprint, previous: server.hostKey ?? null });
+        const replaced = server.hostKey !== undefined && server.hostKey !== fingerprint;
+        rt.audit(call, replaced ? 'config.servers.replaceHostKey' : 'config.servers.trust', name, { fingerprint, previous: server.hostKey ?? null });
       },
       async test(name) {
         const config = rt.config();

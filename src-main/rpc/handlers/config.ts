@@ -14,8 +14,8 @@ export function configHandlers(services: EngineServices): Pick<
       return { saved: true };
     },
     'servers.probe': ({ host, port }) => services.servers.probe(host, port),
-    'servers.trust': async ({ name, fingerprint }, ctx) => {
-      await services.servers.trust(name, fingerprint, ctx);
+    'servers.trust': async ({ name, fingerprint, replace }, ctx) => {
+      await services.servers.trust(name, fingerprint, ctx, replace);
       return { saved: true };
     },
     'servers.test': ({ name }) => services.servers.test(name),

@@ -45,12 +45,39 @@ function ServerForm({ initial, onDone }: { initial: typeof blank; onDone: () => 
   );
 }
 
+/** The pinned key and the one the server shows now differ: both shown, the name typed to replace it. */
+function HostKeyChange({ server, offer, onTrust }: { server: ServerInfo; offer: { fingerprint: string; algorithm: string }; onTrust: (typed: string) => void }) {
+  const t = useT();
+  const [typed, setTyped] = useState('');
+  return (
+    <div className="confirm confirm-danger" role="group" aria-label={t('servidores.changedTitle')} data-testid="host-key-change">
+      <h3>{t('servidores.changedTitle')}</h3>
+      <p>{t('servidores.changedBody')}</p>
+      <dl>
+        <dt>{t('servidores.oldKey')}</dt>
+        <dd>
+          <code className="fingerprint-big" data-testid="old-key">{server.hostKey}</code>
+        </dd>
+        <dt>{t('servidores.newKey')}</dt>
+        <dd>
+          <code className="fingerprint-big" data-testid="new-key">{offer.fingerprint}</code> <span className="muted">({offer.algorithm})</span>
+        </dd>
+      </dl>
+      <Field label={t('servidores.typeName', { name: server.name })} value={typed} autoComplete="off" spellCheck={false} onChange={(e) => setTyped(e.target.value)} />
+      <Button variant="danger" disabled={typed !== server.name} onClick={() => onTrust(typed)}>
+        {t('servidores.replaceKey')}
+      </Button>
+    </div>
+  );
+}
+
 function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void }) {
   const t = useT();
   const { probe, trust, test, probed, tests } = useConfig();
   const [error, setError] = useState<RpcError>();
   const offer = probed[server.name];
   const result = tests[server.name];
+  const changed = offer !== undefined && server.hostKey !== undefined && offer.fingerprint !== server.hostKey;
   return (
     <>
       <tr>
@@ -80,7 +107,9 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
                 </span>
               </p>
             ) : null}
-            {offer ? (
+            {offer && changed ? (
+              <HostKeyChange server={server} offer={offer} onTrust={(typed) => void trust(server.name, typed).then((r) => setError(r.ok ? undefined : r.error))} />
+            ) : offer ? (
               <div className="confirm" role="group" aria-label={t('servidores.confirmTitle')}>
                 <h3>{t('servidores.confirmTitle')}</h3>
                 <p>{t('servidores.confirmBody')}</p>

@@ -19,7 +19,8 @@ export interface ConfigState {
   load(): Promise<void>;
   saveServer(input: ServerInput): Promise<Outcome>;
   probe(name: string): Promise<Outcome>;
-  trust(name: string): Promise<Outcome>;
+  /** Pins the probed key; replacing a different pinned key needs the server's name typed (`confirmName`). */
+  trust(name: string, confirmName?: string): Promise<Outcome>;
   test(name: string): Promise<void>;
   savePlan(input: PlanInput): Promise<Outcome>;
 }
@@ -65,10 +66,12 @@ export function createConfigStore(client: RpcClient) {
       set({ probed: { ...get().probed, [name]: res.value } });
       return { ok: true };
     },
-    async trust(name) {
+    async trust(name, confirmName) {
       const probed = get().probed[name];
       if (!probed) return { ok: false, error: { code: 'PRECONDITION', message: 'Fetch the fingerprint first.' } };
-      const res = await client.call('servers.trust', { name, fingerprint: probed.fingerprint });
+      const pinned = get().servers.find((s) => s.name === name)?.hostKey;
+      const replace = pinned !== undefined && pinned !== probed.fingerprint ? { previous: pinned, confirmName: confirmName ?? '' } : undefined;
+      const res = await client.call('servers.trust', { name, fingerprint: probed.fingerprint, ...(replace ? { replace } : {}) });
       if (!res.ok) return { ok: false, error: res.error };
       set({ probed: { ...get().probed, [name]: undefined } });
       await get().load();
