@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { method, IsoDate, Bytes } from '../define.js';
+import { method, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../define.js';
 
 export const SetObjectSchema = z.object({ key: z.string(), bytes: Bytes, sha256: z.string() });
 export const SetSourceSchema = z.object({
@@ -15,7 +15,8 @@ export const BackupSetSchema = z.object({
   complete: z.boolean(),
   sources: z.array(SetSourceSchema),
 });
-export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), message: z.string() });
+/** A check: its English name/message are the technical detail; key/params (ok and failed texts) and the error behind a failure are for the console. */
+export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), message: z.string(), ...SaidFields, cause: ErrorInfoSchema.optional() });
 export const VerifyResultSchema = z.object({ ok: z.boolean(), checks: z.array(CheckSchema) });
 
 export const setsMethods = {
