@@ -143,6 +143,7 @@ export const CATALOG = {
   'check.destination.rename': { pt: 'Destino {destination}: já existe e será renomeado antes da restauração', ptFail: 'Destino {destination}', en: 'Destination {destination}: exists, renamed aside before the restore', enFail: 'Destination {destination}' },
   'check.destination.replace': { pt: 'Destino {destination}: será substituído (depois de uma cópia de segurança)', ptFail: 'Destino {destination}', en: 'Destination {destination}: replaced (after a safety dump)', enFail: 'Destination {destination}' },
   'check.destination.exists': { pt: 'Destino {destination} livre', ptFail: 'Destino {destination} já existe em homologação: o Cofre nunca o sobrescreve', en: 'Destination {destination} free', enFail: 'Destination {destination} already exists on staging: Cofre never overwrites it', ptDo: 'Apague ou renomeie {destination} antes.', enDo: 'Drop or rename {destination} first.' },
+  'check.deepObject': { pt: 'Objeto {object}: SHA-256 confere, abre com a chave e o conteúdo está completo', ptFail: 'Objeto {object} falhou na verificação profunda', en: 'Object {object}: SHA-256 matches, decrypts, content complete', enFail: 'Object {object} failed deep verification', ptDo: 'Não use esta cópia: execute o plano de novo para ter uma cópia boa.', enDo: 'Do not use this set: run the plan again to get a good one.' },
   'check.manifest': { pt: 'Manifesto da cópia legível', ptFail: 'Manifesto da cópia ilegível', en: 'Set manifest readable', enFail: 'Set manifest unreadable' },
 
   // ── validation after a restore ─────────────────────────────────────────────
@@ -163,7 +164,6 @@ export const CATALOG = {
   'log.backup.geo': { pt: 'Aviso: o armazenamento não está separado geograficamente do servidor', en: 'Warning: the storage is not geo-separated from the server' },
   'log.backup.cleaned': { pt: 'Objetos da cópia incompleta {setId} removidos', en: 'Objects of the incomplete set {setId} removed' },
   'log.backup.cleanFailed': { pt: 'Não foi possível remover a cópia incompleta {setId} (ela nunca é usada; a limpeza remove depois)', en: 'Could not remove the incomplete set {setId} (never used; prune removes it later)' },
-  'log.failed': { pt: 'Falhou: {title}', en: 'Failed: {title}' },
   'log.restore.phase': { pt: 'Etapa {phase} iniciada', en: 'Phase {phase} started' },
   'log.restore.set': { pt: 'Cópia {setId} do armazenamento {storage} → destino {target}', en: 'Set {setId} from storage {storage} → target {target}' },
   'log.restore.projection': { pt: 'Estimativa: {projected} para {bytes}', en: 'Projection: {projected} for {bytes}' },
@@ -172,7 +172,8 @@ export const CATALOG = {
   'log.restore.renamed': { pt: '{destination} existente renomeado para {aside}', en: 'Existing {destination} renamed to {aside}' },
   'log.restore.safety': { pt: 'Cópia de segurança do destino', en: 'Safety dump of the target' },
   'log.restore.waiting': { pt: 'Aguardando outra execução no destino terminar', en: 'Waiting for another run on the target to finish' },
-  'log.restore.finished': { pt: 'Restauração {restoreId}: {status}; RTO {rto}', en: 'Restore {restoreId}: {status}; RTO {rto}' },
+  'log.restore.succeeded': { pt: '{restoreId} concluída; RTO {rto}', en: '{restoreId} succeeded; RTO {rto}' },
+  'log.restore.failed': { pt: '{restoreId} falhou; RTO {rto}', en: '{restoreId} failed; RTO {rto}' },
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;

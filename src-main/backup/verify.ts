@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Transform, Writable, pipeline } from 'node:stream';
-import { CofreError, toErrorInfo } from '../errors.js';
+import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import { said, type CatalogKey, type MessageParams } from '../../shared/i18n/catalog.js';
 import type { Storage } from '../storage/types.js';
 import type { Manifest, ManifestObject } from '../../shared/domain.js';
 import { createDecryptStream } from '../crypto/age.js';
@@ -18,6 +19,9 @@ export interface VerifyCheck {
   name: string;
   ok: boolean;
   message: string;
+  key?: CatalogKey;
+  params?: MessageParams;
+  cause?: ErrorInfo;
 }
 
 export interface VerifyResult {
@@ -29,9 +33,9 @@ export interface VerifyResult {
 
 export async function findSet(storage: Storage, setId: string): Promise<{ manifest: Manifest }> {
   const set = (await listSets(storage)).find((s) => s.setId === setId);
-  if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points' });
+  if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points', ...said('set.notFound', { setId }) });
   if (!set.complete || !set.manifest) {
-    throw new CofreError('SET_INCOMPLETE', `set ${setId} is incomplete: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones' });
+    throw new CofreError('SET_INCOMPLETE', `set ${setId} is incomplete: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones', ...said('set.incomplete', { setId }) });
   }
   return { manifest: set.manifest };
 }
@@ -42,10 +46,10 @@ export async function verifySet(
   opts: { deep: boolean; identities?: string[]; onProgress?: ProgressListener },
 ): Promise<VerifyResult> {
   const { manifest } = await findSet(storage, setId);
-  const checks: VerifyCheck[] = [{ name: 'manifest', ok: true, message: `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size` }];
+  const checks: VerifyCheck[] = [{ name: 'manifest', ok: true, message: `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`, ...said('check.manifest') }];
   if (opts.deep) {
     if (!opts.identities?.length) {
-      throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config' });
+      throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config', ...said('verify.needsIdentity') });
     }
     for (const src of manifest.sources) {
       for (const o of src.objects) {
@@ -58,6 +62,7 @@ export async function verifySet(
 
 async function deepCheck(storage: Storage, o: ManifestObject, identities: string[], onProgress?: ProgressListener): Promise<VerifyCheck> {
   const name = o.key.split('/').pop() ?? o.key;
+  const key = said('check.deepObject', { object: name });
   try {
     const body = await storage.get(o.key);
     const hash = createHash('sha256');
@@ -71,10 +76,11 @@ async function deepCheck(storage: Storage, o: ManifestObject, identities: string
     const plain = pipeline(body, meter, hasher, createDecryptStream(identities), () => undefined);
     const content = await checkContent(o, plain);
     const sha = hash.digest('hex');
-    if (sha !== o.sha256) return { name, ok: false, message: `SHA-256 mismatch: stored object is ${sha}, manifest says ${o.sha256}` };
-    return { name, ok: content.ok, message: `hash ok, decrypts, ${content.message}` };
+    if (sha !== o.sha256) return { name, ok: false, message: `SHA-256 mismatch: stored object is ${sha}, manifest says ${o.sha256}`, ...key };
+    return { name, ok: content.ok, message: `hash ok, decrypts, ${content.message}`, ...key };
   } catch (err) {
-    return { name, ok: false, message: toErrorInfo(err).message };
+    const e = toErrorInfo(err);
+    return { name, ok: false, message: e.message, ...key, cause: e };
   }
 }
 

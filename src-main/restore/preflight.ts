@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { toErrorInfo } from '../errors.js';
+import { toErrorInfo, type ErrorInfo } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { RemoteHost, ServerSpec } from '../remote/types.js';
 import { connect } from '../remote/ssh.js';
 import { shq } from '../remote/shell.js';
@@ -19,10 +20,10 @@ import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPol
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
   try {
     const host = await connect(spec);
-    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}` } };
+    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}`, ...said('check.target.reachable', { target: spec.name }) } };
   } catch (err) {
     const e = toErrorInfo(err);
-    return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}` } };
+    return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...said('check.target.reachable', { target: spec.name }), cause: e } };
   }
 }
 
@@ -43,32 +44,36 @@ export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promis
     const have = r.stdout.split('\n')[0]?.trim() ?? '';
     const haveMajor = pgMajor(have);
     if (r.code !== 0 || haveMajor === undefined) {
-      out.push({ name: 'pg_restore', ok: false, message: `pg_restore/psql not found on the target (${r.stderr.trim() || 'no output'})` });
+      out.push({ name: 'pg_restore', ok: false, message: `pg_restore/psql not found on the target (${r.stderr.trim() || 'no output'})`, ...said('check.pgRestoreMissing') });
     } else {
       const needed = Math.max(...items.filter((i) => i.type === 'postgres').map((i) => pgMajor(i.source.toolVersion) ?? 0));
       out.push(
         haveMajor >= needed
-          ? { name: 'pg_restore', ok: true, message: `${have} reads dumps of pg_dump ${needed || '?'}` }
-          : { name: 'pg_restore', ok: false, message: `${have} is older than the pg_dump ${needed} that made the set: it cannot read the dump. Install PostgreSQL ${needed} client tools (or newer) on the target` },
+          ? { name: 'pg_restore', ok: true, message: `${have} reads dumps of pg_dump ${needed || '?'}`, ...said('check.pgRestore', { needed }) }
+          : { name: 'pg_restore', ok: false, message: `${have} is older than the pg_dump ${needed} that made the set: it cannot read the dump. Install PostgreSQL ${needed} client tools (or newer) on the target`, ...said('check.pgRestore', { needed }) },
       );
     }
   }
   if (types.has('mysql')) {
     const r = await host.run('mysql --version');
-    out.push(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' });
+    out.push({ ...(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' }), ...said('check.mysqlClient') });
   }
   if (types.has('files')) {
     const r = await host.run('tar --version');
-    out.push(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' });
+    out.push({ ...(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' }), ...said('check.tar') });
   }
   return out;
 }
 
 /** Decrypts the header (and first chunk) of the smallest object: proves the identity opens the set. */
-export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string): Promise<CheckResult> {
-  if (!identities) return { name: 'identity decrypts the set', ok: false, message: identityError ?? 'no identity' };
+export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string | ErrorInfo): Promise<CheckResult> {
+  const key = said('check.identity');
+  if (!identities) {
+    const cause = typeof identityError === 'object' ? identityError : undefined;
+    return { name: 'identity decrypts the set', ok: false, message: (typeof identityError === 'string' ? identityError : identityError?.message) ?? 'no identity', ...key, ...(cause ? { cause } : {}) };
+  }
   const smallest = [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
-  if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object' };
+  if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object', ...key };
   const name = smallest.object.key.split('/').pop() ?? smallest.object.key;
   let body: Readable | undefined;
   try {
@@ -82,10 +87,10 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
       body?.pipe(decrypt);
     });
     decrypt.destroy();
-    return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}` };
+    return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}`, ...key };
   } catch (err) {
     const e = toErrorInfo(err);
-    return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}` };
+    return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...key, cause: e };
   } finally {
     body?.destroy();
   }
@@ -99,9 +104,9 @@ export async function checkObjects(storage: Storage, items: RestoreItem[], verif
     const name = o.key.split('/').pop() ?? o.key;
     try {
       const head = await storage.head(o.key);
-      if (!head) { out.push({ name: `object ${name}`, ok: false, message: 'missing from storage' }); continue; }
-      if (head.bytes !== o.bytes) { out.push({ name: `object ${name}`, ok: false, message: `stored size ${head.bytes} differs from the manifest's ${o.bytes}` }); continue; }
-      if (!verifyHashes) { out.push({ name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, size matches (hash checked during transfer)` }); continue; }
+      if (!head) { out.push({ name: `object ${name}`, ok: false, message: 'missing from storage', ...said('check.objectMissing', { object: name }) }); continue; }
+      if (head.bytes !== o.bytes) { out.push({ name: `object ${name}`, ok: false, message: `stored size ${head.bytes} differs from the manifest's ${o.bytes}`, ...said('check.objectSize', { object: name }) }); continue; }
+      if (!verifyHashes) { out.push({ name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`, ...said('check.objectSize', { object: name }) }); continue; }
       const hash = createHash('sha256');
       for await (const chunk of await storage.get(o.key)) {
         hash.update(chunk as Buffer);
@@ -109,10 +114,11 @@ export async function checkObjects(storage: Storage, items: RestoreItem[], verif
       }
       const sha = hash.digest('hex');
       out.push(sha === o.sha256
-        ? { name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, SHA-256 matches the manifest` }
-        : { name: `object ${name}`, ok: false, message: `SHA-256 ${sha} differs from the manifest's ${o.sha256}: the stored object is corrupted; restore another set (cofre sets) or from another copy` });
+        ? { name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, SHA-256 matches the manifest`, ...said('check.objectHash', { object: name }) }
+        : { name: `object ${name}`, ok: false, message: `SHA-256 ${sha} differs from the manifest's ${o.sha256}: the stored object is corrupted; restore another set (cofre sets) or from another copy`, ...said('check.objectHash', { object: name }) });
     } catch (err) {
-      out.push({ name: `object ${name}`, ok: false, message: toErrorInfo(err).message });
+      const e = toErrorInfo(err);
+      out.push({ name: `object ${name}`, ok: false, message: e.message, ...said('check.object', { object: name }), cause: e });
     }
   }
   return out;
@@ -167,11 +173,12 @@ export async function checkDiskSpace(host: RemoteHost, target: TargetInfo, items
   }
   const out: CheckResult[] = [];
   for (const [mount, e] of needs) {
+    const space = said('check.diskSpace', { mount, free: formatBytes(e.avail), need: formatBytes(e.need) });
     out.push(e.need <= e.avail
-      ? { name: `disk space ${mount}`, ok: true, message: `${formatBytes(e.avail)} free, about ${formatBytes(e.need)} needed (${e.what.join(', ')})` }
-      : { name: `disk space ${mount}`, ok: false, message: `only ${formatBytes(e.avail)} free on ${mount}, about ${formatBytes(e.need)} needed for ${e.what.join(', ')}: free space or grow the disk first` });
+      ? { name: `disk space ${mount}`, ok: true, message: `${formatBytes(e.avail)} free, about ${formatBytes(e.need)} needed (${e.what.join(', ')})`, ...space }
+      : { name: `disk space ${mount}`, ok: false, message: `only ${formatBytes(e.avail)} free on ${mount}, about ${formatBytes(e.need)} needed for ${e.what.join(', ')}: free space or grow the disk first`, ...space });
   }
-  if (notes.length) out.push({ name: 'disk space (databases)', ok: true, message: notes.join('; ') });
+  if (notes.length) out.push({ name: 'disk space (databases)', ok: true, message: notes.join('; '), ...said('check.diskUnknown') });
   return out;
 }
 
@@ -194,13 +201,13 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
     const what = item.type === 'files' ? `folder ${item.destination}` : `${item.type} database ${item.destination}`;
     const name = `destination ${item.destination}`;
     if (production) {
-      out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created` });
+      out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created`, ...said(exists || item.type === 'files' ? 'check.destination.replace' : 'check.destination.new', { destination: item.destination }) });
     } else if (!exists) {
-      out.push({ name, ok: true, message: `${what} does not exist yet: it is created` });
+      out.push({ name, ok: true, message: `${what} does not exist yet: it is created`, ...said('check.destination.new', { destination: item.destination }) });
     } else if (policy === 'rename' && item.type !== 'mysql') {
-      out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore` });
+      out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore`, ...said('check.destination.rename', { destination: item.destination }) });
     } else {
-      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}` });
+      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}`, ...said('check.destination.exists', { destination: item.destination }) });
     }
   }
   return out;
@@ -249,11 +256,11 @@ export interface PreflightInput {
 /** Every preflight check after reachability, and the projection against the RTO budget. */
 export async function runPreflightChecks(i: PreflightInput): Promise<{ checks: CheckResult[]; identities?: string[]; projection: Projection }> {
   let identities: string[] | undefined;
-  let identityError: string | undefined;
+  let identityError: ErrorInfo | undefined;
   try {
     identities = await i.identities();
   } catch (err) {
-    identityError = toErrorInfo(err).message;
+    identityError = toErrorInfo(err);
   }
   const checks: CheckResult[] = [];
   if (i.host) checks.push(...(await checkTools(i.host, i.items)));

@@ -5,6 +5,7 @@
  * catalog by a light poll and announced with `run.finished` when they end.
  */
 import { CofreError, toErrorInfo } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
@@ -53,7 +54,7 @@ export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
     ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
     bytes: r.bytes,
     ...(r.durationMs !== null ? { durationMs: Math.max(0, r.durationMs) } : {}),
-    ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+    ...(r.error ? { error: r.error } : {}),
     sources: runSources(rt, r, config),
   };
 }
@@ -106,7 +107,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
       payload: {
         runId: String(r.id), plan: r.plan ?? '', status: r.status,
         ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
-        ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+        ...(r.error ? { error: r.error } : {}),
       },
     });
   };
@@ -132,7 +133,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
                 lastRun: {
                   id: String(p.lastRun.id), status: p.lastRun.status as Run['status'], startedAt: p.lastRun.startedAt,
                   ...(p.lastRun.finishedAt ? { finishedAt: p.lastRun.finishedAt } : {}),
-                  ...(p.lastRun.error ? { error: { code: p.lastRun.error.code, message: p.lastRun.error.message, ...(p.lastRun.error.hint ? { hint: p.lastRun.error.hint } : {}) } } : {}),
+                  ...(p.lastRun.error ? { error: p.lastRun.error } : {}),
                 },
               }
             : {}),
@@ -158,7 +159,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         if (!Number.isInteger(n)) return undefined;
         const r = ctx.catalog.getRun(n);
         if (!r || r.kind !== 'backup') return undefined;
-        const log = ctx.catalog.runLog(n).map((l) => ({ at: l.at, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error', message: l.message }));
+        const log = ctx.catalog.runLog(n).map((l) => ({ ...l, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error' }));
         return { ...toRun(rt, r, rt.config()), log };
       },
     },
@@ -167,7 +168,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const config = rt.config();
         const [plan] = planOf(config, planName);
         const busy = (): never => {
-          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)' });
+          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)', ...said('backup.busy', { plan }) });
         };
         if (rt.runningPlans.has(plan) || rt.opts.host?.scheduler.isRunning(plan)) busy();
         const elsewhere = ctx.catalog.listRuns({ kind: 'backup', plan, status: 'running', limit: 1 })[0];
@@ -226,10 +227,10 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const config = rt.config();
         const sets = await storageSets(rt, config);
         const hit = sets.find((s) => s.setId === setId);
-        if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set' });
+        if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set', ...said('set.notFound', { setId }) });
         if (!hit.complete) {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
-          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored`, ...said('check.manifest') }] };
         }
         const storage = storageFromConfig(config, hit.storage, ctx.env);
         try {
