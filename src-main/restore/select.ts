@@ -3,6 +3,7 @@
  * created at or before that instant, across the storages of the config's plans.
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { AppContext } from '../app/context.js';
 import { storageFromConfig } from '../app/storage.js';
 import { listSets, type SetInfo } from '../backup/sets.js';
@@ -40,20 +41,21 @@ export function chooseSet(sets: ReadonlyArray<SetInfo & { storage: string }>, q:
   if (q.setId) {
     const hit = sets.find((s) => s.setId === q.setId);
     if (!hit) {
-      throw new CofreError('SET_NOT_FOUND', `no set ${q.setId} in storage`, { hint: `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}` });
+      throw new CofreError('SET_NOT_FOUND', `no set ${q.setId} in storage`, { ...said('set.notFound', { setId: q.setId }), hint: `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}` });
     }
     if (!hit.complete || !hit.manifest) {
-      throw new CofreError('SET_INCOMPLETE', `set ${q.setId} is incomplete: ${hit.problem ?? 'unknown reason'}`, { hint: `choose another set${nearest(complete, hit.createdAt)}` });
+      throw new CofreError('SET_INCOMPLETE', `set ${q.setId} is incomplete: ${hit.problem ?? 'unknown reason'}`, { ...said('set.incomplete', { setId: q.setId }), hint: `choose another set${nearest(complete, hit.createdAt)}` });
     }
     return { setId: hit.setId, storage: hit.storage, manifest: hit.manifest, createdAt: hit.manifest.createdAt };
   }
-  if (q.at === undefined) throw new CofreError('INVALID_ARGUMENT', 'choose a set: a set id or --at <ISO instant>', { hint: 'e.g. cofre restore --at 2026-03-01T12:00:00-03:00 --target homologacao' });
+  if (q.at === undefined) throw new CofreError('INVALID_ARGUMENT', 'choose a set: a set id or --at <ISO instant>', { ...said('restore.chooseSet'), hint: 'e.g. cofre restore --at 2026-03-01T12:00:00-03:00 --target homologacao' });
   const at = Date.parse(q.at);
-  if (Number.isNaN(at)) throw new CofreError('INVALID_ARGUMENT', `--at ${q.at} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T12:00:00-03:00' });
+  if (Number.isNaN(at)) throw new CofreError('INVALID_ARGUMENT', `--at ${q.at} is not an ISO date and time`, { ...said('restore.badInstant', { value: q.at }), hint: 'e.g. 2026-03-01T12:00:00-03:00' });
   const before = complete.filter((s) => Date.parse(s.createdAt) <= at);
   const pick = before[before.length - 1];
   if (!pick || !pick.manifest) {
     throw new CofreError('SET_NOT_FOUND', `no complete set was created at or before ${new Date(at).toISOString()}`, {
+      ...said('set.noneBefore', { at: new Date(at).toISOString() }),
       hint: complete.length ? `the oldest complete set is ${complete[0]?.setId}${nearest(complete, new Date(at).toISOString())}` : 'there are no complete sets: run `cofre backup`',
     });
   }
@@ -74,6 +76,6 @@ export async function selectSet(ctx: AppContext, q: { setId?: string | undefined
 /** The newest complete set (the drill's choice). */
 export async function latestSet(ctx: AppContext): Promise<SelectedSet> {
   const sets = await allSets(ctx);
-  if (!sets.some((s) => s.complete)) throw new CofreError('SET_NOT_FOUND', 'there is no complete set to restore', { hint: 'run `cofre backup` first' });
+  if (!sets.some((s) => s.complete)) throw new CofreError('SET_NOT_FOUND', 'there is no complete set to restore', { ...said('set.none'), hint: 'run `cofre backup` first' });
   return chooseSet(sets, { at: new Date(8.64e15).toISOString() });
 }

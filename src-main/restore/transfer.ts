@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import type { Storage } from '../storage/types.js';
@@ -61,18 +62,19 @@ async function streamInto(item: RestoreItem, command: string, opts: TransferOpti
   if (streamError) throw streamError;
   if (result.code !== 0) {
     throw new CofreError('REMOTE_COMMAND_FAILED', `${label} into ${item.destination} failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
+      ...said('restore.toolFailed', { item: label, destination: item.destination }),
       hint: 'read the error above; it came from the tool on the target',
     });
   }
   const sha = hash.digest('hex');
   if (sha !== o.sha256) {
-    throw new CofreError('INTEGRITY', `${o.key}: SHA-256 ${sha} differs from the manifest's ${o.sha256}`, { hint: 'the stored object changed after the backup; restore another set' });
+    throw new CofreError('INTEGRITY', `${o.key}: SHA-256 ${sha} differs from the manifest's ${o.sha256}`, { ...said('set.integrity'), hint: 'the stored object changed after the backup; restore another set' });
   }
 }
 
 export async function restorePostgres(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const pg = opts.target.pg;
-  if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`);
+  if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`, said('restore.targetLacks', { target: opts.target.name, service: 'PostgreSQL', item: item.destination }));
   const production = opts.target.config.kind === 'production';
   if (item.object.part === 'globals') {
     // roles may already exist: errors are expected and do not stop the restore
@@ -99,7 +101,7 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
 
 export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const my = opts.target.my;
-  if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`);
+  if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`, said('restore.targetLacks', { target: opts.target.name, service: 'MySQL', item: item.destination }));
   const db = item.destination;
   await opts.host.runChecked(`${mysqlCommand(my)} -e ${shq(`CREATE DATABASE ${myIdent(db)} CHARACTER SET utf8mb4`)}`, { ...myEnv(my), label: 'mysql' });
   await streamInto(item, mysqlCommand(my, db), opts, myEnv(my), 'mysql');

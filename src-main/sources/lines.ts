@@ -1,6 +1,7 @@
 /** Reads marker-delimited answers from an interactive remote session (psql, mysql). */
 import type { Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export class LineReader {
   private buffer = '';
@@ -49,6 +50,7 @@ export class LineReader {
         if (this.failure instanceof CofreError && this.failure.code !== 'REMOTE_COMMAND_FAILED') throw this.failure;
         const tail = this.stderr().trim().split('\n').slice(-3).join(' | ');
         throw new CofreError('REMOTE_COMMAND_FAILED', `${this.what} ended early${tail ? `: ${tail}` : ''}`, {
+          ...said('source.endedEarly', { what: this.what }),
           hint: 'check the database name, user and permissions in the source config',
         });
       }

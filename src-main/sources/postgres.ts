@@ -8,6 +8,7 @@ import type { PostgresSourceConfig } from '../config/schema.js';
 import type { RemoteHost, RemoteProcess } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { LineReader } from './lines.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
 import type { DumpPart, RunningDump, DumpStats, PreparedSource } from './types.js';
@@ -163,6 +164,7 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
       const r = await dump.done;
       if (r.code !== 0) {
         throw new CofreError('REMOTE_COMMAND_FAILED', `pg_dump of database ${part.part} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+          ...said('source.pgDumpFailed', { database: part.part }),
           hint: 'the backup user needs to read every table (e.g. GRANT pg_read_all_data TO backup_user)',
         });
       }
@@ -197,7 +199,7 @@ async function exportSnapshot(session: SnapshotSession, database: string): Promi
   }
   if (!snapshot || !/^[0-9A-F-]+$/i.test(snapshot)) {
     session.stdin.end();
-    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${database}`, { hint: 'PostgreSQL 9.2 or newer is required' });
+    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${database}`, { ...said('source.snapshot', { database }), hint: 'PostgreSQL 9.2 or newer is required' });
   }
   return snapshot;
 }

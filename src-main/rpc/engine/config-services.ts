@@ -5,6 +5,7 @@
  */
 import { isMap, type Document } from 'yaml';
 import { CofreError, toErrorInfo } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { editConfig } from '../../config/edit.js';
 import { serverConfig, serverSpec } from '../../app/servers.js';
 import { connect, fetchHostKeyFingerprint } from '../../remote/ssh.js';
@@ -109,6 +110,7 @@ export function configServices(rt: Runtime): ConfigServices {
         const now = await fetchHostKeyFingerprint(server.host, server.port);
         if (now.fingerprint !== fingerprint) {
           throw new CofreError('HOST_KEY_MISMATCH', `${name} (${server.host}:${server.port}) now presents ${now.fingerprint}, not the confirmed ${fingerprint}`, {
+            ...said('ssh.trustChanged', { server: name }),
             hint: 'check the fingerprint on the server console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm again',
           });
         }
