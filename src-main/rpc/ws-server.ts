@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../shared/rpc/envelope.js';
 import type { Transport } from '../../shared/rpc/transport.js';
 import { createConsoleRpc } from './index.js';
+import { translate } from '../../shared/i18n/index.js';
 import type { EngineServices } from './services.js';
 
 export interface ConsoleServerOptions {
@@ -84,6 +85,11 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+/** A refusal the technician reads in the browser: pt-BR first, English second. */
+function bilingual(key: 'http.unauthorized' | 'http.linkExpired'): string {
+  return `${translate('pt-BR', key)}\n\n${translate('en', key)}\n`;
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
@@ -174,7 +180,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const given = url.searchParams.get('token');
     if (given !== null) {
-      if (!sameSecret(given, token)) return plain(res, 403, 'This link is not valid any more. Run `cofre ui` again and open the new link.');
+      if (!sameSecret(given, token)) return plain(res, 403, bilingual('http.linkExpired'));
       url.searchParams.delete('token');
       securityHeaders(res);
       res.writeHead(302, {
@@ -184,7 +190,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       });
       return res.end();
     }
-    if (!sessionOk(req)) return plain(res, 401, 'Open the console through the link printed by `cofre ui` (it carries the session token).');
+    if (!sessionOk(req)) return plain(res, 401, bilingual('http.unauthorized'));
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
   });
 
