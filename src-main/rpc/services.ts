@@ -13,7 +13,7 @@
  */
 import type { Status } from '../../shared/rpc/contracts/status.js';
 import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
-import type { BackupSet, VerifyResult } from '../../shared/rpc/contracts/sets.js';
+import type { BackupSet, Check, VerifyResult } from '../../shared/rpc/contracts/sets.js';
 import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
 import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
@@ -57,7 +57,7 @@ export interface EngineServices {
     /** Pins the fingerprint as `servers.<name>.hostKey`. */
     trust(name: string, fingerprint: string, ctx: CallContext): Promise<void>;
     /** Logs in with the pinned key and runs a harmless command; ok false with a plain message otherwise. */
-    test(name: string): Promise<{ ok: boolean; message: string }>;
+    test(name: string): Promise<Omit<Check, 'name'>>;
   };
   sources: {
     list(): Promise<SourceInput[]>;

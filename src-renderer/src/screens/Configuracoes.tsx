@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useConfig, useSettings, useT } from '../hooks.js';
-import { Badge, Button, Card, ErrorNote, Field, Table } from '../components/ui.js';
-import { LANGUAGES, type Language } from '../../../shared/i18n/index.js';
+import { Badge, Button, Card, ErrorNote, Field, Table, TechDetail } from '../components/ui.js';
+import { LANGUAGES, describeStorageType, type Language } from '../../../shared/i18n/index.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
@@ -29,7 +29,7 @@ export function Configuracoes() {
           {storage.map((s) => (
             <tr key={s.name}>
               <th scope="row">{s.name}</th>
-              <td>{s.type}</td>
+              <td>{describeStorageType(s.type, t)}</td>
               <td>
                 <code>{s.where}</code>
               </td>
@@ -68,7 +68,7 @@ export function Configuracoes() {
           <ul role="status">
             {alertTest.results.map((r) => (
               <li key={r.channel}>
-                <Badge tone={r.ok ? 'ok' : 'failing'}>{r.channel}</Badge> {r.message}
+                <Badge tone={r.ok ? 'ok' : 'failing'}>{r.channel}</Badge> <TechDetail>{r.message}</TechDetail>
               </li>
             ))}
           </ul>

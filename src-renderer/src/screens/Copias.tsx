@@ -4,7 +4,7 @@ import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components
 import { formatBytes, shortHash } from '../../../shared/format.js';
 import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
 import { navigate } from '../navigation.js';
-import { describeCheck } from '../../../shared/i18n/index.js';
+import { CheckList } from '../components/messages.js';
 
 function SetItem({ set }: { set: BackupSet }) {
   const t = useT();
@@ -66,13 +66,7 @@ function SetItem({ set }: { set: BackupSet }) {
         {result && 'checks' in result ? (
           <div role="status" className="verify">
             <Badge tone={result.ok ? 'ok' : 'failing'}>{result.ok ? t('copias.verifyOk') : t('copias.verifyFail')}</Badge>
-            <ul>
-              {result.checks.map((c) => (
-                <li key={c.name} className={c.ok ? '' : 'error-text'}>
-                  {c.ok ? '✓' : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
-                </li>
-              ))}
-            </ul>
+            <CheckList checks={result.checks} />
           </div>
         ) : (
           <ErrorNote error={result} />
