@@ -209,7 +209,7 @@ export class Catalog {
   /** Marks runs left 'running' by a process that died as failed, so none stays running forever. */
   failOrphanRuns(message: string): number {
     return this.db
-      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ? WHERE status = 'running'`)
+      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ?, error_key = 'run.interrupted' WHERE status = 'running'`)
       .run(this.iso(), message).changes;
   }
 

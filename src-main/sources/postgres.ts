@@ -122,7 +122,7 @@ export function openSnapshotSession(host: RemoteHost, src: PostgresSourceConfig,
     label: 'psql',
   });
   session.done.catch(() => undefined); // observed through the reader
-  const reader = new LineReader(session.stdout, `psql session on database ${database}`, () => session.stderrTail());
+  const reader = new LineReader(session.stdout, `psql session on database ${database}`, () => session.stderrTail(), said('source.pgSessionEnded', { database }));
   return { database, stdin, process: session, reader };
 }
 

@@ -138,7 +138,7 @@ export function ErrorText({ error }: { error: RpcError }) {
 export function TechDetail({ children }: { children: ReactNode }) {
   const t = useT();
   return (
-    <details className="tech-detail error-detail">
+    <details className="tech-detail">
       <summary>{t('error.detail')}</summary>
       <div lang="en">{children}</div>
     </details>
