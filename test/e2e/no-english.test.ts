@@ -172,7 +172,7 @@ describe('no English sentence from the engine in the default UI (chromium, cofre
 
   it('a broken config value is explained in Portuguese, naming the file and the item', async () => {
     const good = readFileSync(fx.configPath, 'utf8');
-    writeFileSync(fx.configPath, good.replace(/(\n  clinica:\n(?:    .*\n)*?    port: )\d+/, '$1"vinte e dois"'));
+    writeFileSync(fx.configPath, good.replace(/(\n {2}clinica:\n(?: {4}.*\n)*? {4}port: )\d+/, '$1"vinte e dois"'));
     expect(readFileSync(fx.configPath, 'utf8')).toContain('port: "vinte e dois"');
     try {
       await c.go('configuracoes');

@@ -20,7 +20,8 @@ export const PreflightInputSchema = PointSchema.extend({
 export const PreflightSchema = z.object({
   setId: z.string(),
   checks: z.array(CheckSchema),
-  projection: z.object({ totalBytes: Bytes, projectedMs: z.number().nonnegative(), budgetMs: z.number().positive() }),
+  /** verifyMs: production reads every object whole before it starts; included in projectedMs */
+  projection: z.object({ totalBytes: Bytes, projectedMs: z.number().nonnegative(), budgetMs: z.number().positive(), verifyMs: z.number().nonnegative().optional() }),
 });
 
 export const RestoreStartInputSchema = z.object({

@@ -4,7 +4,7 @@ import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { CofreError } from '../../errors.js';
@@ -73,8 +73,13 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
       const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
       const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
       out.endProgress();
-      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok });
-      out.result(r, () => [`Set ${setId}: ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
+      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status });
+      for (const f of hashFailures(r)) {
+        out.log(recordHashFailure(ctx.catalog, ctx.actor, { setId, storage: name, object: f.name, message: f.message, during: 'verify --deep' }));
+      }
+      const headline = { ok: 'OK', failed: 'PROBLEMS FOUND', unchecked: 'NOT FULLY CHECKED (see below)' }[r.status];
+      const mark = { ok: 'ok         ', failed: 'FAIL       ', unchecked: 'NOT CHECKED' } as const;
+      out.result({ ...r, storage: name }, () => [`Set ${setId} on storage ${name}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`)].join('\n'));
       return r.ok ? 0 : 1;
     } catch (err) {
       if (!(err instanceof CofreError && err.code === 'SET_NOT_FOUND')) throw err;

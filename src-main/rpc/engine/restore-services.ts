@@ -107,8 +107,8 @@ export function restoreServices(rt: Runtime): RestoreServices {
           reach.host?.close();
           storage.close();
         }
-        const { totalBytes, projectedMs, budgetMs } = projection;
-        return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs } };
+        const { totalBytes, projectedMs, budgetMs, verifyMs } = projection;
+        return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs, ...(verifyMs ? { verifyMs } : {}) } };
       },
       async start(input, call) {
         const config = rt.config();

@@ -10,7 +10,7 @@ import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { drillStatus } from '../../restore/drill.js';
@@ -230,14 +230,15 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set', ...said('set.notFound', { setId }) });
         if (!hit.complete) {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
-          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored`, ...said('check.manifest') }] };
+          return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored`, ...said('check.manifest') }] };
         }
         const storage = storageFromConfig(config, hit.storage, ctx.env);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
           const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
-          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok });
-          return { ok: r.ok, checks: r.checks };
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
+          for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
+          return { ok: r.ok, status: r.status, checks: r.checks };
         } finally {
           storage.close();
         }

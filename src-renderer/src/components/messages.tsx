@@ -16,7 +16,7 @@ export function CheckText({ check }: { check: Omit<Check, 'name'> & { name?: str
   const d = describeCheckResult({ name: '', ...check }, t);
   return (
     <>
-      <Badge tone={check.ok ? 'ok' : 'failing'}>{d.text}</Badge>
+      <Badge tone={check.ok ? 'ok' : check.status === 'unchecked' ? 'late' : 'failing'}>{d.text}</Badge>
       {d.cause ? <span className="check-cause"> {t('check.because', { reason: d.cause.title })}</span> : null}
       {d.action ? <span className="check-action muted"> {t('common.whatToDo', { hint: d.action })}</span> : null}
       <TechDetail>
@@ -32,7 +32,7 @@ export function CheckList({ checks }: { checks: Check[] }) {
   return (
     <ul className="checks">
       {checks.map((c, i) => (
-        <li key={`${c.name}-${i}`} data-ok={c.ok}>
+        <li key={`${c.name}-${i}`} data-ok={c.ok} data-status={c.status ?? (c.ok ? 'ok' : 'failed')}>
           <CheckText check={c} />
         </li>
       ))}

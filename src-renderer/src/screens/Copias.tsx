@@ -65,7 +65,9 @@ function SetItem({ set }: { set: BackupSet }) {
         </div>
         {result && 'checks' in result ? (
           <div role="status" className="verify">
-            <Badge tone={result.ok ? 'ok' : 'failing'}>{result.ok ? t('copias.verifyOk') : t('copias.verifyFail')}</Badge>
+            <Badge tone={result.ok ? 'ok' : result.status === 'unchecked' ? 'late' : 'failing'}>
+              {result.ok ? t('copias.verifyOk') : result.status === 'unchecked' ? t('copias.verifyUnchecked') : t('copias.verifyFail')}
+            </Badge>
             <CheckList checks={result.checks} />
           </div>
         ) : (

@@ -115,6 +115,7 @@ export function Restaurar() {
               budget: formatDuration(r.preflight.projection.budgetMs),
             })}
           </p>
+          {r.preflight.projection.verifyMs ? <p>{t('restaurar.projectionVerify', { verify: formatDuration(r.preflight.projection.verifyMs) })}</p> : null}
           {r.preflight.projection.projectedMs > r.preflight.projection.budgetMs ? <p className="warn-text">{t('restaurar.overBudget')}</p> : null}
           <div className="row">
             <Button onClick={r.back}>{t('common.back')}</Button>
