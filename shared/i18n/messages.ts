@@ -1,4 +1,5 @@
 import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
+import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -8,6 +9,7 @@ import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
  */
 export const ptBR = {
   ...engineTextsPtBR,
+  ...consoleTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -268,6 +270,7 @@ export type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
   ...engineTextsEn,
+  ...consoleTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',

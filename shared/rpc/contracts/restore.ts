@@ -4,7 +4,14 @@ import { method, Empty, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../d
 import { CheckSchema } from './sets.js';
 import { DrillBriefSchema } from './status.js';
 
-export const TargetSchema = z.object({ name: z.string(), kind: z.enum(['staging', 'production']) });
+export const SourceTypeSchema = z.enum(['postgres', 'mysql', 'files']);
+
+export const TargetSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['staging', 'production']),
+  /** the source types this target can receive (a database server or a files folder configured for it) */
+  services: z.array(SourceTypeSchema).optional(),
+});
 
 /** A restore point is either a set id or a moment ("the last complete set at or before"). */
 const PointSchema = z.object({
@@ -55,6 +62,14 @@ export const RestoreFinishedSchema = z.object({
   error: ErrorInfoSchema.optional(),
 });
 
+/** The set a point in time picks (`--at`: the newest good set finished at or before it). */
+export const ResolvedPointSchema = z.object({
+  at: IsoDate,
+  setId: z.string(),
+  createdAt: IsoDate,
+  finishedAt: IsoDate.optional(),
+});
+
 export const DrillsSchema = z.object({
   drills: z.array(DrillBriefSchema),
   lastResult: DrillBriefSchema.optional(),
@@ -65,6 +80,7 @@ export const DrillsSchema = z.object({
 export const restoreMethods = {
   'targets.list': method(Empty, z.object({ targets: z.array(TargetSchema) })),
   'restore.preflight': method(PreflightInputSchema, PreflightSchema),
+  'restore.resolveAt': method(z.object({ at: IsoDate }), ResolvedPointSchema),
   'restore.start': method(RestoreStartInputSchema, z.object({ restoreId: z.string() })),
   'drills.list': method(Empty, DrillsSchema),
   'drills.start': method(z.object({ target: z.string().min(1).optional() }).default({}), z.object({ restoreId: z.string() })),
@@ -82,4 +98,6 @@ export type RestoreStartInput = z.infer<typeof RestoreStartInputSchema>;
 export type RestoreProgress = z.infer<typeof RestoreProgressSchema>;
 export type RestoreFinished = z.infer<typeof RestoreFinishedSchema>;
 export type Validation = z.infer<typeof ValidationSchema>;
+export type SourceType = z.infer<typeof SourceTypeSchema>;
+export type ResolvedPoint = z.infer<typeof ResolvedPointSchema>;
 export type Drills = z.infer<typeof DrillsSchema>;

@@ -1,4 +1,5 @@
 /** `cofre backup`, `cofre sets`, `cofre verify`: the backup engine from the command line. */
+import { clinicTimeZone } from '../../app/clinic-zone.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
@@ -51,14 +52,15 @@ export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: s
       storage.close();
     }
   }
-  const tz = ctx.config.console.timezone;
+  // newest first, as the console lists them
+  all.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.setId.localeCompare(a.setId));
   out.result(
     all.map((s) => ({ setId: s.setId, plan: s.plan, storage: s.storage, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, ...(s.problem ? { problem: s.problem } : {}), sources: s.sources })),
     () =>
       all.length === 0
         ? 'No sets yet: run `cofre backup`.'
         : all
-            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, clinicTimeZone(ctx.config, s.plan))}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
   return 0;

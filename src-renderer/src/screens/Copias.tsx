@@ -1,6 +1,7 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useConfig, useSets, useT, useDate, useLanguage, useStores } from '../hooks.js';
-import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components/ui.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, Pager, Table } from '../components/ui.js';
+import { pageOf } from '../stores/paging.js';
 import { formatBytes, shortHash } from '../../../shared/format.js';
 import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
 import { navigate } from '../navigation.js';
@@ -83,6 +84,8 @@ export function Copias() {
   const { sets, plan, load, error, loaded } = useSets();
   const { plans } = useConfig();
   const filterId = useId();
+  const [page, setPage] = useState(1);
+  const current = pageOf(sets, page);
   return (
     <>
       <div className="toolbar">
@@ -104,11 +107,14 @@ export function Copias() {
       ) : sets.length === 0 ? (
         <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('copias.emptyAction')}</Button>} />
       ) : (
-        <ol className="timeline">
-          {sets.map((s) => (
-            <SetItem key={s.setId} set={s} />
-          ))}
-        </ol>
+        <>
+          <ol className="timeline">
+            {current.items.map((s) => (
+              <SetItem key={s.setId} set={s} />
+            ))}
+          </ol>
+          <Pager page={current.page} pages={current.pages} total={current.total} onPage={setPage} testId="sets-pager" />
+        </>
       )}
     </>
   );
