@@ -1,6 +1,7 @@
 /**
  * Runs a backup plan: for each source, on its server, stream the dump over SSH, encrypt it to
- * the plan's age recipients, and upload it (hashed on the way); then write the manifest last.
+ * the plan's age recipients, and upload it (hashed on the way); then write the manifest's signature
+ * (manifest.json.sig) and the manifest last.
  * A run that fails anywhere leaves no manifest (so no complete-looking set) and removes what
  * it uploaded; the catalog records the run either way.
  */
@@ -21,8 +22,9 @@ import { newProbeNonce, parseProbe, probeScript } from '../sources/probe.js';
 import type { PreparedPart, PreparedSource } from '../sources/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
-import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
-import { listSets, refreshSetsCache } from './sets.js';
+import { newSetId, objectKey, manifestKey, manifestSigKey, setPrefix } from './layout.js';
+import { listSetsOf, refreshSetsCache } from './sets.js';
+import { loadSigningKey, signManifest } from '../app/signing.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 
 /** A run log line: English (CLI, technical detail) and, when it has one, the console's text for it. */
@@ -89,6 +91,8 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   let storage: Storage | undefined;
   let totalBytes = 0;
   try {
+    // Every set is signed: a missing or unreadable signing key fails the run before anything is dumped.
+    const signingKey = await loadSigningKey(config, ctx.env);
     const geo = checkGeoSeparation(config, plan);
     if (geo.separated !== true) {
       if (planCfg.requireGeoSeparation) {
@@ -115,7 +119,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     try {
       await target.check();
       log('info', `set ${setId} → ${target.describe}`, said('log.backup.set', { setId, storage: planCfg.storage }));
-      previous = await previousSizes(target, plan);
+      previous = await previousSizes(ctx, target, plan);
     } catch (err) {
       void firstHost?.then((h) => h.close(), () => undefined);
       throw err;
@@ -166,11 +170,13 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       }
     }
     const manifest: Manifest = {
-      format: 'cofre-set/1', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
+      format: 'cofre-set/2', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
-    // The manifest is the commit marker: written last, only after every object is stored.
-    await target.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    // The manifest is the commit marker: written last, only after every object and its signature are stored.
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
+    await target.putBytes(manifestKey(setId), manifestBytes);
     const durationMs = ctx.now().getTime() - started.getTime();
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
     catalog.audit(ctx.actor, 'backup.create', `${plan}/${setId}`, { bytes: totalBytes, storage: planCfg.storage });
@@ -259,10 +265,10 @@ async function backupSource(storage: Storage, driver: SourceDriver, source: Prep
 }
 
 /** Plaintext sizes per object name in the newest complete set of the plan: the ETA's estimate. */
-async function previousSizes(storage: Storage, plan: string): Promise<Map<string, number>> {
+async function previousSizes(ctx: AppContext, storage: Storage, plan: string): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   try {
-    const last = (await listSets(storage)).filter((s) => s.complete && s.plan === plan).pop();
+    const last = (await listSetsOf(ctx, storage)).filter((s) => s.complete && s.plan === plan).pop();
     for (const src of last?.manifest?.sources ?? []) {
       for (const o of src.objects) sizes.set(o.key.split('/').pop() ?? o.key, o.plainBytes);
     }
