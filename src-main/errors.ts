@@ -1,6 +1,10 @@
+import type { CatalogKey, MessageParams } from '../shared/i18n/catalog.js';
+
 /**
  * Errors that cross a boundary (CLI, RPC, catalog) carry a stable code, a message that says
  * what happened, and a hint that says what to do next. Messages never contain secrets.
+ * `key`/`params` name the console's pt-BR/en text for it (shared/i18n/catalog.ts); the English
+ * message and hint stay as the technical detail and what the CLI prints.
  */
 export type ErrorCode =
   | 'CONFIG_MISSING'
@@ -30,12 +34,16 @@ export type ErrorCode =
 export class CofreError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly key: CatalogKey | undefined;
+  readonly params: MessageParams | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { hint?: string | undefined; cause?: unknown; key?: CatalogKey; params?: MessageParams }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CofreError';
     this.code = code;
     this.hint = options?.hint;
+    this.key = options?.key;
+    this.params = options?.params;
   }
 }
 
@@ -44,13 +52,20 @@ export interface ErrorInfo {
   code: ErrorCode;
   message: string;
   hint?: string;
+  /** the console's text for it (shared/i18n/catalog.ts) */
+  key?: CatalogKey;
+  params?: MessageParams;
 }
 
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof CofreError) {
-    return err.hint === undefined
-      ? { code: err.code, message: err.message }
-      : { code: err.code, message: err.message, hint: err.hint };
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.hint === undefined ? {} : { hint: err.hint }),
+      ...(err.key === undefined ? {} : { key: err.key }),
+      ...(err.params === undefined ? {} : { params: err.params }),
+    };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };

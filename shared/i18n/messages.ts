@@ -4,6 +4,8 @@ import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
  * `{name}` placeholders are filled by `translate`. Keys are typed from the pt-BR table.
+ * What the engine reports (errors, checks, validation and log lines) is not here: it goes in
+ * catalog.ts, one entry per message key, named at the engine's error/check/log site.
  */
 export const ptBR = {
   ...engineTextsPtBR,

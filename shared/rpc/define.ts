@@ -13,11 +13,21 @@ export function method<I extends z.ZodType, O extends z.ZodType>(input: I, outpu
   return { input, output };
 }
 
-/** Error carried as a value across the boundary (code is stable, message/hint are for humans). */
+/** Parameters of a catalog message (shared/i18n/catalog.ts): names, numbers, sizes. */
+export const MessageParamsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
+/** The console's text for a line, by catalog key; unknown keys fall back to generic words. */
+export const SaidFields = { key: z.string().optional(), params: MessageParamsSchema.optional() };
+
+/**
+ * Error carried as a value across the boundary: code is stable, message/hint are the engine's
+ * English (technical detail), key/params name the console's text in shared/i18n/catalog.ts.
+ */
 export const ErrorInfoSchema = z.object({
   code: z.string(),
   message: z.string(),
   hint: z.string().optional(),
+  ...SaidFields,
 });
 export type RpcError = z.infer<typeof ErrorInfoSchema>;
 

@@ -1,5 +1,6 @@
 /** Turns a server entry of the config into what the SSH layer needs (secrets resolved). */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
 import { resolveSecret } from '../config/secrets.js';
@@ -10,6 +11,7 @@ export function serverConfig(config: Config, name: string): ServerConfig {
   if (!server) {
     const known = Object.keys(config.servers);
     throw new CofreError('CONFIG_REFERENCE', `"${name}" is not a server in the config; known: ${known.length ? known.join(', ') : '(none)'}`, {
+      ...said('config.unknownServer', { name }),
       hint: 'check the name, or add it under servers: in the config',
     });
   }

@@ -1,5 +1,6 @@
 /** Opens a storage named in the config, with its credentials resolved from their references. */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { Config } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { expandHome } from '../config/paths.js';
@@ -9,7 +10,7 @@ import type { Storage } from '../storage/types.js';
 export function storageFromConfig(config: Config, name: string, env: NodeJS.ProcessEnv = process.env): Storage {
   const s = config.storage[name];
   if (!s) {
-    throw new CofreError('CONFIG_REFERENCE', `"${name}" is not a storage in the config; known: ${Object.keys(config.storage).join(', ') || '(none)'}`);
+    throw new CofreError('CONFIG_REFERENCE', `"${name}" is not a storage in the config; known: ${Object.keys(config.storage).join(', ') || '(none)'}`, said('config.unknownStorage', { name }));
   }
   if (s.type === 'folder') {
     return openStorage({ type: 'folder', name, path: expandHome(s.path), prefix: s.prefix, ...(s.location ? { location: s.location } : {}) });

@@ -26,7 +26,12 @@ import { newSetId, objectKey, manifestKey, manifestSigKey, setPrefix } from './l
 import { listSetsOf, refreshSetsCache } from './sets.js';
 import { takeLease, type Lease } from './lease.js';
 import { loadSigningKey, signManifest } from '../app/signing.js';
+import { said, type MessageRef } from '../../shared/i18n/catalog.js';
+
 import { COFRE_VERSION } from '../version.js';
+
+/** A run log line: English (CLI, technical detail) and, when it has one, the console's text for it. */
+type LogFn = (level: 'info' | 'warn' | 'error', line: string, said?: Partial<MessageRef>) => void;
 
 /** How long a backup waits for another run on the same server (another workstation, a restore) to finish. */
 const LOCK_WAIT_SECONDS = 15 * 60;
@@ -58,10 +63,11 @@ export function planOf(config: Config, name: string | undefined): [string, PlanC
   if (!chosen) {
     throw new CofreError('INVALID_ARGUMENT', names.length ? `several plans exist (${names.join(', ')}); choose one with --plan` : 'the config has no plans', {
       hint: names.length ? `e.g. cofre backup --plan ${names[0]}` : 'add a plan under plans: in the config',
+      ...said(names.length ? 'config.choosePlan' : 'config.noPlans'),
     });
   }
   const plan = config.plans[chosen];
-  if (!plan) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a plan; known: ${names.join(', ') || '(none)'}`);
+  if (!plan) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a plan; known: ${names.join(', ') || '(none)'}`, said('config.unknownPlan', { name: chosen }));
   return [chosen, plan];
 }
 
@@ -78,8 +84,8 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   const catalog = ctx.catalog;
   const runId = catalog.startRun({ kind: 'backup', plan, setId, trigger: opts.trigger ?? 'manual' });
   opts.onStart?.(runId);
-  const log = (level: 'info' | 'warn' | 'error', line: string): void => {
-    catalog.logRun(runId, level, line);
+  const log: LogFn = (level, line, ref) => {
+    catalog.logRun(runId, level, line, ref?.key ? { key: ref.key, ...(ref.params ? { params: ref.params } : {}) } : undefined);
     opts.onLog?.(line);
   };
   const warnings: string[] = [];
@@ -93,16 +99,16 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     const geo = checkGeoSeparation(config, plan);
     if (geo.separated !== true) {
       if (planCfg.requireGeoSeparation) {
-        throw new CofreError('PRECONDITION', `plan ${plan} requires geo-separation: ${geo.message}`, { hint: 'point the plan at storage in another region or provider' });
+        throw new CofreError('PRECONDITION', `plan ${plan} requires geo-separation: ${geo.message}`, { hint: 'point the plan at storage in another region or provider', ...said('backup.geoRequired', { plan }) });
       }
       warnings.push(`geo-separation: ${geo.message}`);
-      log('warn', `WARNING geo-separation: ${geo.message}`);
+      log('warn', `WARNING geo-separation: ${geo.message}`, said('log.backup.geo'));
     }
     const recipients = config.encryption?.recipients ?? [];
     const byServer = new Map<string, string[]>();
     for (const s of planCfg.sources) {
       const src = config.sources[s];
-      if (!src) throw new CofreError('CONFIG_REFERENCE', `plan ${plan} names source "${s}", which is not in the config`);
+      if (!src) throw new CofreError('CONFIG_REFERENCE', `plan ${plan} names source "${s}", which is not in the config`, said('config.unknownSource', { plan, source: s }));
       byServer.set(src.server, [...(byServer.get(src.server) ?? []), s]);
     }
     const target = storageFromConfig(config, planCfg.storage, ctx.env);
@@ -116,7 +122,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     try {
       await target.check();
       lease = await takeLease(target, { setId, plan, now: ctx.now, onError: (m) => log('warn', m) });
-      log('info', `set ${setId} → ${target.describe}`);
+      log('info', `set ${setId} → ${target.describe}`, said('log.backup.set', { setId, storage: planCfg.storage }));
       previous = await previousSizes(ctx, target, plan);
     } catch (err) {
       void firstHost?.then((h) => h.close(), () => undefined);
@@ -160,7 +166,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
             manifestSources.push(ms);
             for (const o of ms.objects) storedObjects.push({ name: `${job.name}.${o.part}`, bytes: o.bytes, sha256: o.sha256 });
             catalog.setRunSource(runId, { source: job.name, status: 'succeeded', bytes, durationMs: Date.now() - t0, sha256: ms.objects[0]?.sha256 ?? null });
-            log('info', `${job.name}: ${ms.objects.length} object(s), ${bytes} bytes stored`);
+            log('info', `${job.name}: ${ms.objects.length} object(s), ${bytes} bytes stored`, said('log.backup.stored', { source: job.name, objects: ms.objects.length, bytes: formatSize(bytes) }));
           }
         }, { waitSeconds: LOCK_WAIT_SECONDS, prelude, env, awaitRelease: false }); // host.close() below releases it too
       } finally {
@@ -179,11 +185,11 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
     catalog.audit(ctx.actor, 'backup.create', `${plan}/${setId}`, { bytes: totalBytes, storage: planCfg.storage });
     await refreshSetsCache(ctx, planCfg.storage, target).catch(() => undefined);
-    log('info', `set ${setId} complete`);
+    log('info', `set ${setId} complete`, said('log.backup.complete', { setId }));
     return { runId, plan, setId, status: 'succeeded', sources: storedObjects, durationMs, bytes: totalBytes, warnings };
   } catch (err) {
     const error = toErrorInfo(err);
-    log('error', error.message);
+    log('error', error.message, error);
     if (storage) await removePartialSet(storage, setId, log);
     catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
     return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
@@ -203,7 +209,7 @@ interface SourceJob {
   progress: ProgressListener | undefined;
   doneBytes: () => number;
   expectedTotal: number | undefined;
-  log: (level: 'info' | 'warn' | 'error', line: string) => void;
+  log: LogFn;
 }
 
 /** Headroom over the expected size for the upload's size hint (the data may have grown since). */
@@ -231,7 +237,7 @@ async function backupSource(storage: Storage, driver: SourceDriver, source: Prep
     const key = objectKey(job.setId, name);
     const expected = Math.max(job.previous.get(name) ?? 0, part.estimatedBytes ?? 0);
     const about = part.estimatedBytes !== undefined ? `, ${part.estimateIsUpperBound ? 'at most' : 'about'} ${formatSize(part.estimatedBytes)}` : '';
-    job.log('info', `${job.name}: dumping ${part.part} (${tool.tool}${about})`);
+    job.log('info', `${job.name}: dumping ${part.part} (${tool.tool}${about})`, said('log.backup.dumping', { source: job.name, part: part.part }));
     const dump = await driver.start(part);
     const meter = new ByteMeter('backup', job.progress, {
       source: `${job.name}.${part.part}`,
@@ -246,7 +252,7 @@ async function backupSource(storage: Storage, driver: SourceDriver, source: Prep
         storage.put(key, encrypted, { ...(job.signal ? { signal: job.signal } : {}), ...(expected > 0 ? { sizeHint: Math.ceil(expected * SIZE_HINT_HEADROOM) } : {}) }),
         dump.finished,
       ]);
-      for (const w of stats.warnings) job.log('warn', `${job.name}: ${w}`);
+      for (const w of stats.warnings) job.log('warn', `${job.name}: ${w}`, said('log.backup.warning', { source: job.name }));
       objects.push({
         part: part.part, format: part.format, key, bytes: stored.bytes, plainBytes: meter.bytes, sha256: stored.sha256,
         ...(stats.rowCounts ? { rowCounts: stats.rowCounts } : {}),
@@ -277,15 +283,15 @@ async function previousSizes(ctx: AppContext, storage: Storage, plan: string): P
   return sizes;
 }
 
-async function removePartialSet(storage: Storage, setId: string, log: (level: 'info' | 'warn' | 'error', line: string) => void): Promise<void> {
+async function removePartialSet(storage: Storage, setId: string, log: LogFn): Promise<void> {
   try {
     const keys: string[] = [];
     for await (const o of storage.list(setPrefix(setId))) keys.push(o.key);
     if (keys.length) {
       await storage.delete(keys);
-      log('info', `removed ${keys.length} object(s) of the incomplete set ${setId}`);
+      log('info', `removed ${keys.length} object(s) of the incomplete set ${setId}`, said('log.backup.cleaned', { setId }));
     }
   } catch (err) {
-    log('warn', `could not remove the incomplete set ${setId} (it has no manifest, so it is never taken for a restore point; prune removes it later): ${toErrorInfo(err).message}`);
+    log('warn', `could not remove the incomplete set ${setId} (it has no manifest, so it is never taken for a restore point; prune removes it later): ${toErrorInfo(err).message}`, said('log.backup.cleanFailed', { setId }));
   }
 }

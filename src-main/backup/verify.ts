@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { CofreError, toErrorInfo } from '../errors.js';
+import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import { said, type CatalogKey, type MessageParams } from '../../shared/i18n/catalog.js';
 import type { Storage } from '../storage/types.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CheckStatus, Manifest, ManifestObject, ManifestRef } from '../../shared/domain.js';
@@ -22,6 +23,9 @@ export interface VerifyCheck {
   ok: boolean;
   status: CheckStatus;
   message: string;
+  key?: CatalogKey;
+  params?: MessageParams;
+  cause?: ErrorInfo;
 }
 
 export interface VerifyResult {
@@ -35,7 +39,8 @@ export interface VerifyResult {
 }
 
 export function check(name: string, status: CheckStatus, message: string): VerifyCheck {
-  return { name, ok: status === 'ok', status, message };
+  const key = name === 'manifest' ? said('check.manifest') : said(status === 'unchecked' ? 'check.contentUnchecked' : 'check.deepObject', { object: name });
+  return { name, ok: status === 'ok', status, message, ...key };
 }
 
 /** The worst status of a list: failed > unchecked > ok. */
@@ -48,9 +53,9 @@ export function overallStatus(checks: ReadonlyArray<{ status?: CheckStatus | und
 /** A set with a good manifest: complete, or unsigned (verified all the same; the signature is one of the checks). */
 export async function findSet(storage: Storage, setId: string, authenticate: SetAuthenticator): Promise<{ manifest: Manifest; signature: VerifyCheck }> {
   const set = (await listSets(storage, { authenticate })).find((s) => s.setId === setId);
-  if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points' });
+  if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points', ...said('set.notFound', { setId }) });
   if ((set.state !== 'complete' && set.state !== 'unsigned') || !set.manifest) {
-    throw new CofreError('SET_INCOMPLETE', `set ${setId} is ${set.state}: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones' });
+    throw new CofreError('SET_INCOMPLETE', `set ${setId} is ${set.state}: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones', ...said('set.incomplete', { setId }) });
   }
   const signature = set.state === 'complete'
     ? check(SIGNATURE_CHECK, 'ok', 'manifest signed by a configured signer')
@@ -70,7 +75,7 @@ export async function verifySet(
   const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`), signature];
   if (opts.deep) {
     if (!opts.identities?.length) {
-      throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config' });
+      throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config', ...said('verify.needsIdentity') });
     }
     for (const src of manifest.sources) {
       for (const o of src.objects) {
@@ -132,7 +137,8 @@ async function deepCheck(storage: Storage, o: ManifestObject, identities: string
     const r = await readStoredObject(storage, o, identities, inspectorFor(o), { onProgress, phase: 'verify' });
     return describeRead(name, o, r);
   } catch (err) {
-    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
+    const e = toErrorInfo(err);
+    return { ...check(name, 'failed', `could not be read: ${e.message}`), cause: e };
   }
 }
 

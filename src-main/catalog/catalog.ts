@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { CofreError, type ErrorInfo } from '../errors.js';
+import { isCatalogKey, type MessageParams, type MessageRef } from '../../shared/i18n/catalog.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { SetState } from '../../shared/domain.js';
 
@@ -74,6 +75,13 @@ interface RunRow {
   id: number; kind: RunKind; plan: string | null; set_id: string | null; target: string | null; status: RunState;
   started_at: string; finished_at: string | null; bytes: number; duration_ms: number | null;
   error_code: string | null; error_message: string | null; error_hint: string | null; trigger: string; details: string | null;
+  error_key?: string | null; error_params?: string | null;
+}
+
+/** A stored key/params pair back as a MessageRef; keys this build does not know are dropped (the console then says the generic text). */
+function storedRef(key: string | null | undefined, params: string | null | undefined): Partial<MessageRef> {
+  if (!isCatalogKey(key ?? undefined)) return {};
+  return { key: key as MessageRef['key'], ...(params ? { params: JSON.parse(params) as MessageParams } : {}) };
 }
 
 export function migrationHash(m: Migration): string {
@@ -172,8 +180,9 @@ export class Catalog {
     const duration = finished.getTime() - Date.parse(run.startedAt);
     this.db
       .prepare(`UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, bytes = COALESCE(?, bytes),
-        error_code = ?, error_message = ?, error_hint = ?, details = COALESCE(?, details) WHERE id = ?`)
+        error_code = ?, error_message = ?, error_hint = ?, error_key = ?, error_params = ?, details = COALESCE(?, details) WHERE id = ?`)
       .run(r.status, finished.toISOString(), duration, r.bytes ?? null, r.error?.code ?? null, r.error?.message ?? null, r.error?.hint ?? null,
+        r.error?.key ?? null, r.error?.params ? JSON.stringify(r.error.params) : null,
         r.details === undefined ? null : JSON.stringify(r.details), id);
   }
 
@@ -190,12 +199,15 @@ export class Catalog {
     }>).map((r) => ({ source: r.source, status: r.status, bytes: r.bytes, durationMs: r.duration_ms, sha256: r.sha256 }));
   }
 
-  logRun(runId: number, level: 'info' | 'warn' | 'error', message: string): void {
-    this.db.prepare('INSERT INTO run_log (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(runId, this.iso(), level, message);
+  /** `message` is the English line; `said` the console's text for it (shared/i18n/catalog.ts). */
+  logRun(runId: number, level: 'info' | 'warn' | 'error', message: string, said?: MessageRef): void {
+    this.db.prepare('INSERT INTO run_log (run_id, at, level, message, key, params) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, this.iso(), level, message, said?.key ?? null, said?.params ? JSON.stringify(said.params) : null);
   }
 
-  runLog(runId: number): Array<{ at: string; level: string; message: string }> {
-    return this.db.prepare('SELECT at, level, message FROM run_log WHERE run_id = ? ORDER BY id').all(runId) as Array<{ at: string; level: string; message: string }>;
+  runLog(runId: number): Array<{ at: string; level: string; message: string } & Partial<MessageRef>> {
+    const rows = this.db.prepare('SELECT at, level, message, key, params FROM run_log WHERE run_id = ? ORDER BY id').all(runId) as Array<{ at: string; level: string; message: string; key: string | null; params: string | null }>;
+    return rows.map((r) => ({ at: r.at, level: r.level, message: r.message, ...storedRef(r.key, r.params) }));
   }
 
   getRun(id: number): RunRecord | undefined {
@@ -220,7 +232,7 @@ export class Catalog {
   /** Marks runs left 'running' by a process that died as failed, so none stays running forever. */
   failOrphanRuns(message: string): number {
     return this.db
-      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ? WHERE status = 'running'`)
+      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ?, error_key = 'run.interrupted' WHERE status = 'running'`)
       .run(this.iso(), message).changes;
   }
 
@@ -309,7 +321,7 @@ function toRun(r: RunRow): RunRecord {
   return {
     id: r.id, kind: r.kind, plan: r.plan, setId: r.set_id, target: r.target, status: r.status, startedAt: r.started_at,
     finishedAt: r.finished_at, bytes: r.bytes, durationMs: r.duration_ms, trigger: r.trigger,
-    error: r.error_code ? { code: r.error_code as ErrorInfo['code'], message: r.error_message ?? '', ...(r.error_hint ? { hint: r.error_hint } : {}) } : null,
+    error: r.error_code ? { code: r.error_code as ErrorInfo['code'], message: r.error_message ?? '', ...(r.error_hint ? { hint: r.error_hint } : {}), ...storedRef(r.error_key, r.error_params) } : null,
     details: r.details === null ? null : (JSON.parse(r.details) as unknown),
   };
 }

@@ -101,4 +101,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sets_cache ADD COLUMN finished_at TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'message keys on run errors and log lines',
+    sql: `
+      ALTER TABLE runs ADD COLUMN error_key TEXT;
+      ALTER TABLE runs ADD COLUMN error_params TEXT;
+      ALTER TABLE run_log ADD COLUMN key TEXT;
+      ALTER TABLE run_log ADD COLUMN params TEXT;
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { checkReferences } from './references.js';
 
@@ -34,6 +35,7 @@ export function loadConfig(where: ConfigLocation = {}): LoadedConfig {
   const path = resolveConfigPath(where);
   if (!existsSync(path)) {
     throw new CofreError('CONFIG_MISSING', `no config file at ${path}`, {
+      ...said('config.missing', { path }),
       hint: 'run `cofre init` to write a starter config, or pass --config FILE / set COFRE_CONFIG',
     });
   }
@@ -42,6 +44,7 @@ export function loadConfig(where: ConfigLocation = {}): LoadedConfig {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new CofreError('CONFIG_MISSING', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      ...said('config.unreadable', { path }),
       hint: 'check the file permissions',
     });
   }
@@ -57,6 +60,7 @@ export function parseConfigText(text: string, file: string): Config {
     const at = lines.linePos(first.pos[0]);
     const where = `${file}:${at.line}:${at.col}`;
     throw new CofreError('CONFIG_INVALID', `${where}: the YAML is malformed: ${first.message.split('\n')[0]}`, {
+      ...said('config.yaml', { file: where }),
       hint: 'fix the YAML syntax (indentation uses spaces; strings with ":" or "#" need quotes)',
     });
   }
@@ -91,6 +95,7 @@ export function configIssue(
     if (line !== undefined) where = `${file}:${line}`;
   }
   return new CofreError('CONFIG_INVALID', `${where}: ${dotted ? `${dotted}: ` : ''}${message}`, {
+    ...said('config.value', { file, path: dotted || '(raiz)' }),
     hint: `edit ${file} and run the command again`,
   });
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { expandHome } from './paths.js';
 
 export interface SecretRef {
@@ -18,6 +19,7 @@ export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.e
     const value = env[ref.env];
     if (value === undefined || value === '') {
       throw new CofreError('SECRET_MISSING', `${ref.what}: environment variable ${ref.env} is not set`, {
+        ...said('secret.env', { env: ref.env, what: ref.what }),
         hint: `export ${ref.env}=… in the environment that runs Cofre (for the daemon: its systemd EnvironmentFile)`,
       });
     }
@@ -29,10 +31,11 @@ export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.e
     try {
       mode = statSync(path).mode;
     } catch {
-      throw new CofreError('SECRET_MISSING', `${ref.what}: secret file ${path} does not exist`, { hint: 'create it with mode 0600' });
+      throw new CofreError('SECRET_MISSING', `${ref.what}: secret file ${path} does not exist`, { ...said('secret.file', { path, what: ref.what }), hint: 'create it with mode 0600' });
     }
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
       throw new CofreError('SECRET_MISSING', `${ref.what}: secret file ${path} is readable by other users`, {
+        ...said('secret.fileMode', { path }),
         hint: `run: chmod 600 ${path}`,
       });
     }

@@ -2,6 +2,7 @@
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export interface HomeLock {
   release(): void;
@@ -46,6 +47,7 @@ export function acquireHomeLock(home: string): HomeLock {
       const pid = runningSchedulerPid(home);
       if (pid !== undefined) {
         throw new CofreError('PRECONDITION', `a Cofre scheduler is already running for ${home} (pid ${pid})`, {
+          ...said('scheduler.busy', { pid }),
           hint: 'use that one (the console connects to it), or stop it first',
         });
       }

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { commandLabel, envLine, withEnvPreamble } from './shell.js';
 import type { ExecOptions, ExecResult, RemoteProcess } from './types.js';
 
@@ -87,7 +88,7 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     return new CofreError(
       'HOST_UNREACHABLE',
       `the SSH connection to ${ctx.label} ended while ${label} was running; its output is incomplete`,
-      { hint: 'check the network and the server, then run again', ...(cause ? { cause } : {}) },
+      { ...said('ssh.lost', { server: ctx.label }), hint: 'check the network and the server, then run again', ...(cause ? { cause } : {}) },
     );
   };
 
@@ -101,6 +102,7 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
       const how = exit?.code === null ? `was killed by signal ${exit.signal ?? '?'}` : `exited with code ${exit?.code}`;
       stdout.destroy(
         new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${ctx.label} ${how}: ${stderrSummary(stderr.toString())}`, {
+          ...said('ssh.commandFailed', { command: label, server: ctx.label }),
           hint: 'read the error output above; the command ran on the server',
         }),
       );
@@ -133,6 +135,7 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
       fail(
         ctx.connectionError() ??
           new CofreError('REMOTE_COMMAND_FAILED', `could not start ${label} on ${ctx.label}: ${err.message}`, {
+            ...said('ssh.commandFailed', { command: label, server: ctx.label }),
             hint: 'the server refused a new session (MaxSessions?) or the connection is closing',
             cause: err,
           }),
@@ -173,7 +176,7 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     const input = opts.stdin;
     if (input) {
       input.on('error', (e: Error) => {
-        failure ??= new CofreError('REMOTE_COMMAND_FAILED', `the input of ${label} failed: ${e.message}`, { cause: e });
+        failure ??= new CofreError('REMOTE_COMMAND_FAILED', `the input of ${label} failed: ${e.message}`, { ...said('ssh.commandFailed', { command: label, server: ctx.label }), cause: e });
         ch.close();
       });
       input.pipe(ch);
@@ -187,7 +190,8 @@ export function startExec(ctx: ExecContext, command: string, opts: ExecOptions =
     // ssh2 throws synchronously when the connection is already closed.
     fail(
       ctx.connectionError() ??
-        new CofreError('HOST_UNREACHABLE', `cannot start ${label}: the SSH connection to ${ctx.label} is closed`, { cause: err }),
+        new CofreError('HOST_UNREACHABLE', `cannot start ${label}: the SSH connection to ${ctx.label} is closed`, {
+    ...said('ssh.lost', { server: ctx.label }), cause: err }),
     );
   }
 

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { shq } from './shell.js';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { RemoteHost } from './types.js';
 
 /** flock's exit code when the lock is held elsewhere (EX_TEMPFAIL). */
@@ -118,6 +119,7 @@ export async function withRemoteLock<T>(
     if (result.code === BUSY_CODE) {
       const waited = opts.waitSeconds ? ` (waited ${Math.ceil(opts.waitSeconds)} s)` : '';
       throw new CofreError('REMOTE_BUSY', `another Cofre run holds the lock "${name}" on ${host.name} (${host.host}:${host.port})${waited}`, {
+        ...said('ssh.lockBusy', { server: host.name }),
         hint: 'wait for the other backup or restore of this server to finish, then run again',
       });
     }
@@ -128,6 +130,7 @@ export async function withRemoteLock<T>(
     }
     const why = result.code === 127 ? 'flock is not installed (it is in util-linux)' : `flock exited with code ${result.code ?? result.signal}: ${result.stderr.trim()}`;
     throw new CofreError('REMOTE_COMMAND_FAILED', `could not take the lock "${name}" on ${host.name}: ${why}`, {
+      ...said('ssh.lockFailed', { server: host.name }),
       hint: 'install util-linux on the server',
     });
   }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { describeConnectError } from './errors.js';
 import { startExec, stderrSummary } from './exec.js';
 import { keyAlgorithm, normalizeFingerprint, sha256Fingerprint } from './fingerprint.js';
@@ -29,6 +30,7 @@ async function loadPrivateKey(server: ServerSpec, passphrase: string | undefined
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : `${code ?? 'read error'}`;
     throw new CofreError('KEY_UNREADABLE', `${where}: cannot read ${server.privateKeyFile} (${why})`, {
+      ...said('ssh.keyUnreadable', { server: server.name, file: server.privateKeyFile }),
       hint: 'check the path and that the user running Cofre can read it (ssh-keygen -t ed25519 creates a key)',
       cause: err,
     });
@@ -38,15 +40,18 @@ async function loadPrivateKey(server: ServerSpec, passphrase: string | undefined
     const message = parsed.message;
     if (/no passphrase given/i.test(message)) {
       throw new CofreError('KEY_UNREADABLE', `${where}: ${server.privateKeyFile} is protected by a passphrase, and none was given`, {
+        ...said('ssh.keyPassphrase', { server: server.name, file: server.privateKeyFile }),
         hint: `set servers.${server.name}.privateKeyPassphraseEnv to the name of an environment variable holding the passphrase`,
       });
     }
     if (/passphrase|decrypt|integrity/i.test(message)) {
       throw new CofreError('KEY_UNREADABLE', `${where}: the passphrase for ${server.privateKeyFile} is wrong (the key could not be decrypted)`, {
+        ...said('ssh.keyPassphrase', { server: server.name, file: server.privateKeyFile }),
         hint: `check the value of the variable named by servers.${server.name}.privateKeyPassphraseEnv`,
       });
     }
     throw new CofreError('KEY_UNREADABLE', `${where}: ${server.privateKeyFile} is not a private key Cofre can use (${message})`, {
+      ...said('ssh.keyFormat', { server: server.name, file: server.privateKeyFile }),
       hint: 'use an OpenSSH private key (ed25519, ECDSA or RSA); `ssh-keygen -t ed25519` creates one',
     });
   }
@@ -58,6 +63,7 @@ type HostKeyProblem = { kind: 'mismatch' | 'unpinned'; seen: string; algorithm: 
 function hostKeyError(server: ServerSpec, label: string, problem: HostKeyProblem): CofreError {
   if (problem.kind === 'unpinned') {
     return new CofreError('HOST_KEY_UNPINNED', `the host key of ${label} is not pinned; the server presents ${problem.algorithm} ${problem.seen}`, {
+      ...said('ssh.hostKeyUnpinned', { server: server.name }),
       hint: `run \`cofre trust ${server.name}\` and compare the fingerprint with the one shown on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
     });
   }
@@ -65,6 +71,7 @@ function hostKeyError(server: ServerSpec, label: string, problem: HostKeyProblem
     'HOST_KEY_MISMATCH',
     `HOST KEY MISMATCH for ${label}: the server presents ${problem.algorithm} ${problem.seen}, but ${normalizeFingerprint(server.hostKey ?? '')} is pinned. Nothing was sent to it.`,
     {
+      ...said('ssh.hostKeyMismatch', { server: server.name }),
       hint: `someone may be intercepting the connection, or the server was reinstalled. Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); only if the change is expected, run \`cofre trust ${server.name} --replace\``,
     },
   );
@@ -97,6 +104,7 @@ export async function connect(server: ServerSpec, options: ConnectOptions = {}):
       const mapped = problem ? hostKeyError(server, label, problem) : describeConnectError(err, ctx);
       if (ready) {
         connectionError ??= new CofreError('HOST_UNREACHABLE', `lost the SSH connection to ${label}: ${err.message}`, {
+          ...said('ssh.lost', { server: label }),
           hint: 'check the network and the server, then run again',
           cause: err,
         });
@@ -107,10 +115,12 @@ export async function connect(server: ServerSpec, options: ConnectOptions = {}):
     client.on('close', () => {
       if (!ready) {
         reject(problem ? hostKeyError(server, label, problem) : new CofreError('HOST_UNREACHABLE', `${label} closed the connection during the SSH handshake`, {
+          ...said('ssh.unreachable', { server: label, host: server.host, port: server.port }),
           hint: 'check that this address and port is an SSH server and that it accepts this client (MaxStartups, firewall, fail2ban)',
         }));
       }
       connectionError ??= new CofreError('HOST_UNREACHABLE', `the SSH connection to ${label} was closed`, {
+        ...said('ssh.lost', { server: label }),
         hint: 'check the network and the server, then run again',
       });
       resolveClosed();
@@ -208,6 +218,7 @@ class SshRemoteHost implements RemoteHost {
     } catch (err) {
       if (tooBig) {
         throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${this.label} printed more than ${maxStdoutBytes} bytes`, {
+          ...said('ssh.commandFailed', { command: label, server: this.label }),
           hint: 'stream large outputs with exec() instead of run()',
         });
       }
@@ -235,6 +246,7 @@ class SshRemoteHost implements RemoteHost {
       const label = opts.label ?? commandLabel(command);
       const how = result.code === null ? `was killed by signal ${result.signal ?? '?'}` : `exited with code ${result.code}`;
       throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${this.label} ${how}: ${stderrSummary(result.stderr)}`, {
+        ...said('ssh.commandFailed', { command: label, server: this.label }),
         hint: result.code === 127 ? `${label} is not installed on the server, or not on the PATH of ${this.server.user}` : 'read the error output; the command ran on the server',
       });
     }

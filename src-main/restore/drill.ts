@@ -5,6 +5,7 @@
  * daemon's scheduler).
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import type { RunRecord } from '../catalog/catalog.js';
@@ -46,6 +47,7 @@ export function drillTarget(config: Config, name?: string): string {
   const staging = Object.entries(config.restoreTargets).filter(([, t]) => t.kind === 'staging').map(([n]) => n);
   if (staging.length === 1 && staging[0]) return staging[0];
   throw new CofreError('INVALID_ARGUMENT', staging.length ? `several staging targets exist (${staging.join(', ')}); choose one` : 'the config has no staging restore target for the drill', {
+    ...said('drill.chooseTarget'),
     hint: staging.length ? 'set drill.target in the config, or pass --target' : 'add a restore target with kind: staging under restoreTargets',
   });
 }
@@ -54,7 +56,7 @@ export async function runDrill(ctx: AppContext, opts: { target?: string | undefi
   const target = drillTarget(ctx.config, opts.target);
   const t = ctx.config.restoreTargets[target];
   if (t?.kind === 'production') {
-    throw new CofreError('PRECONDITION', `the drill never restores into a production target (${target})`, { hint: 'point drill.target at a staging (homologação) target' });
+    throw new CofreError('PRECONDITION', `the drill never restores into a production target (${target})`, { ...said('drill.notStaging', { target }), hint: 'point drill.target at a staging (homologação) target' });
   }
   return runRestore(ctx, {
     target, kind: 'drill', existing: 'rename', trigger: opts.trigger ?? 'manual', ...(opts.storage ? { storage: opts.storage } : {}),

@@ -6,7 +6,8 @@
  * nothing unverified reaches production; the projection counts the time that read takes.
  */
 import { Readable, Writable } from 'node:stream';
-import { toErrorInfo } from '../errors.js';
+import { toErrorInfo, type ErrorInfo } from '../errors.js';
+import { said, type CatalogKey } from '../../shared/i18n/catalog.js';
 import type { RemoteHost, ServerSpec } from '../remote/types.js';
 import { connect } from '../remote/ssh.js';
 import { shq } from '../remote/shell.js';
@@ -28,10 +29,10 @@ import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPol
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
   try {
     const host = await connect(spec);
-    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}` } };
+    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}`, ...said('check.target.reachable', { target: spec.name }) } };
   } catch (err) {
     const e = toErrorInfo(err);
-    return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}` } };
+    return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...said('check.target.reachable', { target: spec.name }), cause: e } };
   }
 }
 
@@ -52,32 +53,36 @@ export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promis
     const have = r.stdout.split('\n')[0]?.trim() ?? '';
     const haveMajor = pgMajor(have);
     if (r.code !== 0 || haveMajor === undefined) {
-      out.push({ name: 'pg_restore', ok: false, message: `pg_restore/psql not found on the target (${r.stderr.trim() || 'no output'})` });
+      out.push({ name: 'pg_restore', ok: false, message: `pg_restore/psql not found on the target (${r.stderr.trim() || 'no output'})`, ...said('check.pgRestoreMissing') });
     } else {
       const needed = Math.max(...items.filter((i) => i.type === 'postgres').map((i) => pgMajor(i.source.toolVersion) ?? 0));
       out.push(
         haveMajor >= needed
-          ? { name: 'pg_restore', ok: true, message: `${have} reads dumps of pg_dump ${needed || '?'}` }
-          : { name: 'pg_restore', ok: false, message: `${have} is older than the pg_dump ${needed} that made the set: it cannot read the dump. Install PostgreSQL ${needed} client tools (or newer) on the target` },
+          ? { name: 'pg_restore', ok: true, message: `${have} reads dumps of pg_dump ${needed || '?'}`, ...said('check.pgRestore', { needed }) }
+          : { name: 'pg_restore', ok: false, message: `${have} is older than the pg_dump ${needed} that made the set: it cannot read the dump. Install PostgreSQL ${needed} client tools (or newer) on the target`, ...said('check.pgRestore', { needed }) },
       );
     }
   }
   if (types.has('mysql')) {
     const r = await host.run('mysql --version');
-    out.push(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' });
+    out.push({ ...(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' }), ...said('check.mysqlClient') });
   }
   if (types.has('files')) {
     const r = await host.run('tar --version');
-    out.push(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' });
+    out.push({ ...(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' }), ...said('check.tar') });
   }
   return out;
 }
 
 /** Decrypts the header (and first chunk) of the smallest object: proves the identity opens the set. */
-export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string): Promise<CheckResult> {
-  if (!identities) return { name: 'identity decrypts the set', ok: false, message: identityError ?? 'no identity' };
+export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string | ErrorInfo): Promise<CheckResult> {
+  const key = said('check.identity');
+  if (!identities) {
+    const cause = typeof identityError === 'object' ? identityError : undefined;
+    return { name: 'identity decrypts the set', ok: false, message: (typeof identityError === 'string' ? identityError : identityError?.message) ?? 'no identity', ...key, ...(cause ? { cause } : {}) };
+  }
   const smallest = [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
-  if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object' };
+  if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object', ...key };
   const name = smallest.object.key.split('/').pop() ?? smallest.object.key;
   let body: Readable | undefined;
   try {
@@ -91,10 +96,10 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
       body?.pipe(decrypt);
     });
     decrypt.destroy();
-    return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}` };
+    return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}`, ...key };
   } catch (err) {
     const e = toErrorInfo(err);
-    return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}` };
+    return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...key, cause: e };
   } finally {
     body?.destroy();
   }
@@ -113,8 +118,8 @@ export interface ObjectFindings {
 
 type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean };
 
-function objectCheck(name: string, status: CheckStatus, message: string): CheckResult {
-  return { name: `object ${name}`, ok: status === 'ok', status, message };
+function objectCheck(name: string, status: CheckStatus, message: string, key: CatalogKey = 'check.object'): CheckResult {
+  return { name: `object ${name}`, ok: status === 'ok', status, message, ...said(status === 'unchecked' ? 'check.contentUnchecked' : key, { object: name }) };
 }
 
 /** What a whole read looks at in each object's plaintext, by the kind of item. */
@@ -178,20 +183,21 @@ export async function checkObjects(
     const name = o.key.split('/').pop() ?? o.key;
     try {
       const head = await storage.head(o.key);
-      if (!head) { checks.push(objectCheck(name, 'failed', 'missing from storage')); continue; }
-      if (head.bytes !== o.bytes) { checks.push(objectCheck(name, 'failed', `stored size ${head.bytes} differs from the manifest's ${o.bytes}`)); continue; }
-      if (!opts.fullRead) { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`)); continue; }
+      if (!head) { checks.push(objectCheck(name, 'failed', 'missing from storage', 'check.objectMissing')); continue; }
+      if (head.bytes !== o.bytes) { checks.push(objectCheck(name, 'failed', `stored size ${head.bytes} differs from the manifest's ${o.bytes}`, 'check.objectSize')); continue; }
+      if (!opts.fullRead) { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`, 'check.objectSize')); continue; }
       if (!opts.identities) { checks.push(objectCheck(name, 'failed', 'not read: the identity that decrypts it is not available (see the identity check)')); continue; }
       const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item), { onProgress: opts.onProgress, phase: 'preflight' });
       findings.readBytes += r.storedBytes;
       findings.readMs += r.durationMs;
       const described = describeRead(`object ${name}`, o, r);
-      if (described.status !== 'ok' || !r.inspected) { checks.push(described); continue; }
+      if (described.status !== 'ok' || !r.inspected) { checks.push({ ...described, ...said(described.status === 'unchecked' ? 'check.contentUnchecked' : 'check.objectHash', { object: name }) }); continue; }
       if (r.inspected.roots) findings.fileRoots.set(o.key, r.inspected.roots);
       if (r.inspected.restrict) findings.globalsRestrict = true;
       checks.push(objectCheck(name, r.inspected.status, `${formatBytes(o.bytes)} read whole: SHA-256 matches the manifest, every byte decrypts; ${r.inspected.message}`));
     } catch (err) {
-      checks.push(objectCheck(name, 'failed', toErrorInfo(err).message));
+      const e = toErrorInfo(err);
+      checks.push({ ...objectCheck(name, 'failed', e.message), cause: e });
     }
   }
   return { checks, findings };
@@ -256,11 +262,12 @@ export async function checkDiskSpace(host: RemoteHost, target: TargetInfo, items
   }
   const out: CheckResult[] = [];
   for (const [mount, e] of needs) {
+    const space = said('check.diskSpace', { mount, free: formatBytes(e.avail), need: formatBytes(e.need) });
     out.push(e.need <= e.avail
-      ? { name: `disk space ${mount}`, ok: true, message: `${formatBytes(e.avail)} free, about ${formatBytes(e.need)} needed (${e.what.join(', ')})` }
-      : { name: `disk space ${mount}`, ok: false, message: `only ${formatBytes(e.avail)} free on ${mount}, about ${formatBytes(e.need)} needed for ${e.what.join(', ')}: free space or grow the disk first` });
+      ? { name: `disk space ${mount}`, ok: true, message: `${formatBytes(e.avail)} free, about ${formatBytes(e.need)} needed (${e.what.join(', ')})`, ...space }
+      : { name: `disk space ${mount}`, ok: false, message: `only ${formatBytes(e.avail)} free on ${mount}, about ${formatBytes(e.need)} needed for ${e.what.join(', ')}: free space or grow the disk first`, ...space });
   }
-  if (notes.length) out.push({ name: 'disk space (databases)', ok: true, message: notes.join('; ') });
+  if (notes.length) out.push({ name: 'disk space (databases)', ok: true, message: notes.join('; '), ...said('check.diskUnknown') });
   return out;
 }
 
@@ -283,13 +290,13 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
     const what = item.type === 'files' ? `folder ${item.destination}` : `${item.type} database ${item.destination}`;
     const name = `destination ${item.destination}`;
     if (production) {
-      out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created` });
+      out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created`, ...said(exists || item.type === 'files' ? 'check.destination.replace' : 'check.destination.new', { destination: item.destination }) });
     } else if (!exists) {
-      out.push({ name, ok: true, message: `${what} does not exist yet: it is created` });
+      out.push({ name, ok: true, message: `${what} does not exist yet: it is created`, ...said('check.destination.new', { destination: item.destination }) });
     } else if (policy === 'rename' && item.type !== 'mysql') {
-      out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore` });
+      out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore`, ...said('check.destination.rename', { destination: item.destination }) });
     } else {
-      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}` });
+      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}`, ...said('check.destination.exists', { destination: item.destination }) });
     }
   }
   return out;
@@ -370,11 +377,11 @@ export interface PreflightOutcome {
 /** Every preflight check after reachability, and the projection against the RTO budget. */
 export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOutcome> {
   let identities: string[] | undefined;
-  let identityError: string | undefined;
+  let identityError: ErrorInfo | undefined;
   try {
     identities = await i.identities();
   } catch (err) {
-    identityError = toErrorInfo(err).message;
+    identityError = toErrorInfo(err);
   }
   const production = i.target.config.kind === 'production';
   const live = i.items.filter((x) => !x.skip);

@@ -10,7 +10,8 @@ import { serverSpec } from '../app/servers.js';
 import { configuredIdentities } from '../app/identity.js';
 import type { RemoteHost } from '../remote/types.js';
 import type { Storage } from '../storage/types.js';
-import { formatBytes } from '../../shared/format.js';
+import { formatBytes, formatDuration } from '../../shared/format.js';
+import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 import { selectSet, latestSet, type SelectedSet } from './select.js';
 import { planItems, targetOf, type TargetInfo } from './target.js';
 import { checkReachable, describeProjection, runPreflightChecks } from './preflight.js';
@@ -32,11 +33,13 @@ export function requireConfirmation(target: TargetInfo, opts: Pick<RestoreOption
   if (opts.confirmName !== undefined && opts.confirmName !== target.name) {
     throw new CofreError('CONFIRMATION_REQUIRED', `the typed name "${opts.confirmName}" is not the production target's name: restore refused, nothing was touched`, {
       hint: `type the target's name exactly: ${target.name}`,
+      ...said('restore.confirmMismatch', { target: target.name }),
     });
   }
   if (!opts.yes || opts.confirmName !== target.name) {
     throw new CofreError('CONFIRMATION_REQUIRED', `restoring into production target "${target.name}" overwrites its data (a safety dump is taken first)`, {
       hint: `confirm with --yes --confirm-name ${target.name}`,
+      ...said('restore.confirmProduction', { target: target.name }),
     });
   }
 }
@@ -55,13 +58,13 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   }
   const startedAt = ctx.now();
   const incident = opts.incidentStart ? new Date(opts.incidentStart) : startedAt;
-  if (Number.isNaN(incident.getTime())) throw new CofreError('INVALID_ARGUMENT', `--incident-start ${opts.incidentStart} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T08:15:00-03:00' });
+  if (Number.isNaN(incident.getTime())) throw new CofreError('INVALID_ARGUMENT', `--incident-start ${opts.incidentStart} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T08:15:00-03:00', ...said('restore.badInstant', { value: opts.incidentStart ?? '' }) });
   const catalog = ctx.catalog;
   const runId = catalog.startRun({ kind, target: target.name, trigger: opts.trigger ?? 'manual' });
   opts.onStart?.(runId);
   const restoreId = `${kind}-${runId}`;
-  const log = (level: 'info' | 'warn' | 'error', line: string): void => {
-    catalog.logRun(runId, level, line);
+  const log = (level: 'info' | 'warn' | 'error', line: string, ref?: Partial<MessageRef>): void => {
+    catalog.logRun(runId, level, line, ref?.key ? { key: ref.key, ...(ref.params ? { params: ref.params } : {}) } : undefined);
     opts.onLog?.(line);
   };
   const elapsed = (): number => ctx.now().getTime() - incident.getTime();
@@ -92,7 +95,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
 
   const timed = async <T>(phase: RestorePhase, fn: () => Promise<T>): Promise<T> => {
     const t0 = ctx.now();
-    log('info', `phase ${phase} started`);
+    log('info', `phase ${phase} started`, said('log.restore.phase', { phase }));
     try {
       const r = await fn();
       phases.push({ phase, startedAt: t0.toISOString(), durationMs: ctx.now().getTime() - t0.getTime(), ok: true });
@@ -105,7 +108,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
 
   catalog.audit(ctx.actor, `${kind}.start`, target.name, { restoreId, setId: opts.setId, at: opts.at, sources: opts.sources });
   try {
-    await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l), signal: opts.signal });
+    await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l, said('log.restore.waiting')), signal: opts.signal });
     selected = await timed('select', async () => {
       const s = kind === 'drill' && !opts.setId && !opts.at
         ? await latestSet(ctx, { storage: opts.storage })
@@ -119,7 +122,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         warnings.push(`set ${s.setId} is unsigned (${s.unsigned}); restored on the user's explicit confirmation`);
         catalog.audit(ctx.actor, `${kind}.acceptUnsigned`, s.setId, { problem: s.unsigned, target: target.name });
       }
-      log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`);
+      log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`, said('log.restore.set', { setId: s.setId, storage: s.storage, target: target.name }));
       return s;
     });
     const set = selected;
@@ -130,7 +133,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     await timed('preflight', async () => {
       const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
       preflight.push(reach.check);
-      if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again' });
+      if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again', ...(reach.check.cause?.key ? said(reach.check.cause.key, reach.check.cause.params) : said('restore.preflightFailed')) });
       host = reach.host;
       storage = ctx.storage(set.storage);
       const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
@@ -146,13 +149,15 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       const f = checked.findings;
       if (f.readBytes > 0 && f.readMs > 0) verifyRate = Math.round((f.readBytes * 1000) / f.readMs);
       for (const c of checked.checks) if (!c.ok && /SHA-256 .* differs/.test(c.message)) hashFailed(c.name.replace(/^object /, ''), c.message, 'restore preflight');
-      for (const c of preflight) log(c.ok ? 'info' : 'error', `preflight ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`);
-      log(projection.overBudget ? 'warn' : 'info', describeProjection(projection));
+      for (const c of preflight) log(c.ok ? 'info' : 'error', `preflight ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`, c);
+      const about = { projected: formatDuration(projection.projectedMs), bytes: formatBytes(projection.totalBytes) };
+      log(projection.overBudget ? 'warn' : 'info', describeProjection(projection), said(projection.overBudget ? 'log.restore.projectionOver' : 'log.restore.projection', about));
       if (projection.overBudget) warnings.push(describeProjection(projection));
       const failed = preflight.filter((c) => !c.ok);
       if (failed.length > 0) {
         throw new PhaseFailure('PRECONDITION', `preflight failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`, {
           hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
+          ...said('restore.preflightFailed'),
         });
       }
       return { identities: checked.identities as string[], findings: checked.findings };
@@ -162,7 +167,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       if (target.config.kind === 'production') {
         await timed('safety', async () => {
           const dir = safetyDir(ctx.now());
-          safetyDumps.push(...(await takeSafetyDumps(h, target, items, findings.fileRoots, dir, (l) => log('info', l))));
+          safetyDumps.push(...(await takeSafetyDumps(h, target, items, findings.fileRoots, dir, (l) => log('info', l, said('log.restore.safety')))));
           touched = true;
           for (const item of items) if (!item.skip) await dropForProduction(item, { host: h, target });
         });
@@ -171,7 +176,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         for (const item of items) {
           if (item.skip) continue;
           const aside = await renameExisting(item, { host: h, target }, stamp);
-          if (aside) { touched = true; warnings.push(`existing ${item.destination} renamed to ${aside}`); log('warn', `existing ${item.destination} renamed to ${aside}`); }
+          if (aside) { touched = true; warnings.push(`existing ${item.destination} renamed to ${aside}`); log('warn', `existing ${item.destination} renamed to ${aside}`, said('log.restore.renamed', { destination: item.destination, aside })); }
         }
       }
       await timed('transfer', async () => {
@@ -181,7 +186,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           if (item.skip) { done.push({ ...base, bytes: 0, durationMs: 0, skipped: item.skip }); continue; }
           const i0 = ctx.now().getTime();
           touched = true;
-          log('info', `restoring ${item.source.name}.${item.object.part} (${formatBytes(item.object.bytes)}) into ${item.destination}`);
+          log('info', `restoring ${item.source.name}.${item.object.part} (${formatBytes(item.object.bytes)}) into ${item.destination}`,
+            said('log.restore.item', { item: `${item.source.name}.${item.object.part}`, bytes: formatBytes(item.object.bytes), destination: item.destination }));
           try {
             await transferItem(item, {
               storage: st, host: h, target, identities, jobs, restoreId, signal: opts.signal,
@@ -201,17 +207,18 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         validation.push(...(await validateItems(h, target, items, config, findings.fileRoots)));
         validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
         const bad = validation.filter((v) => !v.ok);
-        for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`);
+        for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`, v);
         if (bad.length > 0) {
           throw new PhaseFailure('INTEGRITY', `validation failed: ${bad.length} of ${validation.length} item(s) differ from the set (${bad.slice(0, 5).map((v) => v.name).join(', ')}${bad.length > 5 ? ', …' : ''})`, {
             hint: 'the data on the target does not match the backup: read the validation table in the report before using it',
+            ...said('restore.validationFailed'),
           });
         }
       });
     });
   } catch (err) {
     error = toErrorInfo(err);
-    log('error', error.message);
+    log('error', error.message, error);
     targetState = describeTargetState(target, items, done, touched, safetyDumps, phases);
   } finally {
     host?.close();
@@ -244,7 +251,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   }
   catalog.finishRun(runId, { status: result.status, bytes, ...(error ? { error } : {}), details: catalogDetails(result) });
   catalog.audit(ctx.actor, `${kind}.finish`, target.name, { restoreId, setId: result.setId, status: result.status, rtoMs, rpoMs, safetyDumps });
-  log(error ? 'error' : 'info', `${kind} ${restoreId} ${result.status}; RTO ${rtoMs} ms, report ${result.reportPath ?? '(none)'}`);
+  log(error ? 'error' : 'info', `${kind} ${restoreId} ${result.status}; RTO ${rtoMs} ms, report ${result.reportPath ?? '(none)'}`,
+    said(error ? 'log.restore.failed' : 'log.restore.succeeded', { restoreId, rto: formatDuration(rtoMs) }));
   return result;
 }
 

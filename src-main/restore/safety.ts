@@ -10,6 +10,7 @@
  * result, the report and the audit log; delete it once the restore is accepted.
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { myConnArgs, mySqlString } from '../sources/mysql.js';
@@ -80,6 +81,7 @@ async function run(host: RemoteHost, cmd: string, env: { env: Record<string, str
   const r = await host.run(cmd, { ...env, label });
   if (r.code !== 0) {
     throw new CofreError('REMOTE_COMMAND_FAILED', `safety dump with ${label} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+      ...said('restore.safetyFailed'),
       hint: 'nothing was overwritten yet; fix the problem (disk space under /var/tmp?) and run the restore again',
     });
   }

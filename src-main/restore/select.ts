@@ -8,6 +8,7 @@
  * error that says so and asks for `--storage NAME` (an older point is never taken silently).
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { AppContext } from '../app/context.js';
 import { listStorages, storagesFor, type StorageSet, type UnreachableStorage } from '../backup/storage-sets.js';
 import { nextRun } from '../scheduler/schedule.js';
@@ -72,6 +73,7 @@ export function chooseSet(
     const hit = hits.find((s) => s.state === 'complete') ?? hits[0];
     if (!hit) {
       throw new CofreError('SET_NOT_FOUND', `no set ${q.setId} in the storages that answered${down}`, {
+        ...said('set.notFound', { setId: q.setId }),
         hint: unreachable.length
           ? `the set may be on a storage that did not answer: fix it, or name the storage with --storage NAME`
           : `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}`,
@@ -87,14 +89,15 @@ export function chooseSet(
     }
     if (hit.state !== 'complete' || !hit.manifest) {
       throw new CofreError('SET_INCOMPLETE', `set ${q.setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}`, {
+        ...said('set.incomplete', { setId: q.setId }),
         hint: `choose another set${nearest(complete, hit.createdAt)}`,
       });
     }
     return selected(hit as StorageSet & { manifest: Manifest }, unreachable);
   }
-  if (q.at === undefined) throw new CofreError('INVALID_ARGUMENT', 'choose a set: a set id or --at <ISO instant>', { hint: 'e.g. cofre restore --at 2026-03-01T12:00:00-03:00 --target homologacao' });
+  if (q.at === undefined) throw new CofreError('INVALID_ARGUMENT', 'choose a set: a set id or --at <ISO instant>', { ...said('restore.chooseSet'), hint: 'e.g. cofre restore --at 2026-03-01T12:00:00-03:00 --target homologacao' });
   const at = Date.parse(q.at);
-  if (Number.isNaN(at)) throw new CofreError('INVALID_ARGUMENT', `--at ${q.at} is not an ISO date and time`, { hint: 'e.g. 2026-03-01T12:00:00-03:00' });
+  if (Number.isNaN(at)) throw new CofreError('INVALID_ARGUMENT', `--at ${q.at} is not an ISO date and time`, { ...said('restore.badInstant', { value: q.at }), hint: 'e.g. 2026-03-01T12:00:00-03:00' });
   const before = complete.filter((s) => Date.parse(finishedAtOf(s)) <= at);
   const pick = before[before.length - 1];
   const atIso = new Date(at).toISOString();
@@ -112,6 +115,7 @@ export function chooseSet(
   }
   if (!pick) {
     throw new CofreError('SET_NOT_FOUND', `no complete set finished at or before ${atIso}${down}`, {
+      ...said('set.noneBefore', { at: atIso }),
       hint: complete.length ? `the oldest complete set is ${complete[0]?.setId} (finished ${finishedAtOf(complete[0] as StorageSet)})${nearest(complete, atIso)}` : 'there are no complete sets: run `cofre backup`',
     });
   }
@@ -168,6 +172,7 @@ export async function latestSet(ctx: AppContext, opts: { storage?: string | unde
   if (!listing.sets.some((s) => s.state === 'complete')) {
     const down = listing.unreachable.length ? `; ${unreachableText(listing.unreachable)}` : '';
     throw new CofreError('SET_NOT_FOUND', `there is no complete set to restore on the storages that answered${down}`, {
+      ...said('set.none'),
       hint: listing.unreachable.length ? 'fix the storage that did not answer, or run `cofre backup`' : 'run `cofre backup` first',
     });
   }

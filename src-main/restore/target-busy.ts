@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { AppContext } from '../app/context.js';
 import type { RunRecord } from '../catalog/catalog.js';
 
@@ -30,6 +31,7 @@ export async function waitForTarget(
     if (!busy) return;
     if (Date.now() > deadline) {
       throw new CofreError('REMOTE_BUSY', `a ${busy.kind} into ${target} (run ${busy.id}) is still running`, {
+        ...said('restore.targetBusy', { target }),
         hint: 'wait for it to finish (see the runs list), then start the restore again',
       });
     }

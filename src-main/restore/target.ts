@@ -11,6 +11,7 @@
  * (files extracted at `filesRoot`, normally `/`), after a safety dump.
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { Config, RestoreTargetConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { shJoin, shq } from '../remote/shell.js';
@@ -33,11 +34,12 @@ export function targetOf(config: Config, name: string | undefined, env: NodeJS.P
   const chosen = name ?? (names.length === 1 ? names[0] : undefined);
   if (!chosen) {
     throw new CofreError('INVALID_ARGUMENT', names.length ? `several restore targets exist (${names.join(', ')}); choose one with --target` : 'the config has no restore targets', {
+      ...said('restore.chooseTarget'),
       hint: names.length ? `e.g. --target ${names[0]}` : 'add one under restoreTargets: in the config (kind: staging, server, postgres/mysql/filesRoot)',
     });
   }
   const t = config.restoreTargets[chosen];
-  if (!t) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a restore target; known: ${names.join(', ') || '(none)'}`, { hint: 'check the name, or add it under restoreTargets: in the config' });
+  if (!t) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a restore target; known: ${names.join(', ') || '(none)'}`, { ...said('restore.noTarget', { target: chosen }), hint: 'check the name, or add it under restoreTargets: in the config' });
   const info: TargetInfo = { name: chosen, config: t };
   if (t.postgres) {
     const password = resolveSecret({ env: t.postgres.passwordEnv, what: `restoreTargets.${chosen}.postgres.passwordEnv` }, env);
@@ -72,7 +74,7 @@ export function planItems(
   const known = manifest.sources.map((s) => s.name);
   for (const s of opts.sources ?? []) {
     if (!known.includes(s)) {
-      throw new CofreError('INVALID_ARGUMENT', `the set ${manifest.setId} has no source "${s}"; it has: ${known.join(', ')}`, { hint: 'fix --sources' });
+      throw new CofreError('INVALID_ARGUMENT', `the set ${manifest.setId} has no source "${s}"; it has: ${known.join(', ')}`, { ...said('restore.unknownSource', { setId: manifest.setId, source: s }), hint: 'fix --sources' });
     }
   }
   const production = target.config.kind === 'production';
@@ -82,6 +84,7 @@ export function planItems(
     for (const object of source.objects) {
       const need = (what: string): never => {
         throw new CofreError('CONFIG_REFERENCE', `restore target ${target.name} has no ${what}, needed for ${source.name}.${object.part}`, {
+          ...said('restore.targetLacks', { target: target.name, service: what, item: `${source.name}.${object.part}` }),
           hint: `add ${what} under restoreTargets.${target.name}, or leave the source out with --sources`,
         });
       };
@@ -105,7 +108,7 @@ export function planItems(
       }
     }
   }
-  if (items.length === 0) throw new CofreError('INVALID_ARGUMENT', 'nothing to restore: the selection is empty');
+  if (items.length === 0) throw new CofreError('INVALID_ARGUMENT', 'nothing to restore: the selection is empty', said('restore.emptySelection'));
   return items;
 }
 

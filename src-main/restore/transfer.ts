@@ -16,6 +16,7 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { ExecResult, RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import type { Storage } from '../storage/types.js';
@@ -103,6 +104,7 @@ async function streamInto(item: RestoreItem, command: string, opts: TransferOpti
 
 function toolFailed(item: RestoreItem, label: string, result: ExecResult): CofreError {
   return new CofreError('REMOTE_COMMAND_FAILED', `${label} into ${item.destination} failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
+    ...said('restore.toolFailed', { item: label, destination: item.destination }),
     hint: 'read the error above; it came from the tool on the target',
   });
 }
@@ -135,7 +137,7 @@ async function applyGlobals(item: RestoreItem, opts: TransferOptions, pg: NonNul
 
 export async function restorePostgres(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const pg = opts.target.pg;
-  if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`);
+  if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`, said('restore.targetLacks', { target: opts.target.name, service: 'PostgreSQL', item: item.destination }));
   const production = opts.target.config.kind === 'production';
   if (item.object.part === 'globals') {
     await applyGlobals(item, opts, pg);
@@ -160,7 +162,7 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
 
 export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const my = opts.target.my;
-  if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`);
+  if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`, said('restore.targetLacks', { target: opts.target.name, service: 'MySQL', item: item.destination }));
   const db = item.destination;
   await opts.host.runChecked(`${mysqlCommand(my)} -e ${shq(`CREATE DATABASE ${myIdent(db)} CHARACTER SET utf8mb4`)}`, { ...myEnv(my), label: 'mysql' });
   await streamInto(item, mysqlCommand(my, db), opts, myEnv(my), 'mysql');

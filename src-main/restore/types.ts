@@ -1,6 +1,7 @@
 /** Types shared by the restore phases (preflight, transfer, validate, report) and the drill. */
 import type { CheckStatus, ManifestObject, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
+import type { CatalogKey, MessageParams } from '../../shared/i18n/catalog.js';
 
 /** RNF-BACK-002: the clinic's objectives. */
 export const RTO_BUDGET_MS = 4 * 3600_000;
@@ -10,6 +11,7 @@ export const DEFAULT_RESTORE_RATE = 50 * 1024 * 1024;
 
 export type RestorePhase = 'select' | 'preflight' | 'safety' | 'transfer' | 'validate' | 'report';
 
+/** `name`/`message` are English (CLI, technical detail); `key`/`params` the console's text (ok and failed forms). */
 export interface CheckResult {
   name: string;
   /** true when the check passed */
@@ -17,6 +19,10 @@ export interface CheckResult {
   /** ok / failed / unchecked (could not be made here); absent on older records: derive from ok */
   status?: CheckStatus;
   message: string;
+  key?: CatalogKey;
+  params?: MessageParams;
+  /** the error behind a failed check */
+  cause?: ErrorInfo;
 }
 
 export interface PhaseTiming {
@@ -59,6 +65,8 @@ export interface ValidationResult {
   ok: boolean;
   expected: string;
   actual: string;
+  key?: CatalogKey;
+  params?: MessageParams;
 }
 
 /** What existing databases/folders with the staging names do: refused (default) or renamed aside. */

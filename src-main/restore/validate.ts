@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { toErrorInfo } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { Config, RestoreTargetConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shq } from '../remote/shell.js';
@@ -18,10 +19,13 @@ export function compareCounts(prefix: string, expected: Record<string, number>, 
   const out: ValidationResult[] = [];
   for (const [table, n] of Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))) {
     const got = actual[table];
-    out.push({ name: `${prefix} ${table}`, ok: got === n, expected: `${n} rows`, actual: got === undefined ? 'table missing' : `${got} rows` });
+    out.push({
+      name: `${prefix} ${table}`, ok: got === n, expected: `${n} rows`, actual: got === undefined ? 'table missing' : `${got} rows`,
+      ...said(got === undefined ? 'validate.tableMissing' : 'validate.rows', { item: prefix, table, expected: n, actual: got ?? 0 }),
+    });
   }
   for (const table of Object.keys(actual).filter((t) => !(t in expected)).sort()) {
-    out.push({ name: `${prefix} ${table}`, ok: false, expected: 'not in the set', actual: `${actual[table]} rows (extra table)` });
+    out.push({ name: `${prefix} ${table}`, ok: false, expected: 'not in the set', actual: `${actual[table]} rows (extra table)`, ...said('validate.tableExtra', { item: prefix, table, actual: actual[table] ?? 0 }) });
   }
   return out;
 }
@@ -68,11 +72,11 @@ export async function validateItems(host: RemoteHost, target: TargetInfo, items:
         const setRoots = fileRoots.get(item.object.key);
         const roots = setRoots ? setRoots.map((p) => joinPath(item.destination, p)) : src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
         const got = await fileCounts(host, roots);
-        out.push({ name: `${label} file entries`, ok: got.entries === item.object.fileCount, expected: String(item.object.fileCount ?? '?'), actual: String(got.entries) });
-        out.push({ name: `${label} file bytes`, ok: got.bytes === item.object.fileBytes, expected: String(item.object.fileBytes ?? '?'), actual: String(got.bytes) });
+        out.push({ name: `${label} file entries`, ok: got.entries === item.object.fileCount, expected: String(item.object.fileCount ?? '?'), actual: String(got.entries), ...said('validate.fileEntries', { item: label, expected: item.object.fileCount ?? '?', actual: got.entries }) });
+        out.push({ name: `${label} file bytes`, ok: got.bytes === item.object.fileBytes, expected: String(item.object.fileBytes ?? '?'), actual: String(got.bytes), ...said('validate.fileBytes', { item: label, expected: item.object.fileBytes ?? '?', actual: got.bytes }) });
       }
     } catch (err) {
-      out.push({ name: label, ok: false, expected: 'readable on the target', actual: toErrorInfo(err).message });
+      out.push({ name: label, ok: false, expected: 'readable on the target', actual: toErrorInfo(err).message, ...said('validate.unreadable', { item: label }) });
     }
   }
   return out;
@@ -85,23 +89,23 @@ export async function runTargetChecks(host: RemoteHost, target: TargetInfo, item
     try {
       if (c.sql) {
         const item = items.find((i) => !i.skip && i.type !== 'files' && i.object.part !== 'globals' && (c.database === undefined || i.object.part === c.database || i.destination === c.database));
-        if (!item) { out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: `no restored database ${c.database ?? ''}` }); continue; }
+        if (!item) { out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: `no restored database ${c.database ?? ''}`, ...said('validate.targetCheck', { name: c.name }) }); continue; }
         let actual: string;
         if (item.type === 'postgres' && target.pg) {
           actual = (await host.runChecked(`${psqlCommand(target.pg, item.destination)} -c ${shq(c.sql)}`, { ...pgExecEnv(target.pg), label: 'psql' })).stdout.trim();
         } else if (target.my) {
           actual = (await host.runChecked(`${mysqlCommand(target.my, item.destination)} -e ${shq(c.sql)}`, { ...myEnv(target.my), label: 'mysql' })).stdout.trim();
         } else continue;
-        out.push({ name: c.name, ok: c.expect === undefined || actual === c.expect, expected: c.expect ?? '(runs)', actual });
+        out.push({ name: c.name, ok: c.expect === undefined || actual === c.expect, expected: c.expect ?? '(runs)', actual, ...said('validate.targetCheck', { name: c.name }) });
       }
       if (c.http) {
         const res = await fetch(c.http, { signal: AbortSignal.timeout(15_000) });
         const text = await res.text();
         const ok = res.ok && (c.expect === undefined || text.includes(c.expect));
-        out.push({ name: c.name, ok, expected: `HTTP 2xx${c.expect ? ` containing "${c.expect}"` : ''}`, actual: `HTTP ${res.status}` });
+        out.push({ name: c.name, ok, expected: `HTTP 2xx${c.expect ? ` containing "${c.expect}"` : ''}`, actual: `HTTP ${res.status}`, ...said('validate.targetCheck', { name: c.name }) });
       }
     } catch (err) {
-      out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: toErrorInfo(err).message });
+      out.push({ name: c.name, ok: false, expected: c.expect ?? 'runs', actual: toErrorInfo(err).message, ...said('validate.targetCheck', { name: c.name }) });
     }
   }
   return out;

@@ -13,7 +13,7 @@
  */
 import type { Status } from '../../shared/rpc/contracts/status.js';
 import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
-import type { SetList, VerifyResult } from '../../shared/rpc/contracts/sets.js';
+import type { SetList, Check, VerifyResult } from '../../shared/rpc/contracts/sets.js';
 import type { HostKeyReplacement, ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
 import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills, ResolvedPoint } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
@@ -60,7 +60,7 @@ export interface EngineServices {
      */
     trust(name: string, fingerprint: string, ctx: CallContext, replace?: HostKeyReplacement): Promise<void>;
     /** Logs in with the pinned key and runs a harmless command; ok false with a plain message otherwise. */
-    test(name: string): Promise<{ ok: boolean; message: string }>;
+    test(name: string): Promise<Omit<Check, 'name'>>;
   };
   sources: {
     list(): Promise<SourceInput[]>;

@@ -129,6 +129,11 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
+/** A refusal the technician reads in the browser: pt-BR first, English second. */
+function bilingual(key: 'http.unauthorized' | 'http.linkExpired'): string {
+  return `${translate('pt-BR', key)}\n\n${translate('en', key)}\n`;
+}
+
 function plain(res: ServerResponse, status: number, text: string): void {
   securityHeaders(res);
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -251,7 +256,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       });
       return res.end(movingOnPage(clean));
     }
-    if (!sessionOk(req)) return plain(res, 401, 'Open the console through the link printed by `cofre ui` (it carries the session token).');
+    if (!sessionOk(req)) return plain(res, 401, bilingual('http.unauthorized'));
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
   });
 

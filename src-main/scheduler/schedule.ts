@@ -8,6 +8,7 @@
  */
 import { Cron } from 'croner';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { assertTimeZone } from './timezone.js';
 
 const CRON_HINT =
@@ -54,11 +55,13 @@ export function validateSchedule(cron: string, timezone: string, where = 'schedu
     job = build(cron, timezone);
   } catch (err) {
     throw new CofreError('INVALID_ARGUMENT', `${where}: '${cron}' is not a valid cron expression: ${explainCronError(cron, err)}`, {
+      ...said('config.cron', { cron }),
       hint: CRON_HINT,
     });
   }
   if (job.nextRun(new Date()) === null) {
     throw new CofreError('INVALID_ARGUMENT', `${where}: '${cron}' never matches a date (e.g. 31 February)`, {
+      ...said('config.cron', { cron }),
       hint: CRON_HINT,
     });
   }
@@ -69,7 +72,7 @@ export function nextRun(cron: string, timezone: string, after: Date): Date {
   validateSchedule(cron, timezone);
   const next = build(cron, timezone).nextRun(after);
   if (next === null) {
-    throw new CofreError('INVALID_ARGUMENT', `schedule '${cron}' has no run after ${after.toISOString()}`, { hint: CRON_HINT });
+    throw new CofreError('INVALID_ARGUMENT', `schedule '${cron}' has no run after ${after.toISOString()}`, { ...said('config.cron', { cron }), hint: CRON_HINT });
   }
   return next;
 }

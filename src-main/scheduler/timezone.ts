@@ -4,6 +4,7 @@
  * Pure functions on top of Intl; no dependency on the host's own time zone.
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 const validZones = new Map<string, boolean>();
 let canonicalZones: Set<string> | undefined;
@@ -30,6 +31,7 @@ export function isTimeZone(timezone: string): boolean {
 export function assertTimeZone(timezone: string, where = 'timezone'): void {
   if (!isTimeZone(timezone)) {
     throw new CofreError('INVALID_ARGUMENT', `${where}: '${timezone}' is not a known time zone`, {
+      ...said('config.timezone', { timezone }),
       hint: 'Use an IANA time zone name such as America/Sao_Paulo, America/Manaus or Europe/Lisbon.',
     });
   }

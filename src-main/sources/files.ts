@@ -7,6 +7,7 @@ import type { FilesSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { TarCounter } from './tar-counter.js';
 import { lastLines } from './postgres.js';
 import { probeOk, type ProbeResults, type ProbeStep } from './probe.js';
@@ -18,6 +19,7 @@ function missingPathsCommand(src: FilesSourceConfig): string {
 
 function missingPathsError(absent: string[]): CofreError {
   return new CofreError('REMOTE_COMMAND_FAILED', `path${absent.length > 1 ? 's' : ''} not found on the server: ${absent.join(', ')}`, {
+    ...said('source.pathsMissing', { paths: absent.join(', ') }),
     hint: 'fix the paths of the files source in the config',
   });
 }
@@ -71,6 +73,7 @@ export async function startFilesDump(host: RemoteHost, src: FilesSourceConfig, o
   const finished = p.done.then((r) => {
     if (r.code !== 0 && r.code !== 1) {
       throw new CofreError('REMOTE_COMMAND_FAILED', `tar failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+        ...said('source.tarFailed'),
         hint: 'check that the backup user can read every file under the listed paths',
       });
     }

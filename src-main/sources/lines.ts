@@ -1,6 +1,7 @@
 /** Reads marker-delimited answers from an interactive remote session (psql, mysql). */
 import type { Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
+import type { MessageRef } from '../../shared/i18n/catalog.js';
 
 export class LineReader {
   private buffer = '';
@@ -9,7 +10,8 @@ export class LineReader {
   private ended = false;
   private failure: unknown;
 
-  constructor(stream: Readable, private readonly what: string, private readonly stderr: () => string) {
+  /** `said`: the console's text for "ended early" (shared/i18n/catalog.ts); `what` is English, for the detail */
+  constructor(stream: Readable, private readonly what: string, private readonly stderr: () => string, private readonly said: MessageRef = { key: 'source.endedEarly' }) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -49,6 +51,7 @@ export class LineReader {
         if (this.failure instanceof CofreError && this.failure.code !== 'REMOTE_COMMAND_FAILED') throw this.failure;
         const tail = this.stderr().trim().split('\n').slice(-3).join(' | ');
         throw new CofreError('REMOTE_COMMAND_FAILED', `${this.what} ended early${tail ? `: ${tail}` : ''}`, {
+          ...this.said,
           hint: 'check the database name, user and permissions in the source config',
         });
       }

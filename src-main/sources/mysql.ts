@@ -7,6 +7,7 @@ import type { MysqlSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { lastLines, parseCounts } from './postgres.js';
 import { checkDiscoveredName } from './names.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
@@ -103,6 +104,7 @@ export async function startMysqlDump(host: RemoteHost, src: MysqlSourceConfig, p
   const finished = p.done.then((r) => {
     if (r.code !== 0) {
       throw new CofreError('REMOTE_COMMAND_FAILED', `mysqldump of database ${part.part} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+        ...said('source.mysqlDumpFailed', { database: part.part }),
         hint: 'check the database name and that the backup user has SELECT, SHOW VIEW, TRIGGER, EVENT and LOCK TABLES',
       });
     }

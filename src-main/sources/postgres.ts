@@ -8,6 +8,7 @@ import type { PostgresSourceConfig } from '../config/schema.js';
 import type { RemoteHost, RemoteProcess } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { LineReader } from './lines.js';
 import { checkDiscoveredName, pgDbConnInfo } from './names.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
@@ -127,7 +128,7 @@ export function openSnapshotSession(host: RemoteHost, src: PostgresSourceConfig,
     label: 'psql',
   });
   session.done.catch(() => undefined); // observed through the reader
-  const reader = new LineReader(session.stdout, `psql session on database ${database}`, () => session.stderrTail());
+  const reader = new LineReader(session.stdout, `psql session on database ${database}`, () => session.stderrTail(), said('source.pgSessionEnded', { database }));
   return { database, stdin, process: session, reader };
 }
 
@@ -169,6 +170,7 @@ export async function startPostgresDump(host: RemoteHost, src: PostgresSourceCon
       const r = await dump.done;
       if (r.code !== 0) {
         throw new CofreError('REMOTE_COMMAND_FAILED', `pg_dump of database ${part.part} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
+          ...said('source.pgDumpFailed', { database: part.part }),
           hint: 'the backup user needs to read every table (e.g. GRANT pg_read_all_data TO backup_user)',
         });
       }
@@ -203,7 +205,7 @@ async function exportSnapshot(session: SnapshotSession, database: string): Promi
   }
   if (!snapshot || !/^[0-9A-F-]+$/i.test(snapshot)) {
     session.stdin.end();
-    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${database}`, { hint: 'PostgreSQL 9.2 or newer is required' });
+    throw new CofreError('REMOTE_COMMAND_FAILED', `could not export a snapshot of database ${database}`, { ...said('source.snapshot', { database }), hint: 'PostgreSQL 9.2 or newer is required' });
   }
   return snapshot;
 }

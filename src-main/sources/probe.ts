@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { CofreError } from '../errors.js';
 import { decodeHexName } from './names.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export interface ProbeStep {
   /** unique within one script: letters, digits, `.`, `_`, `-` */
@@ -90,12 +91,14 @@ export function probeOk(results: ProbeResults, step: Pick<ProbeStep, 'key' | 'la
   const r = results.get(step.key);
   if (!r) {
     throw new CofreError('REMOTE_COMMAND_FAILED', `${step.label} on ${where} gave no answer (the probe script was cut short)`, {
+      ...said('source.probeFailed', { command: step.label, server: where }),
       hint: 'check the server and the SSH connection, then run again',
     });
   }
   if (r.code !== 0) {
     const tail = r.output.trim().split('\n').slice(-3).join(' | ') || '(no error output)';
     throw new CofreError('REMOTE_COMMAND_FAILED', `${step.label} on ${where} exited with code ${r.code}: ${tail}`, {
+      ...said('source.probeFailed', { command: step.label, server: where }),
       hint: r.code === 127 ? `${step.label} is not installed on the server, or not on the PATH of the SSH user` : 'read the error output; the command ran on the server',
     });
   }

@@ -12,6 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { isReservedKey, normalizePrefix, RESERVED_NAME_PREFIX, validateKey, validateListPrefix } from './keys.js';
 import { StreamMeter, putFailure } from './meter.js';
 import type { FolderStorageSpec, GetOptions, ObjectInfo, PutOptions, Storage, StoredObject } from './types.js';
@@ -176,6 +177,7 @@ export class FolderStorage implements Storage {
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') {
         throw new CofreError('STORAGE_FAILED', `storage "${this.name}": folder ${this.root} does not exist`, {
+          ...said('storage.folderMissing', { storage: this.name, path: this.root }),
           hint: `create it or mount the disk/NAS there (Cofre does not create the top folder, so an unmounted NAS is noticed), or fix storage.${this.name}.path in the config`,
         });
       }
@@ -183,6 +185,7 @@ export class FolderStorage implements Storage {
     }
     if (!info.isDirectory()) {
       throw new CofreError('STORAGE_FAILED', `storage "${this.name}": ${this.root} is not a folder`, {
+        ...said('storage.notFolder', { storage: this.name, path: this.root }),
         hint: `point storage.${this.name}.path at a folder`,
       });
     }
@@ -235,28 +238,33 @@ export class FolderStorage implements Storage {
     switch (code) {
       case 'ENOSPC':
         return new CofreError('STORAGE_FAILED', `${where}: disk full on ${this.root} (could not ${action} ${path})`, {
+          ...said('storage.full', { storage: this.name }),
           hint: 'free space on that disk, shorten retention, or point the storage at a larger disk',
           cause: err,
         });
       case 'EDQUOT':
         return new CofreError('STORAGE_FAILED', `${where}: disk quota exceeded on ${this.root} (could not ${action} ${path})`, {
+          ...said('storage.full', { storage: this.name }),
           hint: 'raise the quota of the user running Cofre or free space',
           cause: err,
         });
       case 'EACCES':
       case 'EPERM':
         return new CofreError('STORAGE_FAILED', `${where}: permission denied to ${action} ${path}`, {
+          ...said('storage.denied', { storage: this.name }),
           hint: `give the user running Cofre (uid ${process.getuid?.() ?? '?'}) read and write access to ${this.root}`,
           cause: err,
         });
       case 'EROFS':
         return new CofreError('STORAGE_FAILED', `${where}: ${this.root} is on a read-only file system`, {
+          ...said('storage.readOnly', { storage: this.name }),
           hint: 'remount it read-write or choose another folder',
           cause: err,
         });
       case 'ENOENT':
         if (key !== undefined) {
           return new CofreError('STORAGE_FAILED', `${where}: object ${key} does not exist in ${this.describe}`, {
+            ...said('storage.objectMissing', { storage: this.name }),
             hint: 'list the sets again (`cofre sets`); the object may have been pruned or never written',
             cause: err,
           });
@@ -267,6 +275,7 @@ export class FolderStorage implements Storage {
       case 'ENOTCONN':
       case 'EHOSTDOWN':
         return new CofreError('STORAGE_UNREACHABLE', `${where}: I/O error on ${path} (${code})`, {
+          ...said('storage.ioError', { storage: this.name }),
           hint: 'check the disk or the NAS mount (network, power), then run the backup again',
           cause: err,
         });
@@ -274,7 +283,7 @@ export class FolderStorage implements Storage {
         break;
     }
     const detail = err instanceof Error ? err.message : String(err);
-    return new CofreError('STORAGE_FAILED', `${where}: could not ${action} ${path}: ${detail}`, { cause: err });
+    return new CofreError('STORAGE_FAILED', `${where}: could not ${action} ${path}: ${detail}`, { ...said('storage.failed', { storage: this.name }), cause: err });
   }
 }
 

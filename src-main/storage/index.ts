@@ -2,6 +2,7 @@
  * Opens the storage a config entry describes. See types.ts for the contract.
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import { FolderStorage } from './folder.js';
 import { S3Storage } from './s3.js';
 import type { S3StorageOptions } from './s3.js';
@@ -43,7 +44,7 @@ export function openStorage(spec: StorageSpec, credentials?: S3Credentials, opts
       return new FolderStorage(spec);
     default: {
       const type = (spec as { type: unknown }).type;
-      throw new CofreError('CONFIG_INVALID', `unknown storage type ${JSON.stringify(type)}`, { hint: 'use "s3" or "folder"' });
+      throw new CofreError('CONFIG_INVALID', `unknown storage type ${JSON.stringify(type)}`, { ...said('config.storageType', { type: String(type) }), hint: 'use "s3" or "folder"' });
     }
   }
 }

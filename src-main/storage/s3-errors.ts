@@ -3,6 +3,7 @@
  * Messages never include credentials (S3 error messages for auth failures are not echoed).
  */
 import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export interface S3ErrorContext {
   storageName: string;
@@ -86,6 +87,7 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
       : f.code?.startsWith('ERR_TLS') || f.code?.includes('CERT') ? `TLS certificate problem (${f.code})`
       : (f.code ?? f.name);
     return new CofreError('STORAGE_UNREACHABLE', `${who}: ${ctx.where} is unreachable (${why}) while trying to ${ctx.action}`, {
+      ...said('storage.unreachable', { storage: ctx.storageName }),
       hint: `check ${nameKey}.endpoint / region in the config and this machine's network connection, then try again`,
       cause: err,
     });
@@ -97,27 +99,32 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
     case 'AllAccessDisabled':
     case 'Forbidden':
       return new CofreError('STORAGE_FAILED', `${who}: access denied to bucket ${ctx.bucket} at ${ctx.where} while trying to ${ctx.action}`, {
+        ...said('storage.denied', { storage: ctx.storageName }),
         hint: 'give the credentials s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket (and check the bucket policy)',
         cause: err,
       });
     case 'InvalidAccessKeyId':
       return new CofreError('STORAGE_FAILED', `${who}: ${ctx.where} does not know the access key id in use`, {
+        ...said('storage.credentials', { storage: ctx.storageName }),
         hint: `check the variable named by ${nameKey}.accessKeyIdEnv (a key for another provider or a deleted key?)`,
         cause: err,
       });
     case 'SignatureDoesNotMatch':
       return new CofreError('STORAGE_FAILED', `${who}: ${ctx.where} rejected the secret access key (signature does not match)`, {
+        ...said('storage.credentials', { storage: ctx.storageName }),
         hint: `check the variable named by ${nameKey}.secretAccessKeyEnv`,
         cause: err,
       });
     case 'ExpiredToken':
     case 'TokenRefreshRequired':
       return new CofreError('STORAGE_FAILED', `${who}: the session token has expired`, {
+        ...said('storage.credentials', { storage: ctx.storageName }),
         hint: 'renew the temporary credentials',
         cause: err,
       });
     case 'RequestTimeTooSkewed':
       return new CofreError('STORAGE_FAILED', `${who}: this machine's clock differs too much from ${ctx.where}`, {
+        ...said('storage.clock', { storage: ctx.storageName }),
         hint: 'synchronise the clock (NTP) and try again',
         cause: err,
       });
@@ -125,6 +132,7 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
     case 'AuthorizationHeaderMalformed':
     case 'IllegalLocationConstraintException':
       return new CofreError('STORAGE_FAILED', `${who}: bucket ${ctx.bucket} is not in the region the config says`, {
+        ...said('storage.region', { storage: ctx.storageName }),
         hint: `set ${nameKey}.region to the bucket's region (or fix the endpoint)`,
         cause: err,
       });
@@ -134,11 +142,13 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
     case 'ServiceUnavailable':
     case 'InternalError':
       return new CofreError('STORAGE_UNREACHABLE', `${who}: ${ctx.where} is overloaded or failing (${f.name}) while trying to ${ctx.action}`, {
+        ...said('storage.unreachable', { storage: ctx.storageName }),
         hint: 'try again later; if it persists check the provider status page',
         cause: err,
       });
     case 'EntityTooLarge':
       return new CofreError('STORAGE_FAILED', `${who}: object too large for ${ctx.where} while trying to ${ctx.action}`, {
+        ...said('storage.failed', { storage: ctx.storageName }),
         hint: 'split the source (e.g. one source per folder) or raise the provider limit',
         cause: err,
       });
@@ -149,18 +159,21 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CofreError {
   if (f.status === 404) return objectMissing(ctx, err);
   if (f.status === 403) {
     return new CofreError('STORAGE_FAILED', `${who}: access denied to bucket ${ctx.bucket} at ${ctx.where} while trying to ${ctx.action}`, {
+      ...said('storage.denied', { storage: ctx.storageName }),
       hint: 'check the credentials and their permissions on the bucket',
       cause: err,
     });
   }
   const status = f.status === undefined ? '' : ` (HTTP ${f.status})`;
   return new CofreError('STORAGE_FAILED', `${who}: could not ${ctx.action} at ${ctx.where}: ${f.name}${status}: ${f.message}`, {
+    ...said('storage.failed', { storage: ctx.storageName }),
     cause: err,
   });
 }
 
 function bucketMissing(ctx: S3ErrorContext, cause: unknown): CofreError {
   return new CofreError('STORAGE_FAILED', `storage "${ctx.storageName}": bucket ${ctx.bucket} does not exist at ${ctx.where}`, {
+    ...said('storage.noBucket', { storage: ctx.storageName, bucket: ctx.bucket }),
     hint: `create the bucket (in the provider's console), or fix storage.${ctx.storageName}.bucket / region / endpoint in the config`,
     cause,
   });
@@ -168,6 +181,7 @@ function bucketMissing(ctx: S3ErrorContext, cause: unknown): CofreError {
 
 function objectMissing(ctx: S3ErrorContext, cause: unknown): CofreError {
   return new CofreError('STORAGE_FAILED', `storage "${ctx.storageName}": object ${ctx.key ?? '?'} does not exist in bucket ${ctx.bucket}`, {
+    ...said('storage.objectMissing', { storage: ctx.storageName }),
     hint: 'list the sets again (`cofre sets`); the object may have been pruned or never written',
     cause,
   });

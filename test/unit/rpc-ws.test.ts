@@ -95,8 +95,13 @@ describe('console server (127.0.0.1 + token)', () => {
   });
 
   it('refuses pages without the cookie, with a wrong token, or for a foreign Host', async () => {
-    expect((await get('/')).status).toBe(401);
-    expect((await get('/?token=wrong')).status).toBe(403);
+    const refused = await get('/');
+    expect(refused.status).toBe(401);
+    // the technician reads it in Portuguese first, English second
+    expect(refused.body).toMatch(/^Abra o console pelo link mostrado por "cofre ui"[^\n]*\n\nOpen the console through the link/);
+    const expired = await get('/?token=wrong');
+    expect(expired.status).toBe(403);
+    expect(expired.body).toMatch(/^Este link não vale mais\.[^\n]*\n\nThis link is not valid any more/);
     const cookie = await sessionCookie();
     expect((await get('/', { cookie, host: `evil.example:${server.port}` })).status).toBe(403);
     const page = await get('/', { cookie });

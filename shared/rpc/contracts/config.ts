@@ -1,6 +1,7 @@
 /** Servers, sources, storage, plans: the parts of cofre.yaml the console edits. */
 import * as z from 'zod';
 import { method, Empty } from '../define.js';
+import { CheckSchema } from './sets.js';
 
 export const ConfigName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_"');
 const Port = z.number().int().min(1).max(65535);
@@ -82,7 +83,7 @@ export const configMethods = {
     }),
     z.object({ saved: z.literal(true) }),
   ),
-  'servers.test': method(z.object({ name: ConfigName }), z.object({ ok: z.boolean(), message: z.string() })),
+  'servers.test': method(z.object({ name: ConfigName }), CheckSchema.omit({ name: true })),
   'sources.list': method(Empty, z.object({ sources: z.array(SourceInputSchema) })),
   'sources.save': method(SourceInputSchema, z.object({ saved: z.literal(true) })),
   'storage.list': method(Empty, z.object({ storage: z.array(StorageInfoSchema) })),

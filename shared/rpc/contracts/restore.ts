@@ -1,6 +1,6 @@
 /** Restores, restore targets and quarterly drills. */
 import * as z from 'zod';
-import { method, Empty, IsoDate, Bytes } from '../define.js';
+import { method, Empty, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../define.js';
 import { CheckSchema } from './sets.js';
 import { DrillBriefSchema } from './status.js';
 
@@ -54,7 +54,7 @@ export const RestoreProgressSchema = z.object({
   elapsedMs: z.number().nonnegative(),
 });
 
-export const ValidationSchema = z.object({ name: z.string(), ok: z.boolean(), expected: z.string(), actual: z.string() });
+export const ValidationSchema = z.object({ name: z.string(), ok: z.boolean(), expected: z.string(), actual: z.string(), ...SaidFields });
 
 export const RestoreFinishedSchema = z.object({
   restoreId: z.string(),
@@ -63,7 +63,7 @@ export const RestoreFinishedSchema = z.object({
   reportPath: z.string().optional(),
   rtoMs: z.number().nonnegative(),
   rpoMs: z.number().nonnegative(),
-  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+  error: ErrorInfoSchema.optional(),
 });
 
 /** The set a point in time picks (`--at`: the newest good set finished at or before it). */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { method, ErrorInfoSchema, IsoDate, Bytes } from '../define.js';
+import { method, ErrorInfoSchema, IsoDate, Bytes, SaidFields } from '../define.js';
 import { RunStatusSchema } from './status.js';
 
 export const RunSourceSchema = z.object({
@@ -32,6 +32,7 @@ export const LogLineSchema = z.object({
   level: z.enum(['debug', 'info', 'warn', 'error']),
   message: z.string(),
   source: z.string().optional(),
+  ...SaidFields,
 });
 
 export const RunDetailSchema = RunSchema.extend({ log: z.array(LogLineSchema) });

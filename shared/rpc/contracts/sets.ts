@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { method, IsoDate, Bytes } from '../define.js';
+import { method, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../define.js';
 import { CheckStatusSchema } from '../../domain.js';
 
 export const SetObjectSchema = z.object({ key: z.string(), bytes: Bytes, sha256: z.string() });
@@ -29,8 +29,14 @@ export const BackupSetSchema = z.object({
 /** A storage that did not answer the listing (down, timed out, refused): its sets are unknown, not absent. */
 export const UnreachableStorageSchema = z.object({ storage: z.string(), message: z.string() });
 export const SetListSchema = z.object({ sets: z.array(BackupSetSchema), unreachable: z.array(UnreachableStorageSchema) });
-/** `ok` is true only when the check passed; `status` also tells a failed check from one that could not be made. */
-export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), status: CheckStatusSchema.optional(), message: z.string() });
+/**
+ * `ok` is true only when the check passed; `status` also tells a failed check from one that could
+ * not be made. Its English name/message are the technical detail; key/params (ok and failed texts)
+ * and the error behind a failure are for the console.
+ */
+export const CheckSchema = z.object({
+  name: z.string(), ok: z.boolean(), status: CheckStatusSchema.optional(), message: z.string(), ...SaidFields, cause: ErrorInfoSchema.optional(),
+});
 export const VerifyResultSchema = z.object({ ok: z.boolean(), status: CheckStatusSchema.optional(), checks: z.array(CheckSchema) });
 
 export const setsMethods = {

@@ -5,6 +5,7 @@
  */
 import { isMap, type Document } from 'yaml';
 import { CofreError, toErrorInfo } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { editConfig } from '../../config/edit.js';
 import { serverConfig, serverSpec } from '../../app/servers.js';
 import { connect, fetchHostKeyFingerprint } from '../../remote/ssh.js';
@@ -115,6 +116,7 @@ export function configServices(rt: Runtime): ConfigServices {
         const now = await fetchHostKeyFingerprint(server.host, server.port);
         if (now.fingerprint !== fingerprint) {
           throw new CofreError('HOST_KEY_MISMATCH', `${name} (${server.host}:${server.port}) now presents ${now.fingerprint}, not the confirmed ${fingerprint}`, {
+            ...said('ssh.trustChanged', { server: name }),
             hint: 'check the fingerprint on the server console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm again',
           });
         }
@@ -131,19 +133,20 @@ export function configServices(rt: Runtime): ConfigServices {
       async test(name) {
         const config = rt.config();
         const server = config.servers[name];
-        if (!server) return { ok: false, message: `"${name}" is not a server in the config` };
-        if (!server.hostKey) return { ok: false, message: 'the host key is not pinned yet: check and confirm the fingerprint first' };
+        if (!server) return { ok: false, message: `"${name}" is not a server in the config`, ...said('ssh.test', { server: name }) };
+        if (!server.hostKey) return { ok: false, message: 'the host key is not pinned yet: check and confirm the fingerprint first', ...said('ssh.notPinnedYet', { server: name }) };
         try {
           const host = await connect(serverSpec(config, name, ctx.env));
           try {
             const r = await host.run('id -un');
-            return { ok: true, message: `login as ${r.stdout.trim() || server.user} works (${server.host}:${server.port})` };
+            const user = r.stdout.trim() || server.user;
+            return { ok: true, message: `login as ${user} works (${server.host}:${server.port})`, ...said('ssh.test', { server: name, user, host: server.host, port: server.port }) };
           } finally {
             host.close();
           }
         } catch (err) {
           const e = toErrorInfo(err);
-          return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message };
+          return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message, ...said('ssh.test', { server: name }), cause: e };
         }
       },
     },

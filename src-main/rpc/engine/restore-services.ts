@@ -4,6 +4,7 @@
  * `restore.finished` events. The restore itself is src-main/restore (runRestore / runDrill).
  */
 import { CofreError, toErrorInfo } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { serverSpec } from '../../app/servers.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
@@ -149,7 +150,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const config = rt.config();
         const name = drillTarget(config, target);
         if (config.restoreTargets[name]?.kind !== 'staging') {
-          throw new CofreError('PRECONDITION', `the drill restores into a staging target; "${name}" is not one`, { hint: 'point drill.target at a staging (homologação) target' });
+          throw new CofreError('PRECONDITION', `the drill restores into a staging target; "${name}" is not one`, { ...said('drill.notStaging', { target: name }), hint: 'point drill.target at a staging (homologação) target' });
         }
         rt.audit(call, 'drill.request', name);
         const restoreId = await launch('drill', (hooks) => runDrill(ctx, { target: name, trigger: 'console', ...hooks }));

@@ -5,6 +5,7 @@
  * catalog by a light poll and announced with `run.finished` when they end.
  */
 import { CofreError, toErrorInfo } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
@@ -38,7 +39,7 @@ export function toDrillBrief(
 }
 
 function errorOf(e: NonNullable<RunRecord['error']>): NonNullable<Run['error']> {
-  return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.key ? { key: e.key } : {}), ...(e.params ? { params: e.params } : {}) };
 }
 
 function reportPathOf(r: RunRecord): string | undefined {
@@ -122,7 +123,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
       payload: {
         runId: String(r.id), plan: r.plan ?? '', status: r.status,
         ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
-        ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
+        ...(r.error ? { error: r.error } : {}),
       },
     });
   };
@@ -148,7 +149,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
                 lastRun: {
                   id: String(p.lastRun.id), status: p.lastRun.status as Run['status'], startedAt: p.lastRun.startedAt,
                   ...(p.lastRun.finishedAt ? { finishedAt: p.lastRun.finishedAt } : {}),
-                  ...(p.lastRun.error ? { error: { code: p.lastRun.error.code, message: p.lastRun.error.message, ...(p.lastRun.error.hint ? { hint: p.lastRun.error.hint } : {}) } } : {}),
+                  ...(p.lastRun.error ? { error: p.lastRun.error } : {}),
                 },
               }
             : {}),
@@ -178,7 +179,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         if (!Number.isInteger(n)) return undefined;
         const r = ctx.catalog.getRun(n);
         if (!r || (r.kind !== 'backup' && r.kind !== 'drill')) return undefined;
-        const log = ctx.catalog.runLog(n).map((l) => ({ at: l.at, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error', message: l.message }));
+        const log = ctx.catalog.runLog(n).map((l) => ({ ...l, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error' }));
         return { ...toRun(rt, r, rt.config()), log };
       },
     },
@@ -187,7 +188,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const config = rt.config();
         const [plan] = planOf(config, planName);
         const busy = (): never => {
-          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)' });
+          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)', ...said('backup.busy', { plan }) });
         };
         if (rt.runningPlans.has(plan) || rt.opts.host?.scheduler.isRunning(plan)) busy();
         const elsewhere = ctx.catalog.listRuns({ kind: 'backup', plan, status: 'running', limit: 1 })[0];
@@ -254,11 +255,11 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const hit = hits.find((s) => s.state === 'complete') ?? hits[0];
         if (!hit) {
           const down = listing.unreachable.map((u) => `storage ${u.storage} did not answer (${u.error.message})`).join('; ');
-          throw new CofreError('SET_NOT_FOUND', `no set ${setId} on the storages that answered${down ? `; ${down}` : ''}`, { hint: 'refresh Cópias and choose a listed set' });
+          throw new CofreError('SET_NOT_FOUND', `no set ${setId} on the storages that answered${down ? `; ${down}` : ''}`, { hint: 'refresh Cópias and choose a listed set', ...said('set.notFound', { setId }) });
         }
         if (hit.state !== 'complete' && hit.state !== 'unsigned') {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem, storage: hit.storage });
-          return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `${hit.state} on storage ${hit.storage}: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+          return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `${hit.state} on storage ${hit.storage}: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored`, ...said('check.manifest') }] };
         }
         const storage = ctx.storage(hit.storage);
         try {

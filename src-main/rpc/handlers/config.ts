@@ -1,6 +1,7 @@
 import type { Handlers } from '../server.js';
 import type { EngineServices } from '../services.js';
 import { CofreError } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 import { assertTimeZone } from '../../scheduler/timezone.js';
 
 export function configHandlers(services: EngineServices): Pick<
@@ -23,7 +24,7 @@ export function configHandlers(services: EngineServices): Pick<
     'sources.save': async (input, ctx) => {
       const servers = await services.servers.list();
       if (!servers.some((s) => s.name === input.server)) {
-        throw new CofreError('CONFIG_REFERENCE', `Source "${input.name}" refers to server "${input.server}", which does not exist.`, { hint: 'Add the server in Servidores first.' });
+        throw new CofreError('CONFIG_REFERENCE', `Source "${input.name}" refers to server "${input.server}", which does not exist.`, { ...said('config.sourceServer', { source: input.name, server: input.server }), hint: 'Add the server in Servidores first.' });
       }
       await services.sources.save(input, ctx);
       return { saved: true };

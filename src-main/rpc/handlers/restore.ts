@@ -1,6 +1,7 @@
 import type { Handlers } from '../server.js';
 import type { EngineServices } from '../services.js';
 import { CofreError } from '../../errors.js';
+import { said } from '../../../shared/i18n/catalog.js';
 
 export function restoreHandlers(services: EngineServices): Pick<Handlers, 'targets.list' | 'restore.preflight' | 'restore.resolveAt' | 'restore.start' | 'drills.list' | 'drills.start'> {
   return {
@@ -12,10 +13,11 @@ export function restoreHandlers(services: EngineServices): Pick<Handlers, 'targe
     },
     'restore.start': async (input, ctx) => {
       const target = (await services.targets.list()).find((t) => t.name === input.target);
-      if (!target) throw new CofreError('INVALID_ARGUMENT', `There is no restore target named "${input.target}".`, { hint: 'Add it under restoreTargets in cofre.yaml.' });
+      if (!target) throw new CofreError('INVALID_ARGUMENT', `There is no restore target named "${input.target}".`, { ...said('restore.noTarget', { target: input.target }), hint: 'Add it under restoreTargets in cofre.yaml.' });
       // Defense in depth: the engine checks too, but the boundary never lets a production restore start unconfirmed.
       if (target.kind === 'production' && input.confirmName !== target.name) {
         throw new CofreError('CONFIRMATION_REQUIRED', `Restoring into production target "${target.name}" overwrites its data.`, {
+          ...said('restore.confirmProduction', { target: target.name }),
           hint: `Type the target's name (${target.name}) to confirm.`,
         });
       }

@@ -157,19 +157,27 @@ export function ErrorText({ error }: { error: RpcError }) {
         <strong>{e.title}</strong>
       </p>
       {e.action ? <p className="error-action">{t('common.whatToDo', { hint: e.action })}</p> : null}
-      <div className="error-detail">
+      <TechDetail>
         <p>
-          <span className="error-detail-label">{t('error.detail')}:</span>{' '}
-          <span lang="en">
-            {e.detail} <code>[{error.code}]</code>
-          </span>
+          {e.detail} <code>[{error.code}]</code>
         </p>
         {e.hint ? (
           <p>
-            <span className="error-detail-label">{t('error.engineHint')}:</span> <span lang="en">{e.hint}</span>
+            <span className="error-detail-label">{t('error.engineHint')}:</span> {e.hint}
           </p>
         ) : null}
-      </div>
+      </TechDetail>
     </>
+  );
+}
+
+/** The engine's own (English) words, collapsed by default under "Detalhe técnico". */
+export function TechDetail({ children }: { children: ReactNode }) {
+  const t = useT();
+  return (
+    <details className="tech-detail">
+      <summary>{t('error.detail')}</summary>
+      <div lang="en">{children}</div>
+    </details>
   );
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useConfig, useSettings, useT } from '../hooks.js';
-import { Badge, Button, Card, ErrorNote, Field, SelectField, Table } from '../components/ui.js';
+import { Badge, Button, Card, ErrorNote, Field, SelectField, Table, TechDetail } from '../components/ui.js';
 import { timeZoneChoices } from '../../../shared/zoned-time.js';
 import type { AlertTest } from '../../../shared/rpc/contracts/settings.js';
 import type { Translate } from '../../../shared/i18n/index.js';
@@ -12,7 +12,7 @@ function alertOutcome(r: AlertTest['results'][number], t: Translate): string {
   if (r.skipped === 'desktopOnly') return t('config.alertDesktopOnly');
   return t('config.alertNotSent');
 }
-import { LANGUAGES, type Language } from '../../../shared/i18n/index.js';
+import { LANGUAGES, describeStorageType, type Language } from '../../../shared/i18n/index.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
@@ -40,7 +40,7 @@ export function Configuracoes() {
           {storage.map((s) => (
             <tr key={s.name}>
               <th scope="row">{s.name}</th>
-              <td>{s.type}</td>
+              <td>{describeStorageType(s.type, t)}</td>
               <td>
                 <code>{s.where}</code>
               </td>
@@ -82,11 +82,7 @@ export function Configuracoes() {
               {alertTest.results.map((r) => (
                 <li key={r.channel} data-channel={r.channel} data-ok={String(r.ok)}>
                   <Badge tone={r.ok ? 'ok' : r.skipped ? 'unknown' : 'failing'}>{t(`config.alertChannel.${r.channel}`)}</Badge> {alertOutcome(r, t)}
-                  {r.ok || r.skipped ? null : (
-                    <span className="muted small-block">
-                      {t('error.detail')}: <span lang="en">{r.message}</span>
-                    </span>
-                  )}
+                  {r.ok || r.skipped ? null : <TechDetail>{r.message}</TechDetail>}
                 </li>
               ))}
             </ul>

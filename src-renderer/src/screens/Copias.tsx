@@ -6,7 +6,7 @@ import { formatBytes, shortHash } from '../../../shared/format.js';
 import type { BackupSet, SetList } from '../../../shared/rpc/contracts/sets.js';
 import type { BadgeTone } from '../components/ui.js';
 import { navigate } from '../navigation.js';
-import { describeCheck } from '../../../shared/i18n/index.js';
+import { CheckList } from '../components/messages.js';
 
 const STATE_TONE: Record<BackupSet['state'], BadgeTone> = { complete: 'ok', incomplete: 'failing', doubtful: 'late', unsigned: 'late' };
 
@@ -101,13 +101,7 @@ function SetItem({ set }: { set: BackupSet }) {
             <Badge tone={result.ok ? 'ok' : result.status === 'unchecked' ? 'late' : 'failing'}>
               {result.ok ? t('copias.verifyOk') : result.status === 'unchecked' ? t('copias.verifyUnchecked') : t('copias.verifyFail')}
             </Badge>
-            <ul>
-              {result.checks.map((c) => (
-                <li key={c.name} className={c.ok ? '' : c.status === 'unchecked' ? 'warn-text' : 'error-text'}>
-                  {c.ok ? '✓' : c.status === 'unchecked' ? `? ${t('copias.checkUnchecked')}` : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
-                </li>
-              ))}
-            </ul>
+            <CheckList checks={result.checks} />
           </div>
         ) : (
           <ErrorNote error={result} />

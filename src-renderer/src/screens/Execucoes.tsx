@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, formatRate } from '../../../shared/format.
 import { describePhase } from '../../../shared/i18n/index.js';
 import type { Run } from '../../../shared/rpc/contracts/runs.js';
 import type { SourceProgress } from '../stores/runs.js';
+import { RunLog } from '../components/messages.js';
 import { navigate, useHashParam } from '../navigation.js';
 import { pageOf } from '../stores/paging.js';
 import { runLabel } from './run-label.js';
@@ -119,9 +120,7 @@ function Details() {
         {selected.log.length === 0 ? (
           <p className="muted">{t('execucoes.noLog')}</p>
         ) : (
-          <pre className="log" tabIndex={0} lang="en">
-            {selected.log.map((l) => `${date(l.at)} ${l.level.toUpperCase()} ${l.source ? `[${l.source}] ` : ''}${l.message}`).join('\n')}
-          </pre>
+          <RunLog lines={selected.log} />
         )}
       </Card>
     </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useStatus, useRuns, useConfig, useT, useDate, useLanguage } from '../hooks.js';
-import { Badge, Button, Card, EmptyState, ErrorNote, ErrorText, Table } from '../components/ui.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, ErrorText, Table, TechDetail } from '../components/ui.js';
 import { describeGeo } from '../../../shared/i18n/index.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
@@ -48,11 +48,7 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
             {geo.text}
           </span>
           {geo.action ? <span className="muted small-block">{t('common.whatToDo', { hint: geo.action })}</span> : null}
-          {plan.geo.message ? (
-            <span className="muted small-block">
-              {t('error.detail')}: <span lang="en">{plan.geo.message}</span>
-            </span>
-          ) : null}
+          {plan.geo.message ? <TechDetail>{plan.geo.message}</TechDetail> : null}
         </dd>
         {plan.lastRun ? (
           <>

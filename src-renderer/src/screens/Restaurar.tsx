@@ -1,7 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import { useRestore, useSets, useT, useDate, useLanguage, useClockTime, useStores } from '../hooks.js';
-import { describeCheck, describePhase } from '../../../shared/i18n/index.js';
+import { describePhase } from '../../../shared/i18n/index.js';
+import { CheckList, ValidationRow } from '../components/messages.js';
 import { navigate } from '../navigation.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatClock, formatDuration, formatRate } from '../../../shared/format.js';
@@ -200,16 +201,7 @@ export function Restaurar() {
       ) : null}
       {r.step === 'preflight' && r.preflight ? (
         <Card title={t('restaurar.step.preflight')}>
-          <ul className="checks">
-            {r.preflight.checks.map((c) => (
-              <li key={c.name}>
-                <Badge tone={c.ok ? 'ok' : 'failing'}>{describeCheck(c.name, t)}</Badge>{' '}
-                <span className="muted" lang="en">
-                  {c.message}
-                </span>
-              </li>
-            ))}
-          </ul>
+          <CheckList checks={r.preflight.checks} />
           <p>
             {t('restaurar.projection', {
               projected: formatDuration(r.preflight.projection.projectedMs),
@@ -277,14 +269,7 @@ export function Restaurar() {
           <h3>{t('restaurar.validation')}</h3>
           <Table caption={t('restaurar.validation')} head={[t('restaurar.check'), t('restaurar.expected'), t('restaurar.actual'), t('restaurar.result')]}>
             {r.finished.validation.map((v) => (
-              <tr key={v.name}>
-                <th scope="row">{v.name}</th>
-                <td>{v.expected}</td>
-                <td>{v.actual}</td>
-                <td>
-                  <Badge tone={v.ok ? 'ok' : 'failing'}>{v.ok ? t('common.ok') : t('common.failed')}</Badge>
-                </td>
-              </tr>
+              <ValidationRow key={v.name} v={v} />
             ))}
           </Table>
           {r.finished.reportPath ? <p>{t('restaurar.report', { path: r.finished.reportPath })}</p> : null}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useConfig, useT } from '../hooks.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, Field, Table } from '../components/ui.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
+import { CheckText } from '../components/messages.js';
 import type { ServerInfo } from '../../../shared/rpc/contracts/config.js';
 
 const blank = { name: '', host: '', port: '22', user: 'backup', privateKeyFile: '~/.ssh/id_ed25519' };
@@ -100,12 +101,9 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
           <td colSpan={4}>
             <ErrorNote error={error} />
             {result ? (
-              <p role="status">
-                {result.ok ? <Badge tone="ok">{t('servidores.testOk')}</Badge> : <Badge tone="failing">{t('servidores.testFail')}</Badge>}{' '}
-                <span className="muted">
-                  {t('error.detail')}: <span lang="en">{result.message}</span>
-                </span>
-              </p>
+              <div role="status" className="checks">
+                {result.ok ? <Badge tone="ok">{t('servidores.testOk')}</Badge> : <Badge tone="failing">{t('servidores.testFail')}</Badge>} <CheckText check={result} />
+              </div>
             ) : null}
             {offer && changed ? (
               <HostKeyChange server={server} offer={offer} onTrust={(typed) => void trust(server.name, typed).then((r) => setError(r.ok ? undefined : r.error))} />

@@ -2,6 +2,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { RpcClient } from '../../../shared/rpc/client.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
+import type { Check } from '../../../shared/rpc/contracts/sets.js';
 import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../../shared/rpc/contracts/config.js';
 
 export type Outcome = { ok: true } | { ok: false; error: RpcError };
@@ -15,7 +16,7 @@ export interface ConfigState {
   loaded: boolean;
   /** fingerprint offered for confirmation (TOFU), by server name */
   probed: Record<string, { fingerprint: string; algorithm: string } | undefined>;
-  tests: Record<string, { ok: boolean; message: string } | undefined>;
+  tests: Record<string, Omit<Check, 'name'> | undefined>;
   load(): Promise<void>;
   saveServer(input: ServerInput): Promise<Outcome>;
   probe(name: string): Promise<Outcome>;
@@ -68,7 +69,7 @@ export function createConfigStore(client: RpcClient) {
     },
     async trust(name, confirmName) {
       const probed = get().probed[name];
-      if (!probed) return { ok: false, error: { code: 'PRECONDITION', message: 'Fetch the fingerprint first.' } };
+      if (!probed) return { ok: false, error: { code: 'PRECONDITION', message: 'Fetch the fingerprint first.', key: 'ssh.probeFirst' } };
       const pinned = get().servers.find((s) => s.name === name)?.hostKey;
       const replace = pinned !== undefined && pinned !== probed.fingerprint ? { previous: pinned, confirmName: confirmName ?? '' } : undefined;
       const res = await client.call('servers.trust', { name, fingerprint: probed.fingerprint, ...(replace ? { replace } : {}) });
@@ -80,7 +81,7 @@ export function createConfigStore(client: RpcClient) {
     async test(name) {
       set({ tests: { ...get().tests, [name]: undefined } });
       const res = await client.call('servers.test', { name });
-      set({ tests: { ...get().tests, [name]: res.ok ? res.value : { ok: false, message: res.error.message } } });
+      set({ tests: { ...get().tests, [name]: res.ok ? res.value : { ok: false, message: res.error.message, cause: res.error } } });
     },
     async savePlan(input) {
       const res = await client.call('plans.save', input);

@@ -1,0 +1,218 @@
+/**
+ * The engine's messages by stable key: what happened and what to do, in pt-BR (the console's
+ * default) and English. The engine keeps its English `message`/`hint` as the technical detail
+ * (and for the CLI); the console shows the text from here and folds the English under
+ * "Detalhe técnico".
+ *
+ * HOW TO ADD A MESSAGE — one entry in this table, nothing else:
+ *   'storage.unreachable': { pt: 'O armazenamento {storage} não respondeu', ptDo: 'Confira…', en: 'Storage {storage} did not answer', enDo: 'Check…' },
+ * then name it where the engine says it (the key is type-checked, params fill `{name}`):
+ *   error:  throw new CofreError('STORAGE_UNREACHABLE', `English…`, { hint, key: 'storage.unreachable', params: { storage } })
+ *   check:  { name, ok, message, ...said('check.target.reachable', { target }) }   (checks need ptFail/enFail too)
+ *   valid.: { name, ok, expected, actual, ...said('validate.rows', { table, expected, actual }) }
+ *   log:    log('info', `English line`, said('log.set.complete', { setId }))
+ * Params are names, numbers and sizes (storage, set, path, host…), never English sentences and
+ * never secrets. `ptDo`/`enDo` are optional: without them the console says the generic action of
+ * the error's code. A check entry has the text for a passed check (`pt`/`en`) and for a failed
+ * one (`ptFail`/`enFail`): "✓ Destino acessível" / "✕ Destino inacessível".
+ * An error without a key (or with a key this console does not know) falls back to the
+ * generic pt-BR sentence of its ErrorCode (error.<CODE>.title in engine-texts.ts).
+ */
+
+export interface MessageEntry {
+  pt: string;
+  en: string;
+  ptDo?: string;
+  enDo?: string;
+}
+
+export interface CheckEntry extends MessageEntry {
+  ptFail: string;
+  enFail: string;
+}
+
+export const CATALOG = {
+  // ── configuration ──────────────────────────────────────────────────────────
+  'config.missing': { pt: 'O arquivo de configuração {path} não foi encontrado', en: 'No config file at {path}', ptDo: 'Crie-o com "cofre init" ou aponte COFRE_CONFIG para ele.', enDo: 'Create it with "cofre init" or point COFRE_CONFIG at it.' },
+  'config.unreadable': { pt: 'Não foi possível ler o arquivo de configuração {path}', en: 'Cannot read the config file {path}', ptDo: 'Confira as permissões do arquivo.', enDo: 'Check the file permissions.' },
+  'config.yaml': { pt: 'O arquivo {file} não é um YAML válido', en: '{file} is not valid YAML', ptDo: 'Corrija a sintaxe (recuo com espaços; textos com ":" ou "#" entre aspas).', enDo: 'Fix the syntax (indent with spaces; quote strings with ":" or "#").' },
+  'config.value': { pt: 'Valor inválido em {file}, no item {path}', en: 'Invalid value in {file} at {path}', ptDo: 'Corrija esse item no cofre.yaml e tente de novo.', enDo: 'Fix that item in cofre.yaml and try again.' },
+  'config.unknownStorage': { pt: '"{name}" não é um armazenamento da configuração', en: '"{name}" is not a storage in the config', ptDo: 'Confira o nome ou cadastre-o em storage no cofre.yaml.', enDo: 'Check the name or add it under storage in cofre.yaml.' },
+  'config.unknownServer': { pt: '"{name}" não é um servidor da configuração', en: '"{name}" is not a server in the config', ptDo: 'Confira o nome ou cadastre-o em Servidores.', enDo: 'Check the name or add it in Servers.' },
+  'config.unknownPlan': { pt: '"{name}" não é um plano da configuração', en: '"{name}" is not a plan in the config', ptDo: 'Confira o nome do plano em Planos.', enDo: 'Check the plan name in Plans.' },
+  'config.unknownSource': { pt: 'O plano {plan} cita a origem "{source}", que não existe', en: 'Plan {plan} names source "{source}", which does not exist', ptDo: 'Cadastre a origem no cofre.yaml ou tire-a do plano.', enDo: 'Add the source to cofre.yaml or remove it from the plan.' },
+  'config.sourceServer': { pt: 'A origem "{source}" cita o servidor "{server}", que não existe', en: 'Source "{source}" names server "{server}", which does not exist', ptDo: 'Cadastre primeiro o servidor em Servidores.', enDo: 'Add the server in Servers first.' },
+  'config.noPlans': { pt: 'A configuração não tem nenhum plano', en: 'The config has no plans', ptDo: 'Crie um plano em Planos.', enDo: 'Create a plan in Plans.' },
+  'config.choosePlan': { pt: 'Há vários planos: escolha um', en: 'Several plans exist: choose one' },
+  'config.storageType': { pt: 'Tipo de armazenamento desconhecido: {type}', en: 'Unknown storage type {type}', ptDo: 'Use "s3" ou "folder".', enDo: 'Use "s3" or "folder".' },
+  'config.noIdentity': { pt: 'A configuração não indica a chave privada (encryption.identityFile)', en: 'The config names no age identity (encryption.identityFile)', ptDo: 'Aponte encryption.identityFile para a identidade criada por "cofre init" (ou a cópia guardada no cofre físico).', enDo: 'Point encryption.identityFile at the identity made by "cofre init" (or the copy from the safe).' },
+  'config.timezone': { pt: '"{timezone}" não é um fuso horário conhecido', en: '"{timezone}" is not a known time zone', ptDo: 'Escolha um fuso da lista, por exemplo America/Sao_Paulo.', enDo: 'Choose a zone from the list, e.g. America/Sao_Paulo.' },
+  'config.cron': { pt: 'A agenda "{cron}" não é uma expressão cron válida', en: '"{cron}" is not a valid cron expression', ptDo: 'Use cinco campos, por exemplo "0 2 * * *" (todo dia às 02:00).', enDo: 'Use five fields, e.g. "0 2 * * *" (every day at 02:00).' },
+  'secret.env': { pt: 'Falta a variável de ambiente {env} ({what})', en: 'Environment variable {env} is not set ({what})', ptDo: 'Defina {env} no ambiente que executa o Cofre e reinicie-o.', enDo: 'Set {env} in the environment that runs Cofre and restart it.' },
+  'secret.file': { pt: 'O arquivo de segredo {path} não existe ({what})', en: 'Secret file {path} does not exist ({what})', ptDo: 'Crie o arquivo com permissão 0600.', enDo: 'Create it with mode 0600.' },
+  'secret.fileMode': { pt: 'O arquivo de segredo {path} pode ser lido por outros usuários', en: 'Secret file {path} is readable by other users', ptDo: 'Execute: chmod 600 {path}', enDo: 'Run: chmod 600 {path}' },
+
+  // ── servers and SSH ────────────────────────────────────────────────────────
+  'ssh.unreachable': { pt: 'Não foi possível alcançar o servidor {server}', en: 'Cannot reach server {server}', ptDo: 'Confira se o servidor está ligado, se {host}:{port} é o endereço e a porta SSH e se nenhum firewall bloqueia.', enDo: 'Check that the server is on, that {host}:{port} is its SSH address and port, and that no firewall blocks it.' },
+  'ssh.notSsh': { pt: 'O servidor {server} não respondeu como SSH', en: 'Server {server} does not speak SSH', ptDo: 'Confira se a porta {port} é a porta SSH do servidor (normalmente 22).', enDo: 'Check that port {port} is the SSH port (usually 22).' },
+  'ssh.lost': { pt: 'A conexão SSH com {server} caiu', en: 'The SSH connection to {server} was lost', ptDo: 'Confira a rede e o servidor e execute de novo.', enDo: 'Check the network and the server, then run again.' },
+  'ssh.auth': { pt: 'O servidor {server} recusou o acesso do usuário {user}', en: 'Server {server} refused the login of user {user}', ptDo: 'Coloque a chave pública em ~/.ssh/authorized_keys do usuário {user} no servidor e confira o nome do usuário.', enDo: 'Add the public key to ~/.ssh/authorized_keys of {user} on the server, and check the user name.' },
+  'ssh.keyUnreadable': { pt: 'Não foi possível ler a chave privada {file} do servidor {server}', en: 'Cannot read private key {file} of server {server}', ptDo: 'Confira o caminho e se o usuário que executa o Cofre pode lê-lo.', enDo: 'Check the path and that the user running Cofre can read it.' },
+  'ssh.keyPassphrase': { pt: 'A chave privada {file} do servidor {server} tem senha, e ela não foi informada ou está errada', en: 'Private key {file} of server {server} needs a passphrase, missing or wrong', ptDo: 'Confira a variável indicada em servers.{server}.privateKeyPassphraseEnv.', enDo: 'Check the variable named by servers.{server}.privateKeyPassphraseEnv.' },
+  'ssh.keyFormat': { pt: 'O arquivo {file} não é uma chave privada que o Cofre consiga usar', en: '{file} is not a private key Cofre can use', ptDo: 'Use uma chave OpenSSH (ed25519, ECDSA ou RSA); "ssh-keygen -t ed25519" cria uma.', enDo: 'Use an OpenSSH key (ed25519, ECDSA or RSA); "ssh-keygen -t ed25519" creates one.' },
+  'ssh.hostKeyMismatch': { pt: 'A identidade do servidor {server} mudou: a impressão digital não é a confirmada. Nada foi enviado a ele', en: "Server {server}'s host key changed: it is not the confirmed fingerprint. Nothing was sent to it", ptDo: 'Não continue: confirme com o responsável pelo servidor se a chave foi trocada; só então confirme a nova impressão digital em Servidores.', enDo: 'Stop: ask whoever runs the server whether its key was replaced; only then confirm the new fingerprint in Servers.' },
+  'ssh.hostKeyUnpinned': { pt: 'A identidade do servidor {server} ainda não foi confirmada', en: "Server {server}'s host key is not confirmed yet", ptDo: 'Em Servidores, busque a impressão digital, compare com a do servidor e confirme.', enDo: 'In Servers, fetch the fingerprint, compare it with the server and confirm it.' },
+  'ssh.commandFailed': { pt: 'O comando {command} falhou no servidor {server}', en: '{command} failed on server {server}', ptDo: 'Leia a saída de erro no detalhe técnico; o comando rodou no servidor.', enDo: 'Read the error output in the technical detail; the command ran on the server.' },
+  'ssh.commandMissing': { pt: 'O comando {command} não está instalado no servidor {server}', en: '{command} is not installed on server {server}', ptDo: 'Instale-o no servidor (ou ponha-o no PATH do usuário SSH).', enDo: "Install it on the server (or put it on the SSH user's PATH)." },
+  'ssh.cancelled': { pt: 'O comando {command} foi cancelado', en: '{command} was cancelled' },
+  'ssh.lockBusy': { pt: 'Outra execução do Cofre está usando o servidor {server}', en: 'Another Cofre run holds the lock on server {server}', ptDo: 'Aguarde a outra cópia ou restauração deste servidor terminar e execute de novo.', enDo: 'Wait for the other backup or restore of this server to finish, then run again.' },
+  'ssh.lockFailed': { pt: 'Não foi possível reservar o servidor {server} para esta execução', en: 'Could not take the lock on server {server}', ptDo: 'Instale util-linux (flock) no servidor e confira se /tmp aceita escrita do usuário SSH.', enDo: 'Install util-linux (flock) on the server and check that /tmp is writable by the SSH user.' },
+  'ssh.test': { pt: 'Acesso como {user} funciona ({host}:{port})', ptFail: 'A conexão com o servidor {server} falhou', en: 'Login as {user} works ({host}:{port})', enFail: 'The connection to server {server} failed' },
+  'ssh.notPinnedYet': { pt: 'Identidade do servidor {server} confirmada', ptFail: 'A identidade do servidor {server} ainda não foi confirmada', en: "Server {server}'s identity confirmed", enFail: "Server {server}'s identity is not confirmed yet", ptDo: 'Busque a impressão digital, compare com a do servidor e confirme antes de testar.', enDo: 'Fetch the fingerprint, compare it with the server and confirm it before testing.' },
+  'ssh.probeFirst': { pt: 'Busque a impressão digital antes de confirmar', en: 'Fetch the fingerprint first', ptDo: 'Use "Buscar impressão digital" e compare com a do servidor.', enDo: 'Use "Fetch fingerprint" and compare it with the server.' },
+  'ssh.trustChanged': { pt: 'O servidor {server} agora apresenta outra impressão digital, diferente da que você confirmou', en: 'Server {server} now presents another fingerprint than the one you confirmed', ptDo: 'Confira a impressão digital no console do servidor e confirme de novo.', enDo: "Check the fingerprint on the server's console and confirm again." },
+
+  // ── storage ────────────────────────────────────────────────────────────────
+  'storage.unreachable': { pt: 'O armazenamento {storage} não respondeu', en: 'Storage {storage} did not answer', ptDo: 'Confira a internet, o endereço (endpoint/região) e as credenciais do armazenamento; a próxima execução tenta de novo.', enDo: "Check the internet link, the storage's endpoint/region and credentials; the next run retries." },
+  'storage.ioError': { pt: 'Erro de leitura ou gravação no armazenamento {storage}', en: 'I/O error on storage {storage}', ptDo: 'Confira o disco ou a montagem do NAS (rede, energia) e execute de novo.', enDo: 'Check the disk or the NAS mount (network, power), then run again.' },
+  'storage.denied': { pt: 'O armazenamento {storage} negou o acesso', en: 'Storage {storage} denied access', ptDo: 'Dê às credenciais (ou ao usuário do Cofre) permissão de listar, ler, gravar e apagar no bucket ou pasta.', enDo: 'Give the credentials (or the Cofre user) list, read, write and delete rights on the bucket or folder.' },
+  'storage.credentials': { pt: 'O armazenamento {storage} recusou as credenciais', en: 'Storage {storage} rejected the credentials', ptDo: 'Confira as variáveis de ambiente com a chave de acesso e o segredo deste armazenamento.', enDo: "Check the environment variables holding this storage's access key and secret." },
+  'storage.clock': { pt: 'O relógio desta máquina está muito diferente do relógio do armazenamento {storage}', en: "This machine's clock differs too much from storage {storage}", ptDo: 'Sincronize o relógio (NTP) e tente de novo.', enDo: 'Synchronise the clock (NTP) and try again.' },
+  'storage.region': { pt: 'O bucket do armazenamento {storage} não está na região configurada', en: "Storage {storage}'s bucket is not in the configured region", ptDo: 'Corrija a região (ou o endpoint) do armazenamento no cofre.yaml.', enDo: "Fix the storage's region (or endpoint) in cofre.yaml." },
+  'storage.noBucket': { pt: 'O bucket {bucket} do armazenamento {storage} não existe', en: 'Bucket {bucket} of storage {storage} does not exist', ptDo: 'Crie o bucket ou corrija o nome no cofre.yaml.', enDo: 'Create the bucket or fix its name in cofre.yaml.' },
+  'storage.full': { pt: 'O armazenamento {storage} está sem espaço', en: 'Storage {storage} is full', ptDo: 'Libere espaço, reduza a retenção ou aponte o armazenamento para um disco maior.', enDo: 'Free space, shorten retention or point the storage at a larger disk.' },
+  'storage.readOnly': { pt: 'O armazenamento {storage} está somente leitura', en: 'Storage {storage} is read-only', ptDo: 'Monte-o com escrita ou escolha outra pasta.', enDo: 'Remount it read-write or choose another folder.' },
+  'storage.folderMissing': { pt: 'A pasta {path} do armazenamento {storage} não existe', en: 'Folder {path} of storage {storage} does not exist', ptDo: 'Crie a pasta ou monte o disco/NAS nela (o Cofre não a cria, para perceber um NAS desmontado).', enDo: 'Create it or mount the disk/NAS there (Cofre does not create it, so an unmounted NAS is noticed).' },
+  'storage.notFolder': { pt: '{path} (armazenamento {storage}) não é uma pasta', en: '{path} (storage {storage}) is not a folder', ptDo: 'Aponte storage.{storage}.path para uma pasta.', enDo: 'Point storage.{storage}.path at a folder.' },
+  'storage.objectMissing': { pt: 'Um objeto da cópia não está no armazenamento {storage}', en: 'An object of the set is missing from storage {storage}', ptDo: 'Atualize a lista em Cópias; o objeto pode ter sido apagado.', enDo: 'Refresh Backups; the object may have been deleted.' },
+  'storage.failed': { pt: 'O armazenamento {storage} recusou a operação', en: 'Storage {storage} refused the operation', ptDo: 'Confira permissões e espaço do armazenamento e tente de novo.', enDo: "Check the storage's permissions and space and try again." },
+
+  // ── sources (backup) ───────────────────────────────────────────────────────
+  'source.pathsMissing': { pt: 'Pastas da origem não encontradas no servidor: {paths}', en: 'Source paths not found on the server: {paths}', ptDo: 'Corrija os caminhos da origem de arquivos no cofre.yaml.', enDo: 'Fix the paths of the files source in cofre.yaml.' },
+  'source.tarFailed': { pt: 'A cópia dos arquivos falhou no servidor', en: 'Copying the files failed on the server', ptDo: 'Confira se o usuário de cópia consegue ler todos os arquivos das pastas listadas.', enDo: 'Check that the backup user can read every file under the listed paths.' },
+  'source.pgDumpFailed': { pt: 'A cópia do banco PostgreSQL {database} falhou', en: 'pg_dump of database {database} failed', ptDo: 'Confira o nome do banco e se o usuário de cópia lê todas as tabelas (GRANT pg_read_all_data).', enDo: 'Check the database name and that the backup user reads every table (GRANT pg_read_all_data).' },
+  'source.mysqlDumpFailed': { pt: 'A cópia do banco MySQL {database} falhou', en: 'mysqldump of database {database} failed', ptDo: 'Confira o nome do banco e se o usuário tem SELECT, SHOW VIEW, TRIGGER, EVENT e LOCK TABLES.', enDo: 'Check the database name and that the user has SELECT, SHOW VIEW, TRIGGER, EVENT and LOCK TABLES.' },
+  'source.snapshot': { pt: 'Não foi possível fixar um instantâneo do banco {database}', en: 'Could not export a snapshot of database {database}', ptDo: 'É preciso PostgreSQL 9.2 ou mais novo.', enDo: 'PostgreSQL 9.2 or newer is required.' },
+  'source.pgSessionEnded': { pt: 'A sessão com o banco {database} terminou antes do fim', en: 'The session on database {database} ended early', ptDo: 'Confira se o banco {database} existe e se o usuário da origem pode acessá-lo.', enDo: 'Check that database {database} exists and that the source user can access it.' },
+  'source.endedEarly': { pt: 'A leitura no servidor terminou antes do fim', en: 'Reading from the server ended early', ptDo: 'Confira o nome do banco, o usuário e as permissões na configuração da origem.', enDo: 'Check the database name, user and permissions in the source config.' },
+  'source.probeFailed': { pt: 'A verificação {command} falhou no servidor {server}', en: '{command} failed on server {server}', ptDo: 'Leia a saída de erro no detalhe técnico e corrija a origem.', enDo: 'Read the error output in the technical detail and fix the source.' },
+
+  // ── backup runs ────────────────────────────────────────────────────────────
+  'backup.geoRequired': { pt: 'O plano {plan} exige separação geográfica, e o armazenamento não está em outra região ou provedor', en: 'Plan {plan} requires geo-separation and its storage is not in another region or provider', ptDo: 'Aponte o plano para um armazenamento em outra região ou provedor.', enDo: 'Point the plan at storage in another region or provider.' },
+  'backup.busy': { pt: 'O plano {plan} já está em execução', en: 'Plan {plan} is already running', ptDo: 'Aguarde a execução atual terminar (veja em Execuções).', enDo: 'Wait for the current run to finish (see Runs).' },
+
+  // ── sets, verification, restore ────────────────────────────────────────────
+  'set.notFound': { pt: 'A cópia {setId} não está no armazenamento', en: 'Set {setId} is not in storage', ptDo: 'Atualize a lista em Cópias e escolha uma cópia listada.', enDo: 'Refresh Backups and choose a listed set.' },
+  'set.incomplete': { pt: 'A cópia {setId} está incompleta', en: 'Set {setId} is incomplete', ptDo: 'Escolha outra cópia completa.', enDo: 'Choose another complete set.' },
+  'set.noneBefore': { pt: 'Nenhuma cópia completa foi feita até {at}', en: 'No complete set was made at or before {at}', ptDo: 'Escolha um momento mais recente.', enDo: 'Choose a later moment.' },
+  'set.none': { pt: 'Não há cópia completa para restaurar', en: 'There is no complete set to restore', ptDo: 'Execute um plano primeiro (Executar agora, no Painel).', enDo: 'Run a plan first (Run now, on the Dashboard).' },
+  'set.integrity': { pt: 'Um objeto da cópia mudou depois da cópia: o SHA-256 não confere com o manifesto', en: 'An object of the set changed after the backup: its SHA-256 does not match the manifest', ptDo: 'Não use esta cópia: restaure outra.', enDo: 'Do not use this set: restore another one.' },
+  'verify.needsIdentity': { pt: 'A verificação profunda precisa da chave privada (identidade age)', en: 'Deep verification needs the age identity (private key)', ptDo: 'Indique encryption.identityFile no cofre.yaml.', enDo: 'Set encryption.identityFile in cofre.yaml.' },
+  'restore.noTarget': { pt: 'Não há destino de restauração chamado "{target}"', en: 'There is no restore target named "{target}"', ptDo: 'Cadastre-o em restoreTargets no cofre.yaml.', enDo: 'Add it under restoreTargets in cofre.yaml.' },
+  'restore.noTargets': { pt: 'A configuração não tem destino de restauração', en: 'The config has no restore targets', ptDo: 'Cadastre um em restoreTargets no cofre.yaml (kind: staging).', enDo: 'Add one under restoreTargets in cofre.yaml (kind: staging).' },
+  'restore.chooseTarget': { pt: 'Há vários destinos de restauração: escolha um', en: 'Several restore targets exist: choose one' },
+  'restore.targetLacks': { pt: 'O destino {target} não tem {service}, necessário para {item}', en: 'Target {target} has no {service}, needed for {item}', ptDo: 'Configure {service} no destino ou deixe essa origem de fora.', enDo: 'Configure {service} on the target or leave that source out.' },
+  'restore.unknownSource': { pt: 'A cópia {setId} não tem a origem "{source}"', en: 'Set {setId} has no source "{source}"', ptDo: 'Escolha uma das origens da cópia.', enDo: "Choose one of the set's sources." },
+  'restore.emptySelection': { pt: 'Nada para restaurar: a seleção está vazia', en: 'Nothing to restore: the selection is empty', ptDo: 'Escolha pelo menos uma origem.', enDo: 'Choose at least one source.' },
+  'restore.confirmProduction': { pt: 'Restaurar no destino de produção {target} substitui os dados dele', en: 'Restoring into production target {target} overwrites its data', ptDo: 'Digite o nome do destino ({target}) para confirmar.', enDo: "Type the target's name ({target}) to confirm." },
+  'restore.confirmMismatch': { pt: 'O nome digitado não é o do destino de produção {target}: nada foi alterado', en: 'The typed name is not production target {target}: nothing was touched', ptDo: 'Digite o nome exatamente: {target}', enDo: 'Type the name exactly: {target}' },
+  'restore.badInstant': { pt: '"{value}" não é uma data e hora válida', en: '"{value}" is not a valid date and time', ptDo: 'Use dia e hora, por exemplo 01/03/2026 08:15.', enDo: 'Use a date and time, e.g. 2026-03-01 08:15.' },
+  'restore.chooseSet': { pt: 'Escolha uma cópia ou um momento', en: 'Choose a set or a moment' },
+  'restore.toolFailed': { pt: 'A restauração de {item} em {destination} falhou no destino', en: 'Restoring {item} into {destination} failed on the target', ptDo: 'Leia a saída de erro no detalhe técnico; ela veio da ferramenta no destino.', enDo: 'Read the error output in the technical detail; it came from the tool on the target.' },
+  'restore.safetyFailed': { pt: 'A cópia de segurança do destino falhou: nada foi sobrescrito', en: 'The safety dump of the target failed: nothing was overwritten', ptDo: 'Corrija o problema (espaço em /var/tmp?) e restaure de novo.', enDo: 'Fix the problem (space under /var/tmp?) and restore again.' },
+  'restore.targetBusy': { pt: 'Já há uma restauração ou teste no destino {target}', en: 'A restore or drill into target {target} is still running', ptDo: 'Aguarde terminar (veja Execuções) e comece de novo.', enDo: 'Wait for it to finish (see Runs), then start again.' },
+  'restore.preflightFailed': { pt: 'A verificação prévia encontrou problemas: nada foi alterado no destino', en: 'Preflight found problems: nothing was changed on the target', ptDo: 'Corrija os itens marcados com ✕ e verifique de novo.', enDo: 'Fix the items marked ✕ and check again.' },
+  'restore.validationFailed': { pt: 'Os dados restaurados não conferem com a cópia', en: 'The restored data does not match the set', ptDo: 'Veja as linhas da validação marcadas com ✕.', enDo: 'See the validation lines marked ✕.' },
+  'drill.noStaging': { pt: 'Não há destino de homologação para o teste', en: 'There is no staging target for the drill', ptDo: 'Cadastre um destino com kind: staging em restoreTargets.', enDo: 'Add a target with kind: staging under restoreTargets.' },
+  'drill.chooseTarget': { pt: 'Há vários destinos de homologação: escolha um para o teste', en: 'Several staging targets exist: choose one for the drill', ptDo: 'Defina drill.target no cofre.yaml.', enDo: 'Set drill.target in cofre.yaml.' },
+  'drill.notStaging': { pt: 'O teste trimestral só restaura em homologação; {target} não é homologação', en: 'The drill restores into staging only; {target} is not staging', ptDo: 'Aponte drill.target para um destino de homologação.', enDo: 'Point drill.target at a staging target.' },
+  'run.notFound': { pt: 'A execução {id} não foi encontrada', en: 'Run {id} was not found', ptDo: 'Escolha uma execução da lista em Execuções.', enDo: 'Pick a run from the list in Runs.' },
+  'run.interrupted': { pt: 'A execução foi interrompida (o Cofre foi encerrado durante ela)', en: 'The run was interrupted (Cofre stopped during it)', ptDo: 'Execute de novo.', enDo: 'Run it again.' },
+  'scheduler.busy': { pt: 'Já há um agendador do Cofre em execução (pid {pid})', en: 'A Cofre scheduler is already running (pid {pid})', ptDo: 'Use esse (o console se conecta a ele) ou pare-o antes.', enDo: 'Use that one (the console connects to it), or stop it first.' },
+
+  // ── preflight checks (ok text / failed text) ───────────────────────────────
+  'check.target.reachable': { pt: 'Destino {target} acessível', ptFail: 'Destino {target} inacessível', en: 'Target {target} reachable', enFail: 'Target {target} unreachable' },
+  'check.pgRestore': { pt: 'pg_restore do destino lê esta cópia', ptFail: 'pg_restore do destino não lê esta cópia', en: "The target's pg_restore reads this set", enFail: "The target's pg_restore cannot read this set", ptDo: 'Instale no destino as ferramentas cliente do PostgreSQL {needed} (ou mais novas).', enDo: 'Install PostgreSQL {needed} client tools (or newer) on the target.' },
+  'check.pgRestoreMissing': { pt: 'pg_restore instalado no destino', ptFail: 'pg_restore não encontrado no destino', en: 'pg_restore installed on the target', enFail: 'pg_restore not found on the target', ptDo: 'Instale postgresql-client no destino.', enDo: 'Install postgresql-client on the target.' },
+  'check.mysqlClient': { pt: 'Cliente mysql instalado no destino', ptFail: 'Cliente mysql não instalado no destino', en: 'mysql client installed on the target', enFail: 'mysql client not installed on the target', ptDo: 'Instale mariadb-client no destino.', enDo: 'Install mariadb-client on the target.' },
+  'check.tar': { pt: 'tar instalado no destino', ptFail: 'tar não instalado no destino', en: 'tar installed on the target', enFail: 'tar not installed on the target', ptDo: 'Instale tar no destino.', enDo: 'Install tar on the target.' },
+  'check.identity': { pt: 'A chave configurada abre a cópia', ptFail: 'A chave configurada não abre a cópia', en: 'The configured key opens the set', enFail: 'The configured key does not open the set', ptDo: 'Confira se encryption.identityFile é a chave privada que corresponde a uma das chaves públicas da cópia.', enDo: "Check that encryption.identityFile is the private key matching one of the set's public keys." },
+  'check.object': { pt: 'Objeto {object}: tamanho e SHA-256 conferem', ptFail: 'Objeto {object} com problema', en: 'Object {object}: size and SHA-256 match', enFail: 'Object {object} has a problem', ptDo: 'Restaure outra cópia (ou de outro armazenamento).', enDo: 'Restore another set (or from another storage).' },
+  'check.objectSize': { pt: 'Objeto {object}: tamanho confere (o SHA-256 é conferido na transferência)', ptFail: 'Objeto {object}: o tamanho não confere com o manifesto', en: 'Object {object}: size matches (SHA-256 checked during transfer)', enFail: "Object {object}: size differs from the manifest's", ptDo: 'Restaure outra cópia.', enDo: 'Restore another set.' },
+  'check.objectMissing': { pt: 'Objeto {object} presente', ptFail: 'Objeto {object} ausente do armazenamento', en: 'Object {object} present', enFail: 'Object {object} missing from storage', ptDo: 'Restaure outra cópia.', enDo: 'Restore another set.' },
+  'check.objectHash': { pt: 'Objeto {object}: SHA-256 confere', ptFail: 'Objeto {object} corrompido: o SHA-256 não confere', en: 'Object {object}: SHA-256 matches', enFail: 'Object {object} corrupted: SHA-256 does not match', ptDo: 'Restaure outra cópia (ou de outro armazenamento).', enDo: 'Restore another set (or from another storage).' },
+  'check.diskSpace': { pt: 'Espaço em disco em {mount}: {free} livres, cerca de {need} necessários', ptFail: 'Falta espaço em disco em {mount}: {free} livres, cerca de {need} necessários', en: 'Disk space on {mount}: {free} free, about {need} needed', enFail: 'Not enough disk space on {mount}: {free} free, about {need} needed', ptDo: 'Libere espaço ou aumente o disco antes de restaurar.', enDo: 'Free space or grow the disk before restoring.' },
+  'check.diskUnknown': { pt: 'Espaço em disco dos bancos não verificado (pasta de dados desconhecida)', ptFail: 'Espaço em disco dos bancos não verificado', en: 'Database disk space not checked (data folder unknown)', enFail: 'Database disk space not checked' },
+  'check.destination.new': { pt: 'Destino {destination}: ainda não existe, será criado', ptFail: 'Destino {destination}', en: 'Destination {destination}: does not exist yet, it is created', enFail: 'Destination {destination}' },
+  'check.destination.rename': { pt: 'Destino {destination}: já existe e será renomeado antes da restauração', ptFail: 'Destino {destination}', en: 'Destination {destination}: exists, renamed aside before the restore', enFail: 'Destination {destination}' },
+  'check.destination.replace': { pt: 'Destino {destination}: será substituído (depois de uma cópia de segurança)', ptFail: 'Destino {destination}', en: 'Destination {destination}: replaced (after a safety dump)', enFail: 'Destination {destination}' },
+  'check.destination.exists': { pt: 'Destino {destination} livre', ptFail: 'Destino {destination} já existe em homologação: o Cofre nunca o sobrescreve', en: 'Destination {destination} free', enFail: 'Destination {destination} already exists on staging: Cofre never overwrites it', ptDo: 'Apague ou renomeie {destination} antes.', enDo: 'Drop or rename {destination} first.' },
+  'check.deepObject': { pt: 'Objeto {object}: SHA-256 confere, abre com a chave e o conteúdo está completo', ptFail: 'Objeto {object} falhou na verificação profunda', en: 'Object {object}: SHA-256 matches, decrypts, content complete', enFail: 'Object {object} failed deep verification', ptDo: 'Não use esta cópia: execute o plano de novo para ter uma cópia boa.', enDo: 'Do not use this set: run the plan again to get a good one.' },
+  'check.contentUnchecked': { pt: 'Objeto {object}: conteúdo não conferido aqui', ptFail: 'Objeto {object}: conteúdo não conferido aqui (falta a ferramenta que o lê)', en: 'Object {object}: content not checked here', enFail: 'Object {object}: content not checked here (the tool that reads it is missing)', ptDo: 'Instale nesta máquina a ferramenta indicada no detalhe técnico (por exemplo pg_restore) e verifique de novo.', enDo: 'Install the tool named in the technical detail (e.g. pg_restore) on this machine and verify again.' },
+  'check.manifest': { pt: 'Manifesto da cópia legível', ptFail: 'Manifesto da cópia ilegível', en: 'Set manifest readable', enFail: 'Set manifest unreadable' },
+
+  // ── validation after a restore ─────────────────────────────────────────────
+  'validate.rows': { pt: 'Tabela {table} ({item}): {actual} linhas, como na cópia', ptFail: 'Tabela {table} ({item}): {actual} linhas, a cópia tem {expected}', en: 'Table {table} ({item}): {actual} rows, as in the set', enFail: 'Table {table} ({item}): {actual} rows, the set has {expected}' },
+  'validate.tableMissing': { pt: 'Tabela {table} ({item}) presente', ptFail: 'Tabela {table} ({item}) não existe no destino (a cópia tem {expected} linhas)', en: 'Table {table} ({item}) present', enFail: 'Table {table} ({item}) missing on the target (the set has {expected} rows)' },
+  'validate.tableExtra': { pt: 'Tabela {table} ({item})', ptFail: 'Tabela {table} ({item}) a mais no destino, com {actual} linhas, que não está na cópia', en: 'Table {table} ({item})', enFail: 'Extra table {table} ({item}) on the target, {actual} rows, not in the set' },
+  'validate.fileEntries': { pt: 'Arquivos e pastas de {item}: {actual}, como na cópia', ptFail: 'Arquivos e pastas de {item}: {actual}, a cópia tem {expected}', en: 'File entries of {item}: {actual}, as in the set', enFail: 'File entries of {item}: {actual}, the set has {expected}' },
+  'validate.fileBytes': { pt: 'Bytes dos arquivos de {item}: {actual}, como na cópia', ptFail: 'Bytes dos arquivos de {item}: {actual}, a cópia tem {expected}', en: 'File bytes of {item}: {actual}, as in the set', enFail: 'File bytes of {item}: {actual}, the set has {expected}' },
+  'validate.unreadable': { pt: '{item} legível no destino', ptFail: '{item} não pôde ser lido no destino', en: '{item} readable on the target', enFail: '{item} could not be read on the target' },
+  'validate.targetCheck': { pt: 'Verificação "{name}" do destino passou', ptFail: 'Verificação "{name}" do destino falhou', en: 'Target check "{name}" passed', enFail: 'Target check "{name}" failed' },
+
+  // ── run log events ─────────────────────────────────────────────────────────
+  'log.backup.set': { pt: 'Cópia {setId} iniciada para {storage}', en: 'Set {setId} started to {storage}' },
+  'log.backup.dumping': { pt: '{source}: copiando {part}', en: '{source}: dumping {part}' },
+  'log.backup.stored': { pt: '{source}: {objects} objeto(s), {bytes} gravados', en: '{source}: {objects} object(s), {bytes} stored' },
+  'log.backup.warning': { pt: '{source}: aviso da ferramenta de cópia', en: '{source}: warning from the dump tool' },
+  'log.backup.complete': { pt: 'Cópia {setId} completa', en: 'Set {setId} complete' },
+  'log.backup.geo': { pt: 'Aviso: o armazenamento não está separado geograficamente do servidor', en: 'Warning: the storage is not geo-separated from the server' },
+  'log.backup.cleaned': { pt: 'Objetos da cópia incompleta {setId} removidos', en: 'Objects of the incomplete set {setId} removed' },
+  'log.backup.cleanFailed': { pt: 'Não foi possível remover a cópia incompleta {setId} (ela nunca é usada; a limpeza remove depois)', en: 'Could not remove the incomplete set {setId} (never used; prune removes it later)' },
+  'log.restore.phase': { pt: 'Etapa {phase} iniciada', en: 'Phase {phase} started' },
+  'log.restore.set': { pt: 'Cópia {setId} do armazenamento {storage} → destino {target}', en: 'Set {setId} from storage {storage} → target {target}' },
+  'log.restore.projection': { pt: 'Estimativa: {projected} para {bytes}', en: 'Projection: {projected} for {bytes}' },
+  'log.restore.projectionOver': { pt: 'Estimativa: {projected} para {bytes} — passa do limite de 4 h', en: 'Projection: {projected} for {bytes} — over the 4 h limit' },
+  'log.restore.item': { pt: 'Restaurando {item} ({bytes}) em {destination}', en: 'Restoring {item} ({bytes}) into {destination}' },
+  'log.restore.renamed': { pt: '{destination} existente renomeado para {aside}', en: 'Existing {destination} renamed to {aside}' },
+  'log.restore.safety': { pt: 'Cópia de segurança do destino', en: 'Safety dump of the target' },
+  'log.restore.waiting': { pt: 'Aguardando outra execução no destino terminar', en: 'Waiting for another run on the target to finish' },
+  'log.restore.succeeded': { pt: '{restoreId} concluída; RTO {rto}', en: '{restoreId} succeeded; RTO {rto}' },
+  'log.restore.failed': { pt: '{restoreId} falhou; RTO {rto}', en: '{restoreId} failed; RTO {rto}' },
+} as const satisfies Record<string, MessageEntry | CheckEntry>;
+
+export type CatalogKey = keyof typeof CATALOG;
+export type MessageParams = Record<string, string | number>;
+
+/** A message by key, as it travels on errors, checks, validation results and log lines. */
+export interface MessageRef {
+  key: CatalogKey;
+  params?: MessageParams;
+}
+
+/** `{ key, params }` for spreading into an error option bag, a check or a log call. */
+export function said(key: CatalogKey, params?: MessageParams): MessageRef {
+  return params === undefined ? { key } : { key, params };
+}
+
+export function isCatalogKey(key: string | undefined): key is CatalogKey {
+  return key !== undefined && Object.prototype.hasOwnProperty.call(CATALOG, key);
+}
+
+export function isCheckEntry(e: MessageEntry | CheckEntry): e is CheckEntry {
+  return 'ptFail' in e;
+}
+
+function fill(text: string, params: MessageParams | undefined): string {
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** The catalog's text for a key in a language: what happened (ok or failed form) and what to do. */
+export function catalogText(language: 'pt-BR' | 'en', key: CatalogKey, params?: MessageParams, failed = false): { text: string; action: string | undefined } {
+  const e: MessageEntry | CheckEntry = CATALOG[key];
+  const pt = language !== 'en';
+  const base = failed && isCheckEntry(e) ? (pt ? e.ptFail : e.enFail) : pt ? e.pt : e.en;
+  const todo = pt ? e.ptDo : e.enDo;
+  return { text: fill(base, params), action: todo === undefined ? undefined : fill(todo, params) };
+}
