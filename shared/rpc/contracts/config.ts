@@ -17,7 +17,8 @@ export const ServerInputSchema = z.object({
   hostKey: FingerprintSchema.optional(),
   location: LocationSchema.optional(),
 });
-export const ServerInfoSchema = ServerInputSchema.extend({ trusted: z.boolean() });
+/** `kind: local` servers are this machine: host/port/key are placeholders, nothing to pin. */
+export const ServerInfoSchema = ServerInputSchema.extend({ trusted: z.boolean(), kind: z.enum(['ssh', 'local']).optional() });
 
 const dbFields = {
   name: ConfigName,

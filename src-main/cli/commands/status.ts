@@ -39,6 +39,7 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
         if (p.lastRun?.error) lines.push(`  last run failed: ${p.lastRun.error.message}${p.lastRun.error.hint ? `\n    → ${p.lastRun.error.hint}` : ''}`);
         lines.push(`  next run: ${p.nextRunAt ? formatDateTime(p.nextRunAt, tz) : 'invalid schedule'} (${p.schedule}, ${p.timezone})`);
         if (p.geo.separated !== true) lines.push(`  WARNING geo-separation: ${p.geo.message}`);
+        if (p.localServer) lines.push(`  ${p.localServer.level === 'warning' ? 'WARNING' : 'note'} local server: ${p.localServer.message}`);
         for (const f of p.alertFailures) lines.push(`  WARNING alert via ${f.channel} failed at ${formatDateTime(f.at, tz)}: ${f.error ?? ''}`);
         return lines.join('\n');
       })

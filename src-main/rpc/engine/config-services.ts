@@ -6,8 +6,10 @@
 import { isMap, type Document } from 'yaml';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { editConfig } from '../../config/edit.js';
-import { serverConfig, serverSpec } from '../../app/servers.js';
-import { connect, fetchHostKeyFingerprint } from '../../remote/ssh.js';
+import { sshServerConfig, serverSpec } from '../../app/servers.js';
+import { userInfo } from 'node:os';
+import { fetchHostKeyFingerprint } from '../../remote/ssh.js';
+import { connectServer } from '../../remote/connect.js';
 import { nextRun, validateSchedule } from '../../scheduler/schedule.js';
 import { parseRecipient } from '../../crypto/age.js';
 import type { Config } from '../../config/schema.js';
@@ -42,8 +44,21 @@ function ensureMap(doc: Document, key: string): void {
   if (!isMap(node)) doc.set(key, doc.createNode({}));
 }
 
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cofre';
+  }
+}
+
 function serverInfo(name: string, s: Config['servers'][string]): ServerInfo {
+  if (s.kind === 'local') {
+    // this machine: nothing to pin; shown with the user running Cofre
+    return { name, kind: 'local', host: 'localhost', port: 22, user: localUser(), privateKeyFile: '-', trusted: true, ...(s.location ? { location: s.location } : {}) };
+  }
   return {
+    kind: 'ssh',
     name, host: s.host, port: s.port, user: s.user, privateKeyFile: s.privateKeyFile,
     ...(s.hostKey ? { hostKey: s.hostKey } : {}), ...(s.location ? { location: s.location } : {}),
     trusted: s.hostKey !== undefined,
@@ -86,17 +101,18 @@ export function configServices(rt: Runtime): ConfigServices {
       async save(input, call) {
         const before = rt.config().servers[input.name];
         // a pinned key belongs to host:port; moving the server drops it (it must be confirmed again)
-        const moved = before !== undefined && (before.host !== input.host || before.port !== input.port);
-        const hostKey = input.hostKey ?? (moved ? undefined : before?.hostKey);
+        const moved = before !== undefined && (before.kind === 'local' || before.host !== input.host || before.port !== input.port);
+        const hostKey = input.hostKey ?? (moved || before?.kind === 'local' ? undefined : before?.hostKey);
         edit((doc) => {
           ensureMap(doc, 'servers');
+          if (before?.kind === 'local') doc.deleteIn(['servers', input.name, 'kind']);
           setFields(doc, ['servers', input.name], {
             host: input.host, port: input.port, user: input.user, privateKeyFile: input.privateKeyFile,
             hostKey, ...(input.location ? { location: input.location } : {}),
           });
         });
         rt.audit(call, before ? 'config.servers.update' : 'config.servers.add', input.name, {
-          host: input.host, port: input.port, user: input.user, ...(moved && before?.hostKey ? { hostKeyDropped: before.hostKey } : {}),
+          host: input.host, port: input.port, user: input.user, ...(moved && before?.kind !== 'local' && before?.hostKey ? { hostKeyDropped: before.hostKey } : {}),
         });
       },
       async probe(host, port) {
@@ -104,7 +120,7 @@ export function configServices(rt: Runtime): ConfigServices {
         return { fingerprint: r.fingerprint, algorithm: r.algorithm };
       },
       async trust(name, fingerprint, call) {
-        const server = serverConfig(rt.config(), name);
+        const server = sshServerConfig(rt.config(), name, 'pinning a host key');
         // the technician confirmed what the server showed a moment ago: it must still show it
         const now = await fetchHostKeyFingerprint(server.host, server.port);
         if (now.fingerprint !== fingerprint) {
@@ -119,9 +135,19 @@ export function configServices(rt: Runtime): ConfigServices {
         const config = rt.config();
         const server = config.servers[name];
         if (!server) return { ok: false, message: `"${name}" is not a server in the config` };
+        if (server.kind === 'local') {
+          try {
+            const host = await connectServer(serverSpec(config, name, ctx.env));
+            host.close();
+            return { ok: true, message: `this machine runs commands as ${host.user}; sh, GNU tar, find and flock found` };
+          } catch (err) {
+            const e = toErrorInfo(err);
+            return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message };
+          }
+        }
         if (!server.hostKey) return { ok: false, message: 'the host key is not pinned yet: check and confirm the fingerprint first' };
         try {
-          const host = await connect(serverSpec(config, name, ctx.env));
+          const host = await connectServer(serverSpec(config, name, ctx.env));
           try {
             const r = await host.run('id -un');
             return { ok: true, message: `login as ${r.stdout.trim() || server.user} works (${server.host}:${server.port})` };
