@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Notification } from 'electron';
 import { startDesktop } from './shell.js';
 import type { AlertChannel } from '../alerts/dispatcher.js';
-import { createMemoryServices } from '../rpc/memory-services.js';
 import { createEngineServices } from '../rpc/engine-services.js';
 import { AppContext } from '../app/context.js';
 import { startEngineHost, type EngineHost } from '../daemon/daemon.js';
@@ -38,8 +37,8 @@ const desktopAlerts: AlertChannel = {
 /**
  * The real engine for $COFRE_CONFIG / $COFRE_HOME (`npm start` points them at the demo home).
  * The app runs the scheduler unless a daemon already holds the home's lock (then it is only
- * the console). Without a usable config it opens on an empty in-memory engine so the
- * first-run screens still show; the reason goes to stderr.
+ * the console). Without a usable config it stops with the reason on stderr (`npm start` and
+ * `cofre init` write one).
  */
 function engineServices(): EngineServices {
   const ctx = new AppContext({ actor: `console:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });
@@ -47,7 +46,7 @@ function engineServices(): EngineServices {
     void ctx.config;
   } catch (err) {
     process.stderr.write(`cofre: ${describeError(err)}\n`);
-    return createMemoryServices({ empty: true });
+    process.exit(1);
   }
   let host: EngineHost | undefined;
   if (process.env['COFRE_DEMO'] !== '1' && runningSchedulerPid(ctx.home) === undefined) {

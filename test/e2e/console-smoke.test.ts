@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
+import { createMemoryServices, type MemoryServices } from '../support/memory-services.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 
 const staticDir = resolve('dist/renderer');

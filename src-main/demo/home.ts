@@ -1,0 +1,210 @@
+/**
+ * The demo home: a clinic files folder of generated sample documents, an embedded folder
+ * storage, an age identity, a `local` server (this machine), a staging restore target in a temp
+ * folder and — where Debian's PostgreSQL 15 is installed — a throwaway cluster with a sample
+ * clinic database. Sets are made by real backups (the first one in the background once the
+ * console is up), so every set the console shows is real and authentic.
+ *
+ * The config is the demo's own and is rewritten at each start (the database's port and whether
+ * there is a database at all may change between starts); the identity, storage, catalog and
+ * files stay until `--reset`, which moves them aside (never deletes them).
+ */
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CofreError } from '../errors.js';
+import { generateIdentity, recipientFromIdentity, writeIdentityFile } from '../crypto/age.js';
+import { loadIdentities } from '../crypto/identity-file.js';
+import { writeSampleFiles } from './sample-files.js';
+import { DEMO_DATABASE, startDemoPostgres, type DemoPostgres } from './postgres.js';
+import { isAlive, notice, runProgram, type DemoNotice } from './notices.js';
+
+export const DEMO_CONFIG = 'cofre-demo.yaml';
+export const DEMO_PLAN = 'diario';
+
+export interface DemoSetup {
+  home: string;
+  configPath: string;
+  /** the home was made now (or by --reset) */
+  created: boolean;
+  /** where staging restores and drills put files */
+  restoreRoot: string;
+  filesRoot: string;
+  postgres?: DemoPostgres;
+  notices: DemoNotice[];
+}
+
+export interface DemoOptions {
+  reset?: boolean;
+  /** PostgreSQL server binaries (default Debian's 15) */
+  pgBin?: string;
+  /** create the home and config only: no database cluster (scripts, Electron before its own start) */
+  noDatabase?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Throws DEMO_UNAVAILABLE when `home` cannot be created or written. */
+export function assertWritable(home: string): void {
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    accessSync(home, constants.W_OK | constants.X_OK);
+    const probe = join(home, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new CofreError('DEMO_UNAVAILABLE', `the demo folder ${home} cannot be written (${code})`, {
+      hint: 'pass --home with a folder you can write, or fix the permissions of that folder',
+      cause: err,
+    });
+  }
+}
+
+/** The staging restore target's folder: a temp folder named after the home (stable across starts). */
+export function demoRestoreRoot(home: string): string {
+  return join(tmpdir(), `cofre-demo-homologacao-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`);
+}
+
+function demoConfig(o: { home: string; filesRoot: string; restoreRoot: string; storagePath: string; identityFile: string; recipient: string; pgPort?: number }): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const db = o.pgPort !== undefined;
+  return `# Cofre demo configuration, rewritten by each \`cofre demo\` start (copy it to experiment).
+# The "aqui" server is this machine (kind: local, no SSH); the storage is a folder in the demo home.
+# ${db ? `The database is a throwaway PostgreSQL cluster of the demo on 127.0.0.1:${o.pgPort}.` : 'No PostgreSQL server is installed here: the demo backs up files only.'}
+
+servers:
+  aqui:
+    kind: local
+    location: { provider: clinica-demo, region: sala-servidores }
+
+sources:
+${db ? `  banco:
+    server: aqui
+    type: postgres
+    host: 127.0.0.1
+    port: ${o.pgPort}
+    user: postgres
+    databases: [${DEMO_DATABASE}]
+` : ''}  arquivos:
+    server: aqui
+    type: files
+    paths: [${q(o.filesRoot)}]
+    exclude: ["*.tmp"]
+
+storage:
+  nuvem-demo:
+    type: folder                    # in production: S3 in another region or provider
+    path: ${q(o.storagePath)}
+    location: { provider: demo-nuvem, region: outra-regiao }
+
+encryption:
+  recipients: ["${o.recipient}"]
+  identityFile: ${q(o.identityFile)}
+
+plans:
+  ${DEMO_PLAN}:
+    sources: [${db ? 'banco, ' : ''}arquivos]
+    storage: nuvem-demo
+    schedule: "0 2 * * *"           # every day at 02:00
+    timezone: America/Sao_Paulo
+    retention: { keepDays: 30, keepMin: 7 }
+
+restoreTargets:
+  homologacao:
+    kind: staging
+    server: aqui
+${db ? `    postgres: { host: 127.0.0.1, port: ${o.pgPort}, user: postgres }
+` : ''}    filesRoot: ${q(o.restoreRoot)}
+
+drill:
+  target: homologacao
+  auto: false
+`;
+}
+
+/** The port in the previous config, so a restarted demo keeps its database where the sets say it was. */
+function previousPort(configPath: string): number | undefined {
+  try {
+    const m = /^\s+port: (\d+)$/m.exec(readText(configPath));
+    return m?.[1] ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** Stops a cluster a killed demo left running in this home, so --reset can move its folder. */
+async function stopLeftoverCluster(home: string, pgBin: string): Promise<void> {
+  const dataDir = join(home, 'postgres', 'data');
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readText(pidFile).split('\n')[0]);
+  if (!Number.isInteger(pid) || !isAlive(pid)) return;
+  const args = ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', '-s', 'stop'];
+  await (process.getuid?.() === 0 ? runProgram('runuser', ['-u', 'postgres', '--', join(pgBin, 'pg_ctl'), ...args]) : runProgram(join(pgBin, 'pg_ctl'), args));
+}
+
+/** Makes (or reuses) the demo home and starts its database; problems become notices, except an unwritable home. */
+export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise<DemoSetup> {
+  const log = opts.log ?? ((): void => undefined);
+  assertWritable(home);
+  const configPath = join(home, DEMO_CONFIG);
+  const storagePath = join(home, 'storage');
+  const identityFile = join(home, 'identity.txt');
+  const filesRoot = join(home, 'clinica', 'arquivos');
+  const restoreRoot = demoRestoreRoot(home);
+  const notices: DemoNotice[] = [];
+
+  if (opts.reset) {
+    const pgBin = opts.pgBin ?? '/usr/lib/postgresql/15/bin';
+    await stopLeftoverCluster(home, pgBin);
+    const aside = join(home, `previous-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`);
+    const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'identity.txt', DEMO_CONFIG, 'reports'];
+    const present = parts.filter((p) => existsSync(join(home, p)));
+    if (present.length > 0) {
+      mkdirSync(aside, { recursive: true });
+      for (const p of present) renameSync(join(home, p), join(aside, p));
+      log(`demo: the previous demo state was moved to ${aside}`);
+    }
+    if (existsSync(restoreRoot)) renameSync(restoreRoot, `${restoreRoot}.previous-${Date.now()}`);
+  }
+
+  const created = !existsSync(identityFile);
+  mkdirSync(storagePath, { recursive: true });
+  mkdirSync(restoreRoot, { recursive: true, mode: 0o700 });
+  if (!existsSync(filesRoot) || readdirSync(filesRoot).length === 0) writeSampleFiles(filesRoot);
+  let recipient: string;
+  if (created) {
+    const id = generateIdentity();
+    await writeIdentityFile(identityFile, id.identity, id.recipient);
+    recipient = id.recipient;
+  } else {
+    const [identity] = await loadIdentities(identityFile);
+    if (!identity) throw new CofreError('DEMO_UNAVAILABLE', `the demo identity ${identityFile} holds no age key`, { hint: 'run `cofre demo --reset` to start over' });
+    recipient = recipientFromIdentity(identity);
+  }
+
+  let postgres: DemoPostgres | undefined;
+  if (!opts.noDatabase) {
+    const pg = await startDemoPostgres({ home, ...(opts.pgBin ? { bin: opts.pgBin } : {}), preferredPort: previousPort(configPath) ?? 5432, log });
+    notices.push(...pg.notices);
+    postgres = pg.cluster;
+    if (!postgres) notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
+  }
+  writeFileSync(configPath, demoConfig({ home, filesRoot, restoreRoot, storagePath, identityFile, recipient, ...(postgres ? { pgPort: postgres.port } : {}) }), { mode: 0o600 });
+  return { home, configPath, created, restoreRoot, filesRoot, ...(postgres ? { postgres } : {}), notices };
+}
+
+/** true when the demo storage holds at least one set with its manifest (a finished backup). */
+export function demoHasSets(home: string): boolean {
+  const sets = join(home, 'storage', 'sets');
+  try {
+    return readdirSync(sets).some((id) => existsSync(join(sets, id, 'manifest.json')));
+  } catch {
+    return false;
+  }
+}
