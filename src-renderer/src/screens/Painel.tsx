@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { PlanStatus } from '../../../shared/rpc/contracts/status.js';
 import { navigate } from '../navigation.js';
+import { DemoNotices } from '../components/demo.js';
 
 function PlanCard({ plan }: { plan: PlanStatus }) {
   const t = useT();
@@ -52,6 +53,17 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
             </span>
           ) : null}
         </dd>
+        {plan.localServer ? (
+          <>
+            <dt>{t('painel.localServer')}</dt>
+            <dd data-testid="local-server-notice" data-level={plan.localServer.level}>
+              <span className={plan.localServer.level === 'warning' ? 'warn-text' : 'muted'}>
+                {t(plan.localServer.level === 'warning' ? 'painel.localServerWarning' : 'painel.localServerInfo', { servers: plan.localServer.servers.join(', '), storage: plan.localServer.storage })}
+              </span>
+              {plan.localServer.level === 'warning' ? <span className="muted small-block">{t('common.whatToDo', { hint: t('painel.localServerWarningAction') })}</span> : null}
+            </dd>
+          </>
+        ) : null}
         {plan.lastRun ? (
           <>
             <dt>{t('painel.lastRun')}</dt>
@@ -103,6 +115,7 @@ export function Painel() {
   const recent = runs.slice(0, 6);
   return (
     <>
+      <DemoNotices />
       <ErrorNote error={error} />
       <div className="grid">
         {status.plans.map((p) => (

@@ -55,9 +55,7 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
     <>
       <tr>
         <th scope="row">{server.name}</th>
-        <td>
-          {server.user}@{server.host}:{server.port}
-        </td>
+        <td>{server.kind === 'local' ? t('servidores.local', { user: server.user }) : `${server.user}@${server.host}:${server.port}`}</td>
         <td>
           {server.trusted ? <Badge tone="ok">{t('servidores.trusted')}</Badge> : <Badge tone="late">{t('servidores.untrusted')}</Badge>}
           {server.hostKey ? <code className="fingerprint" title={server.hostKey}>{server.hostKey}</code> : null}
