@@ -163,7 +163,15 @@ export async function startDemoPostgres(opts: DemoPostgresOptions): Promise<Demo
     port = await freePort();
     notices.push(notice('portInUse', 'info', `port ${wanted} is in use on 127.0.0.1 (another PostgreSQL?): the demo cluster listens on ${port} instead`, { port: String(wanted), chosen: String(port) }));
   }
-  const start = await runner.pg('pg_ctl', ['-D', dataDir, '-l', logPath, '-o', `-p ${port}`, '-w', '-t', '30', '-s', 'start']);
+  const startOn = (p: number): Promise<RunOutput> => runner.pg('pg_ctl', ['-D', dataDir, '-l', logPath, '-o', `-p ${p}`, '-w', '-t', '30', '-s', 'start']);
+  let start = await startOn(port);
+  if (start.code !== 0 && !(await portIsFree(port))) {
+    // another process took the port between the check and the start: once more on a free one
+    const taken = port;
+    port = await freePort();
+    notices.push(notice('portInUse', 'info', `port ${taken} was taken while the demo cluster started: it listens on ${port} instead`, { port: String(taken), chosen: String(port) }));
+    start = await startOn(port);
+  }
   if (start.code !== 0) {
     let tail = '';
     try {

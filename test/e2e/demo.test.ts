@@ -7,11 +7,11 @@
  * screen visited is kept under test-results/screenshots/ for review.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { COFRE_BIN } from '../support/cli.js';
+import { startDemo } from '../support/demo.js';
 import { removeDir, tempDir } from '../harness/util.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 import { DemoPage, DrillsPage } from './pages/flow.js';
@@ -21,26 +21,6 @@ const HAS_PG = existsSync('/usr/lib/postgresql/15/bin/postgres');
 let browser: Browser | undefined;
 let demo: ChildProcess | undefined;
 let home: string | undefined;
-
-/** Starts `cofre demo --no-open` and resolves with the console URL it prints. */
-export function startDemo(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [COFRE_BIN, 'demo', '--no-open', '--home', dir, ...extra], {
-      env: { ...process.env, COFRE_CONFIG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString('utf8');
-      const m = /Cofre demo: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m?.[1]) resolvePromise({ child, url: m[1], output: () => out });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`cofre demo exited (${code}) before serving:\n${out}`)));
-  });
-}
 
 function setsOnDisk(dir: string): string[] {
   const sets = join(dir, 'storage', 'sets');

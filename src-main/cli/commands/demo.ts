@@ -46,9 +46,11 @@ function printNotice(out: Output, n: DemoNotice): void {
 }
 
 /** The demo home, falling back to a temp folder when the asked one cannot be written (said as a notice). */
-async function setUp(out: Output, home: string, opts: DemoOptions): Promise<{ setup: DemoSetup; extra: DemoNotice[] }> {
+async function setUp(out: Output, home: string, opts: DemoOptions, env: NodeJS.ProcessEnv): Promise<{ setup: DemoSetup; extra: DemoNotice[] }> {
   const log = (l: string): void => out.log(l);
-  const prep = { reset: Boolean(opts.reset), noDatabase: Boolean(opts.prepareOnly), log };
+  // COFRE_DEMO_PG_BIN: another PostgreSQL server build (or a missing one, to try the files-only demo)
+  const pgBin = env['COFRE_DEMO_PG_BIN'];
+  const prep = { reset: Boolean(opts.reset), noDatabase: Boolean(opts.prepareOnly), log, ...(pgBin ? { pgBin } : {}) };
   try {
     return { setup: await prepareDemo(home, prep), extra: [] };
   } catch (err) {
@@ -64,7 +66,7 @@ async function setUp(out: Output, home: string, opts: DemoOptions): Promise<{ se
 export async function demoCommand(cliCtx: AppContext, out: Output, opts: DemoOptions): Promise<number> {
   const port = opts.port === undefined ? 0 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CofreError('INVALID_ARGUMENT', `--port ${opts.port} is not a port number`, { hint: 'use a number from 1 to 65535' });
-  const { setup, extra } = await setUp(out, demoHomeDir(cliCtx.env, opts.home), opts);
+  const { setup, extra } = await setUp(out, demoHomeDir(cliCtx.env, opts.home), opts, cliCtx.env);
   const home = setup.home;
   const notices = [...extra, ...setup.notices];
   try {
