@@ -23,8 +23,9 @@ const TOOLS_PROBE = [
 ].join('; ');
 
 /** Opens a local server after checking that this machine has the tools backups and restores use. */
-export async function openLocal(spec: LocalServerSpec, opts: { shell?: string } = {}): Promise<RemoteHost> {
-  const host = new LocalRemoteHost(spec, opts.shell ?? 'sh');
+/** `shell` and `env` (the commands' environment, PATH included) default to `sh` and this process's environment. */
+export async function openLocal(spec: LocalServerSpec, opts: { shell?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RemoteHost> {
+  const host = new LocalRemoteHost(spec, opts.shell ?? 'sh', opts.env ?? process.env);
   let out: RunResult;
   try {
     out = await host.run(TOOLS_PROBE, { label: 'tool check' });
@@ -57,7 +58,7 @@ class LocalRemoteHost implements RemoteHost {
   private resolveClosed!: () => void;
   private readonly label: string;
 
-  constructor(private readonly spec: LocalServerSpec, private readonly shell: string) {
+  constructor(private readonly spec: LocalServerSpec, private readonly shell: string, private readonly env: NodeJS.ProcessEnv) {
     this.user = safeUser();
     this.label = `${spec.name} (this machine)`;
     this.closed = new Promise((resolve) => {
@@ -77,7 +78,7 @@ class LocalRemoteHost implements RemoteHost {
       const label = opts.label ?? commandLabel(command);
       return failedProcess(new CofreError('HOST_UNREACHABLE', `cannot start ${label}: ${this.label} was closed`));
     }
-    const proc = startLocal(this.shell, this.label, command, opts);
+    const proc = startLocal(this.shell, this.env, this.label, command, opts);
     this.running.add(proc);
     void proc.done.then(() => this.running.delete(proc), () => this.running.delete(proc));
     return proc;
@@ -126,7 +127,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function startLocal(shell: string, where: string, command: string, opts: ExecOptions): RemoteProcess {
+function startLocal(shell: string, baseEnv: NodeJS.ProcessEnv, where: string, command: string, opts: ExecOptions): RemoteProcess {
   const label = opts.label ?? commandLabel(command);
   const okCodes = opts.okCodes ?? [0];
   for (const [name, value] of Object.entries(opts.env ?? {})) {
@@ -149,7 +150,7 @@ function startLocal(shell: string, where: string, command: string, opts: ExecOpt
 
   const child = spawn(shell, ['-c', command], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env: { ...baseEnv, ...opts.env },
     detached: true,
   });
 
