@@ -17,7 +17,7 @@ import { CofreError } from '../errors.js';
 import { generateIdentity, recipientFromIdentity, writeIdentityFile } from '../crypto/age.js';
 import { loadIdentities } from '../crypto/identity-file.js';
 import { writeSampleFiles } from './sample-files.js';
-import { DEMO_DATABASE, startDemoPostgres, type DemoPostgres } from './postgres.js';
+import { DEMO_DATABASE, DEMO_PG_BIN, startDemoPostgres, type DemoPostgres } from './postgres.js';
 import { isAlive, notice, runProgram, type DemoNotice } from './notices.js';
 
 export const DEMO_CONFIG = 'cofre-demo.yaml';
@@ -31,15 +31,24 @@ export interface DemoSetup {
   /** where staging restores and drills put files */
   restoreRoot: string;
   filesRoot: string;
+  /** set once startDemoDatabase has started it */
   postgres?: DemoPostgres;
+  /** the config names a database (being started, or running) */
+  database: boolean;
   notices: DemoNotice[];
+  recipient: string;
+  identityFile: string;
+  storagePath: string;
+  pgBin: string;
+  /** the port the config names for the database */
+  pgPort: number;
 }
 
 export interface DemoOptions {
   reset?: boolean;
   /** PostgreSQL server binaries (default Debian's 15) */
   pgBin?: string;
-  /** create the home and config only: no database cluster (scripts, Electron before its own start) */
+  /** a config without a database (scripts, Electron before its own start) */
   noDatabase?: boolean;
   log?: (line: string) => void;
 }
@@ -148,7 +157,7 @@ async function stopLeftoverCluster(home: string, pgBin: string): Promise<void> {
   await (process.getuid?.() === 0 ? runProgram('runuser', ['-u', 'postgres', '--', join(pgBin, 'pg_ctl'), ...args]) : runProgram(join(pgBin, 'pg_ctl'), args));
 }
 
-/** Makes (or reuses) the demo home and starts its database; problems become notices, except an unwritable home. */
+/** Makes (or reuses) the demo home and writes its config; problems become notices, except an unwritable home. The database starts apart (startDemoDatabase). */
 export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise<DemoSetup> {
   const log = opts.log ?? ((): void => undefined);
   assertWritable(home);
@@ -160,8 +169,7 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
   const notices: DemoNotice[] = [];
 
   if (opts.reset) {
-    const pgBin = opts.pgBin ?? '/usr/lib/postgresql/15/bin';
-    await stopLeftoverCluster(home, pgBin);
+    await stopLeftoverCluster(home, opts.pgBin ?? DEMO_PG_BIN);
     const aside = join(home, `previous-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`);
     const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'identity.txt', DEMO_CONFIG, 'reports'];
     const present = parts.filter((p) => existsSync(join(home, p)));
@@ -188,15 +196,43 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
     recipient = recipientFromIdentity(identity);
   }
 
-  let postgres: DemoPostgres | undefined;
-  if (!opts.noDatabase) {
-    const pg = await startDemoPostgres({ home, ...(opts.pgBin ? { bin: opts.pgBin } : {}), preferredPort: previousPort(configPath) ?? 5432, log });
-    notices.push(...pg.notices);
-    postgres = pg.cluster;
-    if (!postgres) notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
+  const pgBin = opts.pgBin ?? DEMO_PG_BIN;
+  const pgPort = previousPort(configPath) ?? 5432;
+  const setup: DemoSetup = { home, configPath, created, restoreRoot, filesRoot, notices, recipient, identityFile, storagePath, pgBin, pgPort, database: false };
+  if (opts.noDatabase) {
+    writeDemoConfig(setup);
+  } else if (['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(pgBin, b)))) {
+    // the database starts in the background (startDemoDatabase): the config names it already
+    setup.database = true;
+    writeDemoConfig(setup, pgPort);
+  } else {
+    notices.push(notice('pgMissing', 'info', `the PostgreSQL 15 server is not installed (${pgBin}/postgres is missing): the demo backs up files only (Debian: apt install postgresql-15)`, { bin: pgBin }));
+    notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
+    writeDemoConfig(setup);
   }
-  writeFileSync(configPath, demoConfig({ home, filesRoot, restoreRoot, storagePath, identityFile, recipient, ...(postgres ? { pgPort: postgres.port } : {}) }), { mode: 0o600 });
-  return { home, configPath, created, restoreRoot, filesRoot, ...(postgres ? { postgres } : {}), notices };
+  return setup;
+}
+
+function writeDemoConfig(s: DemoSetup, pgPort?: number): void {
+  writeFileSync(s.configPath, demoConfig({ home: s.home, filesRoot: s.filesRoot, restoreRoot: s.restoreRoot, storagePath: s.storagePath, identityFile: s.identityFile, recipient: s.recipient, ...(pgPort === undefined ? {} : { pgPort }) }), { mode: 0o600 });
+}
+
+/**
+ * Starts (or reuses) the demo's PostgreSQL cluster, then rewrites the config with the port it
+ * got, or files-only when it could not start (the reason joins `setup.notices`).
+ */
+export async function startDemoDatabase(setup: DemoSetup, log?: (line: string) => void): Promise<DemoPostgres | undefined> {
+  const pg = await startDemoPostgres({ home: setup.home, bin: setup.pgBin, preferredPort: setup.pgPort, ...(log ? { log } : {}) });
+  setup.notices.push(...pg.notices);
+  if (pg.cluster) {
+    setup.postgres = pg.cluster;
+    if (pg.cluster.port !== setup.pgPort) writeDemoConfig(setup, pg.cluster.port);
+  } else {
+    setup.database = false;
+    setup.notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
+    writeDemoConfig(setup);
+  }
+  return pg.cluster;
 }
 
 /** true when the demo storage holds at least one set with its manifest (a finished backup). */

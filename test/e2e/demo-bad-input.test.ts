@@ -86,6 +86,8 @@ describe('cofre demo under bad input (chromium)', () => {
     const home = join(root as string, 'porta');
     const first = await startDemo(home);
     children.push(first.child);
+    // the database starts after the console answers
+    await expect.poll(() => first.output(), { timeout: 60_000 }).toMatch(/demo: backs up the sample files and the PostgreSQL database/);
     const port = Number(/port 5432 is in use on 127\.0\.0\.1 \(another PostgreSQL\?\): the demo cluster listens on (\d+) instead/.exec(first.output())?.[1]);
     expect(port).toBeGreaterThan(0);
     expect(port).not.toBe(5432);
@@ -108,6 +110,7 @@ describe('cofre demo under bad input (chromium)', () => {
 
     const second = await startDemo(home);
     children.push(second.child);
+    await expect.poll(() => second.output(), { timeout: 60_000 }).toMatch(/demo: backs up the sample files and the PostgreSQL database/);
     expect(second.output()).toMatch(new RegExp(`a demo PostgreSQL cluster left running by an earlier demo \\(pid ${pid}, port ${port}\\) was found and is used again`));
     const c2 = await openConsole(second.url, 'demo-bad-03-banco-deixado');
     await new DemoPage(c2).notice('leftoverReused').getByText(`Um banco deixado por uma demonstração anterior (processo ${pid}, porta ${port}) foi encontrado e está sendo usado de novo.`).waitFor();

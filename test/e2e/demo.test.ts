@@ -49,8 +49,8 @@ describe('cofre demo, for real (chromium)', () => {
     dir = join(home, 'demo-home');
     const t0 = Date.now();
     const started = await startDemo(dir);
-    // first start is quick: the first backup runs after the console answers
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    // first start is quick: the database and the first backup come after the console answers
+    expect(Date.now() - t0).toBeLessThan(30_000); // ~1 s of CPU; wall time grows with the machine's load
     demo = started.child;
     child = started.child;
     output = started.output;

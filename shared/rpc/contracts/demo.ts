@@ -12,6 +12,7 @@ export const DemoNoticeCodeSchema = z.enum([
   'leftoverStopped',
   'filesOnly',
   'firstBackup',
+  'dbStarting',
 ]);
 
 export const DemoNoticeSchema = z.object({

@@ -11,7 +11,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { DEMO_PLAN, demoHasSets, prepareDemo, type DemoSetup } from '../../demo/home.js';
+import { DEMO_PLAN, demoHasSets, prepareDemo, startDemoDatabase, type DemoSetup } from '../../demo/home.js';
+import type { RealEngineServices } from '../../rpc/engine-services.js';
 import { notice, type DemoNotice } from '../../demo/notices.js';
 import { projectRoot, serveConsole } from './ui.js';
 import { CofreError, toErrorInfo } from '../../errors.js';
@@ -68,42 +69,59 @@ export async function demoCommand(cliCtx: AppContext, out: Output, opts: DemoOpt
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CofreError('INVALID_ARGUMENT', `--port ${opts.port} is not a port number`, { hint: 'use a number from 1 to 65535' });
   const { setup, extra } = await setUp(out, demoHomeDir(cliCtx.env, opts.home), opts, cliCtx.env);
   const home = setup.home;
-  const notices = [...extra, ...setup.notices];
+  setup.notices.unshift(...extra);
+  out.log(setup.created ? `demo: created ${home}` : `demo: using ${home} (pass --reset to start over)`);
+  const printed = new Set(setup.notices);
+  for (const n of printed) printNotice(out, n);
+  if (opts.prepareOnly) {
+    out.result({ home, config: setup.configPath }, () => `COFRE_HOME=${home}\nCOFRE_CONFIG=${setup.configPath}`);
+    return 0;
+  }
+  const ctx = new AppContext({ configFlag: setup.configPath, env: { ...cliCtx.env, COFRE_HOME: home }, actor: 'demo@console' });
+  let database: Promise<unknown> | undefined;
+  let databaseReady = !setup.database;
+  const info = (): DemoInfo => {
+    const extraNotices: DemoNotice[] = [];
+    if (!databaseReady) extraNotices.push(notice('dbStarting', 'info', 'the demo PostgreSQL database is being prepared; the first backup starts once it answers', {}));
+    else if (!demoHasSets(home)) extraNotices.push(notice('firstBackup', 'info', 'the first backup of the demo is running in the background', {}));
+    return { demo: true, home, databases: setup.database ? ['postgres'] : [], notices: [...setup.notices, ...extraNotices] };
+  };
+  const firstBackup = (services: RealEngineServices, log: (line: string) => void): void => {
+    if (demoHasSets(home)) return;
+    services.backup.start(DEMO_PLAN, { actor: 'demo' }).then(
+      ({ runId }) => log(`demo: first backup started (run ${runId})`),
+      (err: unknown) => log(`demo: the first backup did not start: ${toErrorInfo(err).message}`),
+    );
+  };
   try {
-    out.log(setup.created ? `demo: created ${home}` : `demo: using ${home} (pass --reset to start over)`);
-    for (const n of notices) printNotice(out, n);
-    if (opts.prepareOnly) {
-      out.result({ home, config: setup.configPath }, () => `COFRE_HOME=${home}\nCOFRE_CONFIG=${setup.configPath}`);
-      return 0;
-    }
-    out.log(`demo: backs up ${setup.postgres ? `the sample files and the PostgreSQL database "clinica" (127.0.0.1:${setup.postgres.port})` : 'the sample files only'} from this machine (server "aqui", kind: local)`);
-    const ctx = new AppContext({ configFlag: setup.configPath, env: { ...cliCtx.env, COFRE_HOME: home }, actor: 'demo@console' });
-    const info = (): DemoInfo => ({
-      demo: true,
-      home,
-      databases: setup.postgres ? ['postgres'] : [],
-      notices: demoHasSets(home) ? notices : [...notices, notice('firstBackup', 'info', 'the first backup of the demo is running in the background', {})],
+    // no scheduler: the demo makes sets when asked ("Executar agora") and once at first start
+    return await serveConsole(ctx, out, {
+      port,
+      open: opts.open !== false,
+      label: 'Cofre demo',
+      scheduler: false,
+      engine: { demo: info },
+      onReady: (services, log) => {
+        if (!setup.database) {
+          out.log('demo: backs up the sample files only, from this machine (server "aqui", kind: local)');
+          firstBackup(services, log);
+          return;
+        }
+        // initdb takes seconds on a busy machine: the console is up first, the database follows
+        database = startDemoDatabase(setup, log).then((cluster) => {
+          for (const n of setup.notices.filter((x) => !printed.has(x))) printNotice(out, n);
+          out.log(cluster
+            ? `demo: backs up the sample files and the PostgreSQL database "clinica" (127.0.0.1:${cluster.port}) from this machine (server "aqui", kind: local)`
+            : 'demo: backs up the sample files only, from this machine (server "aqui", kind: local)');
+          ctx.reloadConfig();
+          databaseReady = true;
+          firstBackup(services, log);
+        });
+      },
     });
-    try {
-      // no scheduler: the demo makes sets when asked ("Executar agora") and once at first start
-      return await serveConsole(ctx, out, {
-        port,
-        open: opts.open !== false,
-        label: 'Cofre demo',
-        scheduler: false,
-        engine: { demo: info },
-        onReady: (services, log) => {
-          if (demoHasSets(home)) return;
-          services.backup.start(DEMO_PLAN, { actor: 'demo' }).then(
-            ({ runId }) => log(`demo: first backup started (run ${runId})`),
-            (err: unknown) => log(`demo: the first backup did not start: ${toErrorInfo(err).message}`),
-          );
-        },
-      });
-    } finally {
-      ctx.close();
-    }
   } finally {
+    await database?.catch(() => undefined);
+    ctx.close();
     await setup.postgres?.stop();
   }
 }
