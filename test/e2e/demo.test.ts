@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo } from '../support/demo.js';
 import { removeDir, tempDir } from '../harness/util.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
-import { DemoPage, DrillsPage } from './pages/flow.js';
+import { DemoPage, DrillsPage, ServersPage } from './pages/flow.js';
 
 const shots = resolve('test-results/screenshots');
 const HAS_PG = existsSync('/usr/lib/postgresql/15/bin/postgres');
@@ -136,11 +136,21 @@ describe('cofre demo, for real (chromium)', () => {
     expect(c.problems).toEqual([]);
   });
 
+  it('"Testar conexão" on the local server works (this machine, no SSH, nothing to pin)', async () => {
+    await c.go('servidores');
+    const servers = new ServersPage(c);
+    await servers.row('aqui').getByText(/Esta máquina \(tipo local, sem SSH\)/).waitFor();
+    await servers.testConnection('aqui');
+    await page.getByText(/sh, GNU tar, find and flock found/).waitFor();
+    await c.screenshot('demo-10-servidores-teste');
+    expect(c.problems).toEqual([]);
+  });
+
   it('keeps the badge on every screen (screenshots of each for review)', async () => {
     for (const [i, s] of SCREENS.entries()) {
       await c.go(s);
       await new DemoPage(c).badge().waitFor();
-      await c.screenshot(`demo-10-${String(i).padStart(2, '0')}-${s}`);
+      await c.screenshot(`demo-11-${String(i).padStart(2, '0')}-${s}`);
     }
     expect(c.problems).toEqual([]);
   });

@@ -62,7 +62,7 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
         </td>
         <td className="row">
           <Button onClick={onEdit}>{t('servidores.edit')}</Button>
-          <Button onClick={() => void probe(server.name).then((r) => setError(r.ok ? undefined : r.error))}>{t('servidores.probe')}</Button>
+          {server.kind === 'local' ? null : <Button onClick={() => void probe(server.name).then((r) => setError(r.ok ? undefined : r.error))}>{t('servidores.probe')}</Button>}
           <Button onClick={() => void test(server.name)}>{t('servidores.test')}</Button>
         </td>
       </tr>
