@@ -46,8 +46,7 @@ export const ManifestSourceSchema = z.object({
 });
 export type ManifestSource = z.infer<typeof ManifestSourceSchema>;
 
-export const ManifestSchema = z.object({
-  format: z.literal('cofre-set/1'),
+const manifestFields = {
   setId: SetIdSchema,
   plan: z.string(),
   createdAt: z.string(),
@@ -56,8 +55,54 @@ export const ManifestSchema = z.object({
   recipients: z.array(z.string()),
   sources: z.array(ManifestSourceSchema),
   cofreVersion: z.string(),
+};
+
+/** One stored object a set needs beside its own objects (format 2: a pack, the index, restore.sh). */
+export const ManifestRefSchema = z.object({
+  /** key relative to the storage prefix, e.g. `packs/<opaque id>.tar.zst.age` */
+  key: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
+export type ManifestRef = z.infer<typeof ManifestRefSchema>;
+
+/** Format 1: every object lives under the set's own folder. Read, verified, restored and pruned forever. */
+export const ManifestV1Schema = z.object({ format: z.literal('cofre-set/1'), ...manifestFields });
+
+/**
+ * Format 2 (signed sets; incremental files): the same fields, plus the objects the set needs outside
+ * its folder. `manifest.json.sig` (SSHSIG, namespace `cofre-manifest`) authenticates it. Every set is
+ * complete by reference: `packs` lists each pack it needs, never another set.
+ */
+export const ManifestV2Schema = z.object({
+  format: z.literal('cofre-set/2'),
+  ...manifestFields,
+  /** packs (shared file contents) this set references; absent or empty when it has no format-2 files source */
+  packs: z.array(ManifestRefSchema).optional(),
+  /** per files source: its encrypted index (`<source>.index.age`) */
+  indexes: z.record(z.string(), ManifestRefSchema).optional(),
+  /** `sets/<setId>/restore.sh`, the plaintext POSIX script that rebuilds the set with sh + age + tar + zstd */
+  restoreScript: ManifestRefSchema.optional(),
+});
+
+export const ManifestSchema = z.discriminatedUnion('format', [ManifestV1Schema, ManifestV2Schema]);
 export type Manifest = z.infer<typeof ManifestSchema>;
+/** The manifest formats this Cofre reads; a newer one marks a set doubtful (never deleted by an older Cofre). */
+export const KNOWN_MANIFEST_FORMATS: readonly string[] = ['cofre-set/1', 'cofre-set/2'];
+
+/**
+ * What a set in storage is, read from storage alone (DESIGN.md "Storage layout"):
+ * - complete: the manifest reads, is valid, names objects that all exist with their sizes, and is signed
+ *   by a configured signer: a restore point;
+ * - incomplete: no manifest at all (a backup that did not finish, or one still running);
+ * - doubtful: a manifest that could not be read, is corrupt, of an unknown format, or names missing or
+ *   wrong-size objects: shown, never chosen by --at, never deleted by retention;
+ * - unsigned: otherwise good, but its signature is missing or wrong (or its createdAt lies in the future):
+ *   shown, never chosen by --at, restorable only by id with confirmation; retention deletes it only past
+ *   the window.
+ */
+export const SetStateSchema = z.enum(['complete', 'incomplete', 'doubtful', 'unsigned']);
+export type SetState = z.infer<typeof SetStateSchema>;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type RpoState = 'ok' | 'late' | 'failing' | 'unknown';

@@ -1,9 +1,14 @@
 /**
- * Lists sets from storage alone (the source of truth): a set is complete only when its
- * manifest is present, valid, and every object it names exists with the recorded size.
+ * Lists sets from storage alone (the source of truth) and says what each one is (SetState in
+ * shared/domain.ts). Fail closed: a manifest that cannot be read is never taken for a missing one.
+ * A set with no manifest is `incomplete`; a manifest that cannot be read, does not parse, is of an
+ * unknown format or names missing / wrong-size objects makes the set `doubtful`; a good manifest
+ * that its authenticator refuses makes it `unsigned`. Listing the storage itself failing rejects
+ * (the caller names the storage as unreachable, beside the others).
  */
-import { ManifestSchema, type Manifest, type SourceType } from '../../shared/domain.js';
+import { KNOWN_MANIFEST_FORMATS, ManifestSchema, type Manifest, type SetState, type SourceType } from '../../shared/domain.js';
 import type { AppContext } from '../app/context.js';
+import { toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { SETS_PREFIX, MANIFEST, isSetId, setIdTime, manifestKey } from './layout.js';
 
@@ -11,15 +16,40 @@ export interface SetInfo {
   setId: string;
   plan: string | null;
   createdAt: string;
+  /** when the backup finished reading (the manifest's finishedAt): `--at` compares with this */
+  finishedAt?: string;
+  state: SetState;
+  /** true only for `state === 'complete'`: a restore point */
   complete: boolean;
-  /** why an incomplete set is incomplete */
+  /** why a set is not complete */
   problem?: string;
+  /**
+   * the manifest exists but reading it failed (I/O, network, 5xx after retries): nothing about this
+   * set is known, so retention and garbage collection must not delete anything on its storage
+   */
+  unreadable?: boolean;
   bytes: number;
   manifest?: Manifest;
   sources: Array<{ name: string; type: SourceType | null; bytes: number }>;
 }
 
-export async function listSets(storage: Storage): Promise<SetInfo[]> {
+/** Decides whether a well-formed manifest is authentic (signature by a configured signer). */
+export type SetAuthenticator = (input: {
+  setId: string;
+  manifest: Manifest;
+  /** the exact bytes of manifest.json as stored */
+  manifestBytes: Buffer;
+  /** every object key under the set's folder, with sizes */
+  objects: ReadonlyMap<string, number>;
+  storage: Storage;
+}) => Promise<{ ok: true } | { ok: false; problem: string }>;
+
+export interface ListSetsOptions {
+  /** without one every well-formed set is taken as authentic (format-1 era behaviour) */
+  authenticate?: SetAuthenticator;
+}
+
+export async function listSets(storage: Storage, opts: ListSetsOptions = {}): Promise<SetInfo[]> {
   const bySet = new Map<string, Map<string, number>>();
   for await (const o of storage.list(SETS_PREFIX)) {
     const [setId, ...rest] = o.key.slice(SETS_PREFIX.length).split('/');
@@ -29,44 +59,64 @@ export async function listSets(storage: Storage): Promise<SetInfo[]> {
     bySet.set(setId, objects);
   }
   const out: SetInfo[] = [];
-  for (const [setId, objects] of bySet) out.push(await describeSet(storage, setId, objects));
+  for (const [setId, objects] of bySet) out.push(await describeSet(storage, setId, objects, opts));
   // Oldest first. A set id carries its start to the second; the manifest's createdAt has the
   // milliseconds, so two sets started within one second still list in the order they ran.
   return out.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId));
 }
 
-async function describeSet(storage: Storage, setId: string, objects: Map<string, number>): Promise<SetInfo> {
+async function describeSet(storage: Storage, setId: string, objects: Map<string, number>, opts: ListSetsOptions): Promise<SetInfo> {
   const bytes = [...objects.values()].reduce((a, b) => a + b, 0);
   const base = { setId, createdAt: setIdTime(setId).toISOString(), bytes };
-  const incomplete = (problem: string, plan: string | null = null): SetInfo => ({
-    ...base, plan, complete: false, problem,
+  const notGood = (state: 'incomplete' | 'doubtful', problem: string, plan: string | null = null, extra: Partial<SetInfo> = {}): SetInfo => ({
+    ...base, plan, state, complete: false, problem,
     sources: groupBySource([...objects].filter(([k]) => !k.endsWith(`/${MANIFEST}`)).map(([key, size]) => ({ key, size }))),
+    ...extra,
   });
-  if (!objects.has(manifestKey(setId))) return incomplete('no manifest: the backup did not finish');
-  let manifest: Manifest;
+  if (!objects.has(manifestKey(setId))) return notGood('incomplete', 'no manifest: the backup did not finish (or is still running)');
+  let manifestBytes: Buffer;
   try {
-    const parsed = ManifestSchema.safeParse(JSON.parse((await storage.getBytes(manifestKey(setId))).toString('utf8')));
-    if (!parsed.success) return incomplete('the manifest is not valid');
-    manifest = parsed.data;
-  } catch {
-    return incomplete('the manifest cannot be read');
+    manifestBytes = await storage.getBytes(manifestKey(setId));
+  } catch (err) {
+    return notGood('doubtful', `the manifest could not be read: ${toErrorInfo(err).message}`, null, { unreadable: true });
   }
-  if (manifest.setId !== setId) return incomplete(`the manifest names another set (${manifest.setId})`, manifest.plan);
+  let json: unknown;
+  try {
+    json = JSON.parse(manifestBytes.toString('utf8'));
+  } catch {
+    return notGood('doubtful', 'the manifest is not valid JSON (corrupted)');
+  }
+  const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+  const plan = typeof json === 'object' && json !== null && typeof (json as { plan?: unknown }).plan === 'string' ? (json as { plan: string }).plan : null;
+  if (typeof format !== 'string' || !KNOWN_MANIFEST_FORMATS.includes(format)) {
+    return notGood('doubtful', `the manifest has an unknown format ${JSON.stringify(format)}: a newer Cofre may have written it; upgrade Cofre to read it`, plan);
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) return notGood('doubtful', `the manifest is not valid (${parsed.error.issues[0]?.path.join('.') ?? '?'}: ${parsed.error.issues[0]?.message ?? '?'})`, plan);
+  const manifest = parsed.data;
+  if (manifest.setId !== setId) return notGood('doubtful', `the manifest names another set (${manifest.setId})`, manifest.plan);
   for (const src of manifest.sources) {
     for (const o of src.objects) {
       const size = objects.get(o.key);
-      if (size === undefined) return incomplete(`object ${o.key} is missing`, manifest.plan);
-      if (size !== o.bytes) return incomplete(`object ${o.key} has ${size} bytes, the manifest says ${o.bytes}`, manifest.plan);
+      if (size === undefined) return notGood('doubtful', `object ${o.key} is missing`, manifest.plan);
+      if (size !== o.bytes) return notGood('doubtful', `object ${o.key} has ${size} bytes, the manifest says ${o.bytes}`, manifest.plan);
     }
   }
-  return {
+  const good: SetInfo = {
     ...base,
     createdAt: manifest.createdAt,
+    finishedAt: manifest.finishedAt,
     plan: manifest.plan,
+    state: 'complete',
     complete: true,
     manifest,
     sources: manifest.sources.map((s) => ({ name: s.name, type: s.type, bytes: s.objects.reduce((a, o) => a + o.bytes, 0) })),
   };
+  if (opts.authenticate) {
+    const auth = await opts.authenticate({ setId, manifest, manifestBytes, objects, storage });
+    if (!auth.ok) return { ...good, state: 'unsigned', complete: false, problem: auth.problem };
+  }
+  return good;
 }
 
 function groupBySource(objects: Array<{ key: string; size: number }>): SetInfo['sources'] {
@@ -79,8 +129,8 @@ function groupBySource(objects: Array<{ key: string; size: number }>): SetInfo['
 }
 
 /** Lists sets from storage and stores the result in the catalog cache (status reads it). */
-export async function refreshSetsCache(ctx: AppContext, storageName: string, storage: Storage): Promise<SetInfo[]> {
-  const sets = await listSets(storage);
+export async function refreshSetsCache(ctx: AppContext, storageName: string, storage: Storage, opts: ListSetsOptions = {}): Promise<SetInfo[]> {
+  const sets = await listSets(storage, opts);
   ctx.catalog.cacheSets(
     storageName,
     sets.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, manifest: s.manifest })),

@@ -22,7 +22,7 @@ function manifest(setId: string, createdAt: string): Manifest {
 }
 
 function set(setId: string, createdAt: string, complete = true): SetInfo & { storage: string } {
-  return { setId, createdAt, complete, bytes: 1, plan: 'diario', storage: 'nas', sources: [], ...(complete ? { manifest: manifest(setId, createdAt) } : { problem: 'no manifest' }) };
+  return { setId, createdAt, complete, state: complete ? 'complete' : 'incomplete', bytes: 1, plan: 'diario', storage: 'nas', sources: [], ...(complete ? { manifest: manifest(setId, createdAt) } : { problem: 'no manifest' }) };
 }
 
 const sets = [
