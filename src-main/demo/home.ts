@@ -14,6 +14,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CofreError } from '../errors.js';
+import { EncryptionSchema } from '../config/schema.js';
 import { generateIdentity, recipientFromIdentity, writeIdentityFile } from '../crypto/age.js';
 import { loadIdentities } from '../crypto/identity-file.js';
 import { writeSampleFiles } from './sample-files.js';
@@ -42,6 +43,8 @@ export interface DemoSetup {
   pgBin: string;
   /** the port the config names for the database */
   pgPort: number;
+  /** the demo's manifest signing key, once the config knows signing */
+  signing?: { keyFile: string; signer: string };
 }
 
 export interface DemoOptions {
@@ -75,7 +78,26 @@ export function demoRestoreRoot(home: string): string {
   return join(tmpdir(), `cofre-demo-homologacao-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`);
 }
 
-function demoConfig(o: { home: string; filesRoot: string; restoreRoot: string; storagePath: string; identityFile: string; recipient: string; pgPort?: number }): string {
+/** true once the config schema knows manifest signing (encryption.signingKeyFile / signers). */
+function schemaSignsManifests(): boolean {
+  return 'signingKeyFile' in EncryptionSchema.shape && 'signers' in EncryptionSchema.shape;
+}
+
+/**
+ * The demo's own manifest signing key (OpenSSH ed25519, no passphrase, made by ssh-keygen), so
+ * its sets are authentic under the fail-closed rules; undefined where ssh-keygen is missing.
+ */
+async function ensureSigningKey(home: string): Promise<{ keyFile: string; signer: string } | undefined> {
+  const keyFile = join(home, 'signing_key');
+  if (!existsSync(keyFile)) {
+    const r = await runProgram('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cofre-demo', '-f', keyFile]);
+    if (r.code !== 0) return undefined;
+  }
+  const [type, key] = readText(`${keyFile}.pub`).trim().split(/\s+/);
+  return type && key ? { keyFile, signer: `${type} ${key}` } : undefined;
+}
+
+function demoConfig(o: { home: string; filesRoot: string; restoreRoot: string; storagePath: string; identityFile: string; recipient: string; signing?: { keyFile: string; signer: string }; pgPort?: number }): string {
   const q = (s: string): string => JSON.stringify(s);
   const db = o.pgPort !== undefined;
   return `# Cofre demo configuration, rewritten by each \`cofre demo\` start (copy it to experiment).
@@ -110,7 +132,9 @@ storage:
 encryption:
   recipients: ["${o.recipient}"]
   identityFile: ${q(o.identityFile)}
-
+${o.signing ? `  signingKeyFile: ${q(o.signing.keyFile)}
+  signers: [${q(o.signing.signer)}]
+` : ''}
 plans:
   ${DEMO_PLAN}:
     sources: [${db ? 'banco, ' : ''}arquivos]
@@ -171,7 +195,7 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
   if (opts.reset) {
     await stopLeftoverCluster(home, opts.pgBin ?? DEMO_PG_BIN);
     const aside = join(home, `previous-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`);
-    const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'identity.txt', DEMO_CONFIG, 'reports'];
+    const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'identity.txt', 'signing_key', 'signing_key.pub', DEMO_CONFIG, 'reports'];
     const present = parts.filter((p) => existsSync(join(home, p)));
     if (present.length > 0) {
       mkdirSync(aside, { recursive: true });
@@ -198,7 +222,8 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
 
   const pgBin = opts.pgBin ?? DEMO_PG_BIN;
   const pgPort = previousPort(configPath) ?? 5432;
-  const setup: DemoSetup = { home, configPath, created, restoreRoot, filesRoot, notices, recipient, identityFile, storagePath, pgBin, pgPort, database: false };
+  const signing = schemaSignsManifests() ? await ensureSigningKey(home) : undefined;
+  const setup: DemoSetup = { home, configPath, created, restoreRoot, filesRoot, notices, recipient, identityFile, storagePath, pgBin, pgPort, database: false, ...(signing ? { signing } : {}) };
   if (opts.noDatabase) {
     writeDemoConfig(setup);
   } else if (['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(pgBin, b)))) {
@@ -214,7 +239,7 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
 }
 
 function writeDemoConfig(s: DemoSetup, pgPort?: number): void {
-  writeFileSync(s.configPath, demoConfig({ home: s.home, filesRoot: s.filesRoot, restoreRoot: s.restoreRoot, storagePath: s.storagePath, identityFile: s.identityFile, recipient: s.recipient, ...(pgPort === undefined ? {} : { pgPort }) }), { mode: 0o600 });
+  writeFileSync(s.configPath, demoConfig({ home: s.home, filesRoot: s.filesRoot, restoreRoot: s.restoreRoot, storagePath: s.storagePath, identityFile: s.identityFile, recipient: s.recipient, ...(s.signing ? { signing: s.signing } : {}), ...(pgPort === undefined ? {} : { pgPort }) }), { mode: 0o600 });
 }
 
 /**
