@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { removeDir, tempDir } from '../harness/util.js';
-import { startDemo, stopDemo } from '../support/demo.js';
+import { demoLeftovers, startDemo, stopDemo } from '../support/demo.js';
 import { ConsolePage, DashboardPage } from './pages/console.js';
 import { DemoPage } from './pages/flow.js';
 
@@ -24,6 +24,7 @@ let browser: Browser | undefined;
 let root: string | undefined;
 const children: ChildProcess[] = [];
 let holder: Server | undefined;
+const leftovers: string[] = [];
 
 function hold(port: number): Promise<Server | undefined> {
   return new Promise((r) => {
@@ -42,6 +43,7 @@ afterAll(async () => {
   for (const c of children) await stopDemo(c);
   await browser?.close();
   await new Promise<void>((r) => (holder ? holder.close(() => r()) : r()));
+  for (const d of leftovers) await removeDir(d);
   if (root !== undefined) await removeDir(root);
 });
 
@@ -116,6 +118,7 @@ describe('cofre demo under bad input (chromium)', () => {
     await new DemoPage(c2).notice('leftoverReused').getByText(`Um banco deixado por uma demonstração anterior (processo ${pid}, porta ${port}) foi encontrado e está sendo usado de novo.`).waitFor();
     expect(c2.problems).toEqual([]);
     expect(await stopDemo(second.child)).toBe(0);
+    leftovers.push(...demoLeftovers(home, first.output()));
     expect(existsSync(pidFile)).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDemo } from '../support/demo.js';
+import { demoLeftovers, startDemo } from '../support/demo.js';
 import { removeDir, tempDir } from '../harness/util.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 import { DemoPage, DrillsPage, ServersPage } from './pages/flow.js';
@@ -21,6 +21,7 @@ const HAS_PG = existsSync('/usr/lib/postgresql/15/bin/postgres');
 let browser: Browser | undefined;
 let demo: ChildProcess | undefined;
 let home: string | undefined;
+let leftovers: string[] = [];
 
 function setsOnDisk(dir: string): string[] {
   const sets = join(dir, 'storage', 'sets');
@@ -34,6 +35,7 @@ afterAll(async () => {
     demo.kill('SIGINT');
     await exited;
   }
+  for (const d of leftovers) await removeDir(d);
   if (home !== undefined) await removeDir(home);
 });
 
@@ -53,6 +55,12 @@ describe('cofre demo, for real (chromium)', () => {
     expect(Date.now() - t0).toBeLessThan(30_000); // ~1 s of CPU; wall time grows with the machine's load
     demo = started.child;
     child = started.child;
+    leftovers = [];
+    const refresh = (): void => {
+      leftovers = demoLeftovers(dir, started.output());
+    };
+    started.child.stdout?.on('data', refresh);
+    started.child.stderr?.on('data', refresh);
     output = started.output;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',

@@ -1,5 +1,7 @@
 /** Starts the real `cofre demo` for e2e tests, the way `npm start` does without Electron. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { COFRE_BIN } from './cli.js';
 
 /** Starts `cofre demo --no-open` and resolves with the console URL it prints. */
@@ -28,4 +30,19 @@ export function stopDemo(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGINT');
   return exited;
+}
+
+/** What a demo home leaves outside itself (the staging folder, a cluster folder in /tmp): for afterAll. */
+export function demoLeftovers(home: string, output: string): string[] {
+  const out: string[] = [];
+  try {
+    const config = readFileSync(join(home, 'cofre-demo.yaml'), 'utf8');
+    const restoreRoot = /filesRoot: "([^"]+)"/.exec(config)?.[1];
+    if (restoreRoot) out.push(restoreRoot);
+  } catch {
+    // no config
+  }
+  const cluster = /PostgreSQL (?:created and )?started on 127\.0\.0\.1:\d+ \(([^)]+)\)/.exec(output)?.[1];
+  if (cluster && !cluster.startsWith(home)) out.push(cluster);
+  return out;
 }
