@@ -59,7 +59,7 @@ class LocalRemoteHost implements RemoteHost {
   private readonly label: string;
 
   constructor(private readonly spec: LocalServerSpec, private readonly shell: string, private readonly env: NodeJS.ProcessEnv) {
-    this.user = safeUser();
+    this.user = currentUser();
     this.label = `${spec.name} (this machine)`;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -101,7 +101,8 @@ class LocalRemoteHost implements RemoteHost {
   }
 }
 
-function safeUser(): string {
+/** The user running Cofre (the one a local server's commands run as). */
+export function currentUser(): string {
   try {
     return userInfo().username;
   } catch {

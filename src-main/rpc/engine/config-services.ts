@@ -7,7 +7,7 @@ import { isMap, type Document } from 'yaml';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { editConfig } from '../../config/edit.js';
 import { sshServerConfig, serverSpec } from '../../app/servers.js';
-import { userInfo } from 'node:os';
+import { currentUser } from '../../remote/local.js';
 import { fetchHostKeyFingerprint } from '../../remote/ssh.js';
 import { connectServer } from '../../remote/connect.js';
 import { nextRun, validateSchedule } from '../../scheduler/schedule.js';
@@ -44,18 +44,10 @@ function ensureMap(doc: Document, key: string): void {
   if (!isMap(node)) doc.set(key, doc.createNode({}));
 }
 
-function localUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cofre';
-  }
-}
-
 function serverInfo(name: string, s: Config['servers'][string]): ServerInfo {
   if (s.kind === 'local') {
     // this machine: nothing to pin; shown with the user running Cofre
-    return { name, kind: 'local', host: 'localhost', port: 22, user: localUser(), privateKeyFile: '-', trusted: true, ...(s.location ? { location: s.location } : {}) };
+    return { name, kind: 'local', host: 'localhost', port: 22, user: currentUser(), privateKeyFile: '-', trusted: true, ...(s.location ? { location: s.location } : {}) };
   }
   return {
     kind: 'ssh',
