@@ -49,7 +49,11 @@ async function fileCounts(host: RemoteHost, roots: string[]): Promise<{ entries:
   return { entries, bytes };
 }
 
-export async function validateItems(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config): Promise<ValidationResult[]> {
+/**
+ * `fileRoots`: the top-level paths each files object holds (by key), when preflight read it
+ * whole; without them, the source's paths in today's config are counted.
+ */
+export async function validateItems(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config, fileRoots: ReadonlyMap<string, string[]> = new Map()): Promise<ValidationResult[]> {
   const out: ValidationResult[] = [];
   for (const item of items) {
     if (item.skip || item.object.part === 'globals') continue;
@@ -61,7 +65,8 @@ export async function validateItems(host: RemoteHost, target: TargetInfo, items:
         out.push(...compareCounts(label, item.object.rowCounts ?? {}, await mysqlRowCounts(host, target.my, item.destination)));
       } else if (item.type === 'files') {
         const src = config.sources[item.source.name];
-        const roots = src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
+        const setRoots = fileRoots.get(item.object.key);
+        const roots = setRoots ? setRoots.map((p) => joinPath(item.destination, p)) : src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
         const got = await fileCounts(host, roots);
         out.push({ name: `${label} file entries`, ok: got.entries === item.object.fileCount, expected: String(item.object.fileCount ?? '?'), actual: String(got.entries) });
         out.push({ name: `${label} file bytes`, ok: got.bytes === item.object.fileBytes, expected: String(item.object.fileBytes ?? '?'), actual: String(got.bytes) });

@@ -14,12 +14,13 @@ import { createAuditStore } from './audit.js';
 import { createDemoStore } from './demo.js';
 
 export function createStores(client: RpcClient) {
+  const sets = createSetsStore(client);
   return {
     status: createStatusStore(client),
     runs: createRunsStore(client),
-    sets: createSetsStore(client),
+    sets,
     config: createConfigStore(client),
-    restore: createRestoreStore(client),
+    restore: createRestoreStore(client, () => sets.getState().sets),
     drills: createDrillsStore(client),
     settings: createSettingsStore(client),
     audit: createAuditStore(client),
