@@ -60,7 +60,7 @@ export class DrillsPage {
   async start(): Promise<void> {
     await this.c.button(/Iniciar teste agora|Start drill now/).click();
     // a console that asks for confirmation first: confirm it (one that does not, starts at once)
-    const confirm = this.c.page.getByRole('dialog').getByRole('button', { name: /Confirmar|Iniciar|Confirm|Start/ });
+    const confirm = this.c.page.getByRole('dialog').getByRole('button', { name: /confirmar|iniciar|confirm|start/i });
     const started = this.c.page.getByText(/Teste em andamento|Aprovado|Reprovado|Falhou/).first();
     await confirm.or(started).first().waitFor();
     if (await confirm.isVisible()) await confirm.click();
