@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'INVALID_ARGUMENT'
   | 'ALERT_DELIVERY'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'LOCAL_TOOLS_MISSING'
+  | 'DEMO_UNAVAILABLE';
 
 export class CofreError extends Error {
   readonly code: ErrorCode;

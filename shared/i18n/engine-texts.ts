@@ -96,6 +96,10 @@ export const engineTextsPtBR = {
   'phase.safety': 'cópia de segurança do destino',
   'phase.preflight': 'verificação prévia',
   'phase.report': 'relatório',
+  'error.LOCAL_TOOLS_MISSING.title': 'Faltam ferramentas nesta máquina para o servidor local',
+  'error.LOCAL_TOOLS_MISSING.action': 'Instale sh, GNU tar, find e flock (Debian: apt install tar findutils util-linux) e tente de novo.',
+  'error.DEMO_UNAVAILABLE.title': 'A demonstração não pôde preparar a sua pasta',
+  'error.DEMO_UNAVAILABLE.action': 'Use --home com uma pasta em que você possa gravar, ou corrija as permissões da pasta indicada.',
 } as const;
 
 export type EngineTextKey = keyof typeof engineTextsPtBR;
@@ -193,4 +197,8 @@ export const engineTextsEn: Record<EngineTextKey, string> = {
   'phase.safety': 'safety dump of the target',
   'phase.preflight': 'preflight',
   'phase.report': 'report',
+  'error.LOCAL_TOOLS_MISSING.title': 'This machine lacks tools the local server needs',
+  'error.LOCAL_TOOLS_MISSING.action': 'Install sh, GNU tar, find and flock (Debian: apt install tar findutils util-linux) and try again.',
+  'error.DEMO_UNAVAILABLE.title': 'The demo could not prepare its folder',
+  'error.DEMO_UNAVAILABLE.action': 'Use --home with a folder you can write, or fix the permissions of the folder named.',
 };

@@ -9,6 +9,7 @@ import { setsMethods } from './contracts/sets.js';
 import { configMethods } from './contracts/config.js';
 import { restoreMethods, restoreEvents } from './contracts/restore.js';
 import { settingsMethods } from './contracts/settings.js';
+import { demoMethods } from './contracts/demo.js';
 
 export const methods = {
   ...statusMethods,
@@ -17,6 +18,7 @@ export const methods = {
   ...configMethods,
   ...restoreMethods,
   ...settingsMethods,
+  ...demoMethods,
 };
 
 export const events = {

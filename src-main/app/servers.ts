@@ -1,7 +1,7 @@
 /** Turns a server entry of the config into what the SSH layer needs (secrets resolved). */
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
-import type { Config, ServerConfig } from '../config/schema.js';
+import type { Config, ServerConfig, SshServerConfig } from '../config/schema.js';
 import { expandHome } from '../config/paths.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { ServerSpec } from '../remote/types.js';
@@ -18,10 +18,23 @@ export function serverConfig(config: Config, name: string): ServerConfig {
   return server;
 }
 
+/** A server reached over SSH; a `kind: local` one is refused with a message for `what` (e.g. "trust"). */
+export function sshServerConfig(config: Config, name: string, what: string): SshServerConfig {
+  const server = serverConfig(config, name);
+  if (server.kind === 'local') {
+    throw new CofreError('INVALID_ARGUMENT', `server "${name}" is kind: local (this machine, no SSH): ${what} does not apply to it`, {
+      hint: 'local servers need no host key; use an SSH server entry for a remote machine',
+    });
+  }
+  return server;
+}
+
 export function serverSpec(config: Config, name: string, env: NodeJS.ProcessEnv = process.env): ServerSpec {
   const s = serverConfig(config, name);
+  if (s.kind === 'local') return { kind: 'local', name };
   const passphrase = resolveSecret({ env: s.privateKeyPassphraseEnv, what: `servers.${name}.privateKeyPassphraseEnv` }, env);
   return {
+    kind: 'ssh',
     name,
     host: s.host,
     port: s.port,

@@ -13,7 +13,7 @@ import { serverSpec } from '../app/servers.js';
 import { storageFromConfig } from '../app/storage.js';
 import { checkGeoSeparation } from '../app/geo.js';
 import { resolveSecret } from '../config/secrets.js';
-import { connect } from '../remote/ssh.js';
+import { connectServer } from '../remote/connect.js';
 import { withRemoteLock } from '../remote/lock.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
@@ -116,7 +116,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     // The storage check and the first SSH handshake are independent: overlap them. A storage
     // failure is still reported first (it is awaited first).
     const servers = [...byServer.keys()];
-    const firstHost = servers[0] === undefined ? undefined : connect(serverSpec(config, servers[0], ctx.env));
+    const firstHost = servers[0] === undefined ? undefined : connectServer(serverSpec(config, servers[0], ctx.env));
     firstHost?.catch(() => undefined);
     let previous: Map<string, number>;
     try {
@@ -133,7 +133,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     const previousTotal = previous.size > 0 ? [...previous.values()].reduce((a, b) => a + b, 0) : undefined;
     for (const [index, serverName] of servers.entries()) {
       const sourceNames = byServer.get(serverName) ?? [];
-      const host = index === 0 && firstHost ? await firstHost : await connect(serverSpec(config, serverName, ctx.env));
+      const host = index === 0 && firstHost ? await firstHost : await connectServer(serverSpec(config, serverName, ctx.env));
       try {
         // Every source's probes (tool versions, parts, size estimates, path checks) run in the
         // lock's own SSH channel, right after the lock is taken: one round trip for all.

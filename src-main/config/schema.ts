@@ -15,7 +15,9 @@ export const LocationSchema = z.strictObject({
   region: z.string().min(1),
 });
 
-export const ServerSchema = z.strictObject({
+export const SshServerSchema = z.strictObject({
+  /** absent means ssh */
+  kind: z.literal('ssh').optional(),
   host: z.string().min(1),
   port: port.default(22),
   user: z.string().min(1),
@@ -24,6 +26,17 @@ export const ServerSchema = z.strictObject({
   hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint like "SHA256:…" (run `cofre trust <server>`)').optional(),
   location: LocationSchema.optional(),
 });
+
+/**
+ * Commands run on this machine through its POSIX shell, no SSH: the demo, or Cofre running on
+ * the clinic server itself (then the storage credentials live on that server: `cofre status` says so).
+ */
+export const LocalServerSchema = z.strictObject({
+  kind: z.literal('local'),
+  location: LocationSchema.optional(),
+});
+
+export const ServerSchema = z.discriminatedUnion('kind', [SshServerSchema, LocalServerSchema]);
 
 const dbSourceFields = {
   server: name,
@@ -184,6 +197,7 @@ export const ConfigSchema = z.strictObject({
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ServerConfig = z.infer<typeof ServerSchema>;
+export type SshServerConfig = z.infer<typeof SshServerSchema>;
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type PostgresSourceConfig = z.infer<typeof PostgresSourceSchema>;
 export type MysqlSourceConfig = z.infer<typeof MysqlSourceSchema>;

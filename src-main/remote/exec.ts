@@ -8,7 +8,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
 import { commandLabel, envLine, withEnvPreamble } from './shell.js';
-import type { ExecOptions, ExecResult, RemoteProcess } from './types.js';
+import type { ExecOptions, ExecResult, RemoteHost, RemoteProcess, RunOptions, RunResult } from './types.js';
 
 export const STDERR_LIMIT = 64 * 1024;
 
@@ -223,4 +223,64 @@ function closeChannel(ch: ClientChannel): void {
   } catch {
     // already closing
   }
+}
+
+const DEFAULT_MAX_STDOUT = 16 * 1024 * 1024;
+
+/** `RemoteHost.run` for any host: starts the command, keeps its stdout (bounded), resolves on any exit code. */
+export async function collectRun(host: Pick<RemoteHost, 'exec'>, where: string, command: string, opts: RunOptions = {}): Promise<RunResult> {
+  const { maxStdoutBytes = DEFAULT_MAX_STDOUT, ...execOpts } = opts;
+  const label = opts.label ?? commandLabel(command);
+  const proc = host.exec(command, { ...execOpts, okCodes: Array.from({ length: 256 }, (_, i) => i) });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooBig = false;
+  proc.stdout.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxStdoutBytes) {
+      if (!tooBig) {
+        tooBig = true;
+        proc.cancel();
+      }
+      return;
+    }
+    chunks.push(chunk);
+  });
+  let result;
+  try {
+    result = await proc.done;
+  } catch (err) {
+    if (tooBig) {
+      throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${where} printed more than ${maxStdoutBytes} bytes`, {
+        ...said('ssh.commandFailed', { command: label, server: where }),
+        hint: 'stream large outputs with exec() instead of run()',
+      });
+    }
+    throw err;
+  }
+  // stdout ends after the exit status; wait for the last bytes.
+  await new Promise<void>((resolve) => {
+    if (proc.stdout.readableEnded || proc.stdout.destroyed) resolve();
+    else {
+      proc.stdout.once('end', resolve);
+      proc.stdout.once('close', resolve);
+    }
+  });
+  return {
+    stdout: Buffer.concat(chunks).toString('utf8'),
+    stderr: result.stderr,
+    code: result.code,
+    ...(result.signal === undefined ? {} : { signal: result.signal }),
+  };
+}
+
+/** `RemoteHost.runChecked`: a non-zero exit becomes REMOTE_COMMAND_FAILED naming the command and its stderr tail. */
+export function checkRunResult(result: RunResult, where: string, user: string, command: string, opts: RunOptions = {}): RunResult {
+  if (result.code === 0) return result;
+  const label = opts.label ?? commandLabel(command);
+  const how = result.code === null ? `was killed by signal ${result.signal ?? '?'}` : `exited with code ${result.code}`;
+  throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${where} ${how}: ${stderrSummary(result.stderr)}`, {
+    ...said('ssh.commandFailed', { command: label, server: where }),
+    hint: result.code === 127 ? `${label} is not installed on the server, or not on the PATH of ${user}` : 'read the error output; the command ran on the server',
+  });
 }

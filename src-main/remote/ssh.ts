@@ -8,20 +8,17 @@ import ssh2 from 'ssh2';
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
 import { describeConnectError } from './errors.js';
-import { startExec, stderrSummary } from './exec.js';
+import { checkRunResult, collectRun, startExec } from './exec.js';
 import { keyAlgorithm, normalizeFingerprint, sha256Fingerprint } from './fingerprint.js';
-import { commandLabel } from './shell.js';
-import type { ConnectOptions, ExecOptions, RemoteHost, RemoteProcess, RunOptions, RunResult, ServerSpec } from './types.js';
+import type { ConnectOptions, ExecOptions, RemoteHost, RemoteProcess, RunOptions, RunResult, SshServerSpec } from './types.js';
 
 export { fetchHostKeyFingerprint, sha256Fingerprint, normalizeFingerprint } from './fingerprint.js';
 export type { HostKeyInfo } from './fingerprint.js';
 export { shq, shJoin } from './shell.js';
 export type * from './types.js';
 
-const DEFAULT_MAX_STDOUT = 16 * 1024 * 1024;
-
 /** Reads and parses the private key, so a bad file or passphrase fails before any network traffic. */
-async function loadPrivateKey(server: ServerSpec, passphrase: string | undefined): Promise<Buffer> {
+async function loadPrivateKey(server: SshServerSpec, passphrase: string | undefined): Promise<Buffer> {
   const where = `servers.${server.name}.privateKeyFile`;
   let key: Buffer;
   try {
@@ -60,7 +57,7 @@ async function loadPrivateKey(server: ServerSpec, passphrase: string | undefined
 
 type HostKeyProblem = { kind: 'mismatch' | 'unpinned'; seen: string; algorithm: string };
 
-function hostKeyError(server: ServerSpec, label: string, problem: HostKeyProblem): CofreError {
+function hostKeyError(server: SshServerSpec, label: string, problem: HostKeyProblem): CofreError {
   if (problem.kind === 'unpinned') {
     return new CofreError('HOST_KEY_UNPINNED', `the host key of ${label} is not pinned; the server presents ${problem.algorithm} ${problem.seen}`, {
       ...said('ssh.hostKeyUnpinned', { server: server.name }),
@@ -78,7 +75,7 @@ function hostKeyError(server: ServerSpec, label: string, problem: HostKeyProblem
 }
 
 /** Opens an authenticated SSH connection to a server whose host key matches the pin. */
-export async function connect(server: ServerSpec, options: ConnectOptions = {}): Promise<RemoteHost> {
+export async function connect(server: SshServerSpec, options: ConnectOptions = {}): Promise<RemoteHost> {
   const label = `${server.name} (${server.host}:${server.port})`;
   const passphrase = options.privateKeyPassphrase ?? server.privateKeyPassphrase;
   const privateKey = await loadPrivateKey(server, passphrase);
@@ -162,7 +159,7 @@ class SshRemoteHost implements RemoteHost {
   private open = true;
 
   constructor(
-    private readonly server: ServerSpec,
+    private readonly server: SshServerSpec,
     private readonly label: string,
     private readonly client: InstanceType<typeof ssh2.Client>,
     readonly hostKeyFingerprint: string,
@@ -194,63 +191,12 @@ class SshRemoteHost implements RemoteHost {
     return startExec({ client: this.client, label: this.label, connectionError: this.connectionError }, command, opts);
   }
 
-  async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
-    const { maxStdoutBytes = DEFAULT_MAX_STDOUT, ...execOpts } = opts;
-    const label = opts.label ?? commandLabel(command);
-    const proc = this.exec(command, { ...execOpts, okCodes: Array.from({ length: 256 }, (_, i) => i) });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    proc.stdout.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxStdoutBytes) {
-        if (!tooBig) {
-          tooBig = true;
-          proc.cancel();
-        }
-        return;
-      }
-      chunks.push(chunk);
-    });
-    let result;
-    try {
-      result = await proc.done;
-    } catch (err) {
-      if (tooBig) {
-        throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${this.label} printed more than ${maxStdoutBytes} bytes`, {
-          ...said('ssh.commandFailed', { command: label, server: this.label }),
-          hint: 'stream large outputs with exec() instead of run()',
-        });
-      }
-      throw err;
-    }
-    // stdout ends after the exit status; wait for the last bytes.
-    await new Promise<void>((resolve) => {
-      if (proc.stdout.readableEnded || proc.stdout.destroyed) resolve();
-      else {
-        proc.stdout.once('end', resolve);
-        proc.stdout.once('close', resolve);
-      }
-    });
-    return {
-      stdout: Buffer.concat(chunks).toString('utf8'),
-      stderr: result.stderr,
-      code: result.code,
-      ...(result.signal === undefined ? {} : { signal: result.signal }),
-    };
+  run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    return collectRun(this, this.label, command, opts);
   }
 
   async runChecked(command: string, opts: RunOptions = {}): Promise<RunResult> {
-    const result = await this.run(command, opts);
-    if (result.code !== 0) {
-      const label = opts.label ?? commandLabel(command);
-      const how = result.code === null ? `was killed by signal ${result.signal ?? '?'}` : `exited with code ${result.code}`;
-      throw new CofreError('REMOTE_COMMAND_FAILED', `${label} on ${this.label} ${how}: ${stderrSummary(result.stderr)}`, {
-        ...said('ssh.commandFailed', { command: label, server: this.label }),
-        hint: result.code === 127 ? `${label} is not installed on the server, or not on the PATH of ${this.server.user}` : 'read the error output; the command ran on the server',
-      });
-    }
-    return result;
+    return checkRunResult(await this.run(command, opts), this.label, this.server.user, command, opts);
   }
 
   close(): void {

@@ -2,7 +2,12 @@
 import type { Readable } from 'node:stream';
 
 /** One server entry of the config with its secrets resolved (see app/servers.ts). */
-export interface ServerSpec {
+export type ServerSpec = SshServerSpec | LocalServerSpec;
+
+/** A server reached over SSH. */
+export interface SshServerSpec {
+  /** absent means ssh */
+  kind?: 'ssh';
   /** the config name, used in messages */
   name: string;
   host: string;
@@ -13,6 +18,12 @@ export interface ServerSpec {
   privateKeyPassphrase?: string;
   /** pinned host key fingerprint, `SHA256:<base64 without padding>` as OpenSSH prints it */
   hostKey?: string;
+}
+
+/** `kind: local`: commands run on this machine through `sh -c`, as the user running Cofre. */
+export interface LocalServerSpec {
+  kind: 'local';
+  name: string;
 }
 
 export interface ConnectOptions {

@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { toErrorInfo, type ErrorInfo } from '../errors.js';
 import { said, type CatalogKey } from '../../shared/i18n/catalog.js';
 import type { RemoteHost, ServerSpec } from '../remote/types.js';
-import { connect } from '../remote/ssh.js';
+import { connectServer } from '../remote/connect.js';
 import { shq } from '../remote/shell.js';
 import type { Storage } from '../storage/types.js';
 import { createDecryptStream } from '../crypto/age.js';
@@ -28,8 +28,11 @@ import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPol
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
   try {
-    const host = await connect(spec);
-    return { host, check: { name: 'target reachable', ok: true, message: `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}`, ...said('check.target.reachable', { target: spec.name }) } };
+    const host = await connectServer(spec);
+    const message = spec.kind === 'local'
+      ? `${spec.name} is this machine (kind: local); commands run as ${host.user}`
+      : `${spec.name} (${spec.host}:${spec.port}) answered with the pinned host key ${host.hostKeyFingerprint}`;
+    return { host, check: { name: 'target reachable', ok: true, message, ...said('check.target.reachable', { target: spec.name }) } };
   } catch (err) {
     const e = toErrorInfo(err);
     return { check: { name: 'target reachable', ok: false, message: `${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...said('check.target.reachable', { target: spec.name }), cause: e } };

@@ -75,7 +75,11 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push(`Gerado em ${formatDateTime(meta.generatedAt, config.console.timezone)} (${config.console.timezone}) a partir de \`${meta.configPath}\`. Gere de novo após qualquer mudança na configuração (\`cofre runbook --out runbook.md\`).`, '');
   out.push(`Objetivos: **RPO ${RPO_BUDGET_MS / 3600_000} h** (dados com no máximo 24 h) e **RTO ${RTO_BUDGET_MS / 3600_000} h** (sistema de volta em menos de 4 h). Anote a hora de início do incidente.`, '');
   out.push('## 1. O que existe', '', '### Servidores', '', '| nome | endereço | usuário | chave do host |', '| --- | --- | --- | --- |');
-  for (const [n, s] of Object.entries(config.servers)) out.push(`| ${n} | ${s.host}:${s.port} | ${s.user} | ${s.hostKey ?? '(não fixada: rode `cofre trust ' + n + '`)'} |`);
+  for (const [n, s] of Object.entries(config.servers)) {
+    out.push(s.kind === 'local'
+      ? `| ${n} | esta máquina (kind: local, sem SSH) | quem roda o Cofre | — |`
+      : `| ${n} | ${s.host}:${s.port} | ${s.user} | ${s.hostKey ?? '(não fixada: rode `cofre trust ' + n + '`)'} |`);
+  }
   out.push('', '### Planos e onde ficam os backups', '', '| plano | origens | armazenamento | horário |', '| --- | --- | --- | --- |');
   for (const [n, p] of Object.entries(config.plans)) {
     const st = config.storage[p.storage];

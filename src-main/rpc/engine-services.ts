@@ -48,6 +48,11 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
   void runs.refreshAllSets().catch((err: unknown) => rt.log(`console: listing sets: ${toErrorInfo(err).message}`));
 
   return {
+    demo: {
+      async info() {
+        return opts.demo?.() ?? { demo: false, databases: [], notices: [] };
+      },
+    },
     status: runs.status,
     runs: runs.runs,
     backup: runs.backup,

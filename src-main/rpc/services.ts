@@ -1,8 +1,8 @@
 /**
  * EngineServices: everything the console's RPC handlers need from the engine, in one interface.
  * The real engine (config, catalog, backup, restore, status, alerts) is wired behind it by the
- * host (Electron, `cofre ui`, `cofre daemon`); `memory-services.ts` implements it in memory for
- * the RPC/store tests and the demo.
+ * host (Electron, `cofre ui`, `cofre daemon`, `cofre demo`); test/support/memory-services.ts
+ * implements it in memory for the RPC/store tests.
  *
  * Conventions:
  * - Methods reject with CofreError (src-main/errors.ts) for anything a user should see; the RPC
@@ -18,6 +18,7 @@ import type { HostKeyReplacement, ServerInfo, ServerInput, SourceInput, StorageI
 import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills, ResolvedPoint } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
 import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
+import type { DemoInfo } from '../../shared/rpc/contracts/demo.js';
 
 /** Who is calling, for the audit log ("console:<os user>", "cli:<os user>"). */
 export interface CallContext {
@@ -28,6 +29,10 @@ export interface CallContext {
 export type EngineEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
 
 export interface EngineServices {
+  demo: {
+    /** Whether this console runs the demo (`cofre demo`), what it backs up and what it could not do. */
+    info(): Promise<DemoInfo>;
+  };
   status: {
     /** Per plan: RPO state, last good set, age, next run, storage use, geo-separation, last run; plus the last drill. */
     get(): Promise<Status>;

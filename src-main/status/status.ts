@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context.js';
 import type { RpoState } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
 import { checkGeoSeparation, type GeoCheck } from '../app/geo.js';
+import { localServerNotice, type LocalServerNotice } from '../app/local-server.js';
 import { nextRun } from '../scheduler/schedule.js';
 import { rpoState } from './rpo.js';
 import { drillStatus, type DrillStatus } from '../restore/drill.js';
@@ -25,6 +26,8 @@ export interface PlanStatus {
   timezone: string;
   nextRunAt: string | null;
   geo: GeoCheck;
+  /** a source server is this machine (`kind: local`): storage credentials live on the clinic server */
+  localServer: LocalServerNotice | null;
   /** alert deliveries that failed recently: a broken alert channel must be visible */
   alertFailures: Array<{ at: string; channel: string; error: string | null }>;
   /** doubtful sets, vanished sets and an unreachable storage, from the last listing */
@@ -79,6 +82,7 @@ export function computeStatus(ctx: AppContext): StatusReport {
       timezone: plan.timezone,
       nextRunAt: next,
       geo: checkGeoSeparation(config, name),
+      localServer: localServerNotice(config, name),
       alertFailures: alertFailures(catalog.listEvents({ plan: name, limit: 50 })),
       findings,
     });

@@ -11,6 +11,7 @@ import { Testes } from './screens/Testes.js';
 import { Configuracoes } from './screens/Configuracoes.js';
 import { Auditoria } from './screens/Auditoria.js';
 import type { Stores } from './stores/index.js';
+import { DemoBadge } from './components/demo.js';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
   painel: Painel,
@@ -28,7 +29,7 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
 function refresh(stores: Stores, screen: Screen): Promise<unknown> {
   switch (screen) {
     case 'painel':
-      return Promise.all([stores.status.getState().load(), stores.runs.getState().load(), stores.config.getState().load()]);
+      return Promise.all([stores.status.getState().load(), stores.runs.getState().load(), stores.config.getState().load(), stores.demo.getState().load()]);
     case 'servidores':
     case 'planos':
       return stores.config.getState().load();
@@ -67,7 +68,7 @@ export function App({ toast }: { toast: Toast | undefined }) {
     void stores.settings
       .getState()
       .load()
-      .then(() => Promise.all([stores.status.getState().load(), stores.runs.getState().load()]))
+      .then(() => Promise.all([stores.status.getState().load(), stores.runs.getState().load(), stores.demo.getState().load()]))
       .then(() => setSettled(true));
   }, [stores]);
 
@@ -98,6 +99,7 @@ export function App({ toast }: { toast: Toast | undefined }) {
         </span>
         <span className="brand">{t('app.title')}</span>
         <span className="muted">{t('app.subtitle')}</span>
+        <DemoBadge />
       </header>
       <nav className="side" aria-label={t('nav.label')}>
         <ul>

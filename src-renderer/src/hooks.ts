@@ -26,6 +26,7 @@ export const useRestore = () => use('restore');
 export const useDrills = () => use('drills');
 export const useSettings = () => use('settings');
 export const useAudit = () => use('audit');
+export const useDemo = () => use('demo');
 
 export function useT(): Translate {
   return useStore(useStores().settings, (s) => s.t);

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { writeLinkPage } from '../../src-main/cli/commands/ui.js';
 import { chromium, type Browser } from 'playwright-core';
 import { startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
+import { createMemoryServices, type MemoryServices } from '../support/memory-services.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 
 const staticDir = resolve('dist/renderer');

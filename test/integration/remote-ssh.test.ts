@@ -12,13 +12,13 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CofreError } from '../../src-main/errors.js';
 import { connect, shq, withRemoteLock } from '../../src-main/remote/index.js';
-import type { ExecOptions, RemoteHost, ServerSpec } from '../../src-main/remote/index.js';
+import type { ExecOptions, RemoteHost, SshServerSpec } from '../../src-main/remote/index.js';
 import { freePort } from '../harness/index.js';
 import { runChecked } from '../harness/util.js';
 
 const { ssh } = inject('harness');
 
-function spec(overrides: Partial<ServerSpec> = {}): ServerSpec {
+function spec(overrides: Partial<SshServerSpec> = {}): SshServerSpec {
   return {
     name: 'clinica',
     host: ssh.host,
@@ -66,7 +66,7 @@ function countingSink(opts: { delayEveryBytes?: number; delayMs?: number } = {})
 describe('remote SSH module', () => {
   let dir: string;
   const hosts: RemoteHost[] = [];
-  const open = async (overrides: Partial<ServerSpec> = {}): Promise<RemoteHost> => {
+  const open = async (overrides: Partial<SshServerSpec> = {}): Promise<RemoteHost> => {
     const host = await connect(spec(overrides));
     hosts.push(host);
     return host;

@@ -4,7 +4,7 @@
  */
 import type { StoreApi } from 'zustand';
 import { createConsoleRpc } from '../../src-main/rpc/index.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
+import { createMemoryServices, type MemoryServices } from './memory-services.js';
 import { createMemoryTransportPair } from '../../shared/rpc/transport.js';
 import { createRpcClient } from '../../shared/rpc/client.js';
 import { createStores, type Stores } from '../../src-renderer/src/stores/index.js';

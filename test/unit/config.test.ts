@@ -36,9 +36,17 @@ plans:
 describe('config', () => {
   it('accepts the DESIGN.md contract and fills defaults', () => {
     const c = parseConfigText(VALID, 'cofre.yaml');
-    expect(c.servers['clinica']?.port).toBe(22);
+    expect(c.servers['clinica']).toMatchObject({ port: 22 });
     expect(c.plans['diario']?.retention).toEqual({ keepDays: 30, keepMin: 7 });
     expect(c.sources['banco']).toMatchObject({ type: 'postgres', port: 5432, host: '127.0.0.1' });
+  });
+
+  it('accepts a kind: local server (this machine, no SSH) and refuses SSH fields on it', () => {
+    const local = VALID.replace('servers:\n', 'servers:\n  aqui:\n    kind: local\n');
+    expect(parseConfigText(local, 'cofre.yaml').servers['aqui']).toEqual({ kind: 'local' });
+    const err = thrown(() => parseConfigText(VALID.replace('servers:\n', 'servers:\n  aqui:\n    kind: local\n    host: 10.0.0.1\n'), 'cofre.yaml'));
+    expect(err.message).toMatch(/servers\.aqui/);
+    expect(err.message).toMatch(/host/);
   });
 
   it('names file, line, path and the known names for a bad reference', () => {

@@ -15,7 +15,7 @@ import { StoresContext } from '../../src-renderer/src/hooks.js';
 import { ErrorNote } from '../../src-renderer/src/components/ui.js';
 import { CheckList, RunLog, ValidationRow } from '../../src-renderer/src/components/messages.js';
 import { consoleStores } from '../support/console-stores.js';
-import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { MemoryServices } from '../support/memory-services.js';
 import type { Stores } from '../../src-renderer/src/stores/index.js';
 import { toErrorInfo, type ErrorInfo } from '../../src-main/errors.js';
 import { mapS3Error } from '../../src-main/storage/s3-errors.js';

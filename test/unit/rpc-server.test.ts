@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createConsoleRpc, createRpcServer } from '../../src-main/rpc/index.js';
 import { createHandlers } from '../../src-main/rpc/handlers/index.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
+import { createMemoryServices, type MemoryServices } from '../support/memory-services.js';
 import { createMemoryTransportPair } from '../../shared/rpc/transport.js';
 import { createRpcClient } from '../../shared/rpc/client.js';
 import type { EventPayload } from '../../shared/rpc/contract.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
 import { consoleLink, startConsoleServer, type ConsoleServer } from '../../src-main/rpc/ws-server.js';
-import { createMemoryServices, type MemoryServices } from '../../src-main/rpc/memory-services.js';
+import { createMemoryServices, type MemoryServices } from '../support/memory-services.js';
 
 let dir: string;
 let server: ConsoleServer;

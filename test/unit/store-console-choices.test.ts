@@ -3,7 +3,7 @@
  * the real RPC server and stores against the in-memory engine (plus the pure helpers).
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { MemoryServices } from '../support/memory-services.js';
 import type { Stores } from '../../src-renderer/src/stores/index.js';
 import { consoleStores, until } from '../support/console-stores.js';
 import { isRestorable, sourcesToSend, dataAgeMs } from '../../src-renderer/src/stores/restore-choice.js';

@@ -5,7 +5,7 @@
  * tray and notification texts follow the configured language.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { MemoryServices } from '../support/memory-services.js';
 import type { Stores } from '../../src-renderer/src/stores/index.js';
 import { consoleStores, until } from '../support/console-stores.js';
 import { createTranslator, describeCheck, describeEngineError, describeGeo, describePhase, ptBR, en } from '../../shared/i18n/index.js';

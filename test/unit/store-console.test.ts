@@ -1,6 +1,6 @@
 /** Console stores against the in-memory engine through the real RPC server and an in-memory transport. */
 import { describe, it, expect, afterEach } from 'vitest';
-import type { MemoryServices } from '../../src-main/rpc/memory-services.js';
+import type { MemoryServices } from '../support/memory-services.js';
 import type { Stores } from '../../src-renderer/src/stores/index.js';
 import { consoleStores, until } from '../support/console-stores.js';
 

@@ -18,7 +18,8 @@ export const ServerInputSchema = z.object({
   hostKey: FingerprintSchema.optional(),
   location: LocationSchema.optional(),
 });
-export const ServerInfoSchema = ServerInputSchema.extend({ trusted: z.boolean() });
+/** `kind: local` servers are this machine: host/port/key are placeholders, nothing to pin. */
+export const ServerInfoSchema = ServerInputSchema.extend({ trusted: z.boolean(), kind: z.enum(['ssh', 'local']).optional() });
 /** What replacing a different pinned host key needs: the old pin as shown, and the server's name typed. */
 export const HostKeyReplacementSchema = z.object({ previous: FingerprintSchema, confirmName: z.string() });
 

@@ -39,6 +39,8 @@ export const PlanStatusSchema = z.object({
   /** true: separated; false: same region and provider as a server; null: a location is missing */
   geo: z.object({ separated: z.boolean().nullable(), message: z.string().optional() }),
   lastRun: RunBriefSchema.optional(),
+  /** a source server is `kind: local` (this machine): warning when the storage has credentials, info for a folder */
+  localServer: z.object({ level: z.enum(['warning', 'info']), servers: z.array(z.string()), storage: z.string(), message: z.string() }).optional(),
 });
 
 export const StatusSchema = z.object({

@@ -147,11 +147,11 @@ export function registerConsoleCommands(program: Command, wrap: Wrap): void {
 
   program
     .command('demo')
-    .description('the console on a demo setup with sample history (no server or database needed)')
+    .description('the console on a demo that really backs up and restores on this machine (sample files; a throwaway PostgreSQL where installed)')
     .option('--port <port>', 'listen on this port of 127.0.0.1 (default: a free port)')
     .option('--no-open', 'do not open a browser')
     .option('--home <dir>', 'demo home (default: $COFRE_HOME, else .cofre-demo/ in the project)')
-    .option('--reset', 'start the demo over (the old catalog and storage are kept aside)')
-    .option('--prepare-only', 'create the demo home and print its paths, then exit')
+    .option('--reset', 'start the demo over (the old state is moved aside into previous-<time>/)')
+    .option('--prepare-only', 'create the demo home and config (files only) and print their paths, then exit')
     .action(wrap<DemoOptions>(async (ctx, out, o) => (await import('./demo.js')).demoCommand(ctx, out, o)));
 }

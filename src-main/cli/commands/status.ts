@@ -36,6 +36,7 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
         if (f.unreachable) lines.push(`  WARNING storage ${p.storage} did not answer at ${formatDateTime(f.unreachable.at, tz)}: ${f.unreachable.error.message}`);
         for (const d of f.doubtful) lines.push(`  DOUBTFUL set ${d.setId}: its manifest cannot be trusted; never deleted, not a restore point (cofre sets shows why)`);
         for (const m of f.missing) lines.push(`  MISSING set ${m.setId}: made by a successful backup, no longer in storage ${p.storage} and not deleted by Cofre`);
+        if (p.localServer) lines.push(`  ${p.localServer.level === 'warning' ? 'WARNING' : 'note'} local server: ${p.localServer.message}`);
         for (const f of p.alertFailures) lines.push(`  WARNING alert via ${f.channel} failed at ${formatDateTime(f.at, tz)}: ${f.error ?? ''}`);
         return lines.join('\n');
       })

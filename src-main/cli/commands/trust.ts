@@ -4,8 +4,9 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { CofreError } from '../../errors.js';
-import { serverConfig, serverSpec } from '../../app/servers.js';
-import { fetchHostKeyFingerprint, connect } from '../../remote/ssh.js';
+import { sshServerConfig, serverSpec } from '../../app/servers.js';
+import { fetchHostKeyFingerprint } from '../../remote/ssh.js';
+import { connectServer } from '../../remote/connect.js';
 import { setConfigValue } from '../../config/edit.js';
 import { expandHome } from '../../config/paths.js';
 import { confirm } from '../prompt.js';
@@ -24,7 +25,7 @@ export interface TrustResult {
 }
 
 export async function runTrust(ctx: AppContext, out: Output, name: string, opts: { yes: boolean; replace: boolean }): Promise<TrustResult> {
-  const server = serverConfig(ctx.config, name);
+  const server = sshServerConfig(ctx.config, name, '`cofre trust`');
   const keyFile = expandHome(server.privateKeyFile);
   try {
     accessSync(keyFile, constants.R_OK);
@@ -59,7 +60,7 @@ export async function runTrust(ctx: AppContext, out: Output, name: string, opts:
 
 async function testLogin(ctx: AppContext, name: string): Promise<{ ok: boolean; message: string }> {
   try {
-    const host = await connect(serverSpec(ctx.config, name, ctx.env));
+    const host = await connectServer(serverSpec(ctx.config, name, ctx.env));
     try {
       const r = await host.run('id -un');
       return { ok: true, message: `login as ${r.stdout.trim()} works` };

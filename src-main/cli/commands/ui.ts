@@ -12,7 +12,7 @@ import { CofreError, toErrorInfo } from '../../errors.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { consoleLink, startConsoleServer } from '../../rpc/ws-server.js';
-import { createEngineServices } from '../../rpc/engine-services.js';
+import { createEngineServices, type EngineServicesOptions, type RealEngineServices } from '../../rpc/engine-services.js';
 import { startEngineHost, type EngineHost } from '../../daemon/daemon.js';
 import { runningSchedulerPid } from '../../daemon/home-lock.js';
 import { readConsoleFile } from '../../daemon/console-file.js';
@@ -91,6 +91,10 @@ export interface ServeOptions {
   label?: string;
   /** run the scheduler here when no other process does (default true) */
   scheduler?: boolean;
+  /** extra engine options (the demo's info) */
+  engine?: Pick<EngineServicesOptions, 'demo'>;
+  /** called once the console answers (the demo starts its first backup here) */
+  onReady?: (services: RealEngineServices, log: (line: string) => void) => void;
 }
 
 /** The built renderer; a clear error when `npm run build` has not run. */
@@ -128,10 +132,11 @@ export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOpti
   } else {
     log(`a Cofre scheduler already runs for ${ctx.home} (pid ${other}): serving the console only`);
   }
-  const services = createEngineServices(ctx, { host, log });
+  const services = createEngineServices(ctx, { host, log, ...opts.engine });
   const server = await startConsoleServer({ services, port: opts.port, staticDir, actor: `console:${ctx.env['USER'] ?? ctx.env['USERNAME'] ?? 'user'}` });
   out.result({ url: server.url, port: server.port, scheduler: host ? 'here' : other !== undefined ? `pid ${other}` : 'none' }, () => `${opts.label ?? 'Console'}: ${server.url}`);
   log(`${host ? 'scheduling' : 'not scheduling'} ${Object.keys(ctx.config.plans).join(', ') || 'no plans'}; state in ${ctx.home}; Ctrl+C stops`);
+  opts.onReady?.(services, log);
   // the printed link is for the technician; the browser gets a link of its own (each opens once)
   if (opts.open) openBrowser(ctx.home, server.newLink());
   const signal = await waitForSignal();

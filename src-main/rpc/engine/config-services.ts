@@ -7,8 +7,10 @@ import { isMap, type Document } from 'yaml';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { said } from '../../../shared/i18n/catalog.js';
 import { editConfig } from '../../config/edit.js';
-import { serverConfig, serverSpec } from '../../app/servers.js';
-import { connect, fetchHostKeyFingerprint } from '../../remote/ssh.js';
+import { sshServerConfig, serverSpec } from '../../app/servers.js';
+import { currentUser } from '../../remote/local.js';
+import { fetchHostKeyFingerprint } from '../../remote/ssh.js';
+import { connectServer } from '../../remote/connect.js';
 import { nextRun, validateSchedule } from '../../scheduler/schedule.js';
 import { parseRecipient } from '../../crypto/age.js';
 import type { Config } from '../../config/schema.js';
@@ -45,7 +47,12 @@ function ensureMap(doc: Document, key: string): void {
 }
 
 function serverInfo(name: string, s: Config['servers'][string]): ServerInfo {
+  if (s.kind === 'local') {
+    // this machine: nothing to pin; shown with the user running Cofre
+    return { name, kind: 'local', host: 'localhost', port: 22, user: currentUser(), privateKeyFile: '-', trusted: true, ...(s.location ? { location: s.location } : {}) };
+  }
   return {
+    kind: 'ssh',
     name, host: s.host, port: s.port, user: s.user, privateKeyFile: s.privateKeyFile,
     ...(s.hostKey ? { hostKey: s.hostKey } : {}), ...(s.location ? { location: s.location } : {}),
     trusted: s.hostKey !== undefined,
@@ -88,22 +95,24 @@ export function configServices(rt: Runtime): ConfigServices {
       async save(input, call) {
         const before = rt.config().servers[input.name];
         // a pinned key belongs to host:port; moving the server drops it (it must be confirmed again)
-        const moved = before !== undefined && (before.host !== input.host || before.port !== input.port);
-        if (!moved && before?.hostKey !== undefined && input.hostKey !== undefined && input.hostKey !== before.hostKey) {
-          throw new CofreError('CONFIRMATION_REQUIRED', `saving ${input.name} would replace its pinned host key ${before.hostKey} with ${input.hostKey}`, {
+        const moved = before !== undefined && (before.kind === 'local' || before.host !== input.host || before.port !== input.port);
+        const pinned = before !== undefined && before.kind !== 'local' ? before.hostKey : undefined;
+        if (!moved && pinned !== undefined && input.hostKey !== undefined && input.hostKey !== pinned) {
+          throw new CofreError('CONFIRMATION_REQUIRED', `saving ${input.name} would replace its pinned host key ${pinned} with ${input.hostKey}`, {
             hint: 'fetch the fingerprint and confirm the new key on the server row (it shows both keys and asks for the server name)',
           });
         }
-        const hostKey = input.hostKey ?? (moved ? undefined : before?.hostKey);
+        const hostKey = input.hostKey ?? (moved ? undefined : pinned);
         edit((doc) => {
           ensureMap(doc, 'servers');
+          if (before?.kind === 'local') doc.deleteIn(['servers', input.name, 'kind']);
           setFields(doc, ['servers', input.name], {
             host: input.host, port: input.port, user: input.user, privateKeyFile: input.privateKeyFile,
             hostKey, ...(input.location ? { location: input.location } : {}),
           });
         });
         rt.audit(call, before ? 'config.servers.update' : 'config.servers.add', input.name, {
-          host: input.host, port: input.port, user: input.user, ...(moved && before?.hostKey ? { hostKeyDropped: before.hostKey } : {}),
+          host: input.host, port: input.port, user: input.user, ...(moved && before?.kind !== 'local' && before?.hostKey ? { hostKeyDropped: before.hostKey } : {}),
         });
       },
       async probe(host, port) {
@@ -111,7 +120,7 @@ export function configServices(rt: Runtime): ConfigServices {
         return { fingerprint: r.fingerprint, algorithm: r.algorithm };
       },
       async trust(name, fingerprint, call, replace) {
-        const server = serverConfig(rt.config(), name);
+        const server = sshServerConfig(rt.config(), name, 'pinning a host key');
         // the technician confirmed what the server showed a moment ago: it must still show it
         const now = await fetchHostKeyFingerprint(server.host, server.port);
         if (now.fingerprint !== fingerprint) {
@@ -134,9 +143,19 @@ export function configServices(rt: Runtime): ConfigServices {
         const config = rt.config();
         const server = config.servers[name];
         if (!server) return { ok: false, message: `"${name}" is not a server in the config`, ...said('ssh.test', { server: name }) };
+        if (server.kind === 'local') {
+          try {
+            const host = await connectServer(serverSpec(config, name, ctx.env));
+            host.close();
+            return { ok: true, message: `this machine runs commands as ${host.user}; sh, GNU tar, find and flock found`, ...said('ssh.test', { server: name }) };
+          } catch (err) {
+            const e = toErrorInfo(err);
+            return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message, ...said('ssh.test', { server: name }) };
+          }
+        }
         if (!server.hostKey) return { ok: false, message: 'the host key is not pinned yet: check and confirm the fingerprint first', ...said('ssh.notPinnedYet', { server: name }) };
         try {
-          const host = await connect(serverSpec(config, name, ctx.env));
+          const host = await connectServer(serverSpec(config, name, ctx.env));
           try {
             const r = await host.run('id -un');
             const user = r.stdout.trim() || server.user;

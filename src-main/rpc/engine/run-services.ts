@@ -144,6 +144,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
           storageName: p.storage,
           storageBytes: cached.filter((s) => s.storage === p.storage && s.plan === p.plan).reduce((a, s) => a + s.bytes, 0),
           geo: { separated: p.geo.separated, message: p.geo.message },
+          ...(p.localServer ? { localServer: p.localServer } : {}),
           ...(p.lastRun
             ? {
                 lastRun: {

@@ -8,6 +8,7 @@ import type { EngineHost } from '../../daemon/daemon.js';
 import type { AlertChannel } from '../../alerts/dispatcher.js';
 import type { Config } from '../../config/schema.js';
 import type { CallContext, EngineEvent } from '../services.js';
+import type { DemoInfo } from '../../../shared/rpc/contracts/demo.js';
 
 export interface EngineServicesOptions {
   /** the scheduler host when this process runs it (manual runs then skip plans it is running) */
@@ -17,6 +18,8 @@ export interface EngineServicesOptions {
   /** how often runs started elsewhere (scheduler, CLI, daemon) are looked for, in ms (default 2000; 0 = never) */
   pollMs?: number;
   log?: (line: string) => void;
+  /** set by `cofre demo`: what the console's demo badge and notices show */
+  demo?: () => DemoInfo;
 }
 
 export interface Runtime {

@@ -5,6 +5,7 @@ import { setsHandlers } from './sets.js';
 import { configHandlers } from './config.js';
 import { restoreHandlers } from './restore.js';
 import { settingsHandlers } from './settings.js';
+import { demoHandlers } from './demo.js';
 
 /** Every method of the contract, implemented over the engine's services. */
 export function createHandlers(services: EngineServices): Handlers {
@@ -14,5 +15,6 @@ export function createHandlers(services: EngineServices): Handlers {
     ...configHandlers(services),
     ...restoreHandlers(services),
     ...settingsHandlers(services),
+    ...demoHandlers(services),
   };
 }

@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { PlanStatus } from '../../../shared/rpc/contracts/status.js';
 import { navigate } from '../navigation.js';
+import { DemoNotices } from '../components/demo.js';
 import { DrillOutcome } from './Testes.js';
 import { runLabel } from './run-label.js';
 
@@ -50,6 +51,17 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
           {geo.action ? <span className="muted small-block">{t('common.whatToDo', { hint: geo.action })}</span> : null}
           {plan.geo.message ? <TechDetail>{plan.geo.message}</TechDetail> : null}
         </dd>
+        {plan.localServer ? (
+          <>
+            <dt>{t('painel.localServer')}</dt>
+            <dd data-testid="local-server-notice" data-level={plan.localServer.level}>
+              <span className={plan.localServer.level === 'warning' ? 'warn-text' : 'muted'}>
+                {t(plan.localServer.level === 'warning' ? 'painel.localServerWarning' : 'painel.localServerInfo', { servers: plan.localServer.servers.join(', '), storage: plan.localServer.storage })}
+              </span>
+              {plan.localServer.level === 'warning' ? <span className="muted small-block">{t('common.whatToDo', { hint: t('painel.localServerWarningAction') })}</span> : null}
+            </dd>
+          </>
+        ) : null}
         {plan.lastRun ? (
           <>
             <dt>{t('painel.lastRun')}</dt>
@@ -102,6 +114,7 @@ export function Painel() {
   const label = runLabel(t);
   return (
     <>
+      <DemoNotices />
       <ErrorNote error={error} />
       <div className="grid">
         {status.plans.map((p) => (

@@ -83,16 +83,14 @@ function ServerRow({ server, onEdit }: { server: ServerInfo; onEdit: () => void 
     <>
       <tr>
         <th scope="row">{server.name}</th>
-        <td>
-          {server.user}@{server.host}:{server.port}
-        </td>
+        <td>{server.kind === 'local' ? t('servidores.local', { user: server.user }) : `${server.user}@${server.host}:${server.port}`}</td>
         <td>
           {server.trusted ? <Badge tone="ok">{t('servidores.trusted')}</Badge> : <Badge tone="late">{t('servidores.untrusted')}</Badge>}
           {server.hostKey ? <code className="fingerprint" title={server.hostKey}>{server.hostKey}</code> : null}
         </td>
         <td className="row">
           <Button onClick={onEdit}>{t('servidores.edit')}</Button>
-          <Button onClick={() => void probe(server.name).then((r) => setError(r.ok ? undefined : r.error))}>{t('servidores.probe')}</Button>
+          {server.kind === 'local' ? null : <Button onClick={() => void probe(server.name).then((r) => setError(r.ok ? undefined : r.error))}>{t('servidores.probe')}</Button>}
           <Button onClick={() => void test(server.name)}>{t('servidores.test')}</Button>
         </td>
       </tr>

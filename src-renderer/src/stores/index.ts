@@ -11,6 +11,7 @@ import { createRestoreStore } from './restore.js';
 import { createDrillsStore } from './drills.js';
 import { createSettingsStore } from './settings.js';
 import { createAuditStore } from './audit.js';
+import { createDemoStore } from './demo.js';
 
 export function createStores(client: RpcClient) {
   const sets = createSetsStore(client);
@@ -23,6 +24,7 @@ export function createStores(client: RpcClient) {
     drills: createDrillsStore(client),
     settings: createSettingsStore(client),
     audit: createAuditStore(client),
+    demo: createDemoStore(client),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

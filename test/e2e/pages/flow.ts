@@ -35,3 +35,39 @@ export class RunsPage {
     return this.c.page.locator('tbody tr', { hasText: plan }).first();
   }
 }
+
+/** The demo's badge and notices (`cofre demo`). */
+export class DemoPage {
+  constructor(private readonly c: ConsolePage) {}
+
+  badge(): Locator {
+    return this.c.page.getByTestId('demo-badge');
+  }
+
+  notices(): Locator {
+    return this.c.page.getByTestId('demo-notices');
+  }
+
+  notice(code: string): Locator {
+    return this.notices().locator(`[data-notice="${code}"]`);
+  }
+}
+
+/** Testes trimestrais: start a drill (confirming it when the console asks) and wait for its verdict. */
+export class DrillsPage {
+  constructor(private readonly c: ConsolePage) {}
+
+  async start(): Promise<void> {
+    await this.c.button(/Iniciar teste agora|Start drill now/).click();
+    // a console that asks for confirmation first: confirm it (one that does not, starts at once)
+    const confirm = this.c.page.getByRole('dialog').getByRole('button', { name: /confirmar|iniciar|confirm|start/i });
+    const started = this.c.page.getByText(/Teste em andamento|Aprovado|Reprovado|Falhou/).first();
+    await confirm.or(started).first().waitFor();
+    if (await confirm.isVisible()) await confirm.click();
+  }
+
+  /** The newest drill in the history, once it has a verdict. */
+  latestResult(): Locator {
+    return this.c.page.locator('main tbody tr').first().locator('.badge');
+  }
+}

@@ -1,12 +1,12 @@
 /**
  * EngineServices held in memory, with a believable clinic (servers, plans, 10 days of sets)
  * and simulated runs/restores that push progress events on a timer. Used by the RPC and store
- * unit tests, the console's smoke e2e, and as the demo until the real engine is wired in.
- * It touches no disk, network or SSH.
+ * unit tests and the console's smoke e2e: a test double (the demo and Electron use the real
+ * engine). It touches no disk, network or SSH.
  */
 import { createHash } from 'node:crypto';
-import { CofreError } from '../errors.js';
-import type { EngineServices, EngineEvent, CallContext } from './services.js';
+import { CofreError } from '../../src-main/errors.js';
+import type { EngineServices, EngineEvent, CallContext } from '../../src-main/rpc/services.js';
 import type { Run, RunDetail, LogLine } from '../../shared/rpc/contracts/runs.js';
 import type { BackupSet } from '../../shared/rpc/contracts/sets.js';
 import type { ServerInfo, SourceInput, StorageInfo, PlanInfo } from '../../shared/rpc/contracts/config.js';
@@ -264,6 +264,11 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
   };
 
   const services: MemoryServices = {
+    demo: {
+      async info() {
+        return { demo: false, databases: [], notices: [] };
+      },
+    },
     status: {
       async get() {
         const lastDrill = drills[0];

@@ -1,0 +1,21 @@
+import { createStore } from 'zustand/vanilla';
+import type { RpcClient } from '../../../shared/rpc/client.js';
+import type { DemoInfo } from '../../../shared/rpc/contracts/demo.js';
+
+export interface DemoState {
+  /** undefined until loaded; `demo: false` outside `cofre demo` */
+  info: DemoInfo | undefined;
+  load(): Promise<void>;
+}
+
+export function createDemoStore(client: RpcClient) {
+  return createStore<DemoState>()((set) => ({
+    info: undefined,
+    async load() {
+      const res = await client.call('demo.info', {});
+      // an engine without the method is not a demo: nothing to show
+      set({ info: res.ok ? res.value : { demo: false, databases: [], notices: [] } });
+    },
+  }));
+}
+export type DemoStore = ReturnType<typeof createDemoStore>;
