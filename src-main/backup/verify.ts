@@ -13,6 +13,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { listSets } from './sets.js';
+import { checkIndexContent, checkPacks } from '../files2/verify.js';
 
 export interface VerifyCheck {
   name: string;
@@ -43,6 +44,7 @@ export async function verifySet(
 ): Promise<VerifyResult> {
   const { manifest } = await findSet(storage, setId);
   const checks: VerifyCheck[] = [{ name: 'manifest', ok: true, message: `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size` }];
+  checks.push(...(await checkPacks(storage, manifest, { deep: opts.deep && Boolean(opts.identities?.length), identities: opts.identities, onProgress: opts.onProgress })));
   if (opts.deep) {
     if (!opts.identities?.length) {
       throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config' });
@@ -79,6 +81,7 @@ async function deepCheck(storage: Storage, o: ManifestObject, identities: string
 }
 
 async function checkContent(o: ManifestObject, plain: NodeJS.ReadableStream): Promise<{ ok: boolean; message: string }> {
+  if (o.format === 'files-v2') return checkIndexContent(o, plain);
   if (o.format === 'tar') {
     const counter = new TarCounter();
     counter.resume(); // only the counts matter here: discard the bytes it passes through
