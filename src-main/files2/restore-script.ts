@@ -29,18 +29,30 @@ cofre_path() {
   case "$cofre_v/" in */../*|*/./*) cofre_die "refusing a path with . or .. in the index" ;; esac
   cofre_p=$cofre_v
 }
-cofre_meta() { # path type mode uid gid owner group mtime
+# modes and owners are applied at the end, in batches (xargs), one list per value: few processes per file
+cofre_later() { # path type mode uid gid owner group
+  [ "$2" = l ] || printf '%s\\0' "$1" >> "$cofre_meta/mode.$3"
   if [ "$cofre_root" = 1 ]; then
-    cofre_unesc "$6"; cofre_o=$cofre_v; cofre_unesc "$7"
-    chown -h "$cofre_o:$cofre_v" "$1" 2>/dev/null || chown -h "$4:$5" "$1"
+    [ -f "$cofre_meta/names.$4.$5" ] || { cofre_unesc "$6"; cofre_o=$cofre_v; cofre_unesc "$7"; printf '%s:%s\\n' "$cofre_o" "$cofre_v" > "$cofre_meta/names.$4.$5"; }
+    printf '%s\\0' "$1" >> "$cofre_meta/owner.$4.$5"
   fi
-  [ "$2" = l ] || chmod "$3" "$1"
-  touch -h -d "@$8" "$1"
+}
+cofre_apply() {
+  for f in "$cofre_meta"/owner.*; do
+    [ -f "$f" ] || continue
+    k=\${f##*/owner.}; n=$(cat "$cofre_meta/names.$k")
+    xargs -0 chown -h "$n" < "$f" 2>/dev/null || xargs -0 chown -h "\${k%.*}:\${k#*.}" < "$f"
+  done
+  for f in "$cofre_meta"/mode.*; do
+    [ -f "$f" ] || continue
+    xargs -0 chmod "\${f##*/mode.}" < "$f"
+  done
+  rm -f "$cofre_meta"/owner.* "$cofre_meta"/mode.* "$cofre_meta"/names.*
 }
 cofre_place() {
-  cofre_idx=$1 cofre_stage=$2 cofre_out=$3
-  cofre_root=0; [ "$(id -u)" = 0 ] && cofre_root=1
-  mkdir -p "$cofre_out"
+  cofre_idx=$1 cofre_stage=$2 cofre_out=$3 cofre_meta=$2/.meta
+  cofre_root=0; [ "$(id -u)" != 0 ] || cofre_root=1
+  mkdir -p "$cofre_out" "$cofre_meta"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
     [ "$t" = d ] || continue
     cofre_path "$p"; mkdir -p "$cofre_out$cofre_p"
@@ -48,7 +60,7 @@ cofre_place() {
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
     case $t in f|h) ;; *) continue ;; esac
     cofre_path "$p"; d=$cofre_out$cofre_p
-    mkdir -p "\${d%/*}"
+    [ -d "\${d%/*}" ] || mkdir -p "\${d%/*}"
     if [ "$t" = h ]; then
       cofre_path "$tgt"
       if [ -f "$cofre_out$cofre_p" ] && ln "$cofre_out$cofre_p" "$d" 2>/dev/null; then continue; fi
@@ -56,25 +68,35 @@ cofre_place() {
     if [ "$cid" = - ]; then
       : > "$d"
     else
-      case $cid in *[!0-9a-f]*) cofre_die "refusing a member name that is not a content id" ;; esac
+      case $cid in *[!0-9a-f]*|'') cofre_die "refusing a member name that is not a content id" ;; esac
       s=$cofre_stage/$cid
-      if [ -L "$s" ]; then cp "$s" "$d"
-      elif [ ! -f "$s" ]; then cofre_die "content of an entry is missing from its pack (pack $pack)"
-      elif [ "$sp" = 1 ]; then cp --sparse=always "$s" "$d" && rm -f "$s" && ln -s "$d" "$s"
-      else mv "$s" "$d" && ln -s "$d" "$s"
+      if [ -f "$s" ]; then
+        if [ "$sp" = 1 ]; then cp --sparse=always "$s" "$d"; rm -f "$s"; else mv "$s" "$d"; fi
+        eval "cofre_at_$cid=\\$d"
+      else
+        eval "f=\\\${cofre_at_$cid:-}"
+        [ -n "$f" ] || cofre_die "content of an entry is missing from its pack (pack $pack)"
+        if [ "$sp" = 1 ]; then cp --sparse=always "$f" "$d"; else cp "$f" "$d"; fi
       fi
     fi
-    cofre_meta "$d" f "$mode" "$uid" "$gid" "$own" "$grp" "$mt"
+    touch -d "@$mt" "$d"
+    cofre_later "$d" f "$mode" "$uid" "$gid" "$own" "$grp"
   done < "$cofre_idx"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
     [ "$t" = l ] || continue
     cofre_path "$p"; d=$cofre_out$cofre_p
-    mkdir -p "\${d%/*}"
+    [ -d "\${d%/*}" ] || mkdir -p "\${d%/*}"
     cofre_unesc "$tgt"; ln -s "$cofre_v" "$d"
-    cofre_meta "$d" l "$mode" "$uid" "$gid" "$own" "$grp" "$mt"
+    touch -h -d "@$mt" "$d"
+    cofre_later "$d" l "$mode" "$uid" "$gid" "$own" "$grp"
   done < "$cofre_idx"
+  while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
+    [ "$t" = d ] || continue
+    cofre_path "$p"; cofre_later "$cofre_out$cofre_p" d "$mode" "$uid" "$gid" "$own" "$grp"
+  done < "$cofre_idx"
+  cofre_apply
   grep '^d ' "$cofre_idx" | LC_ALL=C sort -r | while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    cofre_path "$p"; cofre_meta "$cofre_out$cofre_p" d "$mode" "$uid" "$gid" "$own" "$grp" "$mt"
+    cofre_path "$p"; touch -d "@$mt" "$cofre_out$cofre_p"
   done
 }
 `;

@@ -33,13 +33,13 @@ async function pgCounts(host: RemoteHost, target: TargetInfo, db: string): Promi
   return parseCounts(r.stdout.split('\n'));
 }
 
-/** Entries and regular-file bytes under the restored paths (tar archives each listed path itself, not its parents). */
+/** Entries and regular-file bytes under the restored paths (tar archives each listed path itself, not its parents); a name with a line break counts once. */
 async function fileCounts(host: RemoteHost, roots: string[]): Promise<{ entries: number; bytes: number }> {
   let entries = 0;
   let bytes = 0;
   for (const root of roots) {
     const r = await host.runChecked(
-      `[ -e ${shq(root)} ] || exit 0; find ${shq(root)} | wc -l; find ${shq(root)} -type f -printf '%s\\n' | awk '{s+=$1} END {printf "%d\\n", s}'`,
+      `[ -e ${shq(root)} ] || exit 0; find ${shq(root)} -printf x | wc -c; find ${shq(root)} -type f -printf '%s\\n' | awk '{s+=$1} END {printf "%d\\n", s}'`,
       { label: 'find' },
     );
     const [e, b] = r.stdout.trim().split('\n');
