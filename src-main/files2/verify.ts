@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { Readable, Transform, pipeline } from 'node:stream';
+import type { Readable} from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
 import { toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
