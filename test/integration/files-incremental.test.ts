@@ -19,6 +19,7 @@ import { runRestore } from '../../src-main/restore/restore.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { listSetFiles } from '../../src-main/files2/entries.js';
+import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { sh } from '../support/compare.js';
 import type { Manifest } from '../../shared/domain.js';
@@ -321,6 +322,10 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       expect(quick.ok).toBe(false);
       expect(quick.checks.find((k) => k.name === 'packs')?.message).toContain(pack.key);
       writeFileSync(file, original);
+      // the runbook sends format-2 files to restore.sh, with its checks first
+      const md = runbookMarkdown(c.config, { configPath: fx.configPath, generatedAt: new Date().toISOString() });
+      expect(md).toContain('restore.sh --list-packs');
+      expect(md).toContain('sha256sum sets/<setId>/restore.sh');
     } finally {
       storage.close();
       c.close();
