@@ -10,7 +10,9 @@ import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { chmodSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listSets } from '../../src-main/backup/sets.js';
@@ -22,6 +24,9 @@ import { listSetFiles } from '../../src-main/files2/entries.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { sh } from '../support/compare.js';
+import { cofre } from '../support/cli.js';
+
+const CLI_SOURCE = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url));
 import type { Manifest } from '../../shared/domain.js';
 
 const h = inject('harness');
@@ -115,6 +120,10 @@ describe('files format 2: incremental forever (real sshd, folder storage, age, t
     sources: [arquivos]
     storage: nas
     schedule: "0 4 * * *"
+  s3arquivos:
+    sources: [arquivos]
+    storage: nuvem
+    schedule: "0 5 * * *"
 ${stagingTargetYaml(h, restoreRoot)}`,
     });
     // small packs, so a set spans several and a single-path restore can skip some
@@ -328,6 +337,79 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       expect(md).toContain('sha256sum sets/<setId>/restore.sh');
     } finally {
       storage.close();
+      c.close();
+    }
+  });
+
+  it('cofre files --json prints [{path,type,size,mtime,mode}]; a prefix not in the set exits non-zero', async () => {
+    const day = days[2];
+    if (!day) throw new Error('no day 3');
+    const r = await cofre(['files', day.setId, '--path', join(uploads, 'documentos'), '--json'], { env: fx.env, fromSource: true });
+    expect(r.code, r.stderr).toBe(0);
+    const list = r.json as Array<{ path: string; type: string; size: number; mtime: string; mode: string }>;
+    expect(list.find((e) => e.path === join(uploads, 'documentos/copia-dura.pdf'))).toMatchObject({ type: 'file', size: 50_000, mode: '0644' });
+    expect(Date.parse(list[0]?.mtime ?? '')).toBeGreaterThan(0);
+    const bad = await cofre(['files', day.setId, '--path', join(uploads, 'nao-existe')], { env: fx.env, fromSource: true });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/nao-existe is not in/);
+  });
+
+  it('a backup killed (SIGKILL) while its packs upload leaves no complete-looking set; earlier sets stay good; the next run is complete', async () => {
+    for (let i = 0; i < 40; i++) write(`lote/exame-${i}.dcm`, randomBytes(300_000));
+    const isPack = (k: string): boolean => /^[0-9a-f]{32}\.tar/.test(k);
+    const before = new Set([...dirBytes(packsDir()).keys()].filter(isPack));
+    const storage = storageFromConfig(ctx().config, 'nas', fx.env);
+    const goodBefore = (await listSets(storage)).filter((s) => s.complete).map((s) => s.setId);
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, 'backup', '--plan', 'soarquivos'], { env: fx.env, stdio: 'ignore' });
+    const closed = once(child, 'close');
+    const deadline = Date.now() + 90_000;
+    while (![...dirBytes(packsDir()).keys()].some((k) => isPack(k) && !before.has(k))) {
+      if (Date.now() > deadline) throw new Error('no pack was uploaded');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await closed;
+    const after = await listSets(storage);
+    expect(after.filter((s) => s.complete).map((s) => s.setId)).toEqual(goodBefore);
+    expect(after.filter((s) => !s.complete).every((s) => s.state === 'incomplete')).toBe(true);
+    for (const k of before) expect(existsSync(join(packsDir(), k))).toBe(true);
+    const identities = await configuredIdentities(ctx().config, fx.env);
+    expect((await verifySet(storage, days[2]?.setId ?? '', { deep: true, identities })).ok).toBe(true);
+    storage.close();
+    // the next run reads and stores what the killed one did not commit, and restores identical
+    const snap = snapshot(uploads);
+    const r = await backup();
+    expect(r.error).toBeUndefined();
+    expect(r.files?.[0]?.newContents).toBe(40);
+    const out = join(restoreRoot, 'sh-after-kill');
+    const run = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', `sets/${r.setId}/restore.sh`, fx.identityFile, out], { cwd: fx.folderStorage, encoding: 'utf8', timeout: 90_000 });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    expect(snapshot(join(out, 'arquivos', uploads))).toEqual(snap);
+  });
+
+  it('S3 (s3rver): the second set stores only what changed, verifies deep and restores identical through Cofre', async () => {
+    const c = ctx();
+    try {
+      const first = await runBackup(c, 's3arquivos');
+      expect(first.error).toBeUndefined();
+      const changed = randomBytes(150_000);
+      write('s3/novo.bin', changed);
+      const snap = snapshot(uploads);
+      const second = await runBackup(c, 's3arquivos');
+      expect(second.error).toBeUndefined();
+      expect(second.files?.[0]?.newContents).toBe(1);
+      expect(second.files?.[0]?.newPackBytes).toBeLessThan(changed.length * 1.01 + 8 * 1024);
+      expect(second.files?.[0]?.bytesRead).toBeLessThan(changed.length + 20 * 1024);
+      const storage = storageFromConfig(c.config, 'nuvem', fx.env);
+      try {
+        expect((await verifySet(storage, second.setId, { deep: true, identities: await configuredIdentities(c.config, fx.env) })).ok).toBe(true);
+      } finally {
+        storage.close();
+      }
+      const r = await runRestore(c, { setId: second.setId, target: 'homologacao', yes: true });
+      expect(r.error, JSON.stringify(r.validation)).toBeUndefined();
+      expect(snapshot(join(restoreRoot, second.setId, uploads))).toEqual(snap);
+    } finally {
       c.close();
     }
   });
