@@ -75,5 +75,6 @@ async function tarEntries(storage: Storage, source: string, o: ManifestObject, i
   if (streamError) throw streamError;
   const sha = hash.digest('hex');
   if (sha !== o.sha256) throw new CofreError('INTEGRITY', `${o.key}: SHA-256 ${sha} differs from the manifest's ${o.sha256}`, { hint: 'the stored object changed after the backup; use another set' });
-  return out;
+  // in path order, as format 2 lists them
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -70,6 +70,11 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
     if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
     return ref;
   });
+  const tools = ['tar', ...(refs.some((r) => isCompressedPack(r.key)) ? ['zstd'] : [])];
+  const missing = (await opts.host.run(`for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`)).stdout.trim();
+  if (missing) {
+    throw new CofreError('PRECONDITION', `${missing.split('\n').join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
+  }
   const dest = opts.destination;
   const made = await opts.host.runChecked(`mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`, { label: 'mktemp' });
   const stage = made.stdout.trim();

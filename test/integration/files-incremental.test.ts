@@ -412,5 +412,49 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     } finally {
       c.close();
     }
+  }, 300_000);
+});
+
+describe('format-1 files sets stay listable and restorable by path (the one tar is streamed)', () => {
+  let fx: Fixture;
+  let restoreRoot: string;
+  afterAll(() => {
+    if (restoreRoot) rmSync(restoreRoot, { recursive: true, force: true });
+  });
+  beforeAll(async () => {
+    restoreRoot = join('/tmp', `cofre-files1-${process.pid}-${Date.now()}`);
+    mkdirSync(restoreRoot, { recursive: true });
+    fx = await makeFixture(h, {
+      filesFormat: 'tar',
+      largeBytes: 512 * 1024,
+      extraYaml: `  soarquivos:
+    sources: [arquivos]
+    storage: nas
+    schedule: "0 4 * * *"
+${stagingTargetYaml(h, restoreRoot)}`,
+    });
+  });
+
+  it('cofre files lists the tar members; restore --path extracts only that folder', async () => {
+    const c = new AppContext({ env: fx.env });
+    try {
+      const r = await runBackup(c, 'soarquivos');
+      expect(r.error).toBeUndefined();
+      const storage = storageFromConfig(c.config, 'nas', fx.env);
+      const manifest = (await listSets(storage)).find((s) => s.setId === r.setId)?.manifest;
+      expect(manifest?.format).toBe('cofre-set/1');
+      if (!manifest) throw new Error('no manifest');
+      const uploads = join(fx.filesDir, 'uploads');
+      const folder = join(uploads, 'exames 2026');
+      const entries = await listSetFiles(storage, manifest, await configuredIdentities(c.config, fx.env), folder).finally(() => storage.close());
+      expect(entries.map((e) => [e.path, e.type])).toEqual([[folder, 'dir'], [join(folder, 'raio-x ção.png'), 'file'], [join(folder, 'vazia'), 'dir']]);
+      const restored = await runRestore(c, { setId: r.setId, target: 'homologacao', yes: true, paths: [folder] });
+      expect(restored.error).toBeUndefined();
+      const dest = join(restoreRoot, r.setId, uploads);
+      expect(readdirSync(dest)).toEqual(['exames 2026']);
+      expect(readFileSync(join(dest, 'exames 2026', 'raio-x ção.png'))).toEqual(readFileSync(join(folder, 'raio-x ção.png')));
+    } finally {
+      c.close();
+    }
   });
 });
