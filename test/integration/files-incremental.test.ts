@@ -245,7 +245,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
   it('each day restores identical with restore.sh under env -i PATH=/usr/bin:/bin sh', () => {
     for (const [i, day] of days.entries()) {
       const out = join(restoreRoot, `sh-day${i + 1}`);
-      const run = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', ...(process.env['COFRE_TRACE'] ? ['-x'] : []), `sets/${day.setId}/restore.sh`, fx.identityFile, out], { cwd: fx.folderStorage, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', ...(process.env['COFRE_TRACE'] ? ['-x'] : []), `sets/${day.setId}/restore.sh`, fx.identityFile, out], { cwd: fx.folderStorage, encoding: 'utf8', timeout: 180_000 });
       if (process.env['COFRE_TRACE']) writeFileSync(`/tmp/restore-sh-trace-${i}.log`, run.stderr);
       expect(run.status, run.stderr.slice(-2000)).toBe(0);
       expect(snapshot(join(out, 'arquivos', uploads))).toEqual(day.snap);
@@ -254,7 +254,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const packs = execFileSync('sh', [`sets/${days[2]?.setId}/restore.sh`, '--list-packs'], { cwd: fx.folderStorage, encoding: 'utf8' }).trim().split('\n');
     const manifest = JSON.parse(readFileSync(join(fx.folderStorage, 'sets', days[2]?.setId ?? '', 'manifest.json'), 'utf8')) as { packs: Array<{ key: string }> };
     expect(packs.sort()).toEqual(manifest.packs.map((p) => p.key).sort());
-  });
+  }, 600_000); // one process or two per file: minutes on this shared 2-core machine
 
   it('each day restores identical through Cofre (staging target)', async () => {
     for (const day of days) {
@@ -265,7 +265,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       expect(r.validation.every((v) => v.ok)).toBe(true);
       expect(snapshot(join(restoreRoot, day.setId, uploads))).toEqual(day.snap);
     }
-  });
+  }, 600_000);
 
   it('restores one folder and one file only, reading only the packs they need; a path not in the set fails clearly', async () => {
     const day = days[2];
@@ -385,7 +385,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const run = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', `sets/${r.setId}/restore.sh`, fx.identityFile, out], { cwd: fx.folderStorage, encoding: 'utf8', timeout: 90_000 });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     expect(snapshot(join(out, 'arquivos', uploads))).toEqual(snap);
-  });
+  }, 300_000);
 
   it('S3 (s3rver): the second set stores only what changed, verifies deep and restores identical through Cofre', async () => {
     const c = ctx();
