@@ -107,6 +107,10 @@ export const KNOWN_MANIFEST_FORMATS: readonly string[] = ['cofre-set/1', 'cofre-
 export const SetStateSchema = z.enum(['complete', 'incomplete', 'doubtful', 'unsigned']);
 export type SetState = z.infer<typeof SetStateSchema>;
 
+/** A check's outcome: passed, failed, or could not be made here (e.g. its tool is missing). */
+export const CheckStatusSchema = z.enum(['ok', 'failed', 'unchecked']);
+export type CheckStatus = z.infer<typeof CheckStatusSchema>;
+
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type RpoState = 'ok' | 'late' | 'failing' | 'unknown';
 

@@ -1,4 +1,5 @@
 import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
+import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -6,6 +7,7 @@ import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
  */
 export const ptBR = {
   ...engineTextsPtBR,
+  ...consoleTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -122,6 +124,8 @@ export const ptBR = {
   'copias.verifying': 'Verificando…',
   'copias.verifyOk': 'Verificação aprovada',
   'copias.verifyFail': 'Verificação encontrou problemas',
+  'copias.verifyUnchecked': 'Verificação incompleta: algo não pôde ser conferido aqui',
+  'copias.checkUnchecked': 'não conferido',
   'copias.source': 'Origem',
   'copias.type': 'Tipo',
   'copias.size': 'Tamanho',
@@ -164,6 +168,8 @@ export const ptBR = {
   'restaurar.runPreflight': 'Verificar antes de restaurar',
   'restaurar.projection': 'Estimativa: {projected} para {bytes} (limite RTO {budget})',
   'restaurar.overBudget': 'A estimativa passa do limite de 4 h.',
+  'restaurar.projectionVerify': 'Inclui {verify} para ler a cópia inteira e conferir o SHA-256 de cada objeto antes de tocar a produção.',
+  'check.psql knows \\restrict': 'O psql do destino entende \\restrict',
   'restaurar.start': 'Iniciar restauração',
   'restaurar.elapsed': 'Tempo decorrido',
   'restaurar.rto': 'Limite (RTO)',
@@ -262,6 +268,7 @@ export type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
   ...engineTextsEn,
+  ...consoleTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',
@@ -378,6 +385,8 @@ export const en: Messages = {
   'copias.verifying': 'Verifying…',
   'copias.verifyOk': 'Verification passed',
   'copias.verifyFail': 'Verification found problems',
+  'copias.verifyUnchecked': 'Verification incomplete: something could not be checked here',
+  'copias.checkUnchecked': 'not checked',
   'copias.source': 'Source',
   'copias.type': 'Type',
   'copias.size': 'Size',
@@ -420,6 +429,8 @@ export const en: Messages = {
   'restaurar.runPreflight': 'Check before restoring',
   'restaurar.projection': 'Projected: {projected} for {bytes} (RTO limit {budget})',
   'restaurar.overBudget': 'The projection exceeds the 4 h limit.',
+  'restaurar.projectionVerify': 'Includes {verify} to read the whole set and check every object\'s SHA-256 before production is touched.',
+  'check.psql knows \\restrict': 'The target\'s psql knows \\restrict',
   'restaurar.start': 'Start restore',
   'restaurar.elapsed': 'Elapsed',
   'restaurar.rto': 'Limit (RTO)',

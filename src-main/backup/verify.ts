@@ -1,31 +1,49 @@
 /**
  * `cofre verify`: quick checks that every object of a set exists with the recorded size;
- * `--deep` downloads each object, checks its SHA-256, decrypts it with the identity and checks
- * that the dump inside is readable (pg_restore --list, tar listing counts, SQL dump trailer).
+ * `--deep` reads each object whole: its SHA-256 over every stored byte, its decryption with the
+ * identity (every chunk authenticated), and the dump inside (pg_restore --list, tar listing
+ * counts, SQL dump trailer). A format checker that cannot run here (pg_restore not installed,
+ * a compressed stream) leaves that object "unchecked", never "ok".
  */
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { Transform, Writable, pipeline } from 'node:stream';
+import { Writable } from 'node:stream';
 import { CofreError, toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
-import type { Manifest, ManifestObject } from '../../shared/domain.js';
-import { createDecryptStream } from '../crypto/age.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { CheckStatus, Manifest, ManifestObject, ManifestRef } from '../../shared/domain.js';
 import { TarCounter } from '../sources/tar-counter.js';
-import { ByteMeter, type ProgressListener } from '../util/progress.js';
+import type { ProgressListener } from '../util/progress.js';
+import { drainInspector, hashStoredObject, readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets } from './sets.js';
-import { checkIndexContent, checkPacks } from '../files2/verify.js';
+import { checkPackPresence, indexInspector } from '../files2/verify.js';
 
 export interface VerifyCheck {
   name: string;
+  /** true only when the check passed (status 'ok'); kept for older readers */
   ok: boolean;
+  status: CheckStatus;
   message: string;
 }
 
 export interface VerifyResult {
   setId: string;
   deep: boolean;
+  /** true only when every check passed */
   ok: boolean;
+  /** 'failed' when any check failed, else 'unchecked' when any could not be made, else 'ok' */
+  status: CheckStatus;
   checks: VerifyCheck[];
+}
+
+export function check(name: string, status: CheckStatus, message: string): VerifyCheck {
+  return { name, ok: status === 'ok', status, message };
+}
+
+/** The worst status of a list: failed > unchecked > ok. */
+export function overallStatus(checks: ReadonlyArray<{ status?: CheckStatus | undefined; ok: boolean }>): CheckStatus {
+  const statuses = checks.map((c) => c.status ?? (c.ok ? 'ok' : 'failed'));
+  if (statuses.includes('failed')) return 'failed';
+  return statuses.includes('unchecked') ? 'unchecked' : 'ok';
 }
 
 export async function findSet(storage: Storage, setId: string): Promise<{ manifest: Manifest }> {
@@ -43,8 +61,8 @@ export async function verifySet(
   opts: { deep: boolean; identities?: string[]; onProgress?: ProgressListener },
 ): Promise<VerifyResult> {
   const { manifest } = await findSet(storage, setId);
-  const checks: VerifyCheck[] = [{ name: 'manifest', ok: true, message: `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size` }];
-  checks.push(...(await checkPacks(storage, manifest, { deep: opts.deep && Boolean(opts.identities?.length), identities: opts.identities, onProgress: opts.onProgress })));
+  const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`)];
+  for (const p of await checkPackPresence(storage, manifest)) checks.push(check(p.name, p.status, p.message));
   if (opts.deep) {
     if (!opts.identities?.length) {
       throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config' });
@@ -54,85 +72,159 @@ export async function verifySet(
         checks.push(await deepCheck(storage, o, opts.identities, opts.onProgress));
       }
     }
+    if (manifest.format === 'cofre-set/2') {
+      for (const ref of [...Object.values(manifest.indexes ?? {}), ...(manifest.packs ?? [])]) checks.push(await refCheck(storage, ref, opts.identities, opts.onProgress));
+      if (manifest.restoreScript) checks.push(await refCheck(storage, manifest.restoreScript, undefined, opts.onProgress));
+    }
   }
-  return { setId, deep: opts.deep, ok: checks.every((c) => c.ok), checks };
+  const status = overallStatus(checks);
+  return { setId, deep: opts.deep, ok: status === 'ok', status, checks };
+}
+
+/** The objects whose stored bytes differ from the manifest's SHA-256 (the set is corrupted there). */
+export function hashFailures(r: VerifyResult): VerifyCheck[] {
+  return r.checks.filter((c) => c.status === 'failed' && /SHA-256 .* differs/.test(c.message));
+}
+
+/**
+ * Records in the catalog that a set failed its hash check on a storage (audit trail, shown by
+ * the console's Auditoria), so the set is known to be bad beyond this one run.
+ */
+export function recordHashFailure(catalog: Catalog, actor: string, f: { setId: string; storage: string; object: string; message: string; during: string }): string {
+  const line = `set ${f.setId} failed hash check on storage ${f.storage}: ${f.object} (${f.during})`;
+  catalog.audit(actor, 'set.hash_failed', f.setId, { storage: f.storage, object: f.object, during: f.during, message: f.message });
+  return line;
+}
+
+type ContentVerdict = { status: CheckStatus; message: string };
+
+function inspectorFor(o: ManifestObject): Inspector<ContentVerdict> {
+  if (o.format === 'tar') return tarInspector(o);
+  if (o.format === 'pgdump') return pgRestoreListInspector();
+  if (o.format === 'sql') return sqlInspector();
+  if (o.format === 'files-v2') return indexInspector(o);
+  // compressed streams: Cofre has no decompressor to check them with here
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'unchecked', message: `${o.format} content not checked (compressed stream)` }) };
+}
+
+/** Describes a whole read of one object as a check: hash first, then decryption, then content. */
+export function describeRead(name: string, o: ManifestObject, r: ReadOutcome<ContentVerdict | undefined>): VerifyCheck {
+  if (!r.hashOk) {
+    const also = r.decryptError ? `; it does not decrypt either (${r.decryptError})` : '';
+    return check(name, 'failed', `SHA-256 ${r.sha256} differs from the manifest's ${o.sha256} (${r.storedBytes} bytes read): the stored object is corrupted${also}; restore another set (cofre sets) or from another copy`);
+  }
+  if (r.storedBytes !== o.bytes) return check(name, 'failed', `${r.storedBytes} bytes read, the manifest says ${o.bytes}`);
+  if (r.decryptError) return check(name, 'failed', `hash ok but the object does not decrypt: ${r.decryptError}`);
+  if (r.plainBytes !== o.plainBytes) return check(name, 'failed', `hash ok, decrypts to ${r.plainBytes} bytes but the manifest says ${o.plainBytes}`);
+  if (!r.inspected) return check(name, 'ok', `hash ok, decrypts (${r.plainBytes} bytes)`);
+  const c = r.inspected;
+  return check(name, c.status, `hash ok, decrypts, ${c.message}`);
 }
 
 async function deepCheck(storage: Storage, o: ManifestObject, identities: string[], onProgress?: ProgressListener): Promise<VerifyCheck> {
   const name = o.key.split('/').pop() ?? o.key;
   try {
-    const body = await storage.get(o.key);
-    const hash = createHash('sha256');
-    const hasher = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const meter = new ByteMeter('verify', onProgress, { source: name, totalBytes: o.bytes });
-    const plain = pipeline(body, meter, hasher, createDecryptStream(identities), () => undefined);
-    const content = await checkContent(o, plain);
-    const sha = hash.digest('hex');
-    if (sha !== o.sha256) return { name, ok: false, message: `SHA-256 mismatch: stored object is ${sha}, manifest says ${o.sha256}` };
-    return { name, ok: content.ok, message: `hash ok, decrypts, ${content.message}` };
+    const r = await readStoredObject(storage, o, identities, inspectorFor(o), { onProgress, phase: 'verify' });
+    return describeRead(name, o, r);
   } catch (err) {
-    return { name, ok: false, message: toErrorInfo(err).message };
+    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
   }
 }
 
-async function checkContent(o: ManifestObject, plain: NodeJS.ReadableStream): Promise<{ ok: boolean; message: string }> {
-  if (o.format === 'files-v2') return checkIndexContent(o, plain);
-  if (o.format === 'tar') {
-    const counter = new TarCounter();
-    counter.resume(); // only the counts matter here: discard the bytes it passes through
-    await drain(plain, counter);
-    const { entries, fileBytes } = counter.counts;
-    const ok = entries === o.fileCount && fileBytes === o.fileBytes;
-    return { ok, message: `tar lists ${entries} entries, ${fileBytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
+/**
+ * A format-2 object outside the set's own list (index, pack: age-encrypted, read and decrypted
+ * whole; restore.sh: plaintext, hashed): checked against the manifest's size and SHA-256.
+ */
+async function refCheck(storage: Storage, ref: ManifestRef, identities: string[] | undefined, onProgress?: ProgressListener): Promise<VerifyCheck> {
+  const name = ref.key.split('/').slice(-2).join('/');
+  try {
+    if (!identities) {
+      const r = await hashStoredObject(storage, ref.key);
+      return r.sha256 === ref.sha256 && r.bytes === ref.bytes
+        ? check(name, 'ok', 'hash ok')
+        : check(name, 'failed', `SHA-256 ${r.sha256} differs from the manifest's ${ref.sha256} (${r.bytes} bytes read): the stored object is corrupted`);
+    }
+    const r = await readStoredObject(storage, ref, identities, drainInspector(), { onProgress, phase: 'verify' });
+    if (!r.hashOk) return check(name, 'failed', `SHA-256 ${r.sha256} differs from the manifest's ${ref.sha256} (${r.storedBytes} bytes read): the stored object is corrupted`);
+    if (r.storedBytes !== ref.bytes) return check(name, 'failed', `${r.storedBytes} bytes read, the manifest says ${ref.bytes}`);
+    if (r.decryptError) return check(name, 'failed', `hash ok but the object does not decrypt: ${r.decryptError}`);
+    return check(name, 'ok', `hash ok, decrypts (${r.plainBytes} bytes)`);
+  } catch (err) {
+    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
   }
-  if (o.format === 'pgdump') return pgRestoreList(plain);
-  // SQL dumps: mysqldump ends with "-- Dump completed", pg_dumpall with "dump complete".
+}
+
+function tarInspector(o: ManifestObject): Inspector<ContentVerdict> {
+  const counter = new TarCounter();
+  counter.resume(); // only the counts matter here: discard the bytes it passes through
+  const finished = new Promise<void>((resolve, reject) => {
+    counter.once('finish', resolve);
+    counter.once('error', reject);
+  });
+  return {
+    stream: counter,
+    abort: () => counter.destroy(),
+    async result() {
+      await finished;
+      const { entries, fileBytes } = counter.counts;
+      const ok = entries === o.fileCount && fileBytes === o.fileBytes;
+      return { status: ok ? 'ok' : 'failed', message: `tar lists ${entries} entries, ${fileBytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
+    },
+  };
+}
+
+function sqlInspector(): Inspector<ContentVerdict> {
+  // mysqldump ends with "-- Dump completed", pg_dumpall with "dump complete"
   let head = '';
   let tail = '';
-  await drain(plain, new Writable({
+  const sink = new Writable({
     write(chunk: Buffer, _e, cb) {
       if (head.length < 200) head += chunk.toString('utf8', 0, Math.min(chunk.length, 200));
       tail = (tail + chunk.toString('utf8')).slice(-300);
       cb();
     },
-  }));
-  const ok = /-- (MariaDB|MySQL) dump|PostgreSQL database cluster dump/.test(head) && /(Dump completed|dump complete)/.test(tail);
-  return { ok, message: ok ? 'SQL dump complete (header and trailer present)' : 'SQL dump lacks its header or completion trailer' };
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.once('finish', resolve);
+    sink.once('error', reject);
+  });
+  return {
+    stream: sink,
+    abort: () => sink.destroy(),
+    async result() {
+      await finished;
+      const ok = /-- (MariaDB|MySQL) dump|PostgreSQL database cluster dump/.test(head) && /(Dump completed|dump complete)/.test(tail);
+      return { status: ok ? 'ok' : 'failed', message: ok ? 'SQL dump complete (header and trailer present)' : 'SQL dump lacks its header or completion trailer' };
+    },
+  };
 }
 
-function drain(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pipeline(from, to as Writable, (err) => (err ? reject(err) : resolve()));
+/**
+ * `pg_restore --list` reads the table of contents and exits: the reader drains the rest. A
+ * pg_restore that is not installed here leaves the format unchecked.
+ */
+export function pgRestoreListInspector(): Inspector<ContentVerdict> {
+  const child = spawn('pg_restore', ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let entries = 0;
+  let stderr = '';
+  let buf = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    entries += lines.filter((l) => l && !l.startsWith(';')).length;
   });
-}
-
-function pgRestoreList(plain: NodeJS.ReadableStream): Promise<{ ok: boolean; message: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pg_restore', ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let entries = 0;
-    let stderr = '';
-    let buf = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      entries += lines.filter((l) => l && !l.startsWith(';')).length;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  const verdict = new Promise<ContentVerdict>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      resolve(err.code === 'ENOENT'
+        ? { status: 'unchecked', message: 'pg_restore is not installed here: the dump format was NOT checked (install the PostgreSQL client tools to check it)' }
+        : { status: 'failed', message: `pg_restore --list could not run: ${err.message}` });
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') resolve({ ok: true, message: 'pg_restore is not installed here: format not checked' });
-      else reject(err);
-    });
-    pipeline(plain, child.stdin, (err) => {
-      if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') reject(err);
-    });
-    child.on('close', (code) => {
-      resolve(code === 0 ? { ok: true, message: `pg_restore --list reads ${entries} entries` } : { ok: false, message: `pg_restore --list failed: ${stderr.trim()}` });
+    child.once('close', (code) => {
+      resolve(code === 0 ? { status: 'ok', message: `pg_restore --list reads ${entries} entries` } : { status: 'failed', message: `pg_restore --list failed: ${stderr.trim() || `exit ${code}`}` });
     });
   });
+  return { stream: child.stdin, abort: () => child.kill(), result: () => verdict };
 }

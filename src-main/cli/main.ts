@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand, type GlobalOptions } from './run.js';
 import { registerCommands } from './commands/index.js';
+import { addHelpExamples } from './help.js';
 import { tuneHeapForStreaming } from '../app/heap.js';
 
 tuneHeapForStreaming();
@@ -22,6 +23,7 @@ registerCommands(program, (body) => async (...args: unknown[]) => {
   const cmd = args[args.length - 1] as Command;
   await runCommand(cmd.optsWithGlobals<GlobalOptions>(), (ctx, out) => body(ctx, out, cmd.opts() as never, ...(args.slice(0, -2) as string[])));
 });
+addHelpExamples(program);
 
 try {
   await program.parseAsync(process.argv);

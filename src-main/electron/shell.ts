@@ -10,7 +10,8 @@ import { createConsoleRpc } from '../rpc/index.js';
 import type { EngineServices } from '../rpc/services.js';
 import type { RpoState } from '../../shared/rpc/contracts/status.js';
 import { connectIpc } from './ipc.js';
-import { failureNotification, shellTranslator, trayMenuLabels, trayTooltip } from './texts.js';
+import { shellTranslator, trayMenuLabels, trayTooltip } from './texts.js';
+import { createDesktopNotifications, type Notifier } from './notifications.js';
 import type { Translate } from '../../shared/i18n/index.js';
 
 export interface DesktopOptions {
@@ -40,8 +41,10 @@ export function startDesktop(options: DesktopOptions): void {
   /** texts in the configured console language, re-read with each status refresh */
   let t: Translate = shellTranslator(undefined);
   let language: string | undefined;
+  let desktopAlerts = true;
   const readLanguage = async (): Promise<void> => {
     const settings = await options.services.settings.get().catch(() => undefined);
+    if (settings) desktopAlerts = settings.alerts.desktop;
     if (settings && settings.language !== language) {
       language = settings.language;
       t = shellTranslator(settings.language);
@@ -94,10 +97,22 @@ export function startDesktop(options: DesktopOptions): void {
 
   const trayIcon = (state: RpoState) => nativeImage.createFromPath(join(options.assetsDir, `tray-${state}.png`));
 
+  /** Electron's notifications behind the plain decision module (tested without Electron). */
+  const notifier: Notifier = {
+    show(notice) {
+      if (!Notification.isSupported()) return;
+      const n = new Notification({ title: notice.title, body: notice.body, icon: join(options.assetsDir, `tray-${notice.tone}@2x.png`) });
+      n.on('click', () => show(notice.hash));
+      n.show();
+    },
+  };
+  const notifications = createDesktopNotifications({ notifier, t: () => t, enabled: () => desktopAlerts });
+
   async function refreshTray(): Promise<void> {
     if (!tray) return;
     await readLanguage();
     const status = await options.services.status.get().catch(() => undefined);
+    if (status) notifications.onStatus(status);
     const states = status?.plans.map((p) => p.rpoState) ?? ['unknown'];
     const worst = WORST.find((s) => states.includes(s)) ?? 'unknown';
     tray?.setImage(trayIcon(worst));
@@ -146,17 +161,11 @@ export function startDesktop(options: DesktopOptions): void {
       tray = undefined;
     });
     options.services.events.subscribe((e) => {
-      if (e.event !== 'run.finished') return;
-      void refreshTray();
-      if (e.payload.status === 'failed' && Notification.isSupported()) {
-        const payload = e.payload;
-        void readLanguage().then(() => {
-          const text = failureNotification(payload, t);
-          const n = new Notification({ title: text.title, body: text.body, icon: join(options.assetsDir, 'tray-failing@2x.png') });
-          n.on('click', () => show(text.hash));
-          n.show();
-        });
-      }
+      if (e.event !== 'run.finished' && e.event !== 'restore.finished') return;
+      void readLanguage().then(() => {
+        notifications.onEvent(e);
+        return refreshTray();
+      });
     });
     show();
   });

@@ -3,7 +3,8 @@
  * configured console language through shared/i18n. Pure functions: no Electron here.
  */
 import { createTranslator, describeEngineError, DEFAULT_LANGUAGE, type Language, type Translate } from '../../shared/i18n/index.js';
-import type { Status } from '../../shared/rpc/contracts/status.js';
+import type { Status, PlanStatus } from '../../shared/rpc/contracts/status.js';
+import { formatDuration } from '../../shared/format.js';
 import type { RunFinished } from '../../shared/rpc/contracts/runs.js';
 
 export function shellTranslator(language: Language | undefined): Translate {
@@ -30,4 +31,19 @@ export function failureNotification(f: RunFinished, t: Translate): { title: stri
     body = `${e.title}. ${e.action}`;
   }
   return { title, body, hash: `execucoes?run=${encodeURIComponent(f.runId)}` };
+}
+
+/** A plan whose last good backup is older than its RPO (or that never had one). */
+export function lateNotification(p: Pick<PlanStatus, 'plan' | 'ageMs' | 'rpoHours'>, t: Translate): { title: string; body: string; hash: string } {
+  return {
+    title: t('notify.late', { plan: p.plan }),
+    body: p.ageMs === undefined ? t('notify.noGoodSet', { plan: p.plan }) : t('notify.lateBody', { age: formatDuration(p.ageMs), rpo: p.rpoHours }),
+    hash: 'painel',
+  };
+}
+
+/** A drill that failed: its reason in words, and the drills screen to open. */
+export function drillFailedNotification(d: { target: string; error?: { code: string; message: string; hint?: string | undefined } | undefined }, t: Translate): { title: string; body: string; hash: string } {
+  const reason = d.error ? `${describeEngineError(d.error, t).title}. ` : '';
+  return { title: t('notify.drillFailed'), body: `${reason}${t('notify.drillFailedBody', { target: d.target })}`, hash: 'testes' };
 }

@@ -1,10 +1,11 @@
 /**
  * Preflight: everything that can be checked before the target is touched. Each check is
- * {name, ok, message}; the restore stops on any failed one. Nothing here writes to the
- * target (only reads: versions, df, catalog queries) or to storage.
+ * {name, ok, status, message}; the restore stops on any failed one. Nothing here writes to the
+ * target (only reads: versions, df, catalog queries, a psql probe) or to storage. Before a
+ * production restore every object is read whole from storage (hash, decryption, content), so
+ * nothing unverified reaches production; the projection counts the time that read takes.
  */
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { toErrorInfo } from '../errors.js';
 import type { RemoteHost, ServerSpec } from '../remote/types.js';
 import { connect } from '../remote/ssh.js';
@@ -13,7 +14,14 @@ import type { Storage } from '../storage/types.js';
 import { createDecryptStream } from '../crypto/age.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
-import { pgQuery, mysqlCommand, myEnv, pgString, type TargetInfo } from './target.js';
+import type { CheckStatus } from '../../shared/domain.js';
+import { bufferInspector, readStoredObject, type Inspector } from '../backup/object-reader.js';
+import { describeRead } from '../backup/verify.js';
+import { TarCounter } from '../sources/tar-counter.js';
+import type { ProgressListener } from '../util/progress.js';
+import { shJoin } from '../remote/shell.js';
+import { checkGlobalsScript, MAX_GLOBALS_BYTES, refusedGlobalsMessage, RESTRICT_PROBE } from './globals.js';
+import { pgQuery, mysqlCommand, myEnv, pgConnArgs, pgExecEnv, pgString, type TargetInfo } from './target.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -91,31 +99,111 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
   }
 }
 
-/** Sizes (always) and SHA-256 (when asked) of the stored objects against the manifest. */
-export async function checkObjects(storage: Storage, items: RestoreItem[], verifyHashes: boolean, onBytes?: (n: number) => void): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
+/** What a whole read of the objects found beyond the checks: what the later phases need. */
+export interface ObjectFindings {
+  /** files objects: the tar's top-level member paths (the production safety copy covers them), by object key */
+  fileRoots: Map<string, string[]>;
+  /** the globals dump holds `\restrict` (the target's psql must know it) */
+  globalsRestrict: boolean;
+  /** stored bytes read whole and the time it took (the projection of the next restore uses it) */
+  readBytes: number;
+  readMs: number;
+}
+
+type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean };
+
+function objectCheck(name: string, status: CheckStatus, message: string): CheckResult {
+  return { name: `object ${name}`, ok: status === 'ok', status, message };
+}
+
+/** What a whole read looks at in each object's plaintext, by the kind of item. */
+function inspectorFor(item: RestoreItem): Inspector<Finding> {
+  const o = item.object;
+  if (item.type === 'files' && o.format === 'tar') {
+    const counter = new TarCounter({ collectRoots: true });
+    counter.resume();
+    const finished = new Promise<void>((resolve, reject) => {
+      counter.once('finish', resolve);
+      counter.once('error', reject);
+    });
+    return {
+      stream: counter,
+      abort: () => counter.destroy(),
+      async result() {
+        await finished;
+        const { entries, fileBytes } = counter.counts;
+        if (entries !== o.fileCount || fileBytes !== o.fileBytes) {
+          return { status: 'failed', message: `the tar lists ${entries} entries and ${fileBytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
+        }
+        const bad = counter.roots.find((r) => r.split('/').includes('..'));
+        if (counter.rootsOverflow || bad !== undefined) {
+          return { status: 'failed', message: counter.rootsOverflow ? 'the tar has more top-level paths than any set Cofre makes' : 'the tar holds a path with ".." (not one Cofre makes)' };
+        }
+        return { status: 'ok', message: `tar lists ${entries} entries under ${counter.roots.length} top-level path(s)`, roots: [...counter.roots] };
+      },
+    };
+  }
+  if (item.type === 'postgres' && o.part === 'globals') {
+    const buffer = bufferInspector(MAX_GLOBALS_BYTES);
+    return {
+      ...buffer,
+      async result() {
+        const { data, bytes, overflow } = await buffer.result();
+        if (overflow) return { status: 'failed', message: `the globals dump is ${formatBytes(bytes)}, more than pg_dumpall writes for roles (limit ${formatBytes(MAX_GLOBALS_BYTES)}): refused` };
+        const v = checkGlobalsScript(data.toString('utf8'));
+        if (!v.ok) return { status: 'failed', message: refusedGlobalsMessage('the globals dump', v) };
+        return { status: 'ok', message: `roles script holds SQL only${v.restrict ? ' (and the \\restrict pair)' : ''}`, restrict: v.restrict };
+      },
+    };
+  }
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'ok', message: 'decrypts to the recorded size' }) };
+}
+
+/**
+ * Sizes (always) and, with `fullRead`, every object read whole from storage: SHA-256 of every
+ * stored byte, decryption of every byte, the tar's top-level paths and the globals script
+ * checked. A production restore always reads whole: nothing reaches it unverified.
+ */
+export async function checkObjects(
+  storage: Storage,
+  items: RestoreItem[],
+  opts: { fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined },
+): Promise<{ checks: CheckResult[]; findings: ObjectFindings }> {
+  const checks: CheckResult[] = [];
+  const findings: ObjectFindings = { fileRoots: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
   for (const item of items) {
     const o = item.object;
     const name = o.key.split('/').pop() ?? o.key;
     try {
       const head = await storage.head(o.key);
-      if (!head) { out.push({ name: `object ${name}`, ok: false, message: 'missing from storage' }); continue; }
-      if (head.bytes !== o.bytes) { out.push({ name: `object ${name}`, ok: false, message: `stored size ${head.bytes} differs from the manifest's ${o.bytes}` }); continue; }
-      if (!verifyHashes) { out.push({ name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, size matches (hash checked during transfer)` }); continue; }
-      const hash = createHash('sha256');
-      for await (const chunk of await storage.get(o.key)) {
-        hash.update(chunk as Buffer);
-        onBytes?.((chunk as Buffer).length);
-      }
-      const sha = hash.digest('hex');
-      out.push(sha === o.sha256
-        ? { name: `object ${name}`, ok: true, message: `${formatBytes(o.bytes)}, SHA-256 matches the manifest` }
-        : { name: `object ${name}`, ok: false, message: `SHA-256 ${sha} differs from the manifest's ${o.sha256}: the stored object is corrupted; restore another set (cofre sets) or from another copy` });
+      if (!head) { checks.push(objectCheck(name, 'failed', 'missing from storage')); continue; }
+      if (head.bytes !== o.bytes) { checks.push(objectCheck(name, 'failed', `stored size ${head.bytes} differs from the manifest's ${o.bytes}`)); continue; }
+      if (!opts.fullRead) { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`)); continue; }
+      if (!opts.identities) { checks.push(objectCheck(name, 'failed', 'not read: the identity that decrypts it is not available (see the identity check)')); continue; }
+      const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item), { onProgress: opts.onProgress, phase: 'preflight' });
+      findings.readBytes += r.storedBytes;
+      findings.readMs += r.durationMs;
+      const described = describeRead(`object ${name}`, o, r);
+      if (described.status !== 'ok' || !r.inspected) { checks.push(described); continue; }
+      if (r.inspected.roots) findings.fileRoots.set(o.key, r.inspected.roots);
+      if (r.inspected.restrict) findings.globalsRestrict = true;
+      checks.push(objectCheck(name, r.inspected.status, `${formatBytes(o.bytes)} read whole: SHA-256 matches the manifest, every byte decrypts; ${r.inspected.message}`));
     } catch (err) {
-      out.push({ name: `object ${name}`, ok: false, message: toErrorInfo(err).message });
+      checks.push(objectCheck(name, 'failed', toErrorInfo(err).message));
     }
   }
-  return out;
+  return { checks, findings };
+}
+
+/** The dump's `\restrict` lines need a psql that knows them (PostgreSQL 13.22/14.19/15.14/16.10/17.6 or later). */
+export async function checkPsqlRestrict(host: RemoteHost, target: TargetInfo): Promise<CheckResult> {
+  const name = 'psql knows \\restrict';
+  if (!target.pg) return { name, ok: false, status: 'failed', message: 'the target has no postgres' };
+  const r = await host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(target.pg))} -d postgres -f -`, { stdin: Readable.from([RESTRICT_PROBE]), ...pgExecEnv(target.pg), label: 'psql' });
+  return r.code === 0
+    ? { name, ok: true, status: 'ok', message: 'the target\'s psql applies the \\restrict/\\unrestrict lines of the roles dump' }
+    : { name, ok: false, status: 'failed', message: `the roles dump starts with \\restrict, which the target's psql does not know (${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}): update the PostgreSQL client on the target to 13.22/14.19/15.14/16.10/17.6 or later` };
 }
 
 /** Space a restored object needs on disk (heuristic: pg custom dumps are compressed ~3×, indexes rebuilt). */
@@ -206,29 +294,52 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
   return out;
 }
 
-/** Bytes per second of previous successful restores/drills (stored bytes during transfer), newest first. */
-export function measuredRate(catalog: Catalog): number | undefined {
+/** The median of a numeric field of previous successful restores/drills' details, newest ten. */
+function measured(catalog: Catalog, field: 'transferRate' | 'verifyRate'): number | undefined {
   const rates: number[] = [];
   for (const r of catalog.listRuns({ kind: ['restore', 'drill'], status: 'succeeded', limit: 10 })) {
-    const d = r.details as { transferRate?: unknown } | null;
-    if (d && typeof d.transferRate === 'number' && d.transferRate > 0) rates.push(d.transferRate);
+    const d = r.details as Record<string, unknown> | null;
+    const v = d?.[field];
+    if (typeof v === 'number' && v > 0) rates.push(v);
   }
   if (rates.length === 0) return undefined;
   rates.sort((a, b) => a - b);
   return rates[Math.floor((rates.length - 1) / 2)];
 }
 
-export function project(totalBytes: number, rate: number | undefined, elapsedMs: number): Projection {
+/** Bytes per second of previous successful restores/drills (stored bytes during transfer). */
+export function measuredRate(catalog: Catalog): number | undefined {
+  return measured(catalog, 'transferRate');
+}
+
+/** Bytes per second of previous preflight whole reads (storage → hash → decrypt). */
+export function measuredVerifyRate(catalog: Catalog): number | undefined {
+  return measured(catalog, 'verifyRate');
+}
+
+/**
+ * Time to move `totalBytes`, plus (`verify`) the whole read of those bytes in preflight that a
+ * production restore makes first; read at the measured verify rate, else the transfer rate.
+ */
+export function project(totalBytes: number, rate: number | undefined, elapsedMs: number, verify?: { rate: number | undefined }): Projection {
   const bytesPerSecond = rate ?? DEFAULT_RESTORE_RATE;
-  const projectedMs = Math.round((totalBytes / bytesPerSecond) * 1000);
+  const transferMs = Math.round((totalBytes / bytesPerSecond) * 1000);
+  const verifyRate = verify ? (verify.rate ?? bytesPerSecond) : undefined;
+  const verifyMs = verifyRate ? Math.round((totalBytes / verifyRate) * 1000) : 0;
+  const projectedMs = transferMs + verifyMs;
   return {
     totalBytes, bytesPerSecond, rateSource: rate === undefined ? 'default' : 'previous restores', projectedMs, elapsedMs,
     budgetMs: RTO_BUDGET_MS, overBudget: elapsedMs + projectedMs > RTO_BUDGET_MS,
+    ...(verifyRate ? { verifyBytes: totalBytes, verifyMs, verifyBytesPerSecond: verifyRate } : {}),
   };
 }
 
 export function describeProjection(p: Projection): string {
-  return `projection: ${formatBytes(p.totalBytes)} at ${formatRate(p.bytesPerSecond)} (${p.rateSource}) ≈ ${formatDuration(p.projectedMs)}; elapsed ${formatDuration(p.elapsedMs)}; RTO budget ${formatDuration(p.budgetMs)}${p.overBudget ? ' — WARNING: projected total exceeds the 4 h RTO' : ''}`;
+  const verify = p.verifyMs !== undefined && p.verifyBytesPerSecond !== undefined
+    ? `; plus reading and hashing every object whole first: ${formatBytes(p.verifyBytes ?? p.totalBytes)} at ${formatRate(p.verifyBytesPerSecond)} ≈ ${formatDuration(p.verifyMs)}; total ≈ ${formatDuration(p.projectedMs)}`
+    : '';
+  const transferMs = p.projectedMs - (p.verifyMs ?? 0);
+  return `projection: ${formatBytes(p.totalBytes)} at ${formatRate(p.bytesPerSecond)} (${p.rateSource}) ≈ ${formatDuration(transferMs)}${verify}; elapsed ${formatDuration(p.elapsedMs)}; RTO budget ${formatDuration(p.budgetMs)}${p.overBudget ? ' — WARNING: projected total exceeds the 4 h RTO' : ''}`;
 }
 
 export interface PreflightInput {
@@ -237,6 +348,7 @@ export interface PreflightInput {
   storage: Storage;
   target: TargetInfo;
   items: RestoreItem[];
+  /** read every object whole now (hash, decryption, content); always done for production targets */
   verifyHashes: boolean;
   jobs: number;
   existing: ExistingPolicy;
@@ -244,10 +356,18 @@ export interface PreflightInput {
   elapsedMs: number;
   /** loads the age identities; its error becomes a failed check, not an exception */
   identities: () => Promise<string[]>;
+  onProgress?: ProgressListener | undefined;
+}
+
+export interface PreflightOutcome {
+  checks: CheckResult[];
+  identities?: string[];
+  projection: Projection;
+  findings: ObjectFindings;
 }
 
 /** Every preflight check after reachability, and the projection against the RTO budget. */
-export async function runPreflightChecks(i: PreflightInput): Promise<{ checks: CheckResult[]; identities?: string[]; projection: Projection }> {
+export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOutcome> {
   let identities: string[] | undefined;
   let identityError: string | undefined;
   try {
@@ -255,14 +375,19 @@ export async function runPreflightChecks(i: PreflightInput): Promise<{ checks: C
   } catch (err) {
     identityError = toErrorInfo(err).message;
   }
+  const production = i.target.config.kind === 'production';
+  const live = i.items.filter((x) => !x.skip);
   const checks: CheckResult[] = [];
   if (i.host) checks.push(...(await checkTools(i.host, i.items)));
   checks.push(await checkIdentity(i.storage, i.items, identities, identityError));
-  checks.push(...(await checkObjects(i.storage, i.items, i.verifyHashes)));
+  const objects = await checkObjects(i.storage, live, { fullRead: production || i.verifyHashes, identities, onProgress: i.onProgress });
+  checks.push(...objects.checks);
   if (i.host) {
+    if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));
     checks.push(...(await checkDiskSpace(i.host, i.target, i.items, i.jobs)));
     checks.push(...(await checkDestinations(i.host, i.target, i.items, i.existing)));
   }
-  const projection = project(i.items.filter((x) => !x.skip).reduce((a, x) => a + x.object.bytes, 0), measuredRate(i.catalog), i.elapsedMs);
-  return { checks, ...(identities ? { identities } : {}), projection };
+  const bytes = live.reduce((a, x) => a + x.object.bytes, 0);
+  const projection = project(bytes, measuredRate(i.catalog), i.elapsedMs, production ? { rate: measuredVerifyRate(i.catalog) } : undefined);
+  return { checks, ...(identities ? { identities } : {}), projection, findings: objects.findings };
 }

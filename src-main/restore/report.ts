@@ -45,7 +45,7 @@ table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #
 <tr><th>Volume transferido</th><td>${esc(formatBytes(r.bytes))}${r.transferRate ? ` a ${esc(formatRate(r.transferRate))}` : ''}</td></tr>
 <tr><th>RPO (idade dos dados)</th><td data-rpo-ms="${r.rpoMs ?? ''}">${r.rpoMs === null ? '—' : esc(formatDuration(r.rpoMs))} — objetivo ${esc(formatDuration(RPO_BUDGET_MS))}: ${r.rpoOk === null ? '—' : r.rpoOk ? '<span class="ok">dentro</span>' : '<span class="fail">excedido</span>'}</td></tr>
 <tr><th>RTO (tempo total)</th><td data-rto-ms="${r.rtoMs}">${esc(formatClock(r.rtoMs))} (${esc(formatDuration(r.rtoMs))}) — objetivo ${esc(formatDuration(RTO_BUDGET_MS))}: ${r.rtoOk ? '<span class="ok">dentro</span>' : '<span class="fail">excedido</span>'}</td></tr>
-${r.projection ? `<tr><th>Projeção antes da transferência</th><td>${esc(formatBytes(r.projection.totalBytes))} a ${esc(formatRate(r.projection.bytesPerSecond))} ≈ ${esc(formatDuration(r.projection.projectedMs))}${r.projection.overBudget ? ' <span class="fail">(acima do orçamento de 4 h)</span>' : ''}</td></tr>` : ''}
+${r.projection ? `<tr><th>Projeção antes da transferência</th><td>${esc(formatBytes(r.projection.totalBytes))} a ${esc(formatRate(r.projection.bytesPerSecond))} ≈ ${esc(formatDuration(r.projection.projectedMs))}${r.projection.verifyMs ? ` (inclui ${esc(formatDuration(r.projection.verifyMs))} para ler e conferir o SHA-256 de cada objeto antes de tocar a produção)` : ''}${r.projection.overBudget ? ' <span class="fail">(acima do orçamento de 4 h)</span>' : ''}</td></tr>` : ''}
 ${r.safetyDumps.length ? `<tr><th>Cópias de segurança</th><td>${r.safetyDumps.map(esc).join('<br>')}</td></tr>` : ''}
 </table>
 ${r.error ? `<h2>Erro</h2><p class="fail">${esc(r.error.message)}</p>${r.error.hint ? `<p>O que fazer: ${esc(r.error.hint)}</p>` : ''}${r.targetState ? `<p>Estado do destino: ${esc(r.targetState)}</p>` : ''}` : ''}
@@ -85,7 +85,7 @@ export function catalogDetails(r: RestoreResult): Record<string, unknown> {
   return {
     restoreId: r.restoreId, setId: r.setId, storage: r.storage, targetKind: r.targetKind, incidentStart: r.incidentStart,
     phases: r.phases, validation: r.validation, preflight: r.preflight, projection: r.projection, items: r.items,
-    rpoMs: r.rpoMs, rtoMs: r.rtoMs, rpoOk: r.rpoOk, rtoOk: r.rtoOk, transferRate: r.transferRate, safetyDumps: r.safetyDumps,
+    rpoMs: r.rpoMs, rtoMs: r.rtoMs, rpoOk: r.rpoOk, rtoOk: r.rtoOk, transferRate: r.transferRate, verifyRate: r.verifyRate, safetyDumps: r.safetyDumps,
     warnings: r.warnings, reportPath: r.reportPath, targetState: r.targetState,
   };
 }

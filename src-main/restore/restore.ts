@@ -17,11 +17,14 @@ import { planItems, targetOf, type TargetInfo } from './target.js';
 import { checkReachable, describeProjection, runPreflightChecks } from './preflight.js';
 import { dropForProduction, renameExisting, transferItem } from './transfer.js';
 import { takeSafetyDumps, safetyDir } from './safety.js';
+import { recordHashFailure } from '../backup/verify.js';
+import type { ObjectFindings } from './preflight.js';
 import { runTargetChecks, validateItems } from './validate.js';
 import { catalogDetails, writeReport } from './report.js';
 import { waitForTarget } from './target-busy.js';
 import { RPO_BUDGET_MS, RTO_BUDGET_MS, type CheckResult, type PhaseTiming, type Projection, type RestoreItem, type RestoreOptions, type RestorePhase, type RestoreResult, type ValidationResult } from './types.js';
 
+/** Staging restores read the set whole in preflight up to this size, and stream above it; production always reads whole first. */
 const AUTO_VERIFY_LIMIT = 2 * 1024 ** 3;
 
 /** Production targets: `yes` and the target's name typed exactly; throws before anything happens. */
@@ -79,6 +82,14 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   let touched = false;
   let bytes = 0;
   let transferMs = 0;
+  let verifyRate: number | undefined;
+  /** a stored object differs from the manifest's SHA-256: the set is marked in the catalog and the result warns */
+  const hashFailed = (object: string, message: string, during: string): void => {
+    if (!selected) return;
+    const line = recordHashFailure(catalog, ctx.actor, { setId: selected.setId, storage: selected.storage, object, message, during });
+    warnings.push(line);
+    log('error', line);
+  };
 
   const timed = async <T>(phase: RestorePhase, fn: () => Promise<T>): Promise<T> => {
     const t0 = ctx.now();
@@ -116,12 +127,16 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
       const checked = await runPreflightChecks({
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
-        verifyHashes: opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT,
+        verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
         identities: () => configuredIdentities(config, ctx.env),
+        onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
       });
       preflight.push(...checked.checks);
       projection = checked.projection;
+      const f = checked.findings;
+      if (f.readBytes > 0 && f.readMs > 0) verifyRate = Math.round((f.readBytes * 1000) / f.readMs);
+      for (const c of checked.checks) if (!c.ok && /SHA-256 .* differs/.test(c.message)) hashFailed(c.name.replace(/^object /, ''), c.message, 'restore preflight');
       for (const c of preflight) log(c.ok ? 'info' : 'error', `preflight ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`);
       log(projection.overBudget ? 'warn' : 'info', describeProjection(projection));
       if (projection.overBudget) warnings.push(describeProjection(projection));
@@ -131,14 +146,14 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
         });
       }
-      return checked.identities as string[];
-    }).then(async (identities) => {
+      return { identities: checked.identities as string[], findings: checked.findings };
+    }).then(async ({ identities, findings }: { identities: string[]; findings: ObjectFindings }) => {
       const h = host as RemoteHost;
       const st = storage as Storage;
       if (target.config.kind === 'production') {
         await timed('safety', async () => {
           const dir = safetyDir(ctx.now());
-          safetyDumps.push(...(await takeSafetyDumps(h, target, items, config, dir, (l) => log('info', l))));
+          safetyDumps.push(...(await takeSafetyDumps(h, target, items, findings.fileRoots, dir, (l) => log('info', l))));
           touched = true;
           for (const item of items) if (!item.skip) await dropForProduction(item, { host: h, target });
         });
@@ -158,17 +173,23 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           const i0 = ctx.now().getTime();
           touched = true;
           log('info', `restoring ${item.source.name}.${item.object.part} (${formatBytes(item.object.bytes)}) into ${item.destination}`);
-          await transferItem(item, {
-            storage: st, host: h, target, identities, jobs, restoreId, signal: opts.signal,
-            onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
-          });
+          try {
+            await transferItem(item, {
+              storage: st, host: h, target, identities, jobs, restoreId, signal: opts.signal,
+              onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
+            });
+          } catch (err) {
+            const e = toErrorInfo(err);
+            if (e.code === 'INTEGRITY' && /SHA-256 .* differs/.test(e.message)) hashFailed(item.object.key.split('/').pop() ?? item.object.key, e.message, `${kind} transfer`);
+            throw err;
+          }
           bytes += item.object.bytes;
           done.push({ ...base, bytes: item.object.bytes, durationMs: ctx.now().getTime() - i0 });
         }
         transferMs = ctx.now().getTime() - t0;
       });
       await timed('validate', async () => {
-        validation.push(...(await validateItems(h, target, items, config)));
+        validation.push(...(await validateItems(h, target, items, config, findings.fileRoots)));
         validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
         const bad = validation.filter((v) => !v.ok);
         for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`);
@@ -199,6 +220,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     phases, preflight, ...(projection ? { projection } : {}), items: done, validation,
     rpoMs, rtoMs, rpoOk: rpoMs === null ? null : rpoMs <= RPO_BUDGET_MS, rtoOk: rtoMs <= RTO_BUDGET_MS, bytes,
     ...(transferMs > 0 && bytes > 0 ? { transferRate: Math.round((bytes * 1000) / transferMs) } : {}),
+    ...(verifyRate ? { verifyRate } : {}),
     safetyDumps, warnings, ...(error ? { error } : {}), ...(targetState ? { targetState } : {}),
   };
   const r0 = ctx.now();

@@ -24,7 +24,13 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
   if (src.type === 'postgres') {
     const dbs = src.databases ?? ['<banco>'];
     const lines = [`# ${name} (PostgreSQL ${src.host}:${src.port})`];
-    if (!src.databases) lines.push(`# papéis (roles) — somente em produção/servidor novo:`, `${age(`${name}.globals.sql.age`)} | psql -h <host> -U postgres -d postgres`);
+    if (!src.databases) {
+      lines.push(
+        `# papéis (roles) — somente em produção/servidor novo; antes, confira que o arquivo não tem comandos \\ do psql além de \\restrict/\\unrestrict:`,
+        `${age(`${name}.globals.sql.age`)} | grep -n '\\\\' | grep -v -E '^[0-9]+:\\\\(un)?restrict [A-Za-z0-9]+$'   # deve sair vazio`,
+        `${age(`${name}.globals.sql.age`)} | psql -X -h <host> -U postgres -d postgres   # erros "already exists" são esperados`,
+      );
+    }
     for (const db of dbs) {
       lines.push(`createdb -h <host> -U postgres ${db}`, `${age(`${name}.${db}.pgdump.age`)} | pg_restore --exit-on-error -h <host> -U postgres -d ${db}`);
     }

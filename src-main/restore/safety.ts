@@ -1,5 +1,8 @@
 /**
- * Production restores take a safety dump of what they overwrite first (documented choice:
+ * Production restores take a safety dump of what they overwrite first: each database replaced,
+ * the cluster's roles/globals before the set's are applied (`pg_dumpall --globals-only`), and
+ * the files under the paths the SET holds (its tar's top-level paths, found while preflight read
+ * it whole — not today's config paths, which may differ). Documented choice:
  * kept ON THE TARGET SERVER under /var/tmp/cofre-safety-<timestamp>/, mode 0700: it is the
  * fastest place to write to and to roll back from, it never leaves the clinic's machine
  * unencrypted, and it needs no storage credentials there). The folder is named in the
@@ -10,7 +13,6 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { myConnArgs } from '../sources/mysql.js';
 import { lastLines } from '../sources/postgres.js';
-import type { Config } from '../config/schema.js';
 import { joinPath, myEnv, pgConnArgs, pgExecEnv, pgQuery, pgString, mysqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 
@@ -18,12 +20,27 @@ export function safetyDir(at: Date): string {
   return `/var/tmp/cofre-safety-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
 }
 
-export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config, dir: string, log: (l: string) => void): Promise<string[]> {
+/**
+ * `fileRoots`: by object key, the top-level paths of each files object (from the preflight
+ * read); a files item without them is refused before anything is written.
+ */
+export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, items: RestoreItem[], fileRoots: ReadonlyMap<string, string[]>, dir: string, log: (l: string) => void): Promise<string[]> {
   const made: string[] = [];
+  for (const item of items) {
+    if (!item.skip && item.type === 'files' && !fileRoots.has(item.object.key)) {
+      throw new CofreError('PRECONDITION', `the paths held by ${item.object.key} are not known (the set was not read whole in preflight): no safety copy can be taken, nothing was overwritten`, {
+        hint: 'run the restore again; a production restore reads every object whole before it starts',
+      });
+    }
+  }
   await host.runChecked(`mkdir -p ${shq(dir)} && chmod 700 ${shq(dir)}`, { label: 'mkdir' });
   for (const item of items) {
-    if (item.skip || item.object.part === 'globals') continue;
-    if (item.type === 'postgres' && target.pg) {
+    if (item.skip) continue;
+    if (item.type === 'postgres' && target.pg && item.object.part === 'globals') {
+      const file = `${dir}/globals.sql`;
+      await run(host, `pg_dumpall --globals-only ${shJoin([...pgConnArgs(target.pg), '-f', file])}`, pgExecEnv(target.pg), 'pg_dumpall');
+      made.push(file);
+    } else if (item.type === 'postgres' && target.pg) {
       const exists = (await pgQuery(host, target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = ${pgString(item.destination)}`)).length > 0;
       if (!exists) continue;
       const file = `${dir}/${item.destination}.pgdump`;
@@ -36,9 +53,8 @@ export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, item
       await run(host, `mysqldump --single-transaction --routines --triggers --events --hex-blob ${shJoin([...myConnArgs(target.my), item.destination])} > ${shq(file)}`, myEnv(target.my), 'mysqldump');
       made.push(file);
     } else if (item.type === 'files') {
-      const src = config.sources[item.source.name];
-      const paths = src?.type === 'files' ? src.paths : [];
-      const rel = paths.map((p) => joinPath(item.destination, p)).map((p) => p.replace(/^\/+/, ''));
+      const roots = fileRoots.get(item.object.key) ?? [];
+      const rel = roots.map((p) => joinPath(item.destination, p)).map((p) => p.replace(/^\/+/, ''));
       const file = `${dir}/${item.source.name}.tar`;
       const existing = (await host.run(`for p in ${shJoin(rel.map((p) => `/${p}`))}; do [ -e "$p" ] && echo "$p"; done`)).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^\/+/, ''));
       if (existing.length === 0) continue;

@@ -1,6 +1,6 @@
 /**
- * Transfer: storage → SHA-256 (checked on the fly) → age decrypt → SSH stdin of the restore
- * tool on the target. Nothing is staged whole, except with `jobs > 1`: pg_restore's parallel
+ * Transfer: storage → SHA-256 (of every byte, checked at the end) → age decrypt → SSH stdin of
+ * the restore tool on the target. Nothing is staged whole, except with `jobs > 1`: pg_restore's parallel
  * mode needs a seekable file, so the decrypted dump is first streamed into a temp file under
  * /var/tmp on the target (removed afterwards) and read with `pg_restore -j N`.
  *
@@ -8,19 +8,20 @@
  * - staging: `pg_restore --no-owner --no-privileges` (the staging server need not have the
  *   clinic's roles); production: owners and grants kept (globals/roles applied first).
  * - `--exit-on-error` so a partial restore is never reported as success.
- * - postgres globals (roles): applied with psql on production, or when asked; errors such as
- *   "role already exists" are expected there and do not stop the restore.
+ * - postgres globals (roles): applied on production, or when asked, with psql -X and
+ *   ON_ERROR_STOP after the whole file is checked (globals.ts); existing roles are kept.
  * - files: `tar -x -p`, and `--same-owner` when the SSH user is root (else the files belong
  *   to the SSH user and only the permission bits are kept).
  */
-import { createHash } from 'node:crypto';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
-import type { RemoteHost } from '../remote/types.js';
+import type { ExecResult, RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import type { Storage } from '../storage/types.js';
-import { createDecryptStream } from '../crypto/age.js';
-import { ByteMeter, type ProgressListener } from '../util/progress.js';
+import type { ProgressListener } from '../util/progress.js';
+import { bufferInspector, readStoredObject, type ReadOutcome } from '../backup/object-reader.js';
+import { formatBytes } from '../../shared/format.js';
+import { checkGlobalsScript, MAX_GLOBALS_BYTES, prepareGlobalsScript, refusedGlobalsMessage } from './globals.js';
 import { lastLines } from '../sources/postgres.js';
 import { myIdent } from '../sources/mysql.js';
 import { mysqlCommand, myEnv, pgConnArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
@@ -38,37 +39,97 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Streams one stored object, decrypted, into a remote command's stdin; checks the hash at the end. */
-async function streamInto(item: RestoreItem, command: string, opts: TransferOptions, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {
+/** The errors of a whole read, worst first: a changed object, then one that does not decrypt. */
+function readFailure(item: RestoreItem, r: ReadOutcome<unknown>): CofreError | undefined {
   const o = item.object;
-  const body: Readable = await opts.storage.get(o.key, opts.signal ? { signal: opts.signal } : {});
-  const hash = createHash('sha256');
-  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
-  const meter = new ByteMeter('transfer', opts.onProgress, { source: `${item.source.name}.${o.part}`, totalBytes: o.bytes });
-  let streamError: unknown;
-  const plain = pipeline(body, meter, hasher, createDecryptStream(opts.identities), (err) => { if (err) streamError ??= err; });
-  const p = opts.host.exec(command, { stdin: plain, ...env, label });
+  if (!r.hashOk) {
+    return new CofreError('INTEGRITY', `${o.key}: SHA-256 ${r.sha256} differs from the manifest's ${o.sha256}: the stored object is corrupted`, { hint: 'the stored object changed after the backup; restore another set (cofre sets) or from another copy' });
+  }
+  if (r.decryptError) {
+    return new CofreError('DECRYPT_FAILED', `${o.key} does not decrypt: ${r.decryptError}`, { hint: 'check the identity; if it is right, the object is damaged: restore another set' });
+  }
+  return undefined;
+}
+
+/**
+ * Streams one stored object, decrypted, into a remote command's stdin. The whole object is
+ * read and hashed even if the command stops reading early (the rest is drained); a command
+ * that fails stops the read. The hash is checked at the end: a staging restore or a drill may
+ * stream (production reads every object whole in preflight first), and a mismatch fails it.
+ */
+async function streamInto(item: RestoreItem, command: string, opts: TransferOptions, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {
+  const stop = new AbortController();
+  const input = new PassThrough();
+  const p = opts.host.exec(command, { stdin: input, ...env, label });
   p.stdout.resume();
-  const onAbort = (): void => p.cancel();
+  const onAbort = (): void => {
+    stop.abort();
+    p.cancel();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let result;
+  const exited = p.done.then(
+    (res) => {
+      input.destroy(); // anything left is drained by the reader, not sent
+      if (res.code !== 0) stop.abort(); // the tool failed: no point reading the rest
+      return res;
+    },
+    (err: unknown) => {
+      input.destroy();
+      stop.abort();
+      throw err;
+    },
+  );
+  exited.catch(() => undefined);
+  let read: ReadOutcome<ExecResult>;
   try {
-    result = await p.done;
+    read = await readStoredObject(opts.storage, item.object, opts.identities, { stream: input, abort: () => p.cancel(), result: () => exited }, {
+      onProgress: opts.onProgress, phase: 'transfer', signal: stop.signal,
+    });
   } catch (err) {
-    throw streamError ?? err;
+    // the read stopped: report the tool's own failure when it is the cause
+    const res = await exited.catch((e: unknown) => e);
+    if (opts.signal?.aborted) throw err;
+    if (res && !(res instanceof Error) && (res as ExecResult).code !== 0) throw toolFailed(item, label, res as ExecResult);
+    throw res instanceof Error ? res : err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  if (streamError) throw streamError;
-  if (result.code !== 0) {
-    throw new CofreError('REMOTE_COMMAND_FAILED', `${label} into ${item.destination} failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
-      hint: 'read the error above; it came from the tool on the target',
-    });
+  const bad = readFailure(item, read);
+  if (bad) throw bad;
+  const result = read.inspected as ExecResult;
+  if (result.code !== 0) throw toolFailed(item, label, result);
+}
+
+function toolFailed(item: RestoreItem, label: string, result: ExecResult): CofreError {
+  return new CofreError('REMOTE_COMMAND_FAILED', `${label} into ${item.destination} failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
+    hint: 'read the error above; it came from the tool on the target',
+  });
+}
+
+/**
+ * Roles/globals: read whole into memory first (a roles script is small), hash and decryption
+ * checked, every psql meta-command refused (see globals.ts), then applied with ON_ERROR_STOP.
+ * Nothing of a forged or damaged file ever reaches psql.
+ */
+async function applyGlobals(item: RestoreItem, opts: TransferOptions, pg: NonNullable<TargetInfo['pg']>): Promise<void> {
+  const o = item.object;
+  const name = o.key.split('/').pop() ?? o.key;
+  const read = await readStoredObject(opts.storage, o, opts.identities, bufferInspector(MAX_GLOBALS_BYTES), { onProgress: opts.onProgress, phase: 'transfer', signal: opts.signal });
+  const bad = readFailure(item, read);
+  if (bad) throw bad;
+  const buffered = read.inspected;
+  if (!buffered || buffered.overflow) {
+    throw new CofreError('INTEGRITY', `${name} is ${formatBytes(read.plainBytes)}, more than pg_dumpall writes for roles: refused, nothing was run`, { hint: 'restore another set, or leave the roles out (--sources / no --globals)' });
   }
-  const sha = hash.digest('hex');
-  if (sha !== o.sha256) {
-    throw new CofreError('INTEGRITY', `${o.key}: SHA-256 ${sha} differs from the manifest's ${o.sha256}`, { hint: 'the stored object changed after the backup; restore another set' });
+  const script = buffered.data.toString('utf8');
+  const verdict = checkGlobalsScript(script);
+  if (!verdict.ok) {
+    throw new CofreError('INTEGRITY', refusedGlobalsMessage(name, verdict), { hint: 'this roles file was not written by pg_dumpall: do not apply it; restore another set and check who can write to the storage' });
   }
+  const r = await opts.host.run(`psql -X -q -v ON_ERROR_STOP=1 ${shJoin(pgConnArgs(pg))} -d postgres -f -`, {
+    stdin: Readable.from([prepareGlobalsScript(script)]), ...pgExecEnv(pg), label: 'psql (globals)',
+  });
+  if (r.code !== 0) throw toolFailed(item, 'psql (globals)', { code: r.code, stderr: r.stderr, ...(r.signal ? { signal: r.signal } : {}) });
 }
 
 export async function restorePostgres(item: RestoreItem, opts: TransferOptions): Promise<void> {
@@ -76,9 +137,7 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
   if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`);
   const production = opts.target.config.kind === 'production';
   if (item.object.part === 'globals') {
-    // roles may already exist: errors are expected and do not stop the restore
-    const cmd = `psql -X -q ${shJoin(pgConnArgs(pg))} -d postgres -f -`;
-    await streamInto(item, cmd, opts, pgExecEnv(pg), 'psql (globals)');
+    await applyGlobals(item, opts, pg);
     return;
   }
   const db = item.destination;

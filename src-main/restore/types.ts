@@ -1,5 +1,5 @@
 /** Types shared by the restore phases (preflight, transfer, validate, report) and the drill. */
-import type { ManifestObject, ManifestRef, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
+import type { CheckStatus, ManifestObject, ManifestRef, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
 
 /** RNF-BACK-002: the clinic's objectives. */
@@ -12,7 +12,10 @@ export type RestorePhase = 'select' | 'preflight' | 'safety' | 'transfer' | 'val
 
 export interface CheckResult {
   name: string;
+  /** true when the check passed */
   ok: boolean;
+  /** ok / failed / unchecked (could not be made here); absent on older records: derive from ok */
+  status?: CheckStatus;
   message: string;
 }
 
@@ -51,6 +54,10 @@ export interface Projection {
   elapsedMs: number;
   budgetMs: number;
   overBudget: boolean;
+  /** production: every object is read whole (hash, decryption) in preflight first; its bytes, rate and time (included in projectedMs) */
+  verifyBytes?: number;
+  verifyBytesPerSecond?: number;
+  verifyMs?: number;
 }
 
 export interface ValidationResult {
@@ -77,7 +84,7 @@ export interface RestoreOptions {
   confirmName?: string | undefined;
   /** ISO instant the incident was declared (RTO clock start); default: now */
   incidentStart?: string | undefined;
-  /** check every stored object's SHA-256 in preflight (default: when the set is ≤ 2 GiB) */
+  /** read every stored object whole in preflight: SHA-256, decryption, content (default: when the set is ≤ 2 GiB; always on production) */
   verifyHashes?: boolean | undefined;
   /** pg_restore parallel jobs; > 1 stages the dump in a temp file on the target first */
   jobs?: number | undefined;
@@ -127,6 +134,8 @@ export interface RestoreResult {
   bytes: number;
   /** stored bytes per second during transfer (the projection of the next restore uses it) */
   transferRate?: number;
+  /** stored bytes per second of the preflight whole read, when one was made */
+  verifyRate?: number;
   safetyDumps: string[];
   warnings: string[];
   reportPath?: string;

@@ -49,7 +49,11 @@ async function fileCounts(host: RemoteHost, roots: string[]): Promise<{ entries:
   return { entries, bytes };
 }
 
-export async function validateItems(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config): Promise<ValidationResult[]> {
+/**
+ * `fileRoots`: the top-level paths each files object holds (by key), when preflight read it
+ * whole; without them, the source's paths in today's config are counted.
+ */
+export async function validateItems(host: RemoteHost, target: TargetInfo, items: RestoreItem[], config: Config, fileRoots: ReadonlyMap<string, string[]> = new Map()): Promise<ValidationResult[]> {
   const out: ValidationResult[] = [];
   for (const item of items) {
     if (item.skip || item.object.part === 'globals') continue;
@@ -61,7 +65,10 @@ export async function validateItems(host: RemoteHost, target: TargetInfo, items:
         out.push(...compareCounts(label, item.object.rowCounts ?? {}, await mysqlRowCounts(host, target.my, item.destination)));
       } else if (item.type === 'files') {
         const src = config.sources[item.source.name];
-        const roots = item.paths ? item.paths.map((p) => joinPath(item.destination, p)) : src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
+        const setRoots = fileRoots.get(item.object.key);
+        const roots = item.paths
+          ? item.paths.map((p) => joinPath(item.destination, p))
+          : setRoots ? setRoots.map((p) => joinPath(item.destination, p)) : src?.type === 'files' ? src.paths.map((p) => joinPath(item.destination, p)) : [item.destination];
         const got = await fileCounts(host, roots);
         if (item.paths && !item.expected) continue; // format 1, one path: the tar's counts cover the whole tree
         const entries = item.expected?.entries ?? item.object.fileCount;

@@ -60,16 +60,28 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
         const alerter = alerterFromConfig(ctx, opts.hostChannels);
         const msg = buildAlert({ kind: 'test', plan: 'teste', at: ctx.now(), timezone: config.console.timezone, locale: config.console.language, origin: hostname() });
         const r = await alerter.send('test', msg);
+        const destinationOf = (channel: 'email' | 'webhook' | 'desktop'): string =>
+          channel === 'email' ? (config.alerts.email?.to.join(', ') ?? '') : channel === 'webhook' ? webhookHost(config.alerts.webhook?.url) : 'desktop';
         const results: AlertTest['results'] = r.outcomes
           .filter((o): o is typeof o & { channel: 'email' | 'webhook' | 'desktop' } => o.channel === 'email' || o.channel === 'webhook' || o.channel === 'desktop')
           .map((o) => ({
             channel: o.channel,
             ok: o.ok,
             message: o.ok
-              ? o.channel === 'email' ? `sent to ${config.alerts.email?.to.join(', ') ?? ''}` : o.channel === 'webhook' ? 'delivered' : 'notification shown'
+              ? o.channel === 'email' ? `sent to ${destinationOf('email')}` : o.channel === 'webhook' ? `delivered to ${destinationOf('webhook')}` : 'notification shown'
               : `${o.error?.message ?? 'not delivered'}${o.error?.hint ? ` — ${o.error.hint}` : ''}`,
+            ...(o.ok ? { destination: destinationOf(o.channel) } : {}),
           }));
-        rt.audit(call, 'alerts.test', 'alerts', { results: results.map((x) => `${x.channel}:${x.ok ? 'ok' : 'failed'}`) });
+        // say why a channel sent nothing, so "nothing happened" always has a reason
+        const used = new Set(results.map((x) => x.channel));
+        if (!used.has('email') && !config.alerts.email) results.push({ channel: 'email', ok: false, skipped: 'notConfigured', message: 'no alerts.email in the config' });
+        if (!used.has('webhook') && !config.alerts.webhook) results.push({ channel: 'webhook', ok: false, skipped: 'notConfigured', message: 'no alerts.webhook in the config' });
+        if (!used.has('desktop')) {
+          results.push(config.alerts.desktop
+            ? { channel: 'desktop', ok: false, skipped: 'desktopOnly', message: 'desktop notifications are shown by the desktop app only' }
+            : { channel: 'desktop', ok: false, skipped: 'notConfigured', message: 'alerts.desktop is off' });
+        }
+        rt.audit(call, 'alerts.test', 'alerts', { results: results.map((x) => `${x.channel}:${x.ok ? 'ok' : x.skipped ? 'skipped' : 'failed'}`) });
         return { results };
       },
     },
@@ -94,4 +106,14 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
       listeners.clear();
     },
   };
+}
+
+/** The webhook's host only: its path or query may carry a token. */
+function webhookHost(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid URL)';
+  }
 }

@@ -22,6 +22,8 @@ export interface MemoryServicesOptions {
   ticks?: number;
   /** start with no servers, plans or sets (first-run experience) */
   empty?: boolean;
+  /** drills fail validation (a failed drill's reason and report in the console) */
+  failDrills?: boolean;
 }
 
 export interface MemoryServices extends EngineServices {
@@ -68,8 +70,9 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
   const sets: BackupSet[] = [];
   const runs: RunDetail[] = [];
   const targets: Target[] = [
-    { name: 'homologacao', kind: 'staging' },
-    { name: 'producao', kind: 'production' },
+    // staging has no MySQL server: a set's MySQL source cannot go there (the wizard leaves it out)
+    { name: 'homologacao', kind: 'staging', services: ['postgres', 'files'] },
+    { name: 'producao', kind: 'production', services: ['postgres', 'mysql', 'files'] },
   ];
   const drills: DrillBrief[] = [];
   const audit: AuditEntry[] = [];
@@ -239,15 +242,20 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
       },
       () => {
         const rtoMs = Math.max(1, now().getTime() - started);
-        const validation = set.sources.map((s) => ({
+        const failed = drill && options.failDrills === true;
+        const validation = set.sources.map((s, i) => ({
           name: s.type === 'files' ? `${s.name}: file count` : `${s.name}: row counts`,
-          ok: true,
+          ok: !(failed && i === 0),
           expected: s.type === 'files' ? '48 213 files' : '37 tables, 1 204 332 rows',
           actual: s.type === 'files' ? '48 213 files' : '37 tables, 1 204 332 rows',
         }));
         const reportPath = `~/.local/share/cofre/reports/${restoreId}.html`;
-        if (drill) drills.unshift({ restoreId, at: now().toISOString(), ok: true, target, rtoMs, reportPath });
-        emit({ event: 'restore.finished', payload: { restoreId, status: 'succeeded', validation, reportPath, rtoMs, rpoMs: started - Date.parse(set.createdAt) } });
+        const error = failed ? { code: 'INTEGRITY', message: `row counts of ${set.sources[0]?.name ?? 'the first source'} differ from the manifest`, hint: 'open the drill report' } : undefined;
+        if (drill) {
+          drills.unshift({ restoreId, runId: restoreId, at: now().toISOString(), ok: !failed, target, setId, rtoMs, reportPath, ...(error ? { error } : {}) });
+          runs.unshift({ id: restoreId, kind: 'drill', plan: '', target, reportPath, setId, status: failed ? 'failed' : 'succeeded', startedAt: new Date(started).toISOString(), finishedAt: now().toISOString(), bytes: total, durationMs: rtoMs, ...(error ? { error } : {}), sources: [], log: [] });
+        }
+        emit({ event: 'restore.finished', payload: { restoreId, status: failed ? 'failed' : 'succeeded', validation, reportPath, rtoMs, rpoMs: started - Date.parse(set.createdAt), ...(error ? { error } : {}) } });
       },
     );
     return restoreId;
@@ -262,7 +270,7 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
     },
     runs: {
       async list({ plan, limit }) {
-        return runs.filter((r) => plan === undefined || r.plan === plan).slice(0, limit).map(({ log: _log, ...run }): Run => run);
+        return runs.filter((r) => plan === undefined || (r.plan === plan && r.kind !== 'drill')).slice(0, limit).map(({ log: _log, ...run }): Run => run);
       },
       async get(id) {
         return runs.find((r) => r.id === id);
@@ -420,6 +428,11 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
           projection: { totalBytes, projectedMs, budgetMs: RESTORE_BUDGET_MS },
         };
       },
+      async resolveAt(at) {
+        const set = sets.filter((s) => s.complete && Date.parse(s.createdAt) <= Date.parse(at)).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+        if (!set) throw new CofreError('SET_NOT_FOUND', `No complete set at or before ${at}.`, { hint: 'Pick a later moment or a set from the list.' });
+        return { at, setId: set.setId, createdAt: set.createdAt };
+      },
       async start(input, ctx) {
         const set = findSet(input.setId);
         if (!set.complete) throw new CofreError('SET_INCOMPLETE', `Set ${input.setId} is incomplete and cannot be restored.`, { hint: 'Choose the previous complete set.' });
@@ -449,6 +462,10 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
       async setLanguage(language, ctx) {
         settings.language = language;
         record(ctx, 'settings.setLanguage', 'console', language);
+      },
+      async setTimezone(timezone, ctx) {
+        settings.timezone = timezone;
+        record(ctx, 'config.console.timezone', 'console', timezone);
       },
     },
     alerts: {

@@ -15,7 +15,7 @@ import type { Status } from '../../shared/rpc/contracts/status.js';
 import type { Run, RunDetail } from '../../shared/rpc/contracts/runs.js';
 import type { BackupSet, VerifyResult } from '../../shared/rpc/contracts/sets.js';
 import type { ServerInfo, ServerInput, SourceInput, StorageInfo, PlanInfo, PlanInput } from '../../shared/rpc/contracts/config.js';
-import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills } from '../../shared/rpc/contracts/restore.js';
+import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills, ResolvedPoint } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
 import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
 
@@ -33,7 +33,7 @@ export interface EngineServices {
     get(): Promise<Status>;
   };
   runs: {
-    /** Newest first. */
+    /** Backups and drills, newest first (a plan filter leaves the drills out). */
     list(query: { plan?: string; limit: number }): Promise<Run[]>;
     /** undefined when there is no such run. */
     get(id: string): Promise<RunDetail | undefined>;
@@ -77,6 +77,8 @@ export interface EngineServices {
   restore: {
     /** Resolves the restore point, checks target reachability/tools/space/key, projects the duration. */
     preflight(input: PreflightInput): Promise<Preflight>;
+    /** The set a point in time picks, by the same rule as `cofre restore --at` (SET_NOT_FOUND when none). */
+    resolveAt(at: string): Promise<ResolvedPoint>;
     /** Starts the restore (production: the engine takes a safety dump first). */
     start(input: RestoreStartInput, ctx: CallContext): Promise<{ restoreId: string }>;
   };
@@ -88,6 +90,8 @@ export interface EngineServices {
   settings: {
     get(): Promise<Settings>;
     setLanguage(language: Language, ctx: CallContext): Promise<void>;
+    /** The clinic's time zone (`console.timezone`) for every date the console shows. */
+    setTimezone(timezone: string, ctx: CallContext): Promise<void>;
   };
   alerts: {
     /** Sends a test message through every configured channel. */

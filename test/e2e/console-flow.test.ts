@@ -198,7 +198,7 @@ describe('console flow against the real engine (chromium, cofre ui, harness serv
       await c.screenshot(`flow-${screen}`);
     }
     await c.go('auditoria');
-    await page.locator('main').getByText('config.servers.trust').first().waitFor();
+    await page.getByTestId('audit-row').getByText('Confiou na chave de um servidor').first().waitFor();
     expect(c.problems).toEqual([]);
   });
 });

@@ -76,7 +76,7 @@ describe('cofre prune on real sets', () => {
     expect([...(real.json as PruneJson).delete].sort()).toEqual([stale, ids[0], ids[1]]);
     expect(setDirs(fx)).toEqual([ids[2], ids[3]]);
     const sets = await cofre(['sets', '--plan', 'local', '--json'], { env: fx.env });
-    expect((sets.json as Array<{ setId: string; complete: boolean }>).map((s) => [s.setId, s.complete])).toEqual([[ids[2], true], [ids[3], true]]);
+    expect((sets.json as Array<{ setId: string; complete: boolean }>).map((s) => [s.setId, s.complete])).toEqual([[ids[3], true], [ids[2], true]]); // newest first, like the console
     const catalog = Catalog.open(fx.home);
     try {
       const audit = catalog.listAudit({ action: 'set.delete' });

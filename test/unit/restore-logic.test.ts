@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { chooseSet } from '../../src-main/restore/select.js';
 import { planItems, stagingDbName, type TargetInfo } from '../../src-main/restore/target.js';
-import { pgMajor, project } from '../../src-main/restore/preflight.js';
+import { describeProjection, pgMajor, project } from '../../src-main/restore/preflight.js';
 import { compareCounts } from '../../src-main/restore/validate.js';
 import { addMonths } from '../../src-main/restore/drill.js';
 import { requireConfirmation } from '../../src-main/restore/restore.js';
@@ -87,6 +87,18 @@ describe('checks', () => {
     expect(Math.round(project(550 * GB, undefined, 0).projectedMs / 60_000)).toBe(188);
     expect(project(800 * GB, undefined, 0).overBudget).toBe(true);
     expect(project(50 * GB, 100 * 1024 ** 2, 3.9 * 3600_000).overBudget).toBe(true);
+  });
+  it('projection before production counts the whole read of every object (at the measured verify rate, else the transfer rate)', () => {
+    const GB = 1024 ** 3;
+    const plain = project(550 * GB, undefined, 0);
+    const prod = project(550 * GB, undefined, 0, { rate: undefined });
+    expect(prod.verifyMs).toBe(plain.projectedMs);
+    expect(prod.projectedMs).toBe(2 * plain.projectedMs);
+    expect(prod.overBudget).toBe(true); // 3.1 h of transfer + 3.1 h of reading: over 4 h
+    const fast = project(100 * GB, undefined, 0, { rate: 400 * 1024 ** 2 });
+    expect(Math.round(fast.verifyMs! / 1000)).toBe(256);
+    expect(describeProjection(fast)).toMatch(/plus reading and hashing every object whole first: 100 GB at 400 MB\/s ≈ 4 min 16 s; total ≈ 38 min 24 s/);
+    expect(describeProjection(plain)).not.toMatch(/reading and hashing/);
   });
   it('production confirmation needs --yes and the exact name', () => {
     expect(() => requireConfirmation(production, { yes: true, confirmName: 'Prod' })).toThrow(/is not the production target's name/);

@@ -4,7 +4,14 @@ import { method, Empty, IsoDate, Bytes } from '../define.js';
 import { CheckSchema } from './sets.js';
 import { DrillBriefSchema } from './status.js';
 
-export const TargetSchema = z.object({ name: z.string(), kind: z.enum(['staging', 'production']) });
+export const SourceTypeSchema = z.enum(['postgres', 'mysql', 'files']);
+
+export const TargetSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['staging', 'production']),
+  /** the source types this target can receive (a database server or a files folder configured for it) */
+  services: z.array(SourceTypeSchema).optional(),
+});
 
 /** A restore point is either a set id or a moment ("the last complete set at or before"). */
 const PointSchema = z.object({
@@ -20,7 +27,8 @@ export const PreflightInputSchema = PointSchema.extend({
 export const PreflightSchema = z.object({
   setId: z.string(),
   checks: z.array(CheckSchema),
-  projection: z.object({ totalBytes: Bytes, projectedMs: z.number().nonnegative(), budgetMs: z.number().positive() }),
+  /** verifyMs: production reads every object whole before it starts; included in projectedMs */
+  projection: z.object({ totalBytes: Bytes, projectedMs: z.number().nonnegative(), budgetMs: z.number().positive(), verifyMs: z.number().nonnegative().optional() }),
 });
 
 export const RestoreStartInputSchema = z.object({
@@ -54,6 +62,14 @@ export const RestoreFinishedSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
 });
 
+/** The set a point in time picks (`--at`: the newest good set finished at or before it). */
+export const ResolvedPointSchema = z.object({
+  at: IsoDate,
+  setId: z.string(),
+  createdAt: IsoDate,
+  finishedAt: IsoDate.optional(),
+});
+
 export const DrillsSchema = z.object({
   drills: z.array(DrillBriefSchema),
   lastResult: DrillBriefSchema.optional(),
@@ -64,6 +80,7 @@ export const DrillsSchema = z.object({
 export const restoreMethods = {
   'targets.list': method(Empty, z.object({ targets: z.array(TargetSchema) })),
   'restore.preflight': method(PreflightInputSchema, PreflightSchema),
+  'restore.resolveAt': method(z.object({ at: IsoDate }), ResolvedPointSchema),
   'restore.start': method(RestoreStartInputSchema, z.object({ restoreId: z.string() })),
   'drills.list': method(Empty, DrillsSchema),
   'drills.start': method(z.object({ target: z.string().min(1).optional() }).default({}), z.object({ restoreId: z.string() })),
@@ -81,4 +98,6 @@ export type RestoreStartInput = z.infer<typeof RestoreStartInputSchema>;
 export type RestoreProgress = z.infer<typeof RestoreProgressSchema>;
 export type RestoreFinished = z.infer<typeof RestoreFinishedSchema>;
 export type Validation = z.infer<typeof ValidationSchema>;
+export type SourceType = z.infer<typeof SourceTypeSchema>;
+export type ResolvedPoint = z.infer<typeof ResolvedPointSchema>;
 export type Drills = z.infer<typeof DrillsSchema>;

@@ -8,9 +8,15 @@ export const RunSourceSchema = z.object({
   status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
 });
 
+/** backup: a plan's run; drill: a quarterly restore test (plan is empty, target names the staging target) */
+export const RunKindSchema = z.enum(['backup', 'drill']);
+
 export const RunSchema = z.object({
   id: z.string(),
+  kind: RunKindSchema.optional(),
   plan: z.string(),
+  target: z.string().optional(),
+  reportPath: z.string().optional(),
   setId: z.string().optional(),
   status: RunStatusSchema,
   startedAt: IsoDate,
@@ -62,6 +68,7 @@ export const runsEvents = {
   'run.finished': RunFinishedSchema,
 };
 
+export type RunKind = z.infer<typeof RunKindSchema>;
 export type Run = z.infer<typeof RunSchema>;
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 export type RunProgress = z.infer<typeof RunProgressSchema>;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { method, IsoDate, Bytes } from '../define.js';
+import { CheckStatusSchema } from '../../domain.js';
 
 export const SetObjectSchema = z.object({ key: z.string(), bytes: Bytes, sha256: z.string() });
 export const SetSourceSchema = z.object({
@@ -15,8 +16,9 @@ export const BackupSetSchema = z.object({
   complete: z.boolean(),
   sources: z.array(SetSourceSchema),
 });
-export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), message: z.string() });
-export const VerifyResultSchema = z.object({ ok: z.boolean(), checks: z.array(CheckSchema) });
+/** `ok` is true only when the check passed; `status` also tells a failed check from one that could not be made. */
+export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), status: CheckStatusSchema.optional(), message: z.string() });
+export const VerifyResultSchema = z.object({ ok: z.boolean(), status: CheckStatusSchema.optional(), checks: z.array(CheckSchema) });
 
 export const setsMethods = {
   'sets.list': method(z.object({ plan: z.string().optional() }).default({}), z.object({ sets: z.array(BackupSetSchema) })),

@@ -16,7 +16,15 @@ export const SettingsSchema = z.object({
 });
 
 export const AlertTestSchema = z.object({
-  results: z.array(z.object({ channel: z.enum(['email', 'webhook', 'desktop']), ok: z.boolean(), message: z.string() })),
+  results: z.array(z.object({
+    channel: z.enum(['email', 'webhook', 'desktop']),
+    ok: z.boolean(),
+    message: z.string(),
+    /** where it went: the addresses, the webhook host; absent when nothing was sent */
+    destination: z.string().optional(),
+    /** why nothing was sent on this channel (not configured, only the desktop app shows notifications) */
+    skipped: z.enum(['notConfigured', 'desktopOnly']).optional(),
+  })),
 });
 
 export const AuditEntrySchema = z.object({
@@ -37,6 +45,7 @@ export const AuditQuerySchema = z.object({
 export const settingsMethods = {
   'settings.get': method(Empty, SettingsSchema),
   'settings.setLanguage': method(z.object({ language: LanguageSchema }), z.object({ saved: z.literal(true) })),
+  'settings.setTimezone': method(z.object({ timezone: z.string().min(1) }), z.object({ saved: z.literal(true) })),
   'alerts.test': method(Empty, AlertTestSchema),
   'keys.addRecipient': method(
     z.object({ recipient: z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age public key "age1…"') }),

@@ -19,6 +19,11 @@ export const DrillBriefSchema = z.object({
   target: z.string(),
   rtoMs: z.number().nonnegative().optional(),
   reportPath: z.string().optional(),
+  /** the catalog run (opens in Execuções) */
+  runId: z.string().optional(),
+  setId: z.string().optional(),
+  /** why a failed drill failed */
+  error: ErrorInfoSchema.optional(),
 });
 
 export const PlanStatusSchema = z.object({

@@ -1,10 +1,11 @@
 /** `cofre backup`, `cofre sets`, `cofre verify`: the backup engine from the command line. */
+import { clinicTimeZone } from '../../app/clinic-zone.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { CofreError } from '../../errors.js';
@@ -51,14 +52,15 @@ export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: s
       storage.close();
     }
   }
-  const tz = ctx.config.console.timezone;
+  // newest first, as the console lists them
+  all.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.setId.localeCompare(a.setId));
   out.result(
     all.map((s) => ({ setId: s.setId, plan: s.plan, storage: s.storage, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, ...(s.problem ? { problem: s.problem } : {}), sources: s.sources })),
     () =>
       all.length === 0
         ? 'No sets yet: run `cofre backup`.'
         : all
-            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, tz)}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, clinicTimeZone(ctx.config, s.plan))}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
   return 0;
@@ -73,8 +75,13 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
       const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
       const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
       out.endProgress();
-      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok });
-      out.result(r, () => [`Set ${setId}: ${r.ok ? 'OK' : 'PROBLEMS FOUND'}`, ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)].join('\n'));
+      ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status });
+      for (const f of hashFailures(r)) {
+        out.log(recordHashFailure(ctx.catalog, ctx.actor, { setId, storage: name, object: f.name, message: f.message, during: 'verify --deep' }));
+      }
+      const headline = { ok: 'OK', failed: 'PROBLEMS FOUND', unchecked: 'NOT FULLY CHECKED (see below)' }[r.status];
+      const mark = { ok: 'ok         ', failed: 'FAIL       ', unchecked: 'NOT CHECKED' } as const;
+      out.result({ ...r, storage: name }, () => [`Set ${setId} on storage ${name}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`)].join('\n'));
       return r.ok ? 0 : 1;
     } catch (err) {
       if (!(err instanceof CofreError && err.code === 'SET_NOT_FOUND')) throw err;

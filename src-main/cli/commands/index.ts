@@ -63,8 +63,8 @@ export function registerCommands(program: Command, wrap: Wrap): void {
 
   program
     .command('verify <setId>')
-    .description('check a set: objects and sizes; --deep downloads, checks hashes, decrypts and reads the dumps')
-    .option('--deep', 'download, hash, decrypt and validate every object')
+    .description('check a set: objects and sizes; --deep reads every byte: hashes, decrypts and reads the dumps (exit 1 when a check failed or could not be made, e.g. pg_restore missing)')
+    .option('--deep', 'download, hash, decrypt and validate every object whole')
     .option('--storage <name>', 'the storage holding the set (default: search all)')
     .action(wrap<{ deep?: boolean; storage?: string }>(async (ctx, out, o, setId) => (await import('./backup.js')).verifyCommand(ctx, out, o, setId ?? '')));
 
@@ -100,7 +100,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('-y, --yes', 'do not ask (production also needs --confirm-name)')
     .option('--confirm-name <name>', "production: the target's name, typed")
     .option('--incident-start <iso>', 'when the incident was declared (the RTO clock starts there)')
-    .option('--verify-hashes', 'check every stored object SHA-256 in preflight (default for sets up to 2 GiB)')
+    .option('--verify-hashes', 'read every stored object whole in preflight: SHA-256, decryption (default for sets up to 2 GiB; production: always)')
     .option('--jobs <n>', 'pg_restore parallel jobs (stages each dump in a temp file on the target)')
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')

@@ -191,7 +191,10 @@ export function configServices(rt: Runtime): ConfigServices {
     },
     targets: {
       async list() {
-        return Object.entries(rt.config().restoreTargets).map(([name, t]) => ({ name, kind: t.kind }));
+        return Object.entries(rt.config().restoreTargets).map(([name, t]) => ({
+          name, kind: t.kind,
+          services: [...(t.postgres ? ['postgres' as const] : []), ...(t.mysql ? ['mysql' as const] : []), ...(t.filesRoot ? ['files' as const] : [])],
+        }));
       },
     },
     settings: {
@@ -213,6 +216,12 @@ export function configServices(rt: Runtime): ConfigServices {
         if (before === language) return;
         edit((doc) => doc.setIn(['console', 'language'], language));
         rt.audit(call, 'config.console.language', 'console', { from: before, to: language });
+      },
+      async setTimezone(timezone, call) {
+        const before = rt.config().console.timezone;
+        if (before === timezone) return;
+        edit((doc) => doc.setIn(['console', 'timezone'], timezone));
+        rt.audit(call, 'config.console.timezone', 'console', { from: before, to: timezone });
       },
     },
     keys: {

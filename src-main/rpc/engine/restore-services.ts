@@ -106,8 +106,15 @@ export function restoreServices(rt: Runtime): RestoreServices {
           reach.host?.close();
           storage.close();
         }
-        const { totalBytes, projectedMs, budgetMs } = projection;
-        return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs } };
+        const { totalBytes, projectedMs, budgetMs, verifyMs } = projection;
+        return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs, ...(verifyMs ? { verifyMs } : {}) } };
+      },
+      async resolveAt(at) {
+        const picked = await selectSet(ctx, { at });
+        return {
+          at, setId: picked.setId, createdAt: picked.manifest.createdAt,
+          ...(picked.manifest.finishedAt ? { finishedAt: picked.manifest.finishedAt } : {}),
+        };
       },
       async start(input, call) {
         const config = rt.config();
@@ -128,10 +135,12 @@ export function restoreServices(rt: Runtime): RestoreServices {
     drills: {
       async list() {
         const status = drillStatus(ctx);
-        const drills = ctx.catalog.listRuns({ kind: 'drill', limit: 50 }).filter((r) => r.status !== 'running').map((r) => toDrillBrief(briefOf(r)));
+        const runs = ctx.catalog.listRuns({ kind: 'drill', limit: 50 }).filter((r) => r.status !== 'running');
+        const drills = runs.map((r) => toDrillBrief(briefOf(r), r));
+        const last = status.last;
         return {
           drills,
-          ...(status.last ? { lastResult: toDrillBrief(status.last) } : {}),
+          ...(last ? { lastResult: toDrillBrief(last, runs.find((r) => r.id === last.runId)) } : {}),
           nextDue: status.nextDue ?? ctx.now().toISOString(),
           ...(status.target ? { target: status.target } : {}),
         };

@@ -9,7 +9,7 @@ import { computeStatus } from '../../status/status.js';
 import { planOf } from '../../backup/run.js';
 import { backupThenPrune } from '../../backup/backup-then-prune.js';
 import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
-import { verifySet } from '../../backup/verify.js';
+import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { drillStatus } from '../../restore/drill.js';
@@ -25,8 +25,25 @@ type RunServices = Pick<EngineServices, 'status' | 'runs' | 'backup' | 'sets'>;
 
 const DAY_MS = 24 * 3600_000;
 
-export function toDrillBrief(d: { restoreId: string; at: string; ok: boolean; target: string; rtoMs?: number; reportPath?: string }): DrillBrief {
-  return { restoreId: d.restoreId, at: d.at, ok: d.ok, target: d.target, ...(d.rtoMs !== undefined ? { rtoMs: d.rtoMs } : {}), ...(d.reportPath ? { reportPath: d.reportPath } : {}) };
+export function toDrillBrief(
+  d: { restoreId: string; runId?: number; at: string; ok: boolean; target: string; setId?: string | null; rtoMs?: number; reportPath?: string },
+  run?: RunRecord,
+): DrillBrief {
+  return {
+    restoreId: d.restoreId, at: d.at, ok: d.ok, target: d.target,
+    ...(d.rtoMs !== undefined ? { rtoMs: d.rtoMs } : {}), ...(d.reportPath ? { reportPath: d.reportPath } : {}),
+    ...(d.runId !== undefined ? { runId: String(d.runId) } : {}), ...(d.setId ? { setId: d.setId } : {}),
+    ...(run?.error ? { error: errorOf(run.error) } : {}),
+  };
+}
+
+function errorOf(e: NonNullable<RunRecord['error']>): NonNullable<Run['error']> {
+  return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+}
+
+function reportPathOf(r: RunRecord): string | undefined {
+  const d = r.details as { reportPath?: unknown } | null | undefined;
+  return typeof d?.reportPath === 'string' && d.reportPath ? d.reportPath : undefined;
 }
 
 function runSources(rt: Runtime, r: RunRecord, config: Config): Run['sources'] {
@@ -44,17 +61,21 @@ function runSources(rt: Runtime, r: RunRecord, config: Config): Run['sources'] {
 }
 
 export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
+  const report = reportPathOf(r);
   return {
     id: String(r.id),
+    kind: r.kind === 'drill' ? 'drill' : 'backup',
     plan: r.plan ?? '',
+    ...(r.target ? { target: r.target } : {}),
+    ...(report ? { reportPath: report } : {}),
     ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
     status: r.status,
     startedAt: r.startedAt,
     ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
     bytes: r.bytes,
     ...(r.durationMs !== null ? { durationMs: Math.max(0, r.durationMs) } : {}),
-    ...(r.error ? { error: { code: r.error.code, message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) } } : {}),
-    sources: runSources(rt, r, config),
+    ...(r.error ? { error: errorOf(r.error) } : {}),
+    sources: r.kind === 'drill' ? [] : runSources(rt, r, config),
   };
 }
 
@@ -145,19 +166,23 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
           }
         }
         const drill = drillStatus(ctx).last;
-        return { plans, ...(drill ? { lastDrill: toDrillBrief(drill) } : {}), generatedAt: report.generatedAt };
+        return { plans, ...(drill ? { lastDrill: toDrillBrief(drill, ctx.catalog.getRun(drill.runId)) } : {}), generatedAt: report.generatedAt };
       },
     },
     runs: {
       async list({ plan, limit }) {
         const config = rt.config();
-        return ctx.catalog.listRuns({ kind: 'backup', plan, limit }).map((r) => toRun(rt, r, config));
+        // drills are runs too (Execuções lists them); a plan filter asks for that plan's backups only
+        return ctx.catalog
+          .listRuns({ kind: plan === undefined ? ['backup', 'drill'] : 'backup', plan, limit })
+          .filter((r) => !(r.kind === 'drill' && r.status === 'running'))
+          .map((r) => toRun(rt, r, config));
       },
       async get(id): Promise<RunDetail | undefined> {
         const n = Number(id);
         if (!Number.isInteger(n)) return undefined;
         const r = ctx.catalog.getRun(n);
-        if (!r || r.kind !== 'backup') return undefined;
+        if (!r || (r.kind !== 'backup' && r.kind !== 'drill')) return undefined;
         const log = ctx.catalog.runLog(n).map((l) => ({ at: l.at, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error', message: l.message }));
         return { ...toRun(rt, r, rt.config()), log };
       },
@@ -229,14 +254,15 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set' });
         if (!hit.complete) {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
-          return { ok: false, checks: [{ name: 'manifest', ok: false, message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
+          return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
         }
         const storage = storageFromConfig(config, hit.storage, ctx.env);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
           const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
-          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok });
-          return { ok: r.ok, checks: r.checks };
+          rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
+          for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
+          return { ok: r.ok, status: r.status, checks: r.checks };
         } finally {
           storage.close();
         }

@@ -2,10 +2,14 @@ import type { Handlers } from '../server.js';
 import type { EngineServices } from '../services.js';
 import { CofreError } from '../../errors.js';
 
-export function restoreHandlers(services: EngineServices): Pick<Handlers, 'targets.list' | 'restore.preflight' | 'restore.start' | 'drills.list' | 'drills.start'> {
+export function restoreHandlers(services: EngineServices): Pick<Handlers, 'targets.list' | 'restore.preflight' | 'restore.resolveAt' | 'restore.start' | 'drills.list' | 'drills.start'> {
   return {
     'targets.list': async () => ({ targets: await services.targets.list() }),
     'restore.preflight': (input) => services.restore.preflight(input),
+    'restore.resolveAt': ({ at }) => {
+      if (Number.isNaN(Date.parse(at))) throw new CofreError('INVALID_ARGUMENT', `${at} is not a date and time`, { hint: 'Choose a date and a time.' });
+      return services.restore.resolveAt(at);
+    },
     'restore.start': async (input, ctx) => {
       const target = (await services.targets.list()).find((t) => t.name === input.target);
       if (!target) throw new CofreError('INVALID_ARGUMENT', `There is no restore target named "${input.target}".`, { hint: 'Add it under restoreTargets in cofre.yaml.' });

@@ -67,6 +67,43 @@ export function Table({ caption, head, children }: { caption: string; head: Reac
   );
 }
 
+/** Previous / next for a paged list, with "page 2 of 7 · 130 items". */
+export function Pager({ page, pages, total, onPage, testId }: { page: number; pages: number; total: number; onPage: (page: number) => void; testId?: string }) {
+  const t = useT();
+  if (pages <= 1) return null;
+  return (
+    <nav className="pager row" aria-label={t('pager.label')} data-testid={testId}>
+      <Button disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        {t('pager.prev')}
+      </Button>
+      <span className="muted" aria-live="polite">
+        {t('pager.status', { page, pages, total })}
+      </span>
+      <Button disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        {t('pager.next')}
+      </Button>
+    </nav>
+  );
+}
+
+/** A labelled select whose options are given as value/label pairs. */
+export function SelectField({ label, value, options, onChange, hint, testId }: { label: string; value: string; options: ReadonlyArray<{ value: string; label: string }>; onChange: (value: string) => void; hint?: string; testId?: string }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {hint ? <p className="field-hint">{hint}</p> : null}
+    </div>
+  );
+}
+
 export type BadgeTone = 'ok' | 'late' | 'failing' | 'unknown' | 'info';
 
 export function Badge({ tone, children }: { tone: BadgeTone; children: ReactNode }) {

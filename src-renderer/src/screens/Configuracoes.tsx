@@ -1,6 +1,17 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useConfig, useSettings, useT } from '../hooks.js';
-import { Badge, Button, Card, ErrorNote, Field, Table } from '../components/ui.js';
+import { Badge, Button, Card, ErrorNote, Field, SelectField, Table } from '../components/ui.js';
+import { timeZoneChoices } from '../../../shared/zoned-time.js';
+import type { AlertTest } from '../../../shared/rpc/contracts/settings.js';
+import type { Translate } from '../../../shared/i18n/index.js';
+
+/** One channel's outcome of the test alert: where it went, or why nothing was sent. */
+function alertOutcome(r: AlertTest['results'][number], t: Translate): string {
+  if (r.ok) return t('config.alertSentTo', { to: r.destination ?? r.message });
+  if (r.skipped === 'notConfigured') return t('config.alertNotConfigured');
+  if (r.skipped === 'desktopOnly') return t('config.alertDesktopOnly');
+  return t('config.alertNotSent');
+}
 import { LANGUAGES, type Language } from '../../../shared/i18n/index.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 
@@ -9,7 +20,7 @@ const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 export function Configuracoes() {
   const t = useT();
   const { storage } = useConfig();
-  const { settings, language, setLanguage, addRecipient, testAlerts, alertTest, testing, error } = useSettings();
+  const { settings, language, setLanguage, timezone, setTimezone, addRecipient, testAlerts, alertTest, testing, error } = useSettings();
   const [recipient, setRecipient] = useState('');
   const [addError, setAddError] = useState<RpcError>();
   const langId = useId();
@@ -65,13 +76,21 @@ export function Configuracoes() {
           {t('config.sendTest')}
         </Button>
         {alertTest && 'results' in alertTest ? (
-          <ul role="status">
-            {alertTest.results.map((r) => (
-              <li key={r.channel}>
-                <Badge tone={r.ok ? 'ok' : 'failing'}>{r.channel}</Badge> {r.message}
-              </li>
-            ))}
-          </ul>
+          <div role="status" data-testid="alert-test-result">
+            {alertTest.results.some((r) => r.ok) ? null : <p className="warn-text">{t('config.alertNothingSent')}</p>}
+            <ul>
+              {alertTest.results.map((r) => (
+                <li key={r.channel} data-channel={r.channel} data-ok={String(r.ok)}>
+                  <Badge tone={r.ok ? 'ok' : r.skipped ? 'unknown' : 'failing'}>{t(`config.alertChannel.${r.channel}`)}</Badge> {alertOutcome(r, t)}
+                  {r.ok || r.skipped ? null : (
+                    <span className="muted small-block">
+                      {t('error.detail')}: <span lang="en">{r.message}</span>
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </div>
         ) : (
           <ErrorNote error={alertTest} />
         )}
@@ -87,7 +106,14 @@ export function Configuracoes() {
             ))}
           </select>
         </div>
-        <p className="muted">{t('config.timezone', { tz: settings?.timezone ?? '' })}</p>
+        <SelectField
+          label={t('config.timezoneLabel')}
+          hint={t('config.timezoneHint')}
+          value={timezone}
+          testId="timezone-select"
+          onChange={(tz) => void setTimezone(tz)}
+          options={timeZoneChoices(timezone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+        />
       </Card>
     </>
   );

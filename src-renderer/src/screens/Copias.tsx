@@ -1,6 +1,7 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useConfig, useSets, useT, useDate, useLanguage, useStores } from '../hooks.js';
-import { Badge, Button, Card, EmptyState, ErrorNote, Table } from '../components/ui.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, Pager, Table } from '../components/ui.js';
+import { pageOf } from '../stores/paging.js';
 import { formatBytes, shortHash } from '../../../shared/format.js';
 import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
 import { navigate } from '../navigation.js';
@@ -65,11 +66,13 @@ function SetItem({ set }: { set: BackupSet }) {
         </div>
         {result && 'checks' in result ? (
           <div role="status" className="verify">
-            <Badge tone={result.ok ? 'ok' : 'failing'}>{result.ok ? t('copias.verifyOk') : t('copias.verifyFail')}</Badge>
+            <Badge tone={result.ok ? 'ok' : result.status === 'unchecked' ? 'late' : 'failing'}>
+              {result.ok ? t('copias.verifyOk') : result.status === 'unchecked' ? t('copias.verifyUnchecked') : t('copias.verifyFail')}
+            </Badge>
             <ul>
               {result.checks.map((c) => (
-                <li key={c.name} className={c.ok ? '' : 'error-text'}>
-                  {c.ok ? '✓' : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
+                <li key={c.name} className={c.ok ? '' : c.status === 'unchecked' ? 'warn-text' : 'error-text'}>
+                  {c.ok ? '✓' : c.status === 'unchecked' ? `? ${t('copias.checkUnchecked')}` : '✕'} {describeCheck(c.name, t)}: <span lang="en">{c.message}</span>
                 </li>
               ))}
             </ul>
@@ -87,6 +90,8 @@ export function Copias() {
   const { sets, plan, load, error, loaded } = useSets();
   const { plans } = useConfig();
   const filterId = useId();
+  const [page, setPage] = useState(1);
+  const current = pageOf(sets, page);
   return (
     <>
       <div className="toolbar">
@@ -108,11 +113,14 @@ export function Copias() {
       ) : sets.length === 0 ? (
         <EmptyState title={t('copias.emptyTitle')} body={t('copias.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('copias.emptyAction')}</Button>} />
       ) : (
-        <ol className="timeline">
-          {sets.map((s) => (
-            <SetItem key={s.setId} set={s} />
-          ))}
-        </ol>
+        <>
+          <ol className="timeline">
+            {current.items.map((s) => (
+              <SetItem key={s.setId} set={s} />
+            ))}
+          </ol>
+          <Pager page={current.page} pages={current.pages} total={current.total} onPage={setPage} testId="sets-pager" />
+        </>
       )}
     </>
   );

@@ -1,11 +1,14 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useRuns, useT, useDate, useLanguage, useClockTime } from '../hooks.js';
-import { Badge, Button, Card, EmptyState, ErrorNote, ErrorText, ProgressBar, Table } from '../components/ui.js';
+import { Badge, Button, Card, EmptyState, ErrorNote, ErrorText, Pager, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { describePhase } from '../../../shared/i18n/index.js';
 import type { Run } from '../../../shared/rpc/contracts/runs.js';
 import type { SourceProgress } from '../stores/runs.js';
 import { navigate, useHashParam } from '../navigation.js';
+import { pageOf } from '../stores/paging.js';
+import { runLabel } from './run-label.js';
+import { ReportLink } from './Testes.js';
 
 function statusTone(status: string): 'ok' | 'failing' | 'info' | 'unknown' {
   return status === 'succeeded' ? 'ok' : status === 'failed' ? 'failing' : status === 'running' ? 'info' : 'unknown';
@@ -88,7 +91,7 @@ function Details() {
     <div ref={heading} id="run-details" data-run={selected.id}>
       <Card
         tone={selected.status === 'failed' ? 'failing' : selected.status === 'succeeded' ? 'ok' : undefined}
-        title={`${selected.plan} · ${date(selected.startedAt)}`}
+        title={`${runLabel(t)(selected)} · ${date(selected.startedAt)}`}
         actions={
           <>
             <Badge tone={statusTone(selected.status)}>{t(`run.${selected.status}`)}</Badge>
@@ -97,7 +100,8 @@ function Details() {
         }
       >
         <ErrorNote error={selected.error} />
-        <Table caption={t('copias.source')} head={[t('copias.source'), t('execucoes.size'), t('execucoes.status')]}>
+        {selected.reportPath ? <p><ReportLink path={selected.reportPath} label={t('testes.report')} /></p> : null}
+        {selected.sources.length === 0 ? null : <Table caption={t('copias.source')} head={[t('copias.source'), t('execucoes.size'), t('execucoes.status')]}>
           {selected.sources.map((s) => (
             <tr key={s.name}>
               <th scope="row">{s.name}</th>
@@ -107,7 +111,7 @@ function Details() {
               </td>
             </tr>
           ))}
-        </Table>
+        </Table>}
         <p className="muted">
           {t('execucoes.duration')}: {selected.durationMs === undefined ? '—' : formatDuration(selected.durationMs)} · {t('execucoes.size')}: {formatBytes(selected.bytes, lang)}
         </p>
@@ -135,6 +139,9 @@ export function Execucoes() {
     else close();
   }, [wanted, open, close]);
   const liveIds = Object.keys(liveSources);
+  const [page, setPage] = useState(1);
+  const current = pageOf(runs, page);
+  const label = runLabel(t);
   return (
     <>
       {missing ? <p className="warn-text" role="alert">{t('execucoes.runNotFound', { id: missing })}</p> : <ErrorNote error={error} />}
@@ -151,9 +158,9 @@ export function Execucoes() {
           <EmptyState title={t('execucoes.emptyTitle')} body={t('execucoes.emptyBody')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('execucoes.emptyAction')}</Button>} />
         ) : (
           <Table caption={t('execucoes.history')} head={[t('execucoes.plan'), t('execucoes.started'), t('execucoes.status'), t('execucoes.size'), t('execucoes.duration'), t('execucoes.details')]}>
-            {runs.map((r) => (
-              <tr key={r.id} aria-current={r.id === wanted ? 'true' : undefined}>
-                <td>{r.plan}</td>
+            {current.items.map((r) => (
+              <tr key={r.id} aria-current={r.id === wanted ? 'true' : undefined} data-kind={r.kind ?? 'backup'}>
+                <td>{label(r)}</td>
                 <td>{date(r.startedAt)}</td>
                 <td>
                   <Badge tone={statusTone(r.status)}>{t(`run.${r.status}`)}</Badge>
@@ -166,7 +173,7 @@ export function Execucoes() {
                 <td>{formatBytes(r.bytes, lang)}</td>
                 <td>{r.durationMs === undefined ? '—' : formatDuration(r.durationMs)}</td>
                 <td>
-                  <Button onClick={() => navigate('execucoes', { run: r.id })} aria-label={`${t('execucoes.details')}: ${r.plan} ${date(r.startedAt)}`}>
+                  <Button onClick={() => navigate('execucoes', { run: r.id })} aria-label={`${t('execucoes.details')}: ${label(r)} ${date(r.startedAt)}`}>
                     {t('execucoes.details')}
                   </Button>
                 </td>
@@ -174,6 +181,7 @@ export function Execucoes() {
             ))}
           </Table>
         )}
+        <Pager page={current.page} pages={current.pages} total={current.total} onPage={setPage} testId="runs-pager" />
       </Card>
     </>
   );

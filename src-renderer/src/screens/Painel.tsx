@@ -6,6 +6,8 @@ import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { PlanStatus } from '../../../shared/rpc/contracts/status.js';
 import { navigate } from '../navigation.js';
+import { DrillOutcome } from './Testes.js';
+import { runLabel } from './run-label.js';
 
 function PlanCard({ plan }: { plan: PlanStatus }) {
   const t = useT();
@@ -101,6 +103,7 @@ export function Painel() {
     );
   }
   const recent = runs.slice(0, 6);
+  const label = runLabel(t);
   return (
     <>
       <ErrorNote error={error} />
@@ -109,17 +112,25 @@ export function Painel() {
           <PlanCard key={p.plan} plan={p} />
         ))}
       </div>
-      <p className="drill-line">
-        {status.lastDrill
-          ? t('painel.lastDrill', { when: date(status.lastDrill.at), result: status.lastDrill.ok ? t('testes.passed') : t('testes.failed') })
-          : t('painel.noDrill')}
-      </p>
+      {status.lastDrill && !status.lastDrill.ok ? (
+        <div data-testid="drill-failed-card">
+          <Card tone="failing" title={t('painel.drillFailedTitle')} actions={<Badge tone="failing">{t('testes.failed')}</Badge>}>
+            <p>{t('painel.drillFailedBody', { when: date(status.lastDrill.at), target: status.lastDrill.target })}</p>
+            <DrillOutcome drill={status.lastDrill} />
+            <Button onClick={() => navigate('testes')}>{t('painel.drillOpen')}</Button>
+          </Card>
+        </div>
+      ) : (
+        <p className="drill-line">
+          {status.lastDrill ? t('painel.lastDrill', { when: date(status.lastDrill.at), result: t('testes.passed') }) : t('painel.noDrill')}
+        </p>
+      )}
       <Card title={t('painel.recentRuns')}>
         {recent.length === 0 ? <p className="muted">{t('painel.noRuns')}</p> : null}
         {recent.length === 0 ? null : <Table caption={t('painel.recentRuns')} head={[t('execucoes.plan'), t('execucoes.started'), t('execucoes.status'), t('execucoes.size'), t('execucoes.duration')]}>
           {recent.map((r) => (
             <tr key={r.id}>
-              <td>{r.plan}</td>
+              <td>{label(r)}</td>
               <td>
                 <a href={`#/execucoes?run=${encodeURIComponent(r.id)}`}>{date(r.startedAt)}</a>
               </td>

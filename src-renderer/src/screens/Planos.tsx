@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useConfig, useT, useDate } from '../hooks.js';
-import { Button, Card, EmptyState, ErrorNote, Field } from '../components/ui.js';
+import { Button, Card, EmptyState, ErrorNote, Field, SelectField } from '../components/ui.js';
+import { timeZoneChoices } from '../../../shared/zoned-time.js';
 import { describeSchedule } from '../../../shared/i18n/index.js';
 import { navigate } from '../navigation.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
@@ -82,7 +83,7 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
           </select>
         </div>
         <Field label={t('planos.schedule')} value={form.schedule} onChange={set('schedule')} error={show('schedule')} hint={errors.schedule ? undefined : describeSchedule(form.schedule, t)} />
-        <Field label={t('planos.timezone')} value={form.timezone} onChange={set('timezone')} />
+        <SelectField label={t('planos.timezone')} value={form.timezone} onChange={(timezone) => setForm({ ...form, timezone })} options={timeZoneChoices(form.timezone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))} />
         <Field label={t('planos.keepDays')} value={form.keepDays} onChange={set('keepDays')} inputMode="numeric" error={show('keepDays')} hint={Number(form.keepDays) < 30 ? t('planos.warnKeepDays') : undefined} />
         <Field label={t('planos.keepMin')} value={form.keepMin} onChange={set('keepMin')} inputMode="numeric" error={show('keepMin')} />
         <ErrorNote error={error} />

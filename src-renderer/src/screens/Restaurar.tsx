@@ -1,12 +1,94 @@
-import { useEffect, useId, useState } from 'react';
-import { useRestore, useSets, useT, useDate, useLanguage, useClockTime } from '../hooks.js';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useStore } from 'zustand';
+import { useRestore, useSets, useT, useDate, useLanguage, useClockTime, useStores } from '../hooks.js';
 import { describeCheck, describePhase } from '../../../shared/i18n/index.js';
 import { navigate } from '../navigation.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, Field, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatClock, formatDuration, formatRate } from '../../../shared/format.js';
 import type { WizardStep } from '../stores/restore.js';
+import { dataAgeMs, isRestorable, sourceChoices } from '../stores/restore-choice.js';
+import { instantOfWallClock, wallClockOf } from '../../../shared/zoned-time.js';
+import type { Translate } from '../../../shared/i18n/index.js';
+import type { SourceType, Target } from '../../../shared/rpc/contracts/restore.js';
 
 const RTO_BUDGET_MS = 4 * 3_600_000;
+const RPO_BUDGET_MS = 24 * 3_600_000;
+
+/** The date-and-time picker beside the list: an instant in the clinic's zone picks a set as `--at` does. */
+function PointInTime() {
+  const t = useT();
+  const date = useDate();
+  const r = useRestore();
+  const timezone = useStore(useStores().settings, (s) => s.timezone);
+  const [value, setValue] = useState(() => wallClockOf(new Date().toISOString(), timezone));
+  const id = useId();
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    const at = instantOfWallClock(value, timezone);
+    if (at) void r.resolveAt(at);
+  };
+  const age = r.point ? dataAgeMs(r.point.at, r.point.createdAt) : undefined;
+  return (
+    <form className="point-picker" onSubmit={submit} aria-labelledby={`${id}-title`} data-testid="point-in-time">
+      <h3 id={`${id}-title`}>{t('restaurar.pointInTime')}</h3>
+      <div className="field">
+        <label htmlFor={id}>{t('restaurar.instant', { tz: timezone })}</label>
+        <input id={id} type="datetime-local" value={value} onChange={(e) => setValue(e.target.value)} required data-testid="point-instant" />
+      </div>
+      <div className="row">
+        <button type="submit" className="btn btn-secondary" aria-busy={r.resolving || undefined} disabled={r.resolving || !instantOfWallClock(value, timezone)}>
+          {t('restaurar.findPoint')}
+        </button>
+      </div>
+      <ErrorNote error={r.pointError} compact />
+      {r.point && age !== undefined ? (
+        <div role="status" data-testid="point-result" data-set={r.point.setId}>
+          <p>{t('restaurar.pointPicked', { at: date(r.point.at), when: date(r.point.createdAt) })}</p>
+          <p data-testid="point-rpo">
+            <Badge tone={age > RPO_BUDGET_MS ? 'late' : 'ok'}>{t('restaurar.dataAge', { age: formatDuration(age) })}</Badge>
+          </p>
+          {age > RPO_BUDGET_MS ? <p className="warn-text">{t('restaurar.dataAgeOver')}</p> : null}
+          <Button variant="primary" onClick={() => r.point && r.choosePoint(r.point.setId)}>
+            {t('restaurar.usePoint')}
+          </Button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+const CONFIG_KEY: Record<SourceType, string> = { postgres: 'postgres', mysql: 'mysql', files: 'filesRoot' };
+
+/** Step 2: the set's sources, ticked when the target can receive them, explained when it cannot. */
+function SourcesChoice({ target, t }: { target: Target | undefined; t: Translate }) {
+  const r = useRestore();
+  const { sets } = useSets();
+  const lang = useLanguage();
+  const choices = sourceChoices(sets.find((s) => s.setId === r.setId), target);
+  if (choices.length === 0) return null;
+  return (
+    <fieldset className="field" data-testid="restore-sources">
+      <legend>{t('restaurar.sources')}</legend>
+      <p className="field-hint">{t('restaurar.sourcesHint')}</p>
+      <ul className="sources-choice">
+        {choices.map((c) => (
+          <li key={c.name} data-source={c.name} data-supported={String(c.supported)}>
+            <label className="check">
+              <input type="checkbox" checked={r.sources.includes(c.name)} disabled={!c.supported} onChange={(e) => r.toggleSource(c.name, e.target.checked)} />
+              {c.name} <span className="muted">({t(`planos.sourceType.${c.type}`)} · {formatBytes(c.bytes, lang)})</span>
+            </label>
+            {!c.supported && target ? (
+              <p className="field-hint warn-text" data-testid="source-missing">
+                {t('restaurar.sourceMissing', { target: target.name, service: t(`planos.sourceType.${c.type}`), source: c.name, key: CONFIG_KEY[c.type] })}
+              </p>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {target && r.sources.length === 0 ? <p className="warn-text">{t('restaurar.noSourceChosen')}</p> : null}
+    </fieldset>
+  );
+}
 const STEPS: { id: WizardStep | 'validate'; key: 'restaurar.step.point' | 'restaurar.step.target' | 'restaurar.step.preflight' | 'restaurar.step.transfer' | 'restaurar.step.validate' | 'restaurar.step.report' }[] = [
   { id: 'point', key: 'restaurar.step.point' },
   { id: 'target', key: 'restaurar.step.target' },
@@ -35,7 +117,7 @@ export function Restaurar() {
   const { sets } = useSets();
   const targetId = useId();
   const now = useNow(r.step === 'transfer');
-  const complete = sets.filter((s) => s.complete);
+  const complete = sets.filter(isRestorable);
   const target = r.targets.find((x) => x.name === r.target);
   const currentIndex = STEPS.findIndex((s) => s.id === (r.step === 'transfer' && r.progress?.phase === 'validate' ? 'validate' : r.step));
   const clock = useClockTime();
@@ -61,15 +143,22 @@ export function Restaurar() {
           {complete.length === 0 ? (
             <EmptyState title={t('copias.emptyTitle')} body={t('restaurar.noSets')} action={<Button variant="primary" onClick={() => navigate('painel')}>{t('restaurar.noSetsAction')}</Button>} />
           ) : (
-            <ul className="choices">
-              {complete.map((s) => (
-                <li key={s.setId}>
-                  <Button variant={r.setId === s.setId ? 'primary' : 'secondary'} onClick={() => r.choosePoint(s.setId)}>
-                    {date(s.createdAt)} · {s.plan} · {formatBytes(s.sources.reduce((a, x) => a + x.bytes, 0), lang)}
-                  </Button>
-                </li>
-              ))}
-            </ul>
+            <div className="point-layout">
+              <div>
+                <ul className="choices">
+                  {complete.map((s) => (
+                    <li key={s.setId} data-set={s.setId}>
+                      <Button variant={r.setId === s.setId || r.point?.setId === s.setId ? 'primary' : 'secondary'} onClick={() => r.choosePoint(s.setId)}>
+                        {date(s.createdAt)} · {s.plan} · {formatBytes(s.sources.reduce((a, x) => a + x.bytes, 0), lang)}
+                      </Button>{' '}
+                      {r.point?.setId === s.setId ? <Badge tone="info">{t('restaurar.pickedBadge')}</Badge> : null}
+                    </li>
+                  ))}
+                </ul>
+                <p className="muted small">{t('restaurar.notRestorable')}</p>
+              </div>
+              <PointInTime />
+            </div>
           )}
         </Card>
       ) : null}
@@ -90,6 +179,7 @@ export function Restaurar() {
               ))}
             </select>
           </div>
+          <SourcesChoice target={target} t={t} />
           {target?.kind === 'production' ? (
             <div className="danger-zone">
               <p>{t('restaurar.prodWarning')}</p>
@@ -123,6 +213,7 @@ export function Restaurar() {
               budget: formatDuration(r.preflight.projection.budgetMs),
             })}
           </p>
+          {r.preflight.projection.verifyMs ? <p>{t('restaurar.projectionVerify', { verify: formatDuration(r.preflight.projection.verifyMs) })}</p> : null}
           {r.preflight.projection.projectedMs > r.preflight.projection.budgetMs ? <p className="warn-text">{t('restaurar.overBudget')}</p> : null}
           <div className="row">
             <Button onClick={r.back}>{t('common.back')}</Button>

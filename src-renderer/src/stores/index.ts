@@ -13,12 +13,13 @@ import { createSettingsStore } from './settings.js';
 import { createAuditStore } from './audit.js';
 
 export function createStores(client: RpcClient) {
+  const sets = createSetsStore(client);
   return {
     status: createStatusStore(client),
     runs: createRunsStore(client),
-    sets: createSetsStore(client),
+    sets,
     config: createConfigStore(client),
-    restore: createRestoreStore(client),
+    restore: createRestoreStore(client, () => sets.getState().sets),
     drills: createDrillsStore(client),
     settings: createSettingsStore(client),
     audit: createAuditStore(client),

@@ -2,7 +2,9 @@
 import { createStore } from 'zustand/vanilla';
 import type { RpcClient } from '../../../shared/rpc/client.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
-import type { Target, Preflight, RestoreProgress, RestoreFinished } from '../../../shared/rpc/contracts/restore.js';
+import type { Target, Preflight, RestoreProgress, RestoreFinished, ResolvedPoint } from '../../../shared/rpc/contracts/restore.js';
+import type { BackupSet } from '../../../shared/rpc/contracts/sets.js';
+import { defaultSources, sourcesToSend } from './restore-choice.js';
 
 export type WizardStep = 'point' | 'target' | 'preflight' | 'transfer' | 'report';
 
@@ -12,6 +14,12 @@ export interface RestoreState {
   setId: string | undefined;
   target: string | undefined;
   confirmName: string;
+  /** the sources ticked in step 2 (only those the target can receive) */
+  sources: string[];
+  /** the point in time asked for in step 1 and the set it picks */
+  point: ResolvedPoint | undefined;
+  pointError: RpcError | undefined;
+  resolving: boolean;
   preflight: Preflight | undefined;
   restoreId: string | undefined;
   startedAt: number | undefined;
@@ -24,8 +32,11 @@ export interface RestoreState {
   loadTargets(): Promise<void>;
   choosePoint(setId: string): void;
   chooseTarget(name: string): void;
+  /** Asks the engine which set an instant picks (the `--at` rule); the list highlights it. */
+  resolveAt(atIso: string): Promise<void>;
+  toggleSource(name: string, on: boolean): void;
   setConfirmName(text: string): void;
-  /** production targets need the name typed exactly */
+  /** production targets need the name typed exactly; at least one source must be ticked */
   canProceed(): boolean;
   runPreflight(): Promise<void>;
   start(): Promise<void>;
@@ -40,6 +51,10 @@ const initial = {
   setId: undefined,
   target: undefined,
   confirmName: '',
+  sources: [] as string[],
+  point: undefined,
+  pointError: undefined,
+  resolving: false,
   preflight: undefined,
   restoreId: undefined,
   startedAt: undefined,
@@ -50,58 +65,77 @@ const initial = {
   busy: false,
 };
 
-export function createRestoreStore(client: RpcClient, now: () => number = () => Date.now()) {
-  return createStore<RestoreState>()((set, get) => ({
-    ...initial,
-    targets: [],
-    async loadTargets() {
-      const res = await client.call('targets.list');
-      set(res.ok ? { targets: res.value.targets } : { error: res.error });
-    },
-    choosePoint(setId) {
-      set({ setId, step: 'target', preflight: undefined, error: undefined });
-    },
-    chooseTarget(name) {
-      set({ target: name, confirmName: '', preflight: undefined, error: undefined });
-    },
-    setConfirmName(text) {
-      set({ confirmName: text });
-    },
-    canProceed() {
-      const { target, targets, confirmName } = get();
-      const t = targets.find((x) => x.name === target);
-      if (!t) return false;
-      return t.kind === 'staging' || confirmName === t.name;
-    },
-    async runPreflight() {
-      const { setId, target } = get();
-      if (!setId || !target || !get().canProceed()) return;
-      set({ busy: true, error: undefined });
-      const res = await client.call('restore.preflight', { setId, target });
-      set(res.ok ? { preflight: res.value, step: 'preflight', busy: false } : { error: res.error, busy: false });
-    },
-    async start() {
-      const { setId, target, confirmName, preflight } = get();
-      if (!setId || !target || !preflight || !preflight.checks.every((c) => c.ok)) return;
-      set({ busy: true, error: undefined });
-      const res = await client.call('restore.start', { setId, target, ...(confirmName ? { confirmName } : {}) });
-      if (!res.ok) return set({ error: res.error, busy: false });
-      set({ restoreId: res.value.restoreId, startedAt: now(), step: 'transfer', busy: false, progress: undefined, progressAt: undefined, finished: undefined });
-    },
-    back() {
-      const order: WizardStep[] = ['point', 'target', 'preflight'];
-      const i = order.indexOf(get().step);
-      if (i > 0) set({ step: order[i - 1] ?? 'point', error: undefined });
-    },
-    reset() {
-      set({ ...initial });
-    },
-    onProgress(p) {
-      if (p.restoreId === get().restoreId) set({ progress: p, progressAt: now() });
-    },
-    onFinished(f) {
-      if (f.restoreId === get().restoreId) set({ finished: f, step: 'report' });
-    },
-  }));
+export function createRestoreStore(client: RpcClient, listedSets: () => BackupSet[] = () => [], now: () => number = () => Date.now()) {
+  return createStore<RestoreState>()((set, get) => {
+    const setOf = (setId: string | undefined): BackupSet | undefined => listedSets().find((s) => s.setId === setId);
+    const targetOf = (name: string | undefined): Target | undefined => get().targets.find((x) => x.name === name);
+    return {
+      ...initial,
+      targets: [],
+      async loadTargets() {
+        const res = await client.call('targets.list');
+        set(res.ok ? { targets: res.value.targets } : { error: res.error });
+      },
+      choosePoint(setId) {
+        set({ setId, step: 'target', sources: defaultSources(setOf(setId), targetOf(get().target)), preflight: undefined, error: undefined });
+      },
+      chooseTarget(name) {
+        set({ target: name, confirmName: '', sources: defaultSources(setOf(get().setId), targetOf(name)), preflight: undefined, error: undefined });
+      },
+      async resolveAt(atIso) {
+        set({ resolving: true, pointError: undefined });
+        const res = await client.call('restore.resolveAt', { at: atIso });
+        set(res.ok ? { point: res.value, resolving: false } : { point: undefined, pointError: res.error, resolving: false });
+      },
+      toggleSource(name, on) {
+        const choice = setOf(get().setId)?.sources.find((s) => s.name === name);
+        const target = targetOf(get().target);
+        // a source the target cannot receive stays unticked
+        if (on && choice && target?.services && !target.services.includes(choice.type)) return;
+        const rest = get().sources.filter((n) => n !== name);
+        set({ sources: on ? [...rest, name] : rest, preflight: undefined });
+      },
+      setConfirmName(text) {
+        set({ confirmName: text });
+      },
+      canProceed() {
+        const { target, targets, confirmName, sources } = get();
+        const t = targets.find((x) => x.name === target);
+        if (!t || sources.length === 0) return false;
+        return t.kind === 'staging' || confirmName === t.name;
+      },
+      async runPreflight() {
+        const { setId, target } = get();
+        if (!setId || !target || !get().canProceed()) return;
+        set({ busy: true, error: undefined });
+        const sources = sourcesToSend(setOf(setId), get().sources);
+        const res = await client.call('restore.preflight', { setId, target, ...(sources ? { sources } : {}) });
+        set(res.ok ? { preflight: res.value, step: 'preflight', busy: false } : { error: res.error, busy: false });
+      },
+      async start() {
+        const { setId, target, confirmName, preflight } = get();
+        if (!setId || !target || !preflight || !preflight.checks.every((c) => c.ok)) return;
+        set({ busy: true, error: undefined });
+        const sources = sourcesToSend(setOf(setId), get().sources);
+        const res = await client.call('restore.start', { setId, target, ...(sources ? { sources } : {}), ...(confirmName ? { confirmName } : {}) });
+        if (!res.ok) return set({ error: res.error, busy: false });
+        set({ restoreId: res.value.restoreId, startedAt: now(), step: 'transfer', busy: false, progress: undefined, progressAt: undefined, finished: undefined });
+      },
+      back() {
+        const order: WizardStep[] = ['point', 'target', 'preflight'];
+        const i = order.indexOf(get().step);
+        if (i > 0) set({ step: order[i - 1] ?? 'point', error: undefined });
+      },
+      reset() {
+        set({ ...initial });
+      },
+      onProgress(p) {
+        if (p.restoreId === get().restoreId) set({ progress: p, progressAt: now() });
+      },
+      onFinished(f) {
+        if (f.restoreId === get().restoreId) set({ finished: f, step: 'report' });
+      },
+    };
+  });
 }
 export type RestoreStore = ReturnType<typeof createRestoreStore>;

@@ -37,7 +37,7 @@ export function createRunsStore(client: RpcClient, now: () => number = () => Dat
     selected: undefined,
     missing: undefined,
     async load() {
-      const res = await client.call('runs.list', { limit: 100 });
+      const res = await client.call('runs.list', { limit: 500 });
       set(res.ok ? { runs: res.value.runs, error: undefined, loaded: true } : { error: res.error, loaded: true });
     },
     async open(id) {

@@ -14,6 +14,8 @@ export interface SettingsState {
   testing: boolean;
   load(): Promise<void>;
   setLanguage(language: Language): Promise<void>;
+  /** The clinic's zone for every date shown; switches at once, the saved value follows. */
+  setTimezone(timezone: string): Promise<void>;
   addRecipient(recipient: string): Promise<RpcError | undefined>;
   testAlerts(): Promise<void>;
 }
@@ -37,6 +39,14 @@ export function createSettingsStore(client: RpcClient) {
       set({ language, t: createTranslator(language) });
       const res = await client.call('settings.setLanguage', { language });
       if (!res.ok) set({ error: res.error });
+    },
+    async setTimezone(timezone) {
+      const before = get().timezone;
+      set({ timezone, error: undefined });
+      const res = await client.call('settings.setTimezone', { timezone });
+      if (!res.ok) return set({ timezone: before, error: res.error });
+      const settings = get().settings;
+      if (settings) set({ settings: { ...settings, timezone } });
     },
     async addRecipient(recipient) {
       const res = await client.call('keys.addRecipient', { recipient });

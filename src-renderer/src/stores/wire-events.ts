@@ -20,6 +20,8 @@ export function wireEvents(client: RpcClient, stores: Stores, onRunFinished?: (f
       stores.restore.getState().onFinished(f);
       stores.drills.getState().onFinished(f);
       void stores.status.getState().load();
+      // a drill is a run too: Execuções lists it
+      if (stores.runs.getState().loaded) void stores.runs.getState().load();
     }),
   ];
   return () => offs.forEach((off) => off());
