@@ -13,6 +13,8 @@ export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
   actor?: string;
+  /** asks the operator for a secret (the CLI on a terminal); hosts without one rely on env vars */
+  askSecret?: (question: string, what: string) => Promise<string>;
 }
 
 export class AppContext {
@@ -20,6 +22,7 @@ export class AppContext {
   readonly now: () => Date;
   /** who is acting, for the audit log */
   readonly actor: string;
+  readonly askSecret: ((question: string, what: string) => Promise<string>) | undefined;
   readonly configPath: string;
   private readonly configFlag: string | undefined;
   private loaded: LoadedConfig | undefined;
@@ -29,6 +32,7 @@ export class AppContext {
     this.env = opts.env ?? process.env;
     this.now = opts.now ?? (() => new Date());
     this.configFlag = opts.configFlag;
+    this.askSecret = opts.askSecret;
     this.configPath = resolveConfigPath({ flag: opts.configFlag, env: this.env });
     this.actor = opts.actor ?? `${this.env['USER'] ?? this.env['USERNAME'] ?? 'unknown'}@cli`;
   }

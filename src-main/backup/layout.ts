@@ -1,4 +1,4 @@
-/** Storage layout (DESIGN.md): `sets/<setId>/<source>.<part>.<format>.age` and `sets/<setId>/manifest.json`. */
+/** Storage layout (DESIGN.md): `sets/<setId>/<source>.<part>.<format>.age`, `sets/<setId>/manifest.json` and its `.sig`. */
 import { randomBytes } from 'node:crypto';
 import { SET_ID_PATTERN } from '../../shared/domain.js';
 
@@ -31,4 +31,11 @@ export function objectKey(setId: string, name: string): string {
 
 export function manifestKey(setId: string): string {
   return objectKey(setId, MANIFEST);
+}
+
+/** The manifest's OpenSSH signature (SSHSIG, namespace cofre-manifest), written just before the manifest. */
+export const MANIFEST_SIG = 'manifest.json.sig';
+
+export function manifestSigKey(setId: string): string {
+  return objectKey(setId, MANIFEST_SIG);
 }

@@ -1,6 +1,7 @@
 /**
  * Runs a backup plan: for each source, on its server, stream the dump over SSH, encrypt it to
- * the plan's age recipients, and upload it (hashed on the way); then write the manifest last.
+ * the plan's age recipients, and upload it (hashed on the way); then write the manifest's signature
+ * (manifest.json.sig) and the manifest last.
  * A run that fails anywhere leaves no manifest (so no complete-looking set) and removes what
  * it uploaded; the catalog records the run either way.
  */
@@ -26,8 +27,9 @@ import { backupFilesV2, deletePacks, type FilesV2Outcome, type FilesV2Stats } fr
 import { FilesState, contentKey } from '../files2/state.js';
 import { DEFAULT_PACK_BYTES } from '../files2/packs.js';
 import { restoreScript } from '../files2/restore-script.js';
-import { newSetId, objectKey, manifestKey, setPrefix } from './layout.js';
-import { listSets, refreshSetsCache } from './sets.js';
+import { newSetId, objectKey, manifestKey, manifestSigKey, setPrefix } from './layout.js';
+import { listSetsOf, refreshSetsCache } from './sets.js';
+import { loadSigningKey, signManifest } from '../app/signing.js';
 import { COFRE_VERSION } from '../version.js';
 
 /** How long a backup waits for another run on the same server (another workstation, a restore) to finish. */
@@ -93,6 +95,8 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   const filesOutcomes: FilesV2Outcome[] = [];
   let filesState: FilesState | undefined;
   try {
+    // Every set is signed: a missing or unreadable signing key fails the run before anything is dumped.
+    const signingKey = await loadSigningKey(config, ctx.env);
     const geo = checkGeoSeparation(config, plan);
     if (geo.separated !== true) {
       if (planCfg.requireGeoSeparation) {
@@ -119,7 +123,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     try {
       await target.check();
       log('info', `set ${setId} → ${target.describe}`);
-      previous = await previousSizes(target, plan);
+      previous = await previousSizes(ctx, target, plan);
     } catch (err) {
       void firstHost?.then((h) => h.close(), () => undefined);
       throw err;
@@ -185,14 +189,15 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
         host.close();
       }
     }
-    const finishedAt = ctx.now().toISOString();
     let manifest: Manifest = {
-      format: 'cofre-set/1', setId, plan, createdAt: started.toISOString(), finishedAt,
+      format: 'cofre-set/2', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
     if (filesOutcomes.length > 0) manifest = await formatTwoParts(target, manifest, filesOutcomes);
-    // The manifest is the commit marker: written last, only after every object is stored.
-    await target.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    // The manifest is the commit marker: written last, only after every object and its signature are stored.
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
+    await target.putBytes(manifestKey(setId), manifestBytes);
     for (const o of filesOutcomes) o.commit();
     const durationMs = ctx.now().getTime() - started.getTime();
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
@@ -304,10 +309,10 @@ async function backupSource(storage: Storage, driver: SourceDriver, source: Prep
 }
 
 /** Plaintext sizes per object name in the newest complete set of the plan: the ETA's estimate. */
-async function previousSizes(storage: Storage, plan: string): Promise<Map<string, number>> {
+async function previousSizes(ctx: AppContext, storage: Storage, plan: string): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   try {
-    const last = (await listSets(storage)).filter((s) => s.complete && s.plan === plan).pop();
+    const last = (await listSetsOf(ctx, storage)).filter((s) => s.complete && s.plan === plan).pop();
     for (const src of last?.manifest?.sources ?? []) {
       for (const o of src.objects) sizes.set(o.key.split('/').pop() ?? o.key, o.plainBytes);
     }

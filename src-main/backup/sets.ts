@@ -9,8 +9,9 @@
 import { KNOWN_MANIFEST_FORMATS, ManifestSchema, type Manifest, type SetState, type SourceType } from '../../shared/domain.js';
 import type { AppContext } from '../app/context.js';
 import { toErrorInfo } from '../errors.js';
+import { setAuthenticator } from '../app/signing.js';
 import type { Storage } from '../storage/types.js';
-import { SETS_PREFIX, MANIFEST, isSetId, setIdTime, manifestKey } from './layout.js';
+import { SETS_PREFIX, MANIFEST, MANIFEST_SIG, isSetId, setIdTime, manifestKey } from './layout.js';
 
 export interface SetInfo {
   setId: string;
@@ -45,11 +46,16 @@ export type SetAuthenticator = (input: {
 }) => Promise<{ ok: true } | { ok: false; problem: string }>;
 
 export interface ListSetsOptions {
-  /** without one every well-formed set is taken as authentic (format-1 era behaviour) */
-  authenticate?: SetAuthenticator;
+  /** decides which well-formed sets are authentic; the engine's is `setAuthenticator(config)` (use `listSetsOf`) */
+  authenticate: SetAuthenticator;
 }
 
-export async function listSets(storage: Storage, opts: ListSetsOptions = {}): Promise<SetInfo[]> {
+/** Lists a storage's sets, authenticated against the config's signers: what every engine caller uses. */
+export async function listSetsOf(ctx: Pick<AppContext, 'config' | 'now'>, storage: Storage): Promise<SetInfo[]> {
+  return await listSets(storage, { authenticate: setAuthenticator(ctx.config, ctx.now) });
+}
+
+export async function listSets(storage: Storage, opts: ListSetsOptions): Promise<SetInfo[]> {
   const bySet = new Map<string, Map<string, number>>();
   for await (const o of storage.list(SETS_PREFIX)) {
     const [setId, ...rest] = o.key.slice(SETS_PREFIX.length).split('/');
@@ -70,7 +76,7 @@ async function describeSet(storage: Storage, setId: string, objects: Map<string,
   const base = { setId, createdAt: setIdTime(setId).toISOString(), bytes };
   const notGood = (state: 'incomplete' | 'doubtful', problem: string, plan: string | null = null, extra: Partial<SetInfo> = {}): SetInfo => ({
     ...base, plan, state, complete: false, problem,
-    sources: groupBySource([...objects].filter(([k]) => !k.endsWith(`/${MANIFEST}`)).map(([key, size]) => ({ key, size }))),
+    sources: groupBySource([...objects].filter(([k]) => !k.endsWith(`/${MANIFEST}`) && !k.endsWith(`/${MANIFEST_SIG}`)).map(([key, size]) => ({ key, size }))),
     ...extra,
   });
   if (!objects.has(manifestKey(setId))) return notGood('incomplete', 'no manifest: the backup did not finish (or is still running)');
@@ -112,10 +118,8 @@ async function describeSet(storage: Storage, setId: string, objects: Map<string,
     manifest,
     sources: manifest.sources.map((s) => ({ name: s.name, type: s.type, bytes: s.objects.reduce((a, o) => a + o.bytes, 0) })),
   };
-  if (opts.authenticate) {
-    const auth = await opts.authenticate({ setId, manifest, manifestBytes, objects, storage });
-    if (!auth.ok) return { ...good, state: 'unsigned', complete: false, problem: auth.problem };
-  }
+  const auth = await opts.authenticate({ setId, manifest, manifestBytes, objects, storage });
+  if (!auth.ok) return { ...good, state: 'unsigned', complete: false, problem: auth.problem };
   return good;
 }
 
@@ -129,8 +133,8 @@ function groupBySource(objects: Array<{ key: string; size: number }>): SetInfo['
 }
 
 /** Lists sets from storage and stores the result in the catalog cache (status reads it). */
-export async function refreshSetsCache(ctx: AppContext, storageName: string, storage: Storage, opts: ListSetsOptions = {}): Promise<SetInfo[]> {
-  const sets = await listSets(storage, opts);
+export async function refreshSetsCache(ctx: AppContext, storageName: string, storage: Storage): Promise<SetInfo[]> {
+  const sets = await listSetsOf(ctx, storage);
   ctx.catalog.cacheSets(
     storageName,
     sets.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, bytes: s.bytes, manifest: s.manifest })),

@@ -14,7 +14,7 @@ import type { CheckStatus, Manifest, ManifestObject, ManifestRef } from '../../s
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
 import { drainInspector, hashStoredObject, readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
-import { listSets } from './sets.js';
+import { listSets, type SetAuthenticator } from './sets.js';
 import { checkPackPresence, indexInspector } from '../files2/verify.js';
 
 export interface VerifyCheck {
@@ -46,22 +46,29 @@ export function overallStatus(checks: ReadonlyArray<{ status?: CheckStatus | und
   return statuses.includes('unchecked') ? 'unchecked' : 'ok';
 }
 
-export async function findSet(storage: Storage, setId: string): Promise<{ manifest: Manifest }> {
-  const set = (await listSets(storage)).find((s) => s.setId === setId);
+/** A set with a good manifest: complete, or unsigned (verified all the same; the signature is one of the checks). */
+export async function findSet(storage: Storage, setId: string, authenticate: SetAuthenticator): Promise<{ manifest: Manifest; signature: VerifyCheck }> {
+  const set = (await listSets(storage, { authenticate })).find((s) => s.setId === setId);
   if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points' });
-  if (!set.complete || !set.manifest) {
-    throw new CofreError('SET_INCOMPLETE', `set ${setId} is incomplete: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones' });
+  if ((set.state !== 'complete' && set.state !== 'unsigned') || !set.manifest) {
+    throw new CofreError('SET_INCOMPLETE', `set ${setId} is ${set.state}: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones' });
   }
-  return { manifest: set.manifest };
+  const signature = set.state === 'complete'
+    ? check(SIGNATURE_CHECK, 'ok', 'manifest signed by a configured signer')
+    : check(SIGNATURE_CHECK, 'failed', `unsigned: ${set.problem ?? 'no valid signature'}`);
+  return { manifest: set.manifest, signature };
 }
+
+/** The name of the check that reports the manifest's signature. */
+export const SIGNATURE_CHECK = 'signature';
 
 export async function verifySet(
   storage: Storage,
   setId: string,
-  opts: { deep: boolean; identities?: string[]; onProgress?: ProgressListener },
+  opts: { deep: boolean; authenticate: SetAuthenticator; identities?: string[]; onProgress?: ProgressListener },
 ): Promise<VerifyResult> {
-  const { manifest } = await findSet(storage, setId);
-  const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`)];
+  const { manifest, signature } = await findSet(storage, setId, opts.authenticate);
+  const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`), signature];
   for (const p of await checkPackPresence(storage, manifest)) checks.push(check(p.name, p.status, p.message));
   if (opts.deep) {
     if (!opts.identities?.length) {

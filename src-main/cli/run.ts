@@ -12,7 +12,11 @@ export type CommandBody = (ctx: AppContext, out: Output) => Promise<number | voi
 
 export async function runCommand(globals: GlobalOptions, body: CommandBody): Promise<void> {
   const out = new Output({ json: Boolean(globals.json) });
-  const ctx = new AppContext({ configFlag: globals.config });
+  const ctx = new AppContext({
+    configFlag: globals.config,
+    // a passphrase-protected identity can be unlocked on the terminal when its env var is not set
+    ...(process.stdin.isTTY ? { askSecret: async (question: string, what: string) => (await import('./prompt.js')).askSecret(question, what) } : {}),
+  });
   try {
     const code = await body(ctx, out);
     process.exitCode = typeof code === 'number' ? code : 0;

@@ -90,6 +90,15 @@ export const EncryptionSchema = z.strictObject({
   recipients: z.array(z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age public key "age1…" (see `cofre init`)')).min(1),
   identityFile: z.string().min(1).optional(),
   identityPassphraseEnv: envName.optional(),
+  /** OpenSSH ed25519 private key (0600) that signs each set's manifest; backup hosts need it */
+  signingKeyFile: z.string().min(1).optional(),
+  /** environment variable holding the signing key's passphrase, when the key file is encrypted */
+  signingKeyPassphraseEnv: envName.optional(),
+  /**
+   * public key lines (`ssh-ed25519 AAAA… comment`) whose signatures make a set authentic; any listed
+   * signer verifies. To retire a key: add the new one, keep the old one while its sets are in the window.
+   */
+  signers: z.array(z.string().regex(/^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$/, 'an OpenSSH public key line "ssh-ed25519 AAAA… comment" (see `cofre init`)')).default([]),
 });
 
 export const RetentionSchema = z.strictObject({

@@ -3,6 +3,11 @@ export interface StarterOptions {
   recipient: string;
   identityFile: string;
   storagePath: string;
+  signingKeyFile: string;
+  /** the signing key's public line (`ssh-ed25519 AAAA… comment`) */
+  signer: string;
+  /** the env var holding the identity's passphrase, when the identity file is passphrase-encrypted */
+  identityPassphraseEnv?: string | undefined;
 }
 
 export function starterConfig(o: StarterOptions): string {
@@ -52,6 +57,13 @@ storage:
 encryption:
   recipients: ["${o.recipient}"]    # public keys: enough to back up
   identityFile: ${JSON.stringify(o.identityFile)}   # private key: restore and deep verify only; keep a copy offline
+${o.identityPassphraseEnv ? `  identityPassphraseEnv: ${o.identityPassphraseEnv}   # the identity is passphrase-encrypted (age scrypt): export it to restore or deep verify
+` : ''}  signingKeyFile: ${JSON.stringify(o.signingKeyFile)}   # OpenSSH ed25519 key that signs each set's manifest (backup hosts only; 0600)
+  # signingKeyPassphraseEnv: COFRE_SIGNING_KEY_PASSPHRASE   # only if you protect the signing key with a passphrase
+  signers:                          # public keys whose signatures make a set authentic; copy to every workstation
+    - ${JSON.stringify(o.signer)}
+  # To retire a signing key: add the new key's line here, keep the old line while its sets are
+  # inside the retention window, then remove it. Keep these lines with the paper key.
 
 plans:
   diario:

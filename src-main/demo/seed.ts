@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { Catalog } from '../catalog/catalog.js';
 import { FolderStorage } from '../storage/index.js';
 import { encryptBuffer, generateIdentity, writeIdentityFile } from '../crypto/age.js';
-import { newSetId, objectKey, manifestKey } from '../backup/layout.js';
+import { newSetId, objectKey, manifestKey, manifestSigKey } from '../backup/layout.js';
+import { generateSigningKey, parseSigningKey } from '../crypto/ssh-key-file.js';
+import { signManifest } from '../app/signing.js';
 import { COFRE_VERSION } from '../version.js';
 import type { Manifest, ManifestSource } from '../../shared/domain.js';
 import { globalsSql, mysqlDump, uploadsTar } from './sample-data.js';
@@ -27,7 +29,7 @@ export interface DemoHome {
   sets: string[];
 }
 
-function demoConfig(o: { storagePath: string; identityFile: string; recipient: string }): string {
+function demoConfig(o: { storagePath: string; identityFile: string; recipient: string; signingKeyFile: string; signer: string }): string {
   return `# Cofre demo configuration (made by \`cofre demo\`). Everything here is an example:
 # the "clinica" server is a placeholder (it refuses connections), the storage is a local folder.
 # Point servers.clinica at the real clinic server and confirm its fingerprint in *Servidores*.
@@ -71,6 +73,8 @@ storage:
 encryption:
   recipients: ["${o.recipient}"]
   identityFile: ${JSON.stringify(o.identityFile)}
+  signingKeyFile: ${JSON.stringify(o.signingKeyFile)}
+  signers: [${JSON.stringify(o.signer)}]
 
 plans:
   diario:
@@ -127,6 +131,15 @@ export async function ensureDemoHome(home: string, opts: { now?: Date; reset?: b
     renameSync(identityFile, `${identityFile}.old-${stamp}`);
   }
   await writeIdentityFile(identityFile, identity, recipient);
+  const signingKeyFile = join(home, 'signing_key');
+  if (existsSync(signingKeyFile)) {
+    const { renameSync } = await import('node:fs');
+    renameSync(signingKeyFile, `${signingKeyFile}.old-${stamp}`);
+  }
+  const signingKeyText = generateSigningKey('cofre-demo');
+  writeFileSync(signingKeyFile, signingKeyText.privateText, { mode: 0o600 });
+  const signingKey = parseSigningKey(signingKeyText.privateText, signingKeyFile);
+  const signer = signingKeyText.publicLine;
 
   let clock = now.getTime();
   const catalog = Catalog.open(home, { now: () => new Date(clock) });
@@ -177,10 +190,12 @@ export async function ensureDemoHome(home: string, opts: { now?: Date; reset?: b
       sources.push({ name: 'arquivos', type: 'files', server: 'clinica', tool: 'tar', toolVersion: '1.34', objects: [{ part: 'files', format: 'tar', ...a, fileCount: tar.fileCount, fileBytes: tar.fileBytes }] });
       catalog.setRunSource(runId, { source: 'arquivos', status: 'succeeded', bytes: a.bytes, durationMs: 5200, sha256: a.sha256 });
       const manifest: Manifest = {
-        format: 'cofre-set/1', setId, plan: 'diario', createdAt: started.toISOString(), finishedAt: new Date(clock).toISOString(),
+        format: 'cofre-set/2', setId, plan: 'diario', createdAt: started.toISOString(), finishedAt: new Date(clock).toISOString(),
         recipients: [recipient], sources, cofreVersion: COFRE_VERSION,
       };
-      await storage.putBytes(manifestKey(setId), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+      const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+      await storage.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
+      await storage.putBytes(manifestKey(setId), manifestBytes);
       catalog.logRun(runId, 'info', `set ${setId} complete`);
       catalog.finishRun(runId, { status: 'succeeded', bytes: total, details: { warnings: [] } });
       catalog.audit('daemon', 'backup.create', `diario/${setId}`, { bytes: total, storage: 'nuvem-demo' });
@@ -200,6 +215,6 @@ export async function ensureDemoHome(home: string, opts: { now?: Date; reset?: b
     storage.close();
     catalog.close();
   }
-  writeFileSync(configPath, demoConfig({ storagePath, identityFile, recipient }), { mode: 0o600 });
+  writeFileSync(configPath, demoConfig({ storagePath, identityFile, recipient, signingKeyFile, signer }), { mode: 0o600 });
   return { home, configPath, created: true, sets };
 }

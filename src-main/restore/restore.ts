@@ -108,8 +108,12 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   try {
     await waitForTarget(ctx, target.name, { exceptRun: runId, log: (l) => log('info', l), signal: opts.signal });
     selected = await timed('select', async () => {
-      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx) : await selectSet(ctx, { setId: opts.setId, at: opts.at });
+      const s = kind === 'drill' && !opts.setId && !opts.at ? await latestSet(ctx) : await selectSet(ctx, { setId: opts.setId, at: opts.at, acceptUnsigned: opts.acceptUnsigned });
       catalog.updateRun(runId, { setId: s.setId });
+      if (s.unsigned) {
+        warnings.push(`set ${s.setId} is unsigned (${s.unsigned}); restored on the user's explicit confirmation`);
+        catalog.audit(ctx.actor, `${kind}.acceptUnsigned`, s.setId, { problem: s.unsigned, target: target.name });
+      }
       log('info', `set ${s.setId} (created ${s.createdAt}) from storage ${s.storage} → target ${target.name} (${target.config.kind})`);
       return s;
     });
@@ -129,7 +133,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
         verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
-        identities: () => configuredIdentities(config, ctx.env),
+        identities: () => configuredIdentities(config, ctx.env, ctx.askSecret),
         onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
       });
       preflight.push(...checked.checks);

@@ -49,6 +49,28 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
   return [`# ${name} (arquivos: ${src.paths.join(', ')}) — caminhos guardados relativos a /`, `${age(`${name}.files.tar.age`)} | tar -x -p --same-owner -C /   # ou -C /srv/restore para conferir antes`];
 }
 
+/** The exact check of a manifest's signature, with OpenSSH only (run where manifest.json and its .sig were saved). */
+export const VERIFY_COMMAND = 'ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig < manifest.json';
+
+/** The allowed_signers file ssh-keygen needs: one `cofre <public key line>` per configured signer. */
+export function allowedSignersText(config: Config): string {
+  return (config.encryption?.signers ?? []).map((line) => `cofre ${line.trim()}\n`).join('');
+}
+
+function signersSection(config: Config): string[] {
+  const signers = allowedSignersText(config);
+  const out = ['### Assinatura dos conjuntos', ''];
+  out.push('Cada `manifest.json` tem ao lado um `manifest.json.sig` (assinatura OpenSSH SSHSIG, namespace `cofre-manifest`). Um conjunto sem assinatura válida pode ter sido forjado por quem tem acesso de escrita ao armazenamento: **não restaure** um conjunto cuja assinatura não confere sem saber de onde ele veio.', '');
+  if (!signers) {
+    out.push('**Nenhum assinante configurado** (`encryption.signers`): nenhum conjunto pode ser autenticado. Rode `cofre init` na máquina de backup (cria a chave de assinatura) e copie a linha do assinante para `encryption.signers` em cada estação.', '');
+    return out;
+  }
+  out.push('Salve este conteúdo como `allowed_signers` (os assinantes autorizados; **guarde-o junto com a chave em papel**, no cofre físico):', '', '```', signers.trimEnd(), '```', '');
+  out.push('Conferir um manifest sem o Cofre (deve imprimir `Good "cofre-manifest" signature for cofre`):', '', '```sh', VERIFY_COMMAND, '```', '');
+  out.push('Para aposentar uma chave de assinatura: acrescente a nova linha em `encryption.signers`, mantenha a antiga enquanto houver conjuntos dela dentro da retenção, depois remova-a. Conjuntos anteriores à assinatura: `cofre adopt` (verifica a fundo e assina os que passam).', '');
+  return out;
+}
+
 export function runbookMarkdown(config: Config, meta: { configPath: string; generatedAt: string }): string {
   const identity = config.encryption?.identityFile ?? 'identity.txt';
   const out: string[] = [];
@@ -66,11 +88,12 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   for (const [n, t] of Object.entries(config.restoreTargets)) {
     out.push(`| ${n} | ${t.kind === 'production' ? 'produção' : 'homologação'} | ${t.server} | ${t.postgres ? `${t.postgres.host}:${t.postgres.port ?? 5432}` : '—'} | ${t.mysql ? `${t.mysql.host}:${t.mysql.port ?? 3306}` : '—'} | ${t.filesRoot ?? '—'} |`);
   }
-  out.push('', 'Layout de cada conjunto (set): `sets/<setId>/<origem>.<parte>.<formato>.age` e `sets/<setId>/manifest.json` (escrito por último: sem ele o conjunto está incompleto). `setId` = `AAAAMMDDTHHMMSSZ-<6 hex>` (UTC), ordena por data.', '');
+  out.push('', 'Layout de cada conjunto (set): `sets/<setId>/<origem>.<parte>.<formato>.age`, `sets/<setId>/manifest.json.sig` e `sets/<setId>/manifest.json` (escrito por último: sem ele o conjunto está incompleto). `setId` = `AAAAMMDDTHHMMSSZ-<6 hex>` (UTC), ordena por data.', '');
   out.push(`A chave privada (identidade age) fica em \`${identity}\`; cópia em papel/cofre físico conforme a política da clínica.`, '');
+  out.push(...signersSection(config));
 
   out.push('## 2. Caminho com o Cofre', '', '```sh');
-  out.push('cofre sets                                   # pontos de restauração (completo/incompleto)');
+  out.push('cofre sets                                   # pontos de restauração (completo/incompleto/duvidoso/não assinado)');
   out.push('cofre verify <setId> --deep                  # opcional: baixa, confere hash e descriptografa');
   const targets = Object.entries(config.restoreTargets);
   const staging = targets.find(([, t]) => t.kind === 'staging')?.[0] ?? '<homologacao>';
@@ -87,7 +110,7 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
     const st = config.storage[p.storage];
     if (!st) continue;
     const w = storageWhere(st);
-    out.push(`### Plano ${n}`, '', '```sh', '# 1. listar os conjuntos e escolher o mais recente com manifest.json', w.list, `${w.list.replace(/\/$/, '')}/<setId>/`, `${w.get('<setId>', 'manifest.json')} > manifest.json   # tamanhos, SHA-256 e contagem de linhas`, '# 2. (recomendado) conferir o hash de cada objeto com o manifest', `${w.get('<setId>', '<objeto>.age')} | sha256sum`, '# 3. restaurar (substitua <host>; o prefixo sai de cada objeto)');
+    out.push(`### Plano ${n}`, '', '```sh', '# 1. listar os conjuntos e escolher o mais recente com manifest.json', w.list, `${w.list.replace(/\/$/, '')}/<setId>/`, `${w.get('<setId>', 'manifest.json')} > manifest.json   # tamanhos, SHA-256 e contagem de linhas`, `${w.get('<setId>', 'manifest.json.sig')} > manifest.json.sig`, '# 1b. OBRIGATÓRIO: conferir a assinatura antes de confiar no manifest (arquivo allowed_signers da seção 1)', VERIFY_COMMAND, '# 2. conferir o hash de cada objeto com o manifest (o manifest assinado garante os hashes)', `${w.get('<setId>', '<objeto>.age')} | sha256sum`, '# 3. restaurar (substitua <host>; o prefixo sai de cada objeto)');
     for (const s of p.sources) {
       const src = config.sources[s];
       if (src) out.push(...manualSteps(s, src, (obj) => w.get('<setId>', obj), identity));

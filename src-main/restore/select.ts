@@ -5,7 +5,7 @@
 import { CofreError } from '../errors.js';
 import type { AppContext } from '../app/context.js';
 import { storageFromConfig } from '../app/storage.js';
-import { listSets, type SetInfo } from '../backup/sets.js';
+import { listSetsOf, type SetInfo } from '../backup/sets.js';
 import type { Manifest } from '../../shared/domain.js';
 
 export interface SelectedSet {
@@ -13,6 +13,8 @@ export interface SelectedSet {
   storage: string;
   manifest: Manifest;
   createdAt: string;
+  /** set only when the user accepted an unsigned set by id: why it is unsigned */
+  unsigned?: string;
 }
 
 /** Storage names that plans use (every storage when no plan names one). */
@@ -26,7 +28,7 @@ export async function allSets(ctx: AppContext): Promise<Array<SetInfo & { storag
   for (const name of restoreStorages(ctx)) {
     const storage = storageFromConfig(ctx.config, name, ctx.env);
     try {
-      for (const s of await listSets(storage)) out.push({ ...s, storage: name });
+      for (const s of await listSetsOf(ctx, storage)) out.push({ ...s, storage: name });
     } finally {
       storage.close();
     }
@@ -34,13 +36,28 @@ export async function allSets(ctx: AppContext): Promise<Array<SetInfo & { storag
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.setId.localeCompare(b.setId));
 }
 
-/** Pure choice among listed sets (unit-tested). */
-export function chooseSet(sets: ReadonlyArray<SetInfo & { storage: string }>, q: { setId?: string | undefined; at?: string | undefined }): SelectedSet {
+export interface SetQuery {
+  setId?: string | undefined;
+  at?: string | undefined;
+  /** by id only: restore a set whose signature is missing or wrong (explicit confirmation by the user) */
+  acceptUnsigned?: boolean | undefined;
+}
+
+/** Pure choice among listed sets (unit-tested). `--at` and the drill only ever pick complete (signed) sets. */
+export function chooseSet(sets: ReadonlyArray<SetInfo & { storage: string }>, q: SetQuery): SelectedSet {
   const complete = sets.filter((s) => s.complete && s.manifest).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId));
   if (q.setId) {
     const hit = sets.find((s) => s.setId === q.setId);
     if (!hit) {
       throw new CofreError('SET_NOT_FOUND', `no set ${q.setId} in storage`, { hint: `run \`cofre sets\` to list the restore points${nearest(complete, undefined)}` });
+    }
+    if (hit.state === 'unsigned' && hit.manifest) {
+      if (!q.acceptUnsigned) {
+        throw new CofreError('CONFIRMATION_REQUIRED', `set ${q.setId} is unsigned: ${hit.problem ?? 'no valid signature'}; anyone with write access to the storage could have made it`, {
+          hint: `restore it only if you know where it came from: add --accept-unsigned (or run \`cofre adopt\` on the backup host for sets made before signing)${nearest(complete, hit.createdAt)}`,
+        });
+      }
+      return { setId: hit.setId, storage: hit.storage, manifest: hit.manifest, createdAt: hit.manifest.createdAt, unsigned: hit.problem ?? 'no valid signature' };
     }
     if (!hit.complete || !hit.manifest) {
       throw new CofreError('SET_INCOMPLETE', `set ${q.setId} is incomplete: ${hit.problem ?? 'unknown reason'}`, { hint: `choose another set${nearest(complete, hit.createdAt)}` });
@@ -67,7 +84,7 @@ function nearest(complete: ReadonlyArray<SetInfo>, around: string | undefined): 
   return `; nearest complete sets: ${near.map((s) => `${s.setId} (${s.createdAt})`).join(', ')}`;
 }
 
-export async function selectSet(ctx: AppContext, q: { setId?: string | undefined; at?: string | undefined }): Promise<SelectedSet> {
+export async function selectSet(ctx: AppContext, q: SetQuery): Promise<SelectedSet> {
   return chooseSet(await allSets(ctx), q);
 }
 

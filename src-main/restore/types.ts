@@ -74,6 +74,8 @@ export interface RestoreOptions {
   setId?: string | undefined;
   /** ISO instant: the newest complete set created at or before it */
   at?: string | undefined;
+  /** by set id only: the user confirmed restoring a set whose manifest signature is missing or wrong */
+  acceptUnsigned?: boolean | undefined;
   target: string;
   /** only these sources of the set (default: all) */
   sources?: string[] | undefined;

@@ -7,7 +7,7 @@
 import type { AppContext } from '../app/context.js';
 import { storageFromConfig } from '../app/storage.js';
 import { planOf } from '../backup/run.js';
-import { listSets, refreshSetsCache, type SetInfo } from '../backup/sets.js';
+import { listSetsOf, refreshSetsCache, type SetInfo } from '../backup/sets.js';
 import { manifestKey, setPrefix } from '../backup/layout.js';
 import { objectRetention } from '../storage/object-lock.js';
 import type { Storage } from '../storage/types.js';
@@ -30,7 +30,7 @@ export async function prunePlan(ctx: AppContext, planName: string, opts: { dryRu
   const now = opts.now ?? ctx.now();
   const storage = storageFromConfig(ctx.config, cfg.storage, ctx.env);
   try {
-    const sets = (await listSets(storage)).filter((s) => s.plan === plan || (s.plan === null && !s.complete));
+    const sets = (await listSetsOf(ctx, storage)).filter((s) => s.plan === plan || (s.plan === null && !s.complete));
     const policy = {
       keepDays: cfg.retention.keepDays,
       keepMin: cfg.retention.keepMin,

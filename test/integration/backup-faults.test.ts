@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
-import { listSets } from '../../src-main/backup/sets.js';
+import { listSetsOf } from '../../src-main/backup/sets.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import type { ErrorCode } from '../../src-main/errors.js';
 import type { Progress } from '../../shared/domain.js';
@@ -166,7 +166,7 @@ async function expectFailedRun(v: Variant, storageName: string, result: BackupRe
     const left: string[] = [];
     for await (const o of storage.list(`sets/${result.setId}/`)) left.push(o.key);
     expect(left).toEqual([]); // partial objects removed, no manifest
-    const sets = await listSets(storage);
+    const sets = await listSetsOf(v.ctx, storage);
     expect(sets.filter((s) => s.setId === result.setId)).toEqual([]);
   } finally {
     storage.close();
@@ -181,7 +181,7 @@ async function expectSucceeds(v: Variant, planName: string, storageName: string)
   expect(v.ctx.catalog.getRun(result.runId)?.status).toBe('succeeded');
   const storage = storageFromConfig(v.ctx.config, storageName, v.env);
   try {
-    const set = (await listSets(storage)).find((s) => s.setId === result.setId);
+    const set = (await listSetsOf(v.ctx, storage)).find((s) => s.setId === result.setId);
     expect(set?.complete).toBe(true);
   } finally {
     storage.close();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
-import { listSets } from '../../src-main/backup/sets.js';
+import { listSetsOf } from '../../src-main/backup/sets.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { connect } from '../../src-main/remote/ssh.js';
 import { withRemoteLock } from '../../src-main/remote/lock.js';
@@ -67,7 +67,7 @@ describe('backup probes in one channel', () => {
     // (13 before the probes were combined)
     expect(sessions() - before).toBeLessThanOrEqual(7);
     const storage = storageFromConfig(ctx.config, 'nas', ctx.env);
-    const set = (await listSets(storage)).find((s) => s.setId === r.setId);
+    const set = (await listSetsOf(ctx, storage)).find((s) => s.setId === r.setId);
     const bySource = new Map((set?.manifest?.sources ?? []).map((s) => [s.name, s]));
     expect(bySource.get('banco')?.toolVersion).toMatch(/^pg_dump \(PostgreSQL\) 15\./);
     expect(bySource.get('banco')?.serverVersion).toMatch(/^15\./);
@@ -142,7 +142,7 @@ describe('backup probes in one channel', () => {
       expect(r.error).toBeUndefined();
       expect(r.status).toBe('succeeded');
       const storage = storageFromConfig(ctx.config, 'nas', ctx.env);
-      const set = (await listSets(storage)).find((s) => s.setId === r.setId);
+      const set = (await listSetsOf(ctx, storage)).find((s) => s.setId === r.setId);
       expect(set?.manifest?.sources[0]?.objects[0]?.rowCounts?.['public.t']).toBe(500);
       storage.close();
     } finally {

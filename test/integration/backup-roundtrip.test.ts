@@ -4,7 +4,7 @@
  * with pg_restore / mysql / tar: the restored content must equal the original.
  */
 import { describe, it, expect, inject, beforeAll } from 'vitest';
-import { readFileSync, mkdirSync, createWriteStream } from 'node:fs';
+import { readFileSync, mkdirSync, createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -12,8 +12,9 @@ import type { Readable } from 'node:stream';
 import { S3Client, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
-import { listSets } from '../../src-main/backup/sets.js';
+import { listSetsOf } from '../../src-main/backup/sets.js';
 import { verifySet } from '../../src-main/backup/verify.js';
+import { setAuthenticator } from '../../src-main/app/signing.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { pgCreateDatabase, mariadbCreateDatabase, PG_BIN } from '../harness/index.js';
@@ -43,6 +44,11 @@ describe('backup round trip (real sshd, PostgreSQL, MariaDB, s3rver, age CLI)', 
     const raw = readFileSync(join(setDir, 'manifest.json'), 'utf8');
     expect(raw).not.toContain(h.mariadb.password);
     expect(raw).not.toContain('José'); // no patient data in the manifest
+    expect(manifest.format).toBe('cofre-set/2');
+    // the manifest is signed: OpenSSH checks it without Cofre, as the runbook says
+    writeFileSync(join(fx.dir, 'allowed_signers'), `cofre ${fx.signer}\n`);
+    const verified = sh(`ssh-keygen -Y verify -f ${join(fx.dir, 'allowed_signers')} -I cofre -n cofre-manifest -s ${join(setDir, 'manifest.json.sig')} < ${join(setDir, 'manifest.json')}`);
+    expect(verified).toContain('Good "cofre-manifest" signature for cofre');
 
     // every stored object's SHA-256 equals the manifest
     for (const src of manifest.sources) {
@@ -89,7 +95,7 @@ describe('backup round trip (real sshd, PostgreSQL, MariaDB, s3rver, age CLI)', 
     const result = await runBackup(ctx, 'diario');
     expect(result.error).toBeUndefined();
     const storage = storageFromConfig(ctx.config, 'nuvem', fx.env);
-    const sets = await listSets(storage);
+    const sets = await listSetsOf(ctx, storage);
     const set = sets.find((s) => s.setId === result.setId);
     expect(set?.complete).toBe(true);
     expect(set?.sources.map((s) => s.name).sort()).toEqual(['arquivos', 'banco', 'prontuarios']);
@@ -113,9 +119,9 @@ describe('backup round trip (real sshd, PostgreSQL, MariaDB, s3rver, age CLI)', 
     expect(listing).toContain('TABLE DATA clinica pacientes');
     expect(listing).toContain('BLOB');
 
-    const deep = await verifySet(storage, result.setId, { deep: true, identities: await configuredIdentities(ctx.config, fx.env) });
+    const deep = await verifySet(storage, result.setId, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: await configuredIdentities(ctx.config, fx.env) });
     expect(deep.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(deep.checks.length).toBe(4); // manifest + 3 objects
+    expect(deep.checks.length).toBe(5); // manifest + signature + 3 objects
     storage.close();
     ctx.close();
   });

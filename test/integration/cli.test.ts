@@ -4,11 +4,11 @@
  * one clear message, a non-zero exit, no stack trace, and nothing changed on disk.
  */
 import { describe, it, expect, inject } from 'vitest';
-import { readFileSync, writeFileSync, statSync, chmodSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tempDir, freePort } from '../harness/index.js';
-import { cofre } from '../support/cli.js';
+import { cofre, COFRE_BIN } from '../support/cli.js';
 import { makeFixture } from '../support/backup-fixture.js';
 
 const h = inject('harness');
@@ -53,6 +53,50 @@ describe('cofre init and trust', () => {
     const again = await cofre(['init'], { env });
     expectCleanFailure(again, 'a config already exists');
     expect(readFileSync(config, 'utf8')).toContain(out.recipient);
+  });
+
+  it('init makes the manifest signing key (0600) listed as the signer, and --passphrase stores an identity `age -d` opens with it', async () => {
+    const { dir, env, config } = await freshHome();
+    const r = await cofre(['init', '--passphrase', '--json'], { env: { ...env, COFRE_IDENTITY_PASSPHRASE: 'frase longa de teste' } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json as { identityFile: string; recipient: string; identityEncrypted: boolean; signingKeyFile: string; signer: string };
+    expect(out.identityEncrypted).toBe(true);
+    expect(statSync(out.signingKeyFile).mode & 0o777).toBe(0o600);
+    expect(out.signer).toMatch(/^ssh-ed25519 AAAA\S+ cofre@/);
+    expect(readFileSync(`${out.signingKeyFile}.pub`, 'utf8').trim()).toBe(out.signer);
+    const text = readFileSync(config, 'utf8');
+    expect(text).toContain(`signingKeyFile: ${JSON.stringify(out.signingKeyFile)}`);
+    expect(text).toContain(JSON.stringify(out.signer));
+    expect(text).toContain('identityPassphraseEnv: COFRE_IDENTITY_PASSPHRASE');
+    // the identity file is an age file, not a plain key; age opens it with the passphrase (asked on a terminal)
+    expect(readFileSync(out.identityFile, 'utf8')).not.toContain('AGE-SECRET-KEY-');
+    const plainId = join(dir, 'id.txt');
+    execFileSync('script', ['-qfec', `age -d -o ${plainId} ${out.identityFile}`, '/dev/null'], { input: 'frase longa de teste\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    expect(readFileSync(plainId, 'utf8')).toContain('AGE-SECRET-KEY-1');
+    expect(readFileSync(plainId, 'utf8')).toContain(`# public key: ${out.recipient}`);
+    // ssh-keygen agrees that the signer line belongs to the key file
+    expect(execFileSync('ssh-keygen', ['-y', '-f', out.signingKeyFile], { encoding: 'utf8' }).trim().split(' ').slice(0, 2)).toEqual(out.signer.split(' ').slice(0, 2));
+    // the runbook carries the allowed_signers line and the exact check
+    const rb = await cofre(['runbook'], { env: { ...env, COFRE_IDENTITY_PASSPHRASE: 'frase longa de teste' } });
+    expect(rb.stdout).toContain(`cofre ${out.signer}`);
+    expect(rb.stdout).toContain('ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig < manifest.json');
+    // verify --deep on a terminal without the env var asks for the passphrase; a wrong one is refused
+    const onTty = (passphrase: string): string => {
+      const r = spawnSync('script', ['-qfec', `${process.execPath} ${COFRE_BIN} verify 20260101T000000Z-abcdef --deep`, '/dev/null'], { input: `${passphrase}\n`, env, encoding: 'utf8' });
+      return r.stdout;
+    };
+    mkdirSync(join(dir, 'home', 'storage'));
+    const right = onTty('frase longa de teste');
+    expect(right).toContain('Passphrase for the age identity');
+    expect(right).toContain('no set 20260101T000000Z-abcdef'); // the identity opened; then the set was looked up
+    const wrong = onTty('outra frase');
+    expect(wrong).not.toContain('no set 20260101T000000Z-abcdef');
+    expect(wrong).toMatch(/passphrase|decrypt/i);
+    // no terminal and no env var: refused with a clear message, nothing written
+    const other = await freshHome();
+    const noTty = await cofre(['init', '--passphrase'], { env: other.env });
+    expectCleanFailure(noTty, 'needs a passphrase and there is no terminal');
+    expect(existsSync(other.config)).toBe(false);
   });
 
   it('trust shows the fingerprint, pins it with --yes keeping comments, and tests the login', async () => {

@@ -15,7 +15,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
-import { listSets } from '../../src-main/backup/sets.js';
+import { listSets, type SetAuthenticator } from '../../src-main/backup/sets.js';
+import { setAuthenticator } from '../../src-main/app/signing.js';
 import { verifySet } from '../../src-main/backup/verify.js';
 import { runRestore } from '../../src-main/restore/restore.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
@@ -90,6 +91,7 @@ describe('files format 2: incremental forever (real sshd, folder storage, age, t
   const days: Array<{ setId: string; snap: Snap[]; result: BackupResult }> = [];
 
   const ctx = (): AppContext => new AppContext({ env: fx.env });
+  const auth = (): SetAuthenticator => { const c = ctx(); return setAuthenticator(c.config, c.now); };
   const packsDir = (): string => join(fx.folderStorage, 'packs');
   const backup = async (plan = 'soarquivos', onLog?: (l: string) => void): Promise<BackupResult> => {
     const c = ctx();
@@ -214,7 +216,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     unlinkSync(join(uploads, 'atalho'));
     symlinkSync('../fora', join(uploads, 'atalho'));
     const beforePacks = dirBytes(packsDir());
-    const setsBefore = (await listSets(storageFromConfig(ctx().config, 'nas', fx.env))).filter((s) => s.complete).map((s) => s.setId);
+    const setsBefore = (await listSets(storageFromConfig(ctx().config, 'nas', fx.env), { authenticate: auth() })).filter((s) => s.complete).map((s) => s.setId);
     let setId = '';
     const r = await backup('soarquivos', (line) => {
       const m = /^set (\S+) →/.exec(line);
@@ -224,7 +226,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     });
     expect(r.status).toBe('failed');
     rmSync(join(fx.folderStorage, 'sets', setId, 'manifest.json'), { recursive: true, force: true });
-    const sets = await listSets(storageFromConfig(ctx().config, 'nas', fx.env));
+    const sets = await listSets(storageFromConfig(ctx().config, 'nas', fx.env), { authenticate: auth() });
     expect(sets.filter((s) => s.complete).map((s) => s.setId)).toEqual(setsBefore);
     expect(sets.find((s) => s.setId === setId)?.complete ?? false).toBe(false);
     // the run's own packs are gone again; every earlier pack is still there
@@ -302,7 +304,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const storage = storageFromConfig(c.config, 'nas', fx.env);
     try {
       const identities = await configuredIdentities(c.config, fx.env);
-      const manifest = (await listSets(storage)).find((s) => s.setId === day.setId)?.manifest;
+      const manifest = (await listSets(storage, { authenticate: auth() })).find((s) => s.setId === day.setId)?.manifest;
       if (!manifest) throw new Error('no manifest');
       const entries = await listSetFiles(storage, manifest, identities, join(uploads, 'documentos'));
       expect(entries.map((e) => [e.path.slice(uploads.length), e.type])).toEqual([
@@ -311,7 +313,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       ]);
       expect(entries.find((e) => e.path.endsWith('original.pdf'))?.size).toBe(50_000);
 
-      expect((await verifySet(storage, day.setId, { deep: true, identities })).ok).toBe(true);
+      expect((await verifySet(storage, day.setId, { deep: true, authenticate: auth(), identities })).ok).toBe(true);
       if (manifest.format !== 'cofre-set/2') throw new Error('format 1');
       const pack = manifest.packs?.[0];
       if (!pack) throw new Error('no pack');
@@ -321,13 +323,13 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       const flipped = Buffer.from(original);
       flipped[flipped.length - 5] = (flipped[flipped.length - 5] ?? 0) ^ 0xff;
       writeFileSync(file, flipped);
-      expect((await verifySet(storage, day.setId, { deep: false })).ok).toBe(true);
-      const deep = await verifySet(storage, day.setId, { deep: true, identities });
+      expect((await verifySet(storage, day.setId, { deep: false, authenticate: auth() })).ok).toBe(true);
+      const deep = await verifySet(storage, day.setId, { deep: true, authenticate: auth(), identities });
       expect(deep.ok).toBe(false);
       expect(deep.checks.find((k) => !k.ok)?.name).toBe(pack.key);
       // missing: quick verify fails
       unlinkSync(file);
-      const quick = await verifySet(storage, day.setId, { deep: false });
+      const quick = await verifySet(storage, day.setId, { deep: false, authenticate: auth() });
       expect(quick.ok).toBe(false);
       expect(quick.checks.find((k) => k.name === 'packs')?.message).toContain(pack.key);
       writeFileSync(file, original);
@@ -359,7 +361,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const isPack = (k: string): boolean => /^[0-9a-f]{32}\.tar/.test(k);
     const before = new Set([...dirBytes(packsDir()).keys()].filter(isPack));
     const storage = storageFromConfig(ctx().config, 'nas', fx.env);
-    const goodBefore = (await listSets(storage)).filter((s) => s.complete).map((s) => s.setId);
+    const goodBefore = (await listSets(storage, { authenticate: auth() })).filter((s) => s.complete).map((s) => s.setId);
     const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, 'backup', '--plan', 'soarquivos'], { env: fx.env, stdio: 'ignore' });
     const closed = once(child, 'close');
     const deadline = Date.now() + 90_000;
@@ -369,12 +371,12 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     }
     child.kill('SIGKILL');
     await closed;
-    const after = await listSets(storage);
+    const after = await listSets(storage, { authenticate: auth() });
     expect(after.filter((s) => s.complete).map((s) => s.setId)).toEqual(goodBefore);
     expect(after.filter((s) => !s.complete).every((s) => s.state === 'incomplete')).toBe(true);
     for (const k of before) expect(existsSync(join(packsDir(), k))).toBe(true);
     const identities = await configuredIdentities(ctx().config, fx.env);
-    expect((await verifySet(storage, days[2]?.setId ?? '', { deep: true, identities })).ok).toBe(true);
+    expect((await verifySet(storage, days[2]?.setId ?? '', { deep: true, authenticate: auth(), identities })).ok).toBe(true);
     storage.close();
     // the next run reads and stores what the killed one did not commit, and restores identical
     const snap = snapshot(uploads);
@@ -402,7 +404,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       expect(second.files?.[0]?.bytesRead).toBeLessThan(changed.length + 20 * 1024);
       const storage = storageFromConfig(c.config, 'nuvem', fx.env);
       try {
-        expect((await verifySet(storage, second.setId, { deep: true, identities: await configuredIdentities(c.config, fx.env) })).ok).toBe(true);
+        expect((await verifySet(storage, second.setId, { deep: true, authenticate: auth(), identities: await configuredIdentities(c.config, fx.env) })).ok).toBe(true);
       } finally {
         storage.close();
       }
@@ -441,8 +443,8 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       const r = await runBackup(c, 'soarquivos');
       expect(r.error).toBeUndefined();
       const storage = storageFromConfig(c.config, 'nas', fx.env);
-      const manifest = (await listSets(storage)).find((s) => s.setId === r.setId)?.manifest;
-      expect(manifest?.format).toBe('cofre-set/1');
+      const manifest = (await listSets(storage, { authenticate: setAuthenticator(c.config, c.now) })).find((s) => s.setId === r.setId)?.manifest;
+      expect(manifest?.sources[0]?.objects[0]?.format).toBe('tar'); // format 1's one tar
       if (!manifest) throw new Error('no manifest');
       const uploads = join(fx.filesDir, 'uploads');
       const folder = join(uploads, 'exames 2026');

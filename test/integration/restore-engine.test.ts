@@ -18,7 +18,7 @@ import { stagingDbName } from '../../src-main/restore/target.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, freePort } from '../harness/index.js';
-import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { makeFixture, stagingTargetYaml, writeSignedManifest, type Fixture } from '../support/backup-fixture.js';
 import { pgFingerprint, myFingerprint, treeFingerprint, sh } from '../support/compare.js';
 import type { Manifest } from '../../shared/domain.js';
 import type { RestoreResult } from '../../src-main/restore/types.js';
@@ -174,7 +174,7 @@ drill:
     const file = join(copy, 'sets', sets[2]!, 'manifest.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
     manifest.sources.find((s) => s.name === 'banco')!.toolVersion = 'pg_dump (PostgreSQL) 99.1';
-    writeFileSync(file, JSON.stringify(manifest));
+    writeSignedManifest(fx, file, manifest); // a genuine set from a newer server: signed like every set
     const ctx = ctxAt(undefined, variant('newer', (y) => y.replace(`path: ${fx.folderStorage}`, `path: ${copy}`)));
     const r = await runRestore(ctx, { setId: sets[2], target: 'homologacao' });
     await expectUntouched(r, /pg_restore/, /older than the pg_dump 99/);

@@ -19,10 +19,11 @@ import { verifySet } from '../../src-main/backup/verify.js';
 import { runRestore } from '../../src-main/restore/restore.js';
 import { stagingDbName } from '../../src-main/restore/target.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
+import { setAuthenticator } from '../../src-main/app/signing.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { encryptBuffer } from '../../src-main/crypto/age.js';
 import { PG_BIN, pgCreateDatabase, pgPsql } from '../harness/index.js';
-import { makeFixture, stagingTargetYaml, uniqueName, type Fixture } from '../support/backup-fixture.js';
+import { makeFixture, stagingTargetYaml, uniqueName, writeSignedManifest, type Fixture } from '../support/backup-fixture.js';
 import { sh, treeFingerprint } from '../support/compare.js';
 import type { Manifest, ManifestObject } from '../../shared/domain.js';
 
@@ -72,7 +73,7 @@ describe('verify and production preflight at real size (pgbench â‰¥ 5 MB, tar â‰
       part: 'globals', format: 'sql', key, bytes: stored.length, plainBytes: Buffer.byteLength(script),
       sha256: createHash('sha256').update(stored).digest('hex'),
     });
-    writeFileSync(copy.manifestFile, JSON.stringify(m));
+    writeSignedManifest(fx, copy.manifestFile, m); // as a compromised backup host would sign it
   };
 
   /** the production target's current data: what must survive a refused restore */
@@ -134,7 +135,7 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
   it('deep verify of the good set reads every byte: ok, pg_restore lists the dump, the tar counts match', async () => {
     const ctx = ctxWith();
     const storage = storageFromConfig(ctx.config, 'nas', fx.env);
-    const r = await verifySet(storage, setId, { deep: true, identities: await configuredIdentities(ctx.config, fx.env) });
+    const r = await verifySet(storage, setId, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: await configuredIdentities(ctx.config, fx.env) });
     storage.close();
     ctx.close();
     expect(r.checks.filter((c) => c.status !== 'ok')).toEqual([]);
@@ -149,7 +150,7 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     for (const source of ['banco', 'arquivos']) flipNearEnd(join(copy.dir, objectOf(manifest, source).key));
     const ctx = ctxWith(copy.config);
     const storage = storageFromConfig(ctx.config, 'nas', fx.env);
-    const r = await verifySet(storage, setId, { deep: true, identities: await configuredIdentities(ctx.config, fx.env) });
+    const r = await verifySet(storage, setId, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: await configuredIdentities(ctx.config, fx.env) });
     storage.close();
     ctx.close();
     expect(r.ok).toBe(false);
@@ -167,10 +168,10 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     const sha = flipNearEnd(join(copy.dir, o.key), 5000);
     const m = JSON.parse(readFileSync(copy.manifestFile, 'utf8')) as Manifest;
     objectOf(m, 'banco').sha256 = sha;
-    writeFileSync(copy.manifestFile, JSON.stringify(m));
+    writeSignedManifest(fx, copy.manifestFile, m); // as a compromised backup host would sign it
     const ctx = ctxWith(copy.config);
     const storage = storageFromConfig(ctx.config, 'nas', fx.env);
-    const r = await verifySet(storage, setId, { deep: true, identities: await configuredIdentities(ctx.config, fx.env) });
+    const r = await verifySet(storage, setId, { deep: true, authenticate: setAuthenticator(ctx.config, ctx.now), identities: await configuredIdentities(ctx.config, fx.env) });
     storage.close();
     ctx.close();
     expect(r.ok).toBe(false);
@@ -188,7 +189,7 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     const sha = flipNearEnd(join(rehashed.dir, o.key), 5000);
     const m = JSON.parse(readFileSync(rehashed.manifestFile, 'utf8')) as Manifest;
     objectOf(m, 'banco').sha256 = sha;
-    writeFileSync(rehashed.manifestFile, JSON.stringify(m));
+    writeSignedManifest(fx, rehashed.manifestFile, m); // as a compromised backup host would sign it
 
     for (const [copy, object, message] of [
       [flipped, objectOf(manifest, 'arquivos'), /SHA-256 .* differs .* corrupted/],
@@ -244,7 +245,7 @@ INSERT INTO anexos SELECT g, decode(string_agg(md5(random()::text || g || s), ''
     const copy = storageCopy('staging-mismatch');
     const m = JSON.parse(readFileSync(copy.manifestFile, 'utf8')) as Manifest;
     objectOf(m, 'banco').sha256 = '0'.repeat(64);
-    writeFileSync(copy.manifestFile, JSON.stringify(m));
+    writeSignedManifest(fx, copy.manifestFile, m); // as a compromised backup host would sign it
     const ctx = ctxWith(copy.config);
     const r = await runRestore(ctx, { setId, target: 'homologacao', sources: ['banco'], verifyHashes: false });
     expect(r.status).toBe('failed');

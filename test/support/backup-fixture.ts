@@ -3,7 +3,7 @@
  * database filled with awkward data, a file tree, an age identity, an S3 bucket and a folder,
  * and a cofre.yaml naming them. Used by backup, restore, CLI and e2e tests.
  */
-import { mkdirSync, writeFileSync, symlinkSync, chmodSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, symlinkSync, chmodSync, utimesSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
@@ -11,6 +11,8 @@ import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { HarnessInfo } from '../harness/index.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } from '../harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
+import { generateSigningKey, parseSigningKey } from '../../src-main/crypto/ssh-key-file.js';
+import { signManifest } from '../../src-main/app/signing.js';
 
 export interface Fixture {
   dir: string;
@@ -18,6 +20,9 @@ export interface Fixture {
   configPath: string;
   identityFile: string;
   recipient: string;
+  /** the OpenSSH ed25519 key that signs manifests (0600) and its public line (the only signer) */
+  signingKeyFile: string;
+  signer: string;
   pgDb: string;
   myDb: string;
   filesDir: string;
@@ -137,6 +142,9 @@ export async function makeFixture(h: HarnessInfo, opts: FixtureOptions = {}): Pr
   const { identity, recipient } = generateIdentity();
   const identityFile = join(dir, 'identity.txt');
   await writeIdentityFile(identityFile, identity, recipient);
+  const signingKeyFile = join(dir, 'signing_key');
+  const { privateText, publicLine: signer } = generateSigningKey('cofre-test');
+  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
   const configPath = join(dir, 'cofre.yaml');
   writeFileSync(
     configPath,
@@ -189,6 +197,8 @@ storage:
 encryption:
   recipients: ["${recipient}"]
   identityFile: ${identityFile}
+  signingKeyFile: ${signingKeyFile}
+  signers: ["${signer}"]
 plans:
   diario:
     sources: [banco, prontuarios, arquivos]
@@ -211,5 +221,15 @@ ${opts.extraYaml ?? ''}`,
     TEST_S3_KEY: h.s3.accessKeyId,
     TEST_S3_SECRET: h.s3.secretAccessKey,
   };
-  return { dir, home, configPath, identityFile, recipient, pgDb, myDb, filesDir, folderStorage, bucket, env };
+  return { dir, home, configPath, identityFile, recipient, signingKeyFile, signer, pgDb, myDb, filesDir, folderStorage, bucket, env };
+}
+
+/**
+ * Writes a manifest and its signature by the fixture's signing key: for tests that stand for a set
+ * made by a genuine (or compromised) backup host, so the defences after authentication are reached.
+ */
+export function writeSignedManifest(fx: Pick<Fixture, 'signingKeyFile'>, file: string, manifest: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  writeFileSync(`${file}.sig`, signManifest(bytes, parseSigningKey(readFileSync(fx.signingKeyFile), fx.signingKeyFile)));
+  writeFileSync(file, bytes);
 }

@@ -17,6 +17,8 @@ export const TargetSchema = z.object({
 const PointSchema = z.object({
   setId: z.string().min(1).optional(),
   at: IsoDate.optional(),
+  /** with setId only: the technician confirmed a set whose manifest signature is missing or wrong */
+  acceptUnsigned: z.boolean().optional(),
 });
 
 export const PreflightInputSchema = PointSchema.extend({
@@ -37,6 +39,8 @@ export const RestoreStartInputSchema = z.object({
   sources: z.array(z.string()).optional(),
   /** production targets: the target's name typed by the technician */
   confirmName: z.string().optional(),
+  /** the technician confirmed restoring this set although it is unsigned */
+  acceptUnsigned: z.boolean().optional(),
 });
 
 export const RestoreProgressSchema = z.object({

@@ -8,6 +8,7 @@ import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
+import { setAuthenticator } from '../../app/signing.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
 import type { Progress } from '../../../shared/domain.js';
@@ -60,7 +61,7 @@ export async function setsCommand(ctx: AppContext, out: Output, opts: { plan?: s
       all.length === 0
         ? 'No sets yet: run `cofre backup`.'
         : all
-            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, clinicTimeZone(ctx.config, s.plan))}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : 'INCOMPLETE'}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
+            .map((s) => `${s.setId}  ${formatDateTime(s.createdAt, clinicTimeZone(ctx.config, s.plan))}  ${(s.plan ?? '?').padEnd(10)} ${s.complete ? 'complete  ' : s.state.toUpperCase().padEnd(10)}  ${formatBytes(s.bytes).padStart(10)}  ${s.sources.map((x) => x.name).join(', ')}${s.problem ? `  (${s.problem})` : ''}`)
             .join('\n'),
   );
   return 0;
@@ -72,8 +73,8 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   for (const name of names) {
     const storage = storageFromConfig(ctx.config, name, ctx.env);
     try {
-      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env) : undefined;
-      const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+      const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env, ctx.askSecret) : undefined;
+      const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
       out.endProgress();
       ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status });
       for (const f of hashFailures(r)) {

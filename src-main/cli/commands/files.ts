@@ -4,6 +4,7 @@ import type { Output } from '../output.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { findSet } from '../../backup/verify.js';
+import { setAuthenticator } from '../../app/signing.js';
 import { listSetFiles } from '../../files2/entries.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatDateTime } from '../../../shared/format.js';
@@ -14,7 +15,7 @@ export async function filesCommand(ctx: AppContext, out: Output, opts: { path?: 
   for (const name of names) {
     const storage = storageFromConfig(ctx.config, name, ctx.env);
     try {
-      const { manifest } = await findSet(storage, setId);
+      const { manifest } = await findSet(storage, setId, setAuthenticator(ctx.config, ctx.now));
       const entries = await listSetFiles(storage, manifest, await configuredIdentities(ctx.config, ctx.env), opts.path);
       ctx.catalog.audit(ctx.actor, 'set.files', setId, { storage: name, entries: entries.length });
       out.result(entries, () => entries.map((e) => `${e.mode} ${e.type.padEnd(8)} ${formatBytes(e.size).padStart(10)} ${formatDateTime(e.mtime, ctx.config.console.timezone)}  ${e.path}`).join('\n'));

@@ -15,11 +15,12 @@ export type Wrap = <O>(body: Body<O>) => (...args: unknown[]) => Promise<void>;
 export function registerCommands(program: Command, wrap: Wrap): void {
   program
     .command('init')
-    .description('write a starter config and create an age identity (prints the public recipient)')
+    .description('write a starter config, create an age identity (prints the public recipient) and the manifest signing key')
     .option('--force', 'replace an existing config (the identity file is never overwritten)')
     .option('--identity <file>', 'where to keep the age identity (default: $COFRE_HOME/identity.txt)')
     .option('--storage-path <dir>', 'folder for the starter "local" storage (default: $COFRE_HOME/storage)')
-    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string }>(async (ctx, out, o) => {
+    .option('--passphrase', 'store the identity encrypted with a passphrase (age scrypt): from $COFRE_IDENTITY_PASSPHRASE, else asked on the terminal')
+    .action(wrap<{ force?: boolean; identity?: string; storagePath?: string; passphrase?: boolean }>(async (ctx, out, o) => {
       const { runInit, printInit } = await import('./init.js');
       printInit(out, await runInit(ctx, o));
     }));
@@ -105,6 +106,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
     .option('--path <path>', 'only this file or folder (absolute, as on the server; repeatable); databases are left out', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--accept-unsigned', 'with a set id: restore a set whose manifest signature is missing or wrong (know where it came from first)')
     .action(wrap<RestoreCliOptions>(async (ctx, out, o, setId) => (await import('./restore.js')).restoreCommand(ctx, out, o, setId)));
 
   program
@@ -113,6 +115,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('-t, --target <target>', 'staging target (default: drill.target or the only staging target)')
     .option('--status', 'show the last drill and the next due date instead of running one')
     .action(wrap<{ target?: string; status?: boolean }>(async (ctx, out, o) => (await import('./drill.js')).drillCommand(ctx, out, o)));
+
+  program
+    .command('adopt [setId]')
+    .description('deep-verify sets made before manifest signing (or unsigned sets this host made) and sign those that pass (default: every such set)')
+    .option('--storage <name>', 'only this storage (default: every storage)')
+    .option('--dry-run', 'verify, sign nothing')
+    .action(wrap<{ storage?: string; dryRun?: boolean }>(async (ctx, out, o, setId) => (await import('./adopt.js')).adoptCommand(ctx, out, o, setId ? [setId] : [])));
 
   program
     .command('runbook')

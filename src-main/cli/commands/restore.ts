@@ -19,6 +19,7 @@ export interface RestoreCliOptions {
   renameExisting?: boolean;
   globals?: boolean;
   path?: string[];
+  acceptUnsigned?: boolean;
 }
 
 export function restoreSummary(r: RestoreResult): string {
@@ -43,11 +44,12 @@ export function restoreSummary(r: RestoreResult): string {
 export async function restoreCommand(ctx: AppContext, out: Output, o: RestoreCliOptions, setId: string | undefined): Promise<number> {
   if (!setId && !o.at) throw new CofreError('INVALID_ARGUMENT', 'choose a set: cofre restore <setId> or --at <ISO instant>', { hint: 'cofre sets lists the restore points' });
   if (setId && o.at) throw new CofreError('INVALID_ARGUMENT', 'give either a set id or --at, not both');
+  if (o.acceptUnsigned && !setId) throw new CofreError('INVALID_ARGUMENT', '--accept-unsigned works with a set id only: --at never picks an unsigned set', { hint: 'cofre sets lists each set with its state; restore an unsigned one as cofre restore <setId> --accept-unsigned' });
   if (!o.target) throw new CofreError('INVALID_ARGUMENT', 'choose a restore target with --target', { hint: `targets: ${Object.keys(ctx.config.restoreTargets).join(', ') || '(none in the config)'}` });
   const jobs = o.jobs === undefined ? undefined : Number(o.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new CofreError('INVALID_ARGUMENT', `--jobs ${o.jobs} is not a number from 1 to 64`);
   const r = await runRestore(ctx, {
-    setId, at: o.at, target: o.target, yes: Boolean(o.yes), confirmName: o.confirmName, incidentStart: o.incidentStart,
+    setId, at: o.at, ...(o.acceptUnsigned ? { acceptUnsigned: true } : {}), target: o.target, yes: Boolean(o.yes), confirmName: o.confirmName, incidentStart: o.incidentStart,
     sources: o.sources ? o.sources.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     ...(o.verifyHashes ? { verifyHashes: true } : {}), ...(jobs ? { jobs } : {}),
     ...(o.renameExisting ? { existing: 'rename' as const } : {}), ...(o.globals ? { globals: true } : {}),

@@ -7,6 +7,7 @@ import { formatDuration, formatDateTime } from '../../../shared/format.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { refreshSetsCache } from '../../backup/sets.js';
 import { toErrorInfo } from '../../errors.js';
+import { CONFIGURE_SIGNING_HINT } from '../../app/signing.js';
 
 /** Reads the sets from each plan's storage first (the source of truth), unless --offline. */
 export async function runStatus(ctx: AppContext, out: Output, opts: { offline?: boolean } = {}): Promise<StatusReport> {
@@ -33,7 +34,9 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
   const tz = clinicTimeZone(ctx.config);
   out.result(r, () => {
     if (r.plans.length === 0) return 'No plans in the config yet: add one under plans: (see `cofre init`).';
-    return r.plans
+    // Without signers no set is authentic, so none counts as a good set: say why first.
+    const signing = (ctx.config.encryption?.signers ?? []).length === 0 ? [`WARNING no set can be authenticated: ${CONFIGURE_SIGNING_HINT}`] : [];
+    return signing.concat(r.plans
       .map((p) => {
         const tz = clinicTimeZone(ctx.config, p.plan);
         const lines = [`${p.plan}: ${STATE_LABEL[p.rpoState] ?? p.rpoState} — ${p.reason}`];
@@ -44,7 +47,7 @@ export function printStatus(out: Output, r: StatusReport, ctx: AppContext): void
         for (const f of p.alertFailures) lines.push(`  WARNING alert via ${f.channel} failed at ${formatDateTime(f.at, tz)}: ${f.error ?? ''}`);
         return lines.join('\n');
       })
-      .concat(drillLines(r, tz))
+      .concat(drillLines(r, tz)))
       .join('\n\n');
   });
 }

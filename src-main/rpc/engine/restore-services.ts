@@ -87,7 +87,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
       async preflight(input): Promise<Preflight> {
         const config = rt.config();
         const target = targetOf(config, input.target, ctx.env);
-        const set = await selectSet(ctx, { setId: input.setId, at: input.at });
+        const set = await selectSet(ctx, { setId: input.setId, at: input.at, acceptUnsigned: input.setId !== undefined && input.acceptUnsigned === true });
         const items = planItems(set.manifest, target, { sources: input.sources });
         const checks: CheckResult[] = [];
         const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
@@ -124,7 +124,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         rt.audit(call, 'restore.request', target.name, { setId: input.setId, sources: input.sources ?? null });
         const restoreId = await launch('restore', (hooks) =>
           runRestore(ctx, {
-            setId: input.setId, target: target.name, ...(input.sources ? { sources: input.sources } : {}),
+            setId: input.setId, target: target.name, ...(input.acceptUnsigned ? { acceptUnsigned: true } : {}), ...(input.sources ? { sources: input.sources } : {}),
             ...(target.config.kind === 'production' ? confirm : { existing: 'rename' as const }),
             trigger: 'console', ...hooks,
           }),

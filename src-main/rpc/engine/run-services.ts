@@ -12,6 +12,7 @@ import { refreshSetsCache, type SetInfo } from '../../backup/sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
+import { setAuthenticator } from '../../app/signing.js';
 import { drillStatus } from '../../restore/drill.js';
 import type { RunRecord } from '../../catalog/catalog.js';
 import type { Config } from '../../config/schema.js';
@@ -252,14 +253,14 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const sets = await storageSets(rt, config);
         const hit = sets.find((s) => s.setId === setId);
         if (!hit) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in the plans' storage`, { hint: 'refresh Cópias and choose a listed set' });
-        if (!hit.complete) {
+        if (hit.state !== 'complete' && hit.state !== 'unsigned') {
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: false, problem: hit.problem });
           return { ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `incomplete: ${hit.problem ?? 'the backup did not finish'}; this set cannot be restored` }] };
         }
         const storage = storageFromConfig(config, hit.storage, ctx.env);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
-          const r = await verifySet(storage, setId, { deep, ...(identities ? { identities } : {}) });
+          const r = await verifySet(storage, setId, { deep, authenticate: setAuthenticator(config, rt.ctx.now), ...(identities ? { identities } : {}) });
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
           for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
           return { ok: r.ok, status: r.status, checks: r.checks };
