@@ -12,8 +12,11 @@ export type SetId = z.infer<typeof SetIdSchema>;
 export const SourceTypeSchema = z.enum(['postgres', 'mysql', 'files']);
 export type SourceType = z.infer<typeof SourceTypeSchema>;
 
-/** What a stored object holds, as named in its key: `<source>.<part>.<format>.age`. */
-export const ObjectFormatSchema = z.enum(['pgdump', 'sql', 'sql.zst', 'tar', 'tar.zst']);
+/**
+ * What a stored object holds, as named in its key: `<source>.<part>.<format>.age`; `files-v2` is a
+ * format-2 files source's encrypted index (`<source>.index.age`), whose contents live in packs.
+ */
+export const ObjectFormatSchema = z.enum(['pgdump', 'sql', 'sql.zst', 'tar', 'tar.zst', 'files-v2']);
 export type ObjectFormat = z.infer<typeof ObjectFormatSchema>;
 
 export const ManifestObjectSchema = z.object({

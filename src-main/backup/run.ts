@@ -22,6 +22,11 @@ import { newProbeNonce, parseProbe, probeScript } from '../sources/probe.js';
 import type { PreparedPart, PreparedSource } from '../sources/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
+import type { FilesSourceConfig } from '../config/schema.js';
+import { backupFilesV2, deletePacks, type FilesV2Outcome, type FilesV2Stats } from '../files2/backup.js';
+import { FilesState, contentKey } from '../files2/state.js';
+import { DEFAULT_PACK_BYTES } from '../files2/packs.js';
+import { restoreScript } from '../files2/restore-script.js';
 import { newSetId, objectKey, manifestKey, manifestSigKey, setPrefix } from './layout.js';
 import { listSetsOf, refreshSetsCache } from './sets.js';
 import { takeLease, type Lease } from './lease.js';
@@ -54,6 +59,8 @@ export interface BackupResult {
   durationMs: number;
   bytes: number;
   warnings: string[];
+  /** format-2 files sources: what was read over SSH and stored */
+  files?: Array<{ source: string } & FilesV2Stats>;
   error?: ErrorInfo;
 }
 
@@ -93,6 +100,8 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
   let storage: Storage | undefined;
   let lease: Lease | undefined;
   let totalBytes = 0;
+  const filesOutcomes: FilesV2Outcome[] = [];
+  let filesState: FilesState | undefined;
   try {
     // Every set is signed: a missing or unreadable signing key fails the run before anything is dumped.
     const signingKey = await loadSigningKey(config, ctx.env);
@@ -156,6 +165,22 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
           for (const { job, source } of prepared) {
             const t0 = Date.now();
             catalog.setRunSource(runId, { source: job.name, status: 'running', bytes: 0, durationMs: null, sha256: null });
+            if (job.src.type === 'files' && job.src.format === 'packs') {
+              filesState ??= FilesState.open(ctx.home);
+              const outcome = await backupFilesV2({
+                host, storage: target, state: filesState, contentKey: contentKey(ctx.home), setId, name: job.name, src: job.src as FilesSourceConfig,
+                recipients, packBytes: job.src.packBytes ?? DEFAULT_PACK_BYTES, toolVersion: source.tool.toolVersion,
+                signal: opts.signal, progress: opts.onProgress, log,
+              });
+              filesOutcomes.push(outcome);
+              warnings.push(...outcome.warnings);
+              const stored = outcome.stats.newPackBytes + outcome.index.bytes;
+              totalBytes += stored;
+              manifestSources.push(outcome.source);
+              storedObjects.push({ name: `${job.name}.index`, bytes: outcome.index.bytes, sha256: outcome.index.sha256 });
+              catalog.setRunSource(runId, { source: job.name, status: 'succeeded', bytes: stored, durationMs: Date.now() - t0, sha256: outcome.index.sha256 });
+              continue;
+            }
             const ms = await backupSource(target, job.driver, source, {
               setId, name: job.name, src: job.src, recipients, previous, signal: opts.signal,
               progress: opts.onProgress, doneBytes: () => doneBytes, expectedTotal, log,
@@ -173,30 +198,54 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
         host.close();
       }
     }
-    const manifest: Manifest = {
+    let manifest: Manifest = {
       format: 'cofre-set/2', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
+    if (filesOutcomes.length > 0) manifest = await formatTwoParts(target, manifest, filesOutcomes);
     // The manifest is the commit marker: written last, only after every object and its signature are stored.
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
     await target.putBytes(manifestKey(setId), manifestBytes);
+    for (const o of filesOutcomes) o.commit();
     const durationMs = ctx.now().getTime() - started.getTime();
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
     catalog.audit(ctx.actor, 'backup.create', `${plan}/${setId}`, { bytes: totalBytes, storage: planCfg.storage });
     await refreshSetsCache(ctx, planCfg.storage, target).catch(() => undefined);
     log('info', `set ${setId} complete`, said('log.backup.complete', { setId }));
-    return { runId, plan, setId, status: 'succeeded', sources: storedObjects, durationMs, bytes: totalBytes, warnings };
+    return { runId, plan, setId, status: 'succeeded', sources: storedObjects, durationMs, bytes: totalBytes, warnings, ...filesStats(filesOutcomes) };
   } catch (err) {
     const error = toErrorInfo(err);
     log('error', error.message, error);
     if (storage) await removePartialSet(storage, setId, log);
+    // packs this run wrote are referenced by no manifest and not in the dedup state yet
+    if (storage) for (const o of filesOutcomes) await deletePacks(storage, o.newPacks);
     catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
-    return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, error };
+    return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, ...filesStats(filesOutcomes), error };
   } finally {
     await lease?.release();
     storage?.close();
+    filesState?.close();
   }
+}
+
+function filesStats(outcomes: FilesV2Outcome[]): Pick<BackupResult, 'files'> {
+  return outcomes.length ? { files: outcomes.map((o) => ({ source: o.source.name, ...o.stats })) } : {};
+}
+
+/**
+ * Format 2: checks that every pack reused by deduplication still exists (right before the
+ * manifest), writes restore.sh, and lists packs, indexes and restore.sh in the manifest.
+ */
+async function formatTwoParts(storage: Storage, base: Manifest, outcomes: FilesV2Outcome[]): Promise<Manifest> {
+  for (const o of outcomes) await o.confirmReused();
+  const packs = new Map<string, { key: string; bytes: number; sha256: string }>();
+  for (const o of outcomes) for (const p of o.packs) packs.set(p.key, p);
+  const indexes = Object.fromEntries(outcomes.map((o) => [o.source.name, o.index]));
+  const packList = [...packs.values()].sort((a, b) => a.key.localeCompare(b.key));
+  const script = restoreScript({ manifest: base, indexes, packs: packList });
+  const stored = await storage.putBytes(objectKey(base.setId, 'restore.sh'), Buffer.from(script));
+  return { ...base, format: 'cofre-set/2', packs: packList, indexes, restoreScript: { key: stored.key, bytes: stored.bytes, sha256: stored.sha256 } };
 }
 
 interface SourceJob {

@@ -16,6 +16,7 @@ import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
 import { drainInspector, hashStoredObject, readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets, type SetAuthenticator } from './sets.js';
+import { checkPackPresence, indexInspector } from '../files2/verify.js';
 
 export interface VerifyCheck {
   name: string;
@@ -73,6 +74,7 @@ export async function verifySet(
 ): Promise<VerifyResult> {
   const { manifest, signature } = await findSet(storage, setId, opts.authenticate);
   const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`), signature];
+  for (const p of await checkPackPresence(storage, manifest)) checks.push(check(p.name, p.status, p.message));
   if (opts.deep) {
     if (!opts.identities?.length) {
       throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config', ...said('verify.needsIdentity') });
@@ -112,6 +114,7 @@ function inspectorFor(o: ManifestObject): Inspector<ContentVerdict> {
   if (o.format === 'tar') return tarInspector(o);
   if (o.format === 'pgdump') return pgRestoreListInspector();
   if (o.format === 'sql') return sqlInspector();
+  if (o.format === 'files-v2') return indexInspector(o);
   // compressed streams: Cofre has no decompressor to check them with here
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'unchecked', message: `${o.format} content not checked (compressed stream)` }) };

@@ -65,7 +65,16 @@ export const FilesSourceSchema = z.strictObject({
   server: name,
   paths: z.array(z.string().startsWith('/', 'an absolute path')).min(1),
   exclude: z.array(z.string()).default([]),
+  /** zstd inside packs (format `packs`); default on */
   compress: z.boolean().optional(),
+  /**
+   * `packs` (default): incremental-forever format 2 (only changed files are read and stored; each
+   * set has an index and restore.sh); `tar`: format 1, one whole tar per set, for a site whose
+   * recovery procedure must stay "age -d | tar -x" or whose backup host has no zstd
+   */
+  format: z.enum(['packs', 'tar']).default('packs'),
+  /** plaintext size at which a pack is closed (format packs); default 64 MiB */
+  packBytes: z.number().int().min(1024).optional(),
 });
 
 export const SourceSchema = z.discriminatedUnion('type', [PostgresSourceSchema, MysqlSourceSchema, FilesSourceSchema]);

@@ -126,7 +126,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       return s;
     });
     const set = selected;
-    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals, kind: kind === 'drill' ? 'drill' : 'restore' });
+    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals, kind: kind === 'drill' ? 'drill' : 'restore', paths: opts.paths });
     for (const i of items) if (i.skip) warnings.push(`${i.source.name}.${i.object.part}: ${i.skip}`);
     const jobs = Math.max(1, opts.jobs ?? 1);
 

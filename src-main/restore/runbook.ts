@@ -43,6 +43,9 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
       `${age(`${name}.${db}.sql.age`)} | mysql -h <host> -u root ${db}`,
     ])];
   }
+  if (src.format === 'packs') {
+    return [`# ${name} (arquivos: ${src.paths.join(', ')}) — formato 2 (pacotes): use o restore.sh do conjunto, seção abaixo`];
+  }
   return [`# ${name} (arquivos: ${src.paths.join(', ')}) — caminhos guardados relativos a /`, `${age(`${name}.files.tar.age`)} | tar -x -p --same-owner -C /   # ou -C /srv/restore para conferir antes`];
 }
 
@@ -119,6 +122,15 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
     out.push('```', '');
   }
   out.push('Objetos comprimidos trazem `.zst` antes de `.age` (ex.: `.sql.zst.age`): acrescente `| zstd -d` depois do `age -d`.', '');
+  out.push('### Conjuntos no formato 2 (arquivos em pacotes, `manifest.json` com `"format": "cofre-set/2"`)', '');
+  out.push('Cada conjunto traz `sets/<setId>/restore.sh`, um script POSIX em texto (sem nomes de arquivos) que reconstrói **todas** as origens do conjunto só com `sh`, coreutils, `age`, `tar` e `zstd`: arquivos em `SAIDA/<origem>/` (caminhos como no servidor), bancos como `SAIDA/<origem>/<banco>.pgdump` / `<banco>.sql`. Ele confere o SHA-256 de cada índice e pacote antes de usá-lo. Como recebe a identidade, confira antes a assinatura do manifest e o hash do script:', '', '```sh');
+  out.push('# numa cópia da raiz do armazenamento (a pasta com sets/ e packs/); no S3 baixe sets/<setId>/ e os pacotes que o script lista:');
+  out.push('sh sets/<setId>/restore.sh --list-packs          # pacotes necessários (packs/<id>.tar.zst.age), um por linha');
+  out.push('ssh-keygen -Y verify -f allowed_signers -I <signatário> -n cofre-manifest -s sets/<setId>/manifest.json.sig < sets/<setId>/manifest.json');
+  out.push('sha256sum sets/<setId>/restore.sh               # deve ser igual a restoreScript.sha256 no manifest.json');
+  out.push(`sh sets/<setId>/restore.sh ${identity} /srv/restore   # pede a senha da identidade uma vez, se ela tiver senha`);
+  out.push('```', '');
+  out.push('Donos são restaurados (pelo nome, senão pelo número) só quando o script roda como root. Atributos estendidos (xattrs) e ACLs não são guardados.', '');
   out.push('## 4. Depois de restaurar', '', '1. Conferir contagens de linhas com `rowCounts` do manifest (por tabela) e número/bytes de arquivos com `fileCount`/`fileBytes`.', '2. Subir a aplicação e testar o acesso.', '3. Registrar horário de término (RTO) e a data do conjunto (RPO); guardar o relatório.', '4. Apagar as cópias de segurança em `/var/tmp/cofre-safety-*` quando a restauração for aceita.', '');
   return out.join('\n');
 }

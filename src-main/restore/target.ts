@@ -69,8 +69,14 @@ export function joinPath(...parts: string[]): string {
 export function planItems(
   manifest: Manifest,
   target: TargetInfo,
-  opts: { sources?: string[] | undefined; globals?: boolean | undefined; kind?: 'restore' | 'drill' },
+  opts: { sources?: string[] | undefined; globals?: boolean | undefined; kind?: 'restore' | 'drill'; paths?: string[] | undefined },
 ): RestoreItem[] {
+  const paths = opts.paths?.length ? opts.paths : undefined;
+  for (const p of paths ?? []) {
+    if (!p.startsWith('/') || p.split('/').some((c) => c === '..' || c === '.')) {
+      throw new CofreError('INVALID_ARGUMENT', `--path ${p} is not an absolute path as on the server`, { hint: 'e.g. --path /srv/clinica/uploads/exames (list them with cofre files <setId>)' });
+    }
+  }
   const known = manifest.sources.map((s) => s.name);
   for (const s of opts.sources ?? []) {
     if (!known.includes(s)) {
@@ -81,6 +87,7 @@ export function planItems(
   const items: RestoreItem[] = [];
   for (const source of manifest.sources) {
     if (opts.sources && !opts.sources.includes(source.name)) continue;
+    if (paths && source.type !== 'files') continue;
     for (const object of source.objects) {
       const need = (what: string): never => {
         throw new CofreError('CONFIG_REFERENCE', `restore target ${target.name} has no ${what}, needed for ${source.name}.${object.part}`, {
@@ -104,7 +111,11 @@ export function planItems(
         items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
       } else {
         const root = target.config.filesRoot ?? need('filesRoot');
-        items.push({ source, object, type, destination: production ? root : joinPath(root, opts.kind === 'drill' ? `drill-${manifest.setId}` : manifest.setId) });
+        items.push({
+          source, object, type, destination: production ? root : joinPath(root, opts.kind === 'drill' ? `drill-${manifest.setId}` : manifest.setId),
+          ...(paths ? { paths } : {}),
+          ...(object.format === 'files-v2' ? { packs: manifest.format === 'cofre-set/2' ? manifest.packs ?? [] : [] } : {}),
+        });
       }
     }
   }

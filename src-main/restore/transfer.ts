@@ -29,6 +29,7 @@ import { myIdent } from '../sources/mysql.js';
 import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
+import { restoreFilesV2 } from '../files2/restore.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -170,7 +171,17 @@ export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Pr
 
 export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const dest = item.destination;
-  const cmd = `mkdir -p ${shq(dest)} && if [ "$(id -u)" = 0 ]; then o=--same-owner; else o=--no-same-owner; fi && tar --extract --file=- --preserve-permissions $o -C ${shq(dest)}`;
+  if (item.object.format === 'files-v2') {
+    const r = await restoreFilesV2({
+      storage: opts.storage, host: opts.host, identities: opts.identities, destination: dest, index: item.object, packs: item.packs ?? [],
+      paths: item.paths, label: item.source.name, onProgress: opts.onProgress, signal: opts.signal,
+    });
+    if (item.paths) item.expected = { entries: r.entries, bytes: r.bytes };
+    return;
+  }
+  // format 1 with --path: the one tar is streamed, tar extracts only those members
+  const members = item.paths ? ` -- ${shJoin(item.paths.map((p) => p.replace(/^\/+/, '')))}` : '';
+  const cmd = `mkdir -p ${shq(dest)} && if [ "$(id -u)" = 0 ]; then o=--same-owner; else o=--no-same-owner; fi && tar --extract --file=- --preserve-permissions $o -C ${shq(dest)}${members}`;
   await streamInto(item, cmd, opts, {}, 'tar');
 }
 

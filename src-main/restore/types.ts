@@ -1,5 +1,5 @@
 /** Types shared by the restore phases (preflight, transfer, validate, report) and the drill. */
-import type { CheckStatus, ManifestObject, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
+import type { CheckStatus, ManifestObject, ManifestRef, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
 import type { CatalogKey, MessageParams } from '../../shared/i18n/catalog.js';
 
@@ -41,6 +41,12 @@ export interface RestoreItem {
   destination: string;
   /** postgres globals on a staging target are not applied (roles may clash) */
   skip?: string;
+  /** files: only these absolute server paths (files or folders) */
+  paths?: string[];
+  /** files in format 2: the set's packs (the index names which of them hold this source's content) */
+  packs?: ManifestRef[];
+  /** files: what the restore placed, when it differs from the whole source (format 2 knows it from the index) */
+  expected?: { entries: number; bytes: number };
 }
 
 export interface Projection {
@@ -83,6 +89,8 @@ export interface RestoreOptions {
   target: string;
   /** only these sources of the set (default: all) */
   sources?: string[] | undefined;
+  /** only these absolute server paths of the files sources (databases are left out) */
+  paths?: string[] | undefined;
   yes?: boolean;
   /** production targets: the target's name, typed */
   confirmName?: string | undefined;

@@ -213,7 +213,7 @@ describe('backup faults: the server side breaks mid-stream (own sshd, killed on 
   const bigFilesVariant = (name: string): Variant =>
     variant(name, (doc) => {
       doc.servers['proprio'] = serverOf(sshd);
-      doc.sources['grandes'] = { server: 'proprio', type: 'files', paths: [bigTree] };
+      doc.sources['grandes'] = { server: 'proprio', type: 'files', paths: [bigTree], format: 'tar' }; // these faults hit format 1's one tar stream
       plan(doc, 'grande', ['grandes'], 'nas');
     });
 

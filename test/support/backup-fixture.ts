@@ -119,6 +119,8 @@ export interface FixtureOptions {
   hostKey?: string;
   pgUser?: string;
   pgDatabase?: string;
+  /** the files source's format: `tar` (format 1, what most tests assert on) unless asked */
+  filesFormat?: 'tar' | 'packs';
 }
 
 export async function makeFixture(h: HarnessInfo, opts: FixtureOptions = {}): Promise<Fixture> {
@@ -176,6 +178,7 @@ sources:
     type: files
     paths: [${join(filesDir, 'uploads')}]
     exclude: ["*.tmp"]
+    format: ${opts.filesFormat ?? 'tar'}
 storage:
   nuvem:
     type: s3

@@ -71,6 +71,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .action(wrap<{ deep?: boolean; storage?: string }>(async (ctx, out, o, setId) => (await import('./backup.js')).verifyCommand(ctx, out, o, setId ?? '')));
 
   program
+    .command('files <setId>')
+    .description("list a set's file entries (paths as on the server); format 2 decrypts only the index")
+    .option('--path <prefix>', 'only entries at or under this absolute path')
+    .option('--storage <name>', 'the storage holding the set (default: search all)')
+    .action(wrap<{ path?: string; storage?: string }>(async (ctx, out, o, setId) => (await import('./files.js')).filesCommand(ctx, out, o, setId ?? '')));
+
+  program
     .command('prune')
     .description('apply retention: delete sets older than the policy (never below keepMin, never when backups are stale)')
     .option('-p, --plan <plan>', 'only this plan (default: every plan)')
@@ -108,6 +115,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--jobs <n>', 'pg_restore parallel jobs (stages each dump in a temp file on the target)')
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
+    .option('--path <path>', 'only this file or folder (absolute, as on the server; repeatable); databases are left out', (v: string, prev: string[] = []) => [...prev, v])
     .option('--accept-unsigned', 'with a set id: restore a set whose manifest signature is missing or wrong (know where it came from first)')
     .action(wrap<RestoreCliOptions>(async (ctx, out, o, setId) => (await import('./restore.js')).restoreCommand(ctx, out, o, setId)));
 

@@ -19,6 +19,7 @@ export interface RestoreCliOptions {
   jobs?: string;
   renameExisting?: boolean;
   globals?: boolean;
+  path?: string[];
   acceptUnsigned?: boolean;
 }
 
@@ -53,6 +54,7 @@ export async function restoreCommand(ctx: AppContext, out: Output, o: RestoreCli
     sources: o.sources ? o.sources.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     ...(o.verifyHashes ? { verifyHashes: true } : {}), ...(jobs ? { jobs } : {}),
     ...(o.renameExisting ? { existing: 'rename' as const } : {}), ...(o.globals ? { globals: true } : {}),
+    ...(o.path?.length ? { paths: o.path } : {}),
     onProgress: (p) => out.progress(`${progressLine(p)} — elapsed ${formatClock(p.elapsedMs)} of 04:00:00`),
     onLog: (l) => out.log(l),
   });

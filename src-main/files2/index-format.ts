@@ -1,0 +1,124 @@
+/**
+ * The per-set index of a format-2 files source (`sets/<setId>/<source>.index.age`, encrypted):
+ * one line per entry, designed for sh. Fields are separated by one space; each field is escaped
+ * so that `printf '%b'` gives back its bytes: every byte outside [A-Za-z0-9._/+,:@=-] becomes
+ * `\0ooo` (octal), an empty field is `-` (and a field that is just `-` is `\0055`). Lines starting with `#` are comments.
+ *
+ * Fields, in order: type path mode uid gid owner group mtime size target linkGroup sparse cid pack member
+ * - type: f regular file, d folder, l symlink, h hard link (target = the group's first path; it
+ *   also carries the content, so it can be restored alone), o other (socket, fifo, device:
+ *   listed, never restored)
+ * - mode: permission bits in octal; mtime: seconds since the epoch with the fraction find prints
+ * - cid: keyed content id (HMAC-SHA256 hex), `-` for folders, symlinks and empty files
+ * - pack: the pack's file name under `packs/`; member: its member name (the cid)
+ */
+import { CofreError } from '../errors.js';
+
+export type EntryType = 'f' | 'd' | 'l' | 'h' | 'o';
+
+export interface IndexEntry {
+  type: EntryType;
+  /** absolute path on the server */
+  path: string;
+  /** permission bits, octal text such as `644` or `4755` */
+  mode: string;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  /** `<seconds>.<fraction>` since the epoch, as `find -printf %T@` prints it */
+  mtime: string;
+  size: number;
+  /** symlink target, or (h) the path of the group's first entry */
+  target: string;
+  /** hard-link group number (0: not hard-linked) */
+  linkGroup: number;
+  sparse: boolean;
+  cid: string;
+  pack: string;
+  member: string;
+}
+
+export const INDEX_HEADER = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';
+
+const SAFE_BYTE = /[A-Za-z0-9._/+,:@=-]/;
+
+export function escapeField(value: string): string {
+  if (value === '') return '-';
+  if (value === '-') return '\\0055';
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    out += byte < 0x80 && SAFE_BYTE.test(ch) ? ch : `\\0${byte.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+export function unescapeField(field: string): string {
+  if (field === '-') return '';
+  if (!field.includes('\\')) return field;
+  const bytes: number[] = [];
+  for (let i = 0; i < field.length; i++) {
+    if (field[i] === '\\' && field[i + 1] === '0' && /^[0-7]{3}$/.test(field.slice(i + 2, i + 5))) {
+      bytes.push(parseInt(field.slice(i + 2, i + 5), 8));
+      i += 4;
+    } else {
+      bytes.push(field.charCodeAt(i));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export function formatEntry(e: IndexEntry): string {
+  return [
+    e.type, e.path, e.mode, String(e.uid), String(e.gid), e.owner, e.group, e.mtime, String(e.size), e.target,
+    String(e.linkGroup), e.sparse ? '1' : '0', e.cid, e.pack, e.member,
+  ].map(escapeField).join(' ');
+}
+
+const TYPES: readonly string[] = ['f', 'd', 'l', 'h', 'o'];
+
+export function parseEntry(line: string, lineNo: number): IndexEntry {
+  const f = line.split(' ').map(unescapeField);
+  const bad = (what: string): never => {
+    throw new CofreError('INTEGRITY', `line ${lineNo} of a files index is not valid (${what})`, {
+      hint: 'the index does not match this Cofre version or is damaged; verify the set with `cofre verify --deep`',
+    });
+  };
+  if (f.length !== 15) bad(`${f.length} fields, 15 expected`);
+  const [type, path, mode, uid, gid, owner, group, mtime, size, target, linkGroup, sparse, cid, pack, member] = f as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+  if (!TYPES.includes(type)) bad(`type ${JSON.stringify(type)}`);
+  if (!path.startsWith('/')) bad('path is not absolute');
+  if (!/^[0-7]{1,4}$/.test(mode)) bad('mode');
+  return {
+    type: type as EntryType, path, mode, uid: Number(uid), gid: Number(gid), owner, group, mtime, size: Number(size), target,
+    linkGroup: Number(linkGroup), sparse: sparse === '1', cid, pack, member,
+  };
+}
+
+/** Parses a whole plaintext index (small enough to hold: about 150 bytes an entry). */
+export function parseIndex(text: string): IndexEntry[] {
+  const out: IndexEntry[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line === '' || line.startsWith('#')) return;
+    out.push(parseEntry(line, i + 1));
+  });
+  return out;
+}
+
+export function formatIndex(entries: readonly IndexEntry[]): string {
+  return `${INDEX_HEADER}\n${entries.map(formatEntry).join('\n')}${entries.length ? '\n' : ''}`;
+}
+
+/** True when `path` is `prefix` itself or lies under it. */
+export function underPath(path: string, prefix: string): boolean {
+  const p = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+  return path === p || path.startsWith(p === '/' ? '/' : `${p}/`);
+}
+
+/** The entries under any of these absolute prefixes (every entry without prefixes). */
+export function selectEntries(entries: readonly IndexEntry[], prefixes: readonly string[] | undefined): IndexEntry[] {
+  if (!prefixes || prefixes.length === 0) return [...entries];
+  return entries.filter((e) => prefixes.some((p) => underPath(e.path, p)));
+}

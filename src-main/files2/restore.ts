@@ -1,0 +1,131 @@
+/**
+ * Restore of a format-2 files source onto a restore target: the index is fetched, its SHA-256
+ * checked and decrypted here; only the packs holding the selected entries are streamed (hash
+ * checked, decrypted here, decompressed and unpacked on the target) into a private stage
+ * folder (`mktemp -d`) inside the destination; only once every pack has arrived and matched its
+ * hash are the files placed, by the same sh code restore.sh uses (PLACE_SH).
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, pipeline } from 'node:stream';
+import { CofreError } from '../errors.js';
+import type { RemoteHost } from '../remote/types.js';
+import { shq } from '../remote/shell.js';
+import type { Storage } from '../storage/types.js';
+import { createDecryptStream, decryptBuffer } from '../crypto/age.js';
+import { ByteMeter, type ProgressListener } from '../util/progress.js';
+import { lastLines } from '../sources/postgres.js';
+import type { ManifestObject, ManifestRef } from '../../shared/domain.js';
+import { formatIndex, parseIndex, selectEntries, type IndexEntry } from './index-format.js';
+import { PLACE_SH } from './restore-script.js';
+import { isCompressedPack, packKey } from './packs.js';
+
+/** Reads, checks and decrypts a set's index object. */
+export async function readIndex(storage: Storage, object: Pick<ManifestObject, 'key' | 'sha256'>, identities: readonly string[]): Promise<IndexEntry[]> {
+  const sealed = await storage.getBytes(object.key);
+  const sha = createHash('sha256').update(sealed).digest('hex');
+  if (sha !== object.sha256) {
+    throw new CofreError('INTEGRITY', `${object.key}: SHA-256 ${sha} differs from the manifest's ${object.sha256}`, { hint: 'the index changed after the backup; restore another set' });
+  }
+  return parseIndex((await decryptBuffer(sealed, identities)).toString('utf8'));
+}
+
+/** The entries under the asked paths; a path that matches nothing is an error (nothing was touched yet). */
+export function selectOrFail(entries: readonly IndexEntry[], paths: readonly string[] | undefined, what: string): IndexEntry[] {
+  for (const p of paths ?? []) {
+    if (selectEntries(entries, [p]).length === 0) {
+      throw new CofreError('INVALID_ARGUMENT', `${p} is not in ${what}`, { hint: 'list what the set holds with `cofre files <setId> --path <folder>`; paths are absolute, as on the server' });
+    }
+  }
+  return selectEntries(entries, paths);
+}
+
+/** Restorable entries (special files are listed, never restored) and their regular-file bytes, as `find` counts them. */
+export function expectedCounts(entries: readonly IndexEntry[]): { entries: number; bytes: number } {
+  const kept = entries.filter((e) => e.type !== 'o');
+  return { entries: kept.length, bytes: kept.filter((e) => e.type === 'f' || e.type === 'h').reduce((a, e) => a + e.size, 0) };
+}
+
+export interface FilesV2RestoreOptions {
+  storage: Storage;
+  host: RemoteHost;
+  identities: string[];
+  /** absolute folder on the target the server paths go under */
+  destination: string;
+  index: Pick<ManifestObject, 'key' | 'sha256'>;
+  /** the set's packs (key, size, SHA-256) from its manifest */
+  packs: readonly ManifestRef[];
+  paths?: readonly string[] | undefined;
+  label: string;
+  onProgress?: ProgressListener | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ entries: number; bytes: number; packsRead: number }> {
+  const all = await readIndex(opts.storage, opts.index, opts.identities);
+  const entries = selectOrFail(all, opts.paths, `the set's files of ${opts.label}`);
+  const byKey = new Map(opts.packs.map((p) => [p.key, p]));
+  const needed = [...new Set(entries.filter((e) => e.cid && (e.type === 'f' || e.type === 'h')).map((e) => e.pack))].sort();
+  const refs = needed.map((name) => {
+    const ref = byKey.get(packKey(name));
+    if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
+    return ref;
+  });
+  const tools = ['tar', ...(refs.some((r) => isCompressedPack(r.key)) ? ['zstd'] : [])];
+  const missing = (await opts.host.run(`for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`)).stdout.trim();
+  if (missing) {
+    throw new CofreError('PRECONDITION', `${missing.split('\n').join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
+  }
+  const dest = opts.destination;
+  const made = await opts.host.runChecked(`mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`, { label: 'mktemp' });
+  const stage = made.stdout.trim();
+  if (!stage.startsWith('/')) throw new CofreError('REMOTE_COMMAND_FAILED', `mktemp on the target gave no folder: ${made.stdout}`);
+  try {
+    for (const ref of refs) {
+      const unpack = `${isCompressedPack(ref.key) ? 'zstd -d -q -c | ' : ''}tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions`;
+      await streamObject(opts, ref, unpack);
+    }
+    const place = `${PLACE_SH}\ncofre_place "$1" "$2" "$3"\n`;
+    await put(opts.host, `${stage}/.place.sh`, Buffer.from(place));
+    await put(opts.host, `${stage}/.index`, Buffer.from(formatIndex(entries)));
+    await opts.host.runChecked(`sh ${shq(`${stage}/.place.sh`)} ${shq(`${stage}/.index`)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}`, { label: 'sh (placing files)' });
+  } finally {
+    await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
+  }
+  return { ...expectedCounts(entries), packsRead: refs.length };
+}
+
+async function put(host: RemoteHost, file: string, data: Buffer): Promise<void> {
+  await host.runChecked(`cat > ${shq(file)}`, { stdin: Readable.from([data]), label: 'cat' });
+}
+
+/** Streams one stored object, hash-checked and decrypted, into a command on the target. */
+async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, command: string): Promise<void> {
+  const body = await opts.storage.get(ref.key, opts.signal ? { signal: opts.signal } : {});
+  const hash = createHash('sha256');
+  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
+  const meter = new ByteMeter('transfer', opts.onProgress, { source: opts.label, totalBytes: ref.bytes });
+  let streamError: unknown;
+  const plain = pipeline(body, meter, hasher, createDecryptStream(opts.identities), (err) => { if (err) streamError ??= err; });
+  const p = opts.host.exec(command, { stdin: plain, label: 'tar (pack)' });
+  p.stdout.resume();
+  const onAbort = (): void => p.cancel();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let result;
+  try {
+    result = await p.done;
+  } catch (err) {
+    throw streamError ?? err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (streamError) throw streamError;
+  const sha = hash.digest('hex');
+  if (sha !== ref.sha256) {
+    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; nothing was placed on the target; restore another set' });
+  }
+  if (result.code !== 0) {
+    throw new CofreError('REMOTE_COMMAND_FAILED', `unpacking ${ref.key} on the target failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
+      hint: 'zstd and tar must be installed on the target; read the error above',
+    });
+  }
+}

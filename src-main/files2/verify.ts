@@ -1,0 +1,56 @@
+/**
+ * Verify for format 2, beside backup/verify.ts (which reads indexes, packs and restore.sh whole
+ * in deep mode): every pack a set references exists with its recorded size, from one listing of
+ * `packs/` (no identity needed); and the content check of an index read whole (every line
+ * parses, the counts match the manifest).
+ */
+import { Writable } from 'node:stream';
+import type { Storage } from '../storage/types.js';
+import type { CheckStatus, Manifest, ManifestObject } from '../../shared/domain.js';
+import type { Inspector } from '../backup/object-reader.js';
+import { toErrorInfo } from '../errors.js';
+import { parseIndex } from './index-format.js';
+import { expectedCounts } from './restore.js';
+import { PACKS_PREFIX } from './packs.js';
+
+export interface PackPresence {
+  name: string;
+  status: CheckStatus;
+  message: string;
+}
+
+export async function checkPackPresence(storage: Storage, manifest: Manifest): Promise<PackPresence[]> {
+  if (manifest.format !== 'cofre-set/2' || !manifest.packs?.length) return [];
+  const packs = manifest.packs;
+  const sizes = new Map<string, number>();
+  for await (const o of storage.list(PACKS_PREFIX)) sizes.set(o.key, o.bytes);
+  const bad = packs.filter((p) => sizes.get(p.key) !== p.bytes);
+  if (bad.length === 0) return [{ name: 'packs', status: 'ok', message: `${packs.length} pack(s) referenced, every one present with its recorded size` }];
+  const listed = bad.slice(0, 5).map((p) => `${p.key} (${sizes.has(p.key) ? `${sizes.get(p.key)} bytes, expected ${p.bytes}` : 'missing'})`);
+  return [{ name: 'packs', status: 'failed', message: `${bad.length} of ${packs.length} pack(s) missing or of the wrong size: ${listed.join(', ')}${bad.length > 5 ? ', …' : ''}` }];
+}
+
+/** Reads a decrypted index whole: every line parses and the counts equal the manifest's. */
+export function indexInspector(o: ManifestObject): Inspector<{ status: CheckStatus; message: string }> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk); cb(); } });
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.once('finish', resolve);
+    sink.once('error', reject);
+  });
+  return {
+    stream: sink,
+    abort: () => sink.destroy(),
+    async result() {
+      await finished;
+      try {
+        const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
+        const counts = expectedCounts(entries);
+        const ok = counts.entries === o.fileCount && counts.bytes === o.fileBytes;
+        return { status: ok ? 'ok' : 'failed', message: `index lists ${entries.length} entries, ${counts.bytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
+      } catch (err) {
+        return { status: 'failed', message: toErrorInfo(err).message };
+      }
+    },
+  };
+}
