@@ -164,6 +164,25 @@ export async function hashStoredObject(storage: Storage, key: string, signal?: A
   return { sha256: hasher.hash.digest('hex'), bytes: hasher.bytes };
 }
 
+/**
+ * An Inspector over a writable `sink` that reads the whole plaintext: `result` runs once the sink has
+ * taken every byte (or rejects with the sink's error).
+ */
+export function sinkInspector<R>(sink: Writable, result: () => R | Promise<R>): Inspector<R> {
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.once('finish', resolve);
+    sink.once('error', reject);
+  });
+  return {
+    stream: sink,
+    abort: () => sink.destroy(),
+    async result() {
+      await finished;
+      return await result();
+    },
+  };
+}
+
 /** An inspector that keeps the plaintext in memory, up to `limit` bytes (beyond it: `overflow`). */
 export function bufferInspector(limit: number): Inspector<{ data: Buffer; bytes: number; overflow: boolean }> {
   const chunks: Buffer[] = [];
@@ -175,16 +194,5 @@ export function bufferInspector(limit: number): Inspector<{ data: Buffer; bytes:
       cb();
     },
   });
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.once('finish', resolve);
-    sink.once('error', reject);
-  });
-  return {
-    stream: sink,
-    abort: () => sink.destroy(),
-    async result() {
-      await finished;
-      return { data: Buffer.concat(chunks), bytes, overflow: bytes > limit };
-    },
-  };
+  return sinkInspector(sink, () => ({ data: Buffer.concat(chunks), bytes, overflow: bytes > limit }));
 }

@@ -14,7 +14,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CheckStatus, Manifest, ManifestObject, ManifestRef } from '../../shared/domain.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
-import { drainInspector, hashStoredObject, readStoredObject, type Inspector, type ReadOutcome } from './object-reader.js';
+import { drainInspector, hashStoredObject, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets, type SetAuthenticator } from './sets.js';
 import { checkPackPresence, indexInspector } from '../files2/verify.js';
 
@@ -171,20 +171,11 @@ async function refCheck(storage: Storage, ref: ManifestRef, identities: string[]
 function tarInspector(o: ManifestObject): Inspector<ContentVerdict> {
   const counter = new TarCounter();
   counter.resume(); // only the counts matter here: discard the bytes it passes through
-  const finished = new Promise<void>((resolve, reject) => {
-    counter.once('finish', resolve);
-    counter.once('error', reject);
+  return sinkInspector(counter, () => {
+    const { entries, fileBytes } = counter.counts;
+    const ok = entries === o.fileCount && fileBytes === o.fileBytes;
+    return { status: ok ? 'ok' : 'failed', message: `tar lists ${entries} entries, ${fileBytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
   });
-  return {
-    stream: counter,
-    abort: () => counter.destroy(),
-    async result() {
-      await finished;
-      const { entries, fileBytes } = counter.counts;
-      const ok = entries === o.fileCount && fileBytes === o.fileBytes;
-      return { status: ok ? 'ok' : 'failed', message: `tar lists ${entries} entries, ${fileBytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
-    },
-  };
 }
 
 function sqlInspector(): Inspector<ContentVerdict> {
@@ -198,19 +189,10 @@ function sqlInspector(): Inspector<ContentVerdict> {
       cb();
     },
   });
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.once('finish', resolve);
-    sink.once('error', reject);
+  return sinkInspector(sink, () => {
+    const ok = /-- (MariaDB|MySQL) dump|PostgreSQL database cluster dump/.test(head) && /(Dump completed|dump complete)/.test(tail);
+    return { status: ok ? 'ok' : 'failed', message: ok ? 'SQL dump complete (header and trailer present)' : 'SQL dump lacks its header or completion trailer' };
   });
-  return {
-    stream: sink,
-    abort: () => sink.destroy(),
-    async result() {
-      await finished;
-      const ok = /-- (MariaDB|MySQL) dump|PostgreSQL database cluster dump/.test(head) && /(Dump completed|dump complete)/.test(tail);
-      return { status: ok ? 'ok' : 'failed', message: ok ? 'SQL dump complete (header and trailer present)' : 'SQL dump lacks its header or completion trailer' };
-    },
-  };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import type { Storage } from '../storage/types.js';
 import type { CheckStatus, Manifest, ManifestObject } from '../../shared/domain.js';
-import type { Inspector } from '../backup/object-reader.js';
+import { sinkInspector, type Inspector } from '../backup/object-reader.js';
 import { toErrorInfo } from '../errors.js';
 import { parseIndex } from './index-format.js';
 import { expectedCounts } from './restore.js';
@@ -34,23 +34,14 @@ export async function checkPackPresence(storage: Storage, manifest: Manifest): P
 export function indexInspector(o: ManifestObject): Inspector<{ status: CheckStatus; message: string }> {
   const chunks: Buffer[] = [];
   const sink = new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk); cb(); } });
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.once('finish', resolve);
-    sink.once('error', reject);
+  return sinkInspector(sink, () => {
+    try {
+      const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
+      const counts = expectedCounts(entries);
+      const ok = counts.entries === o.fileCount && counts.bytes === o.fileBytes;
+      return { status: ok ? 'ok' : 'failed', message: `index lists ${entries.length} entries, ${counts.bytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
+    } catch (err) {
+      return { status: 'failed', message: toErrorInfo(err).message };
+    }
   });
-  return {
-    stream: sink,
-    abort: () => sink.destroy(),
-    async result() {
-      await finished;
-      try {
-        const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
-        const counts = expectedCounts(entries);
-        const ok = counts.entries === o.fileCount && counts.bytes === o.fileBytes;
-        return { status: ok ? 'ok' : 'failed', message: `index lists ${entries.length} entries, ${counts.bytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
-      } catch (err) {
-        return { status: 'failed', message: toErrorInfo(err).message };
-      }
-    },
-  };
 }

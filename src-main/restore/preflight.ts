@@ -16,7 +16,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 import type { CheckStatus } from '../../shared/domain.js';
-import { bufferInspector, readStoredObject, type Inspector } from '../backup/object-reader.js';
+import { bufferInspector, readStoredObject, sinkInspector, type Inspector } from '../backup/object-reader.js';
 import { describeRead } from '../backup/verify.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
@@ -131,26 +131,17 @@ function inspectorFor(item: RestoreItem): Inspector<Finding> {
   if (item.type === 'files' && o.format === 'tar') {
     const counter = new TarCounter({ collectRoots: true });
     counter.resume();
-    const finished = new Promise<void>((resolve, reject) => {
-      counter.once('finish', resolve);
-      counter.once('error', reject);
+    return sinkInspector(counter, () => {
+      const { entries, fileBytes } = counter.counts;
+      if (entries !== o.fileCount || fileBytes !== o.fileBytes) {
+        return { status: 'failed', message: `the tar lists ${entries} entries and ${fileBytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
+      }
+      const bad = counter.roots.find((r) => r.split('/').includes('..'));
+      if (counter.rootsOverflow || bad !== undefined) {
+        return { status: 'failed', message: counter.rootsOverflow ? 'the tar has more top-level paths than any set Cofre makes' : 'the tar holds a path with ".." (not one Cofre makes)' };
+      }
+      return { status: 'ok', message: `tar lists ${entries} entries under ${counter.roots.length} top-level path(s)`, roots: [...counter.roots] };
     });
-    return {
-      stream: counter,
-      abort: () => counter.destroy(),
-      async result() {
-        await finished;
-        const { entries, fileBytes } = counter.counts;
-        if (entries !== o.fileCount || fileBytes !== o.fileBytes) {
-          return { status: 'failed', message: `the tar lists ${entries} entries and ${fileBytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
-        }
-        const bad = counter.roots.find((r) => r.split('/').includes('..'));
-        if (counter.rootsOverflow || bad !== undefined) {
-          return { status: 'failed', message: counter.rootsOverflow ? 'the tar has more top-level paths than any set Cofre makes' : 'the tar holds a path with ".." (not one Cofre makes)' };
-        }
-        return { status: 'ok', message: `tar lists ${entries} entries under ${counter.roots.length} top-level path(s)`, roots: [...counter.roots] };
-      },
-    };
   }
   if (item.type === 'postgres' && o.part === 'globals') {
     const buffer = bufferInspector(MAX_GLOBALS_BYTES);
