@@ -130,7 +130,7 @@ function securityHeaders(res: ServerResponse): void {
 }
 
 /** A refusal the technician reads in the browser: pt-BR first, English second. */
-function bilingual(key: 'http.unauthorized' | 'http.linkExpired'): string {
+function bilingual(key: 'http.unauthorized'): string {
   return `${translate('pt-BR', key)}\n\n${translate('en', key)}\n`;
 }
 

@@ -149,7 +149,7 @@ describe('cofre demo, for real (chromium)', () => {
     const servers = new ServersPage(c);
     await servers.row('aqui').getByText(/Esta máquina \(tipo local, sem SSH\)/).waitFor();
     await servers.testConnection('aqui');
-    await page.getByText(/sh, GNU tar, find and flock found/).waitFor();
+    await page.getByText(/sh, GNU tar, find e flock encontrados/).waitFor();
     await c.screenshot('demo-10-servidores-teste');
     expect(c.problems).toEqual([]);
   });

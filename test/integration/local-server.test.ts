@@ -106,13 +106,14 @@ describe('kind: local servers (backup and restore on this machine, no SSH)', () 
         failing.stdout.on('error', rej);
       })).rejects.toThrow(/dump on aqui \(this machine\) exited with code 2/);
       // cancel stops every process of the pipeline (its own process group)
-      const marker = `cofre-local-cancel-${process.pid}`;
-      const p = host.exec(`sleep 300 | sleep 301 # ${marker}`);
+      // durations unique to this run, so other tests' sleeps on this machine never match
+      const tag = String(process.pid).padStart(7, '0');
+      const p = host.exec(`sleep 300.${tag} | sleep 301.${tag}`);
       p.stdout.resume();
       await new Promise((res) => setTimeout(res, 300));
       p.cancel();
       await expect(p.done).rejects.toMatchObject({ code: 'CANCELLED' });
-      await expect.poll(() => sh('pgrep -f "sleep 30[01]" || true').trim(), { timeout: 5000 }).toBe('');
+      await expect.poll(() => sh(`pgrep -f "sleep 30[01]\\.${tag}" || true`).trim(), { timeout: 5000 }).toBe('');
       // the same flock lock as over SSH: a second holder is refused while the first holds it
       const lockName = `local-test-${process.pid}`;
       await withRemoteLock(host, lockName, async () => {

@@ -101,7 +101,8 @@ describe('console server (127.0.0.1 + token)', () => {
     expect(refused.body).toMatch(/^Abra o console pelo link mostrado por "cofre ui"[^\n]*\n\nOpen the console through the link/);
     const expired = await get('/?token=wrong');
     expect(expired.status).toBe(403);
-    expect(expired.body).toMatch(/^Este link não vale mais\.[^\n]*\n\nThis link is not valid any more/);
+    // the refusal page: Portuguese first, English second, and how to get a new link
+    expect(expired.body).toMatch(/Este link do console não é válido\..*rode `cofre ui`.*This console link is not valid\./s);
     const cookie = await sessionCookie();
     expect((await get('/', { cookie, host: `evil.example:${server.port}` })).status).toBe(403);
     const page = await get('/', { cookie });

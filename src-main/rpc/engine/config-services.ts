@@ -147,10 +147,10 @@ export function configServices(rt: Runtime): ConfigServices {
           try {
             const host = await connectServer(serverSpec(config, name, ctx.env));
             host.close();
-            return { ok: true, message: `this machine runs commands as ${host.user}; sh, GNU tar, find and flock found`, ...said('ssh.test', { server: name }) };
+            return { ok: true, message: `this machine runs commands as ${host.user}; sh, GNU tar, find and flock found`, ...said('local.test', { server: name, user: host.user }) };
           } catch (err) {
             const e = toErrorInfo(err);
-            return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message, ...said('ssh.test', { server: name }) };
+            return { ok: false, message: e.hint ? `${e.message} — ${e.hint}` : e.message, ...said('local.test', { server: name, user: '' }) };
           }
         }
         if (!server.hostKey) return { ok: false, message: 'the host key is not pinned yet: check and confirm the fingerprint first', ...said('ssh.notPinnedYet', { server: name }) };
