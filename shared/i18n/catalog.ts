@@ -180,6 +180,24 @@ export const CATALOG = {
   'log.restore.waiting': { pt: 'Aguardando outra execução no destino terminar', en: 'Waiting for another run on the target to finish' },
   'log.restore.succeeded': { pt: '{restoreId} concluída; RTO {rto}', en: '{restoreId} succeeded; RTO {rto}' },
   'log.restore.failed': { pt: '{restoreId} falhou; RTO {rto}', en: '{restoreId} failed; RTO {rto}' },
+  // ── gc ───────────────────────────────────────────────────────────────
+  // (end of gc)
+  // ── restore2 ───────────────────────────────────────────────────────────────
+  // (end of restore2)
+  // ── staging ───────────────────────────────────────────────────────────────
+  // (end of staging)
+  // ── files2 ───────────────────────────────────────────────────────────────
+  // (end of files2)
+  // ── scale ───────────────────────────────────────────────────────────────
+  // (end of scale)
+  // ── bandwidth ───────────────────────────────────────────────────────────────
+  // (end of bandwidth)
+  // ── browser ───────────────────────────────────────────────────────────────
+  // (end of browser)
+  // ── demo ───────────────────────────────────────────────────────────────
+  // (end of demo)
+  // ── orchestrator ───────────────────────────────────────────────────────────────
+  // (end of orchestrator)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;
