@@ -8,7 +8,7 @@
 import { pipeline } from 'node:stream';
 import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { AppContext } from '../app/context.js';
-import type { Config, PlanConfig, SourceConfig } from '../config/schema.js';
+import type { SourceConfig } from '../config/schema.js';
 import { serverSpec } from '../app/servers.js';
 import { storageFromConfig } from '../app/storage.js';
 import { checkGeoSeparation } from '../app/geo.js';
@@ -34,6 +34,7 @@ import { loadSigningKey, signManifest } from '../app/signing.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 
 import { COFRE_VERSION } from '../version.js';
+import { planOf } from '../config/plans.js';
 
 /** A run log line: English (CLI, technical detail) and, when it has one, the console's text for it. */
 type LogFn = (level: 'info' | 'warn' | 'error', line: string, said?: Partial<MessageRef>) => void;
@@ -62,20 +63,6 @@ export interface BackupResult {
   /** format-2 files sources: what was read over SSH and stored */
   files?: Array<{ source: string } & FilesV2Stats>;
   error?: ErrorInfo;
-}
-
-export function planOf(config: Config, name: string | undefined): [string, PlanConfig] {
-  const names = Object.keys(config.plans);
-  const chosen = name ?? (names.length === 1 ? names[0] : undefined);
-  if (!chosen) {
-    throw new CofreError('INVALID_ARGUMENT', names.length ? `several plans exist (${names.join(', ')}); choose one with --plan` : 'the config has no plans', {
-      hint: names.length ? `e.g. cofre backup --plan ${names[0]}` : 'add a plan under plans: in the config',
-      ...said(names.length ? 'config.choosePlan' : 'config.noPlans'),
-    });
-  }
-  const plan = config.plans[chosen];
-  if (!plan) throw new CofreError('CONFIG_REFERENCE', `"${chosen}" is not a plan; known: ${names.join(', ') || '(none)'}`, said('config.unknownPlan', { name: chosen }));
-  return [chosen, plan];
 }
 
 function sourcePassword(name: string, src: SourceConfig, env: NodeJS.ProcessEnv): string | undefined {

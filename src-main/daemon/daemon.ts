@@ -3,8 +3,7 @@
  * console's RPC server when asked). The Electron app hosts the same engine while it runs.
  */
 import type { AppContext } from '../app/context.js';
-import { runBackup } from '../backup/run.js';
-import { prunePlan } from '../retention/prune.js';
+import { PlanRuns } from '../runs/plan-runs.js';
 import { toErrorInfo } from '../errors.js';
 import type { AlertChannel } from '../alerts/dispatcher.js';
 import { acquireHomeLock } from './home-lock.js';
@@ -25,6 +24,8 @@ export interface EngineHostOptions {
 
 export interface EngineHost {
   scheduler: Scheduler;
+  /** every backup of this process runs here (the scheduler's and the console's) */
+  runs: PlanRuns;
   /** runs the watchdog check now */
   check(): Promise<void>;
   stop(): Promise<void>;
@@ -53,13 +54,14 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
         .finally(() => (drill = undefined));
     }
   };
+  const runs = new PlanRuns(ctx);
   const scheduler = new Scheduler({
     ctx,
+    runs,
     log,
     ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
     ...(opts.runNewPlansNow ? { runNewPlansNow: true } : {}),
-    backup: (plan, trigger, signal) => runBackup(ctx, plan, { trigger, signal, onLog: (l) => log(`[${plan}] ${l}`) }),
-    prune: (plan) => prunePlan(ctx, plan, { dryRun: false }),
+    onLog: (plan, l) => log(`[${plan}] ${l}`),
     afterRun: () => check(),
   });
   scheduler.start(opts.tickMs ?? 15_000);
@@ -67,11 +69,12 @@ export function startEngineHost(ctx: AppContext, opts: EngineHostOptions = {}): 
   void check();
   return {
     scheduler,
+    runs,
     check,
     stop: async () => {
       clearInterval(watchdog);
       stopping.abort();
-      await Promise.all([scheduler.stop(), drill]);
+      await Promise.all([scheduler.stop(), runs.stop(), drill]);
       lock.release();
     },
   };

@@ -7,16 +7,17 @@
 import type { AppContext } from '../app/context.js';
 import { previousDue, backoffDelays } from '../scheduler/schedule.js';
 import type { BackupResult } from '../backup/run.js';
+import type { PlanRuns } from '../runs/plan-runs.js';
 import { toErrorInfo } from '../errors.js';
 
 export type Trigger = 'schedule' | 'catch-up' | 'retry';
 
 export interface SchedulerDeps {
   ctx: AppContext;
-  /** runs one backup; `signal` aborts it when the host stops */
-  backup(plan: string, trigger: Trigger, signal: AbortSignal): Promise<BackupResult>;
-  /** after a successful backup: retention */
-  prune(plan: string): Promise<unknown>;
+  /** where runs happen (backup then retention), shared with the console's "run now" */
+  runs: PlanRuns;
+  /** a run's log lines */
+  onLog?(plan: string, line: string): void;
   /** after every run: alerts, console events */
   afterRun?(plan: string, result: BackupResult): Promise<void> | void;
   log?(line: string): void;
@@ -36,7 +37,7 @@ interface RetryState {
 }
 
 export class Scheduler {
-  /** plans with a run in progress, and how to abort each */
+  /** the scheduler's own runs in progress, and how to abort each */
   private readonly running = new Map<string, AbortController>();
   private readonly inflight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
@@ -54,7 +55,7 @@ export class Scheduler {
   }
 
   isRunning(plan: string): boolean {
-    return this.running.has(plan);
+    return this.deps.runs.isRunning(plan);
   }
 
   /** One pass over every plan: runs what is due (scheduled, missed, or a retry). */
@@ -63,7 +64,7 @@ export class Scheduler {
     const config = this.ctx.config;
     for (const [plan, cfg] of Object.entries(config.plans)) {
       if (this.stopping) return;
-      if (this.running.has(plan)) continue;
+      if (this.isRunning(plan)) continue;
       const lastKey = `sched:${plan}:lastDue`;
       const last = this.ctx.catalog.getState(lastKey);
       if (last === undefined && !this.deps.runNewPlansNow) {
@@ -95,9 +96,9 @@ export class Scheduler {
     return raw ? (JSON.parse(raw) as RetryState) : undefined;
   }
 
-  /** Runs a plan now (also used by "run now"); resolves when backup, prune and alerts are done. */
+  /** Runs a plan now; resolves when backup, retention and alerts are done (undefined when it was running already). */
   run(plan: string, trigger: Trigger, attempt = 0): Promise<BackupResult | undefined> {
-    if (this.running.has(plan) || this.stopping) return Promise.resolve(undefined);
+    if (this.isRunning(plan) || this.stopping) return Promise.resolve(undefined);
     const task = this.runOnce(plan, trigger, attempt);
     this.inflight.add(task);
     void task.finally(() => this.inflight.delete(task)).catch(() => undefined);
@@ -109,7 +110,7 @@ export class Scheduler {
     this.running.set(plan, abort);
     try {
       this.log(`plan ${plan}: ${trigger} run${attempt ? ` (retry ${attempt})` : ''}`);
-      const result = await this.deps.backup(plan, trigger, abort.signal);
+      const { result } = await this.deps.runs.run(plan, { trigger, signal: abort.signal, onLog: (l) => this.deps.onLog?.(plan, l) });
       if (abort.signal.aborted) {
         // stopped by the host: not a failure to retry; the next start catches up if needed
         this.log(`plan ${plan}: run cancelled because the scheduler is stopping`);
@@ -117,7 +118,6 @@ export class Scheduler {
       }
       if (result.status === 'succeeded') {
         this.ctx.catalog.deleteState(`sched:${plan}:retry`);
-        await this.deps.prune(plan).catch((err: unknown) => this.log(`plan ${plan}: prune failed: ${toErrorInfo(err).message}`));
       } else {
         this.scheduleRetry(plan, attempt);
       }

@@ -7,7 +7,7 @@
  * complete — and writes every deletion to the audit log.
  */
 import type { AppContext } from '../app/context.js';
-import { planOf } from '../backup/run.js';
+import { planOf } from '../config/plans.js';
 import { listSetsOf, type SetInfo } from '../backup/sets.js';
 import { manifestKey, setPrefix } from '../backup/layout.js';
 import { freshLeases } from '../backup/lease.js';

@@ -12,7 +12,7 @@ import type { EngineServices, EngineEvent } from './services.js';
 import type { AlertTest } from '../../shared/rpc/contracts/settings.js';
 import { createRuntime, type EngineServicesOptions } from './engine/runtime.js';
 import { configServices } from './engine/config-services.js';
-import { runServices } from './engine/run-services.js';
+import { announceRuns, runServices } from './engine/run-services.js';
 import { restoreServices } from './engine/restore-services.js';
 
 export type { EngineServicesOptions } from './engine/runtime.js';
@@ -35,10 +35,11 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
   };
   const rt = createRuntime(ctx, opts, emit);
   const runs = runServices(rt);
+  const unannounce = announceRuns(rt);
   const pollMs = opts.pollMs ?? 2000;
   const poll = pollMs > 0 ? setInterval(() => {
     try {
-      runs.pollOtherRuns();
+      rt.runs.pollElsewhere();
     } catch (err) {
       rt.log(`console: ${toErrorInfo(err).message}`);
     }
@@ -108,6 +109,7 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
     },
     close() {
       if (poll) clearInterval(poll);
+      unannounce();
       listeners.clear();
     },
   };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppContext } from '../../src-main/app/context.js';
 import { Scheduler, type Trigger } from '../../src-main/daemon/scheduler.js';
+import { PlanRuns } from '../../src-main/runs/plan-runs.js';
 import type { BackupResult } from '../../src-main/backup/run.js';
 import { civilDateTime } from '../../src-main/scheduler/timezone.js';
 import { generateIdentity } from '../../src-main/crypto/age.js';
@@ -77,18 +78,21 @@ ${opts.retries === undefined ? '' : `    retries: ${opts.retries}\n`}`,
   r.scheduler = new Scheduler({
     ctx,
     ...(opts.runNewPlansNow ? { runNewPlansNow: true } : {}),
-    backup: async (plan, trigger) => {
-      r.calls.push({ plan, trigger, at: clock.now });
-      if (r.gate) await r.gate;
-      const result: BackupResult = {
-        runId: r.calls.length, plan, setId: `set-${r.calls.length}`, status: r.outcome.status, sources: [], durationMs: 1, bytes: 0, warnings: [],
-        ...(r.outcome.status === 'failed' ? { error: { code: 'REMOTE_COMMAND_FAILED' as const, message: 'database "x" does not exist' } } : {}),
-      };
-      return result;
-    },
-    prune: async (plan) => {
-      r.prunes.push(plan);
-    },
+    runs: new PlanRuns(ctx, {
+      backup: async (_ctx, plan, { trigger }) => {
+        r.calls.push({ plan, trigger: trigger as Trigger, at: clock.now });
+        if (r.gate) await r.gate;
+        const result: BackupResult = {
+          runId: r.calls.length, plan, setId: `set-${r.calls.length}`, status: r.outcome.status, sources: [], durationMs: 1, bytes: 0, warnings: [],
+          ...(r.outcome.status === 'failed' ? { error: { code: 'REMOTE_COMMAND_FAILED' as const, message: 'database "x" does not exist' } } : {}),
+        };
+        return result;
+      },
+      prune: async (_ctx, plan) => {
+        r.prunes.push(plan);
+        return { deleted: [] };
+      },
+    }),
   });
   return r;
 }
@@ -128,10 +132,12 @@ describe('Scheduler', () => {
     expect(r.calls).toHaveLength(1);
     const again = new Scheduler({
       ctx: r.ctx,
-      backup: async () => {
-        throw new Error('must not run again');
-      },
-      prune: async () => undefined,
+      runs: new PlanRuns(r.ctx, {
+        backup: async () => {
+          throw new Error('must not run again');
+        },
+        prune: async () => ({ deleted: [] }),
+      }),
     });
     r.clock.now = new Date('2026-11-25T05:01:00Z');
     await again.tick();
@@ -253,14 +259,16 @@ describe('Scheduler', () => {
     const s = new Scheduler({
       ctx: dirRig.ctx,
       runNewPlansNow: true,
-      backup: (plan, _trigger, signal) =>
-        new Promise<BackupResult>((resolve) => {
-          seen = signal;
-          signal.addEventListener('abort', () =>
-            resolve({ runId: 1, plan, setId: 'x', status: 'failed', sources: [], durationMs: 1, bytes: 0, warnings: [], error: { code: 'CANCELLED', message: 'cancelled' } }),
-          );
-        }),
-      prune: async () => undefined,
+      runs: new PlanRuns(dirRig.ctx, {
+        backup: (_ctx, plan, { signal }) =>
+          new Promise<BackupResult>((resolve) => {
+            seen = signal;
+            signal?.addEventListener('abort', () =>
+              resolve({ runId: 1, plan, setId: 'x', status: 'failed', sources: [], durationMs: 1, bytes: 0, warnings: [], error: { code: 'CANCELLED', message: 'cancelled' } }),
+            );
+          }),
+        prune: async () => ({ deleted: [] }),
+      }),
     });
     s.start(10);
     await expect.poll(() => s.isRunning('diario')).toBe(true);

@@ -2,8 +2,8 @@
 import { clinicTimeZone } from '../../app/clinic-zone.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { planOf } from '../../backup/run.js';
-import { backupThenPrune } from '../../backup/backup-then-prune.js';
+import { planOf } from '../../config/plans.js';
+import { PlanRuns } from '../../runs/plan-runs.js';
 import { listStorages, storagesFor, unreachableLines } from '../../backup/storage-sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
@@ -19,7 +19,7 @@ export function progressLine(p: Progress): string {
 }
 
 export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
-  const { result, prune } = await backupThenPrune(ctx, opts.plan, {
+  const { result, prune } = await new PlanRuns(ctx).run(opts.plan, {
     trigger: 'manual',
     onProgress: (p) => out.progress(progressLine(p)),
     onLog: (l) => out.log(l),

@@ -2,7 +2,7 @@
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { CofreError, toErrorInfo, type ErrorInfo } from '../../errors.js';
-import { planOf } from '../../backup/run.js';
+import { planOf } from '../../config/plans.js';
 import { prunePlan, type PruneResult } from '../../retention/prune.js';
 
 export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: string; dryRun?: boolean; now?: string }): Promise<number> {

@@ -4,11 +4,10 @@
  * `run.finished`; runs started elsewhere (the scheduler, the CLI, a daemon) are found in the
  * catalog by a light poll and announced with `run.finished` when they end.
  */
-import { CofreError, toErrorInfo } from '../../errors.js';
+import { CofreError } from '../../errors.js';
 import { said } from '../../../shared/i18n/catalog.js';
 import { computeStatus } from '../../status/status.js';
-import { planOf } from '../../backup/run.js';
-import { backupThenPrune } from '../../backup/backup-then-prune.js';
+import type { PlanRunEvent } from '../../runs/plan-runs.js';
 import { listStorages, type StorageListing, type StorageSet } from '../../backup/storage-sets.js';
 import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.js';
 import { configuredIdentities } from '../../app/identity.js';
@@ -112,21 +111,8 @@ function soleplanFor(config: Config, storage: string): string | undefined {
   return plans.length === 1 ? plans[0] : undefined;
 }
 
-export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Promise<void>; pollOtherRuns(): void } {
+export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Promise<void> } {
   const { ctx } = rt;
-  /** runs seen running and not started here: announced when they finish */
-  const watched = new Set<number>();
-
-  const announce = (r: RunRecord): void => {
-    rt.emit({
-      event: 'run.finished',
-      payload: {
-        runId: String(r.id), plan: r.plan ?? '', status: r.status,
-        ...(r.setId && r.status === 'succeeded' ? { setId: r.setId } : {}),
-        ...(r.error ? { error: r.error } : {}),
-      },
-    });
-  };
 
   return {
     status: {
@@ -186,51 +172,9 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
     },
     backup: {
       async start(planName, call) {
-        const config = rt.config();
-        const [plan] = planOf(config, planName);
-        const busy = (): never => {
-          throw new CofreError('REMOTE_BUSY', `plan ${plan} is already running`, { hint: 'wait for the current run to finish (see Execuções)', ...said('backup.busy', { plan }) });
-        };
-        if (rt.runningPlans.has(plan) || rt.opts.host?.scheduler.isRunning(plan)) busy();
-        const elsewhere = ctx.catalog.listRuns({ kind: 'backup', plan, status: 'running', limit: 1 })[0];
-        if (elsewhere && Date.now() - Date.parse(elsewhere.startedAt) < DAY_MS) busy();
-        let runId = 0;
-        const done = backupThenPrune(ctx, plan, {
-          trigger: 'console',
-          onStart: (id) => (runId = id),
-          onProgress: (p) => {
-            if (!runId) return;
-            rt.emit({
-              event: 'run.progress',
-              payload: {
-                runId: String(runId), phase: p.phase, bytes: p.bytes, bytesPerSecond: Math.max(0, p.bytesPerSecond),
-                ...(p.source ? { source: p.source } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
-                ...(p.etaSeconds !== undefined ? { etaSeconds: Math.max(0, p.etaSeconds) } : {}),
-              },
-            });
-          },
-        });
-        const id = String(runId);
-        rt.ownRuns.add(runId);
-        rt.runningPlans.set(plan, id);
+        const { plan, runId } = rt.runs.start(planName, { trigger: 'console', refuseElsewhere: true });
         rt.audit(call, 'backup.start', plan, { runId });
-        rt.emit({ event: 'run.progress', payload: { runId: id, phase: 'start', bytes: 0, bytesPerSecond: 0 } });
-        void done
-          .then(async ({ result: r }) => {
-            rt.emit({
-              event: 'run.finished',
-              payload: { runId: id, plan, status: r.status, ...(r.status === 'succeeded' ? { setId: r.setId } : {}), ...(r.error ? { error: r.error } : {}) },
-            });
-            await rt.opts.host?.check();
-          })
-          .catch((err: unknown) => {
-            rt.log(`backup ${plan}: ${toErrorInfo(err).message}`);
-            rt.emit({ event: 'run.finished', payload: { runId: id, plan, status: 'failed', error: toErrorInfo(err) } });
-          })
-          .finally(() => {
-            rt.runningPlans.delete(plan);
-          });
-        return { runId: id };
+        return { runId: String(runId) };
       },
     },
     sets: {
@@ -277,17 +221,37 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
     async refreshAllSets() {
       await storageSets(rt);
     },
-    pollOtherRuns() {
-      for (const r of ctx.catalog.listRuns({ kind: 'backup', status: 'running', limit: 20 })) {
-        if (!rt.ownRuns.has(r.id)) watched.add(r.id);
-      }
-      for (const id of [...watched]) {
-        const r = ctx.catalog.getRun(id);
-        if (!r || r.status !== 'running') {
-          watched.delete(id);
-          if (r) announce(r);
-        }
-      }
-    },
   };
+}
+
+/**
+ * The console's view of every run: progress of the runs of this process (console and scheduler
+ * alike) and the end of every run, here or in another process (announced by the poll).
+ */
+export function announceRuns(rt: Runtime): () => void {
+  return rt.runs.subscribe((e: PlanRunEvent) => {
+    if (e.type === 'started') {
+      rt.emit({ event: 'run.progress', payload: { runId: String(e.runId), phase: 'start', bytes: 0, bytesPerSecond: 0 } });
+    } else if (e.type === 'progress') {
+      const p = e.progress;
+      rt.emit({
+        event: 'run.progress',
+        payload: {
+          runId: String(e.runId), phase: p.phase, bytes: p.bytes, bytesPerSecond: Math.max(0, p.bytesPerSecond),
+          ...(p.source ? { source: p.source } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
+          ...(p.etaSeconds !== undefined ? { etaSeconds: Math.max(0, p.etaSeconds) } : {}),
+        },
+      });
+    } else {
+      const status = e.result?.status ?? (e.run && e.run.status !== 'running' ? e.run.status : 'failed');
+      const error = e.result?.error ?? e.error ?? e.run?.error ?? undefined;
+      const setId = e.result?.setId ?? e.run?.setId ?? undefined;
+      if (e.error) rt.log(`backup ${e.plan}: ${e.error.message}`);
+      rt.emit({
+        event: 'run.finished',
+        payload: { runId: String(e.runId), plan: e.plan, status, ...(setId && status === 'succeeded' ? { setId } : {}), ...(error ? { error } : {}) },
+      });
+      if (e.result) void rt.opts.host?.check();
+    }
+  });
 }

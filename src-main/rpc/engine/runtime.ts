@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import type { AppContext } from '../../app/context.js';
 import type { EngineHost } from '../../daemon/daemon.js';
+import { PlanRuns } from '../../runs/plan-runs.js';
 import type { AlertChannel } from '../../alerts/dispatcher.js';
 import type { Config } from '../../config/schema.js';
 import type { CallContext, EngineEvent } from '../services.js';
@@ -31,10 +32,8 @@ export interface Runtime {
   /** After an edit by the console: re-read now. */
   reload(): Config;
   audit(call: CallContext, action: string, target: string, details?: unknown): void;
-  /** plans with a backup started by this process, by plan → run id */
-  runningPlans: Map<string, string>;
-  /** backup runs whose progress/finish this process reports itself */
-  ownRuns: Set<number>;
+  /** where this process runs backups: the host's when it schedules, else the console's own */
+  runs: PlanRuns;
   log(line: string): void;
 }
 
@@ -59,8 +58,7 @@ export function createRuntime(ctx: AppContext, opts: EngineServicesOptions, emit
     audit(call, action, target, details) {
       ctx.catalog.audit(call.actor, action, target, details);
     },
-    runningPlans: new Map(),
-    ownRuns: new Set(),
+    runs: opts.host?.runs ?? new PlanRuns(ctx),
     log: opts.log ?? (() => undefined),
   };
   return rt;
