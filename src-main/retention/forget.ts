@@ -51,6 +51,10 @@ export async function forgetSet(ctx: AppContext, setId: string, opts: { yes?: bo
     storage.close();
   }
   ctx.catalog.audit(ctx.actor, 'set.forget', `${hit.plan ?? '?'}/${setId}`, { storage: hit.storage, state: hit.state, force: Boolean(opts.force) });
+  // the technician dealt with it: a doubtful/missing alert about this set is closed (a later problem alerts again)
+  for (const plan of Object.keys(ctx.config.plans)) {
+    for (const finding of ['doubtful', 'missing']) ctx.catalog.deleteState(`alert:plan:${plan}:${finding}:${setId}`);
+  }
   await listStorages(ctx, { storages: [hit.storage] }).catch(() => undefined);
   return { setId, storage: hit.storage, plan: hit.plan, state: hit.state, deleted: true, unreachable: listing.unreachable };
 }

@@ -16,6 +16,8 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import { listStorages } from '../../src-main/backup/storage-sets.js';
 import { manifestKey, newSetId, setIdTime } from '../../src-main/backup/layout.js';
 import { deleteSet, prunePlan } from '../../src-main/retention/prune.js';
+import { createAlerter } from '../../src-main/alerts/dispatcher.js';
+import { alertOnPlanStates } from '../../src-main/daemon/alerting.js';
 import { forgetSet } from '../../src-main/retention/forget.js';
 import { planFindings } from '../../src-main/status/findings.js';
 import { computeStatus } from '../../src-main/status/status.js';
@@ -291,10 +293,22 @@ describe('forget, doubtful and vanished sets', () => {
       const status = computeStatus(ctx).plans.find((p) => p.plan === 'local');
       expect(status?.rpoState).toBe('failing');
       expect(status?.reason).toContain(`the newest set ${newest} is doubtful`);
-      // forget clears a doubtful set too (even though it is the newest)
+      // the watchdog alerts the doubtful set once
+      const sent: string[] = [];
+      const alerter = createAlerter({
+        channels: [{ name: 'probe', send: async (m) => void sent.push(`${m.json.kind}:${m.json.setId ?? ''}`) }],
+        now: () => new Date(),
+        state: { get: (k) => ctx.catalog.getState(`alert:${k}`), set: (k, v) => ctx.catalog.setState(`alert:${k}`, v) },
+        record: () => undefined,
+      });
+      await alertOnPlanStates(ctx, alerter);
+      await alertOnPlanStates(ctx, alerter);
+      expect(sent.filter((k) => k.startsWith('set_doubtful'))).toEqual([`set_doubtful:${newest}`]);
+      // forget clears a doubtful set too (even though it is the newest), and closes its alert
       await forgetSet(ctx, newest, { yes: true });
       await listStorages(ctx);
       expect(planFindings(ctx, 'local').doubtful).toEqual([]);
+      expect(alerter.isFailing(`plan:local:doubtful:${newest}`)).toBe(false);
     } finally {
       ctx.close();
     }
