@@ -11,14 +11,14 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { editConfig } from '../../src-main/config/edit.js';
 import { wallClockOf } from '../../shared/zoned-time.js';
+import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
 import { ConsolePage } from './pages/console.js';
 import { AuditPage, DrillsPage, PointInTimePage, SourcesChoicePage } from './pages/choices.js';
 
@@ -26,31 +26,14 @@ const h = inject('harness');
 const shots = resolve('test-results/screenshots');
 const ZONE = 'America/Sao_Paulo';
 let fx: Fixture;
-let ui: ChildProcess;
+let ui: UiProcess | undefined;
 let browser: Browser;
 let page: Page;
 let c: ConsolePage;
 let setId = '';
-let uiLog = '';
-
-function startUi(env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    ui = spawn(process.execPath, [resolve('bin/cofre.js'), 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    ui.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m?.[1]) resolveUrl(m[1]);
-    });
-    ui.stderr?.setEncoding('utf8').on('data', (d: string) => (uiLog += d));
-    ui.on('exit', (code) => reject(new Error(`cofre ui exited (${code}) before printing its URL:\n${uiLog}`)));
-  });
-}
 
 beforeAll(async () => {
-  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
-    throw new Error('the app is not built: run `npm run build` first');
-  }
+  assertBuilt();
   fx = await makeFixture(h, { largeBytes: 512 * 1024 });
   const restoreRoot = join(fx.dir, 'restore');
   mkdirSync(restoreRoot);
@@ -65,7 +48,8 @@ beforeAll(async () => {
   const backup = await cofre(['backup', '--plan', 'local', '--json'], { env: fx.env });
   expect(backup.code, backup.stderr).toBe(0);
   setId = (backup.json as { setId: string }).setId;
-  url = await startUi({ ...fx.env, USER: 'e2e' });
+  ui = await startUi({ ...fx.env, USER: 'e2e' });
+  url = ui.url;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   c = new ConsolePage(page, shots);
@@ -75,11 +59,7 @@ let url = '';
 
 afterAll(async () => {
   await browser?.close();
-  if (ui && ui.exitCode === null) {
-    const exited = new Promise((r) => ui.once('exit', r));
-    ui.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.stop();
 });
 
 describe('restore choices, drills and audit (chromium, cofre ui, real engine)', () => {

@@ -6,12 +6,12 @@
  * screen go to test-results/screens/flow-*.png. No console errors are allowed.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { editConfig } from '../../src-main/config/edit.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 import { ServersPage, RunsPage } from './pages/flow.js';
 import { translate } from '../../shared/i18n/index.js';
@@ -19,31 +19,14 @@ import { translate } from '../../shared/i18n/index.js';
 const h = inject('harness');
 const shots = resolve('test-results/screens');
 let fx: Fixture;
-let ui: ChildProcess;
+let ui: UiProcess | undefined;
 let url: string;
 let browser: Browser;
 let page: Page;
 let c: ConsolePage;
-let uiLog = '';
-
-function startUi(env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    ui = spawn(process.execPath, [resolve('bin/cofre.js'), 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    ui.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m?.[1]) resolveUrl(m[1]);
-    });
-    ui.stderr?.setEncoding('utf8').on('data', (d: string) => (uiLog += d));
-    ui.on('exit', (code) => reject(new Error(`cofre ui exited (${code}) before printing its URL:\n${uiLog}`)));
-  });
-}
 
 beforeAll(async () => {
-  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
-    throw new Error('the app is not built: run `npm run build` first');
-  }
+  assertBuilt();
   fx = await makeFixture(h, { largeBytes: 6 * 1024 * 1024 });
   const restoreRoot = join(fx.dir, 'restore');
   mkdirSync(restoreRoot);
@@ -65,7 +48,8 @@ beforeAll(async () => {
     }));
   });
   expect(readFileSync(fx.configPath, 'utf8')).toContain('# test config');
-  url = await startUi({ ...fx.env, USER: 'e2e' });
+  ui = await startUi({ ...fx.env, USER: 'e2e' });
+  url = ui.url;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -77,11 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (ui && ui.exitCode === null) {
-    const exited = new Promise((r) => ui.once('exit', r));
-    ui.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.stop();
 });
 
 describe('console flow against the real engine (chromium, cofre ui, harness services)', () => {

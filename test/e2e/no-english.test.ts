@@ -7,13 +7,13 @@
  * collapsed "Detalhe técnico" blocks. Screenshots go to test-results/screens/i18n-*.png.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { editConfig } from '../../src-main/config/edit.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage } from './pages/console.js';
 import { ServersPage, RunsPage } from './pages/flow.js';
 import { EngineEnglish } from './pages/messages.js';
@@ -21,26 +21,11 @@ import { EngineEnglish } from './pages/messages.js';
 const h = inject('harness');
 const shots = resolve('test-results/screens');
 let fx: Fixture;
-let ui: ChildProcess;
+let ui: UiProcess | undefined;
 let browser: Browser;
 let page: Page;
 let c: ConsolePage;
 let english: EngineEnglish;
-let uiLog = '';
-
-function startUi(env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    ui = spawn(process.execPath, [resolve('bin/cofre.js'), 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    ui.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m?.[1]) resolveUrl(m[1]);
-    });
-    ui.stderr?.setEncoding('utf8').on('data', (d: string) => (uiLog += d));
-    ui.on('exit', (code) => reject(new Error(`cofre ui exited (${code}) before printing its URL:\n${uiLog}`)));
-  });
-}
 
 /** Fails with the leaked sentences, so the report says exactly what reached the screen in English. */
 async function expectNoEnglish(where: string): Promise<void> {
@@ -50,9 +35,7 @@ async function expectNoEnglish(where: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
-    throw new Error('the app is not built: run `npm run build` first');
-  }
+  assertBuilt();
   fx = await makeFixture(h);
   const restoreRoot = join(fx.dir, 'restore');
   mkdirSync(restoreRoot);
@@ -72,7 +55,8 @@ beforeAll(async () => {
     doc.setIn(['plans', 'chave_trocada'], doc.createNode({ sources: ['arquivos_impostor'], storage: 'nas', schedule: '0 7 * * *', timezone: 'America/Sao_Paulo' }));
     doc.setIn(['restoreTargets'], doc.createNode({ homolog_impostor: { kind: 'staging', server: 'impostor', filesRoot: restoreRoot } }));
   });
-  const url = await startUi({ ...fx.env, USER: 'e2e' });
+  ui = await startUi({ ...fx.env, USER: 'e2e' });
+  const url = ui.url;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -85,11 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (ui && ui.exitCode === null) {
-    const exited = new Promise((r) => ui.once('exit', r));
-    ui.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.stop();
 });
 
 describe('no English sentence from the engine in the default UI (chromium, cofre ui)', () => {

@@ -4,13 +4,13 @@
  * good backup, a prune error never failing the backup, and every run reported to subscribers.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppContext } from '../../src-main/app/context.js';
 import { PlanRuns, type PlanRunEvent, type PlanRunSteps } from '../../src-main/runs/plan-runs.js';
 import type { BackupResult } from '../../src-main/backup/run.js';
-import { generateIdentity } from '../../src-main/crypto/age.js';
+import { writeOnePlanConfig } from '../support/one-plan-config.js';
 
 const dirs: string[] = [];
 const contexts: AppContext[] = [];
@@ -23,21 +23,7 @@ afterEach(() => {
 function context(): AppContext {
   const dir = mkdtempSync(join(tmpdir(), 'cofre-runs-'));
   dirs.push(dir);
-  const configPath = join(dir, 'cofre.yaml');
-  writeFileSync(
-    configPath,
-    `servers:
-  clinica: { host: 127.0.0.1, user: backup, privateKeyFile: ${join(dir, 'key')} }
-sources:
-  banco: { server: clinica, type: postgres, user: postgres }
-storage:
-  nas: { type: folder, path: ${join(dir, 'storage')} }
-encryption:
-  recipients: ["${generateIdentity().recipient}"]
-plans:
-  diario: { sources: [banco], storage: nas, schedule: "0 2 * * *" }
-`,
-  );
+  const configPath = writeOnePlanConfig(dir, ['schedule: "0 2 * * *"']);
   const ctx = new AppContext({ configFlag: configPath, env: { COFRE_HOME: join(dir, 'home') } });
   contexts.push(ctx);
   return ctx;

@@ -3,7 +3,7 @@
  * config is a written cofre.yaml, state lives in a real SQLite catalog in a temp folder.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppContext } from '../../src-main/app/context.js';
@@ -11,7 +11,7 @@ import { Scheduler, type Trigger } from '../../src-main/daemon/scheduler.js';
 import { PlanRuns } from '../../src-main/runs/plan-runs.js';
 import type { BackupResult } from '../../src-main/backup/run.js';
 import { civilDateTime } from '../../src-main/scheduler/timezone.js';
-import { generateIdentity } from '../../src-main/crypto/age.js';
+import { writeOnePlanConfig } from '../support/one-plan-config.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -45,25 +45,11 @@ afterEach(() => {
 function rig(opts: { schedule: string; timezone: string; start: string; retries?: number; runNewPlansNow?: boolean }): Rig {
   const dir = mkdtempSync(join(tmpdir(), 'cofre-sched-'));
   dirs.push(dir);
-  const configPath = join(dir, 'cofre.yaml');
-  writeFileSync(
-    configPath,
-    `servers:
-  clinica: { host: 127.0.0.1, user: backup, privateKeyFile: ${join(dir, 'key')} }
-sources:
-  banco: { server: clinica, type: postgres, user: postgres }
-storage:
-  nas: { type: folder, path: ${join(dir, 'storage')} }
-encryption:
-  recipients: ["${generateIdentity().recipient}"]
-plans:
-  diario:
-    sources: [banco]
-    storage: nas
-    schedule: "${opts.schedule}"
-    timezone: ${opts.timezone}
-${opts.retries === undefined ? '' : `    retries: ${opts.retries}\n`}`,
-  );
+  const configPath = writeOnePlanConfig(dir, [
+    `schedule: "${opts.schedule}"`,
+    `timezone: ${opts.timezone}`,
+    ...(opts.retries === undefined ? [] : [`retries: ${opts.retries}`]),
+  ]);
   const clock = { now: new Date(opts.start) };
   const ctx = new AppContext({ configFlag: configPath, env: { COFRE_HOME: join(dir, 'home') }, now: () => clock.now });
   contexts.push(ctx);
