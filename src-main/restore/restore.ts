@@ -178,9 +178,12 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         });
       } else if (usesOriginalNames(target)) {
         log('info', `production names on staging target ${target.name}: what exists is moved aside as <name>_antes_${stamp}`, said('staging.log.names', { target: target.name, stamp }));
-        touched = true;
         try {
           await moveAsideExisting(h, target, items, config, findings.fileRoots, stamp, (l, ref) => log('warn', l, ref), movedAside);
+          if (movedAside.length) touched = true;
+        } catch (err) {
+          touched = true; // a copy may be half made: say what was moved
+          throw err;
         } finally {
           for (const m of movedAside) warnings.push(`existing ${m.destination} moved aside to ${m.aside} (kept; drop it when no longer needed)`);
         }
