@@ -171,7 +171,7 @@ async function mysqlSame(targetHost: RemoteHost, t: MyConnection, sourceHost: Re
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '']);
 
 /** The fallback when the source's server cannot be asked: same machine by SSH address, same database server by address and port. */
-function sameByAddress(tSpec: ServerSpec, t: { host: string; port: number }, sSpec: ServerSpec, s: { host: string; port: number }): boolean {
+export function sameByAddress(tSpec: ServerSpec, t: { host: string; port: number }, sSpec: ServerSpec, s: { host: string; port: number }): boolean {
   if (t.port !== s.port) return false;
   const tLocal = LOOPBACK.has(t.host) || t.host.startsWith('/');
   const sLocal = LOOPBACK.has(s.host) || s.host.startsWith('/');

@@ -1,7 +1,7 @@
 /** Staging `names: original`: the names a restore uses, the aside names and which paths a files item writes (pure parts). */
 import { describe, it, expect } from 'vitest';
 import { planItems, type TargetInfo } from '../../src-main/restore/target.js';
-import { asideName, asideStamp, filesDestinations, namesPolicy } from '../../src-main/restore/original-names.js';
+import { asideName, asideStamp, filesDestinations, namesPolicy, sameByAddress } from '../../src-main/restore/original-names.js';
 import { ConfigSchema } from '../../src-main/config/schema.js';
 import type { Manifest } from '../../shared/domain.js';
 
@@ -67,5 +67,21 @@ describe('names: original on a staging target', () => {
     const prod = ConfigSchema.safeParse({ restoreTargets: { p: { kind: 'production', server: 'h', names: 'side-by-side' } } });
     expect(prod.success).toBe(false);
     expect(prod.error?.issues[0]?.message).toMatch(/production target always restores under the original names/);
+  });
+});
+
+describe('same server by address (only when the source cannot be asked)', () => {
+  const ssh = (host: string, port = 22) => ({ kind: 'ssh' as const, name: host, host, port, user: 'u', privateKeyFile: '/k' });
+  const local = { kind: 'local' as const, name: 'aqui' };
+  it('loopback database addresses are the same server only on the same machine', () => {
+    expect(sameByAddress(ssh('10.0.0.1'), { host: '127.0.0.1', port: 5432 }, ssh('10.0.0.1'), { host: 'localhost', port: 5432 })).toBe(true);
+    expect(sameByAddress(ssh('10.0.0.2'), { host: '127.0.0.1', port: 5432 }, ssh('10.0.0.1'), { host: '127.0.0.1', port: 5432 })).toBe(false);
+    expect(sameByAddress(ssh('10.0.0.1', 2222), { host: '127.0.0.1', port: 5432 }, ssh('10.0.0.1'), { host: '127.0.0.1', port: 5432 })).toBe(false);
+    expect(sameByAddress(local, { host: '/run/postgresql', port: 5432 }, local, { host: '127.0.0.1', port: 5432 })).toBe(true);
+    expect(sameByAddress(local, { host: '127.0.0.1', port: 5432 }, ssh('10.0.0.1'), { host: '127.0.0.1', port: 5432 })).toBe(false);
+  });
+  it('a network database address is the same server from any machine; another port is another server', () => {
+    expect(sameByAddress(ssh('10.0.0.2'), { host: 'db.clinica', port: 3306 }, ssh('10.0.0.1'), { host: 'db.clinica', port: 3306 })).toBe(true);
+    expect(sameByAddress(ssh('10.0.0.1'), { host: '127.0.0.1', port: 5433 }, ssh('10.0.0.1'), { host: '127.0.0.1', port: 5432 })).toBe(false);
   });
 });
