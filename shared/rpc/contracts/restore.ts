@@ -81,6 +81,8 @@ export const DrillsSchema = z.object({
   lastResult: DrillBriefSchema.optional(),
   nextDue: IsoDate.optional(),
   target: z.string().optional(),
+  /** the drill target's names: production names (what exists moved aside) or side by side */
+  targetNames: z.enum(['original', 'side-by-side']).optional(),
 });
 
 export const restoreMethods = {
