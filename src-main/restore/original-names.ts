@@ -292,7 +292,11 @@ export async function checkNotProduction(probe: Probe, items: RestoreItem[], fil
           sMachine = sameMachine ? tMachine : { boot: 'unknown', name: '?' };
           sPaths = src.paths;
         }
-        const sameMachine = tMachine.boot !== '?' && tMachine.boot === sMachine.boot;
+        // no boot id (not Linux): the same host name, or the same address, counts as the same machine
+        const known = tMachine.boot !== '?' && sMachine.boot !== '?';
+        const sameMachine = known
+          ? tMachine.boot === sMachine.boot
+          : tMachine.name === sMachine.name || sameByAddress(tSpec, { host: '', port: 0 }, serverSpec(config, src.server, env), { host: '', port: 0 });
         const hit = sameMachine ? tPaths.flatMap((d) => sPaths.filter((p) => overlaps(d, p)).map((p) => `${d} ↔ ${p}`)) : [];
         out.push(notProduction('files', name, hit.length === 0, hit.length
           ? `the target's files root ${target.config.filesRoot ?? ''} on ${tMachine.name} would write over (or inside) the paths of source ${name} on the same machine (${hit.slice(0, 3).join('; ')})${how === 'address' ? `; the source could not be asked (${why}), compared by address` : ''}: that is production. ${fix}`
