@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { CofreError } from '../errors.js';
-import { said } from '../../shared/i18n/catalog.js';
+import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { checkReferences } from './references.js';
 
@@ -71,7 +71,9 @@ export function parseConfigText(text: string, file: string): Config {
     if (issue) {
       // an unknown key is reported at its own line, under its parent's path
       const lineAt = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
-      throw configIssue(file, doc, lines, issue.path, describeIssue(issue), lineAt);
+      // restoreTargets.<t>.names: the two choices said in the console's language too
+      const names = issue.path[0] === 'restoreTargets' && issue.path[2] === 'names' ? said('staging.config.names', { file, path: issue.path.map(String).join('.') }) : undefined;
+      throw configIssue(file, doc, lines, issue.path, describeIssue(issue), lineAt, names);
     }
   }
   const config = parsed.data as Config;
@@ -87,6 +89,7 @@ export function configIssue(
   path: ReadonlyArray<PropertyKey>,
   message: string,
   lineAt: ReadonlyArray<PropertyKey> = path,
+  ref?: MessageRef,
 ): CofreError {
   const dotted = path.map(String).join('.');
   let where = file;
@@ -95,7 +98,7 @@ export function configIssue(
     if (line !== undefined) where = `${file}:${line}`;
   }
   return new CofreError('CONFIG_INVALID', `${where}: ${dotted ? `${dotted}: ` : ''}${message}`, {
-    ...said('config.value', { file, path: dotted || '(raiz)' }),
+    ...(ref ?? said('config.value', { file, path: dotted || '(raiz)' })),
     hint: `edit ${file} and run the command again`,
   });
 }

@@ -153,6 +153,12 @@ export const RestoreTargetSchema = z.strictObject({
   postgres: dbTarget.optional(),
   mysql: dbTarget.optional(),
   filesRoot: z.string().startsWith('/', 'an absolute path').optional(),
+  /**
+   * staging only: `side-by-side` (default; `side` is the same) restores under `<db>_restore_<hex>` and
+   * `<filesRoot>/<setId>/`; `original` under the production names, an existing copy moved aside first
+   * (src-main/restore/original-names.ts). Production targets always use the original names.
+   */
+  names: z.enum(['side-by-side', 'side', 'original']).optional(),
   checks: z.array(z.strictObject({
     name: z.string().min(1),
     sql: z.string().optional(),
@@ -160,6 +166,9 @@ export const RestoreTargetSchema = z.strictObject({
     expect: z.string().optional(),
     http: z.url().optional(),
   })).default([]),
+}).refine((t) => t.kind === 'staging' || t.names === undefined || t.names === 'original', {
+  path: ['names'],
+  message: 'a production target always restores under the original names: remove "names:" (or write names: original)',
 });
 
 export const AlertsSchema = z.strictObject({

@@ -24,6 +24,7 @@ import { shJoin } from '../remote/shell.js';
 import { checkGlobalsScript, MAX_GLOBALS_BYTES, refusedGlobalsMessage, RESTRICT_PROBE } from './globals.js';
 import { pgQuery, mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgString, type TargetInfo } from './target.js';
 import { mySqlString } from '../sources/mysql.js';
+import { preflightOriginalNames, usesOriginalNames, type OriginalNamesContext } from './original-names.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -356,6 +357,8 @@ export interface PreflightInput {
   existing: ExistingPolicy;
   catalog: Catalog;
   elapsedMs: number;
+  /** staging targets with `names: original`: the config and environment to ask the sources' servers, and the aside suffix */
+  original?: OriginalNamesContext | undefined;
   /** loads the age identities; its error becomes a failed check, not an exception */
   identities: () => Promise<string[]>;
   onProgress?: ProgressListener | undefined;
@@ -387,7 +390,9 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
   if (i.host) {
     if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));
     checks.push(...(await checkDiskSpace(i.host, i.target, i.items, i.jobs)));
-    checks.push(...(await checkDestinations(i.host, i.target, i.items, i.existing)));
+    checks.push(...(usesOriginalNames(i.target)
+      ? await preflightOriginalNames(i.host, i.target, i.items, objects.findings.fileRoots, i.original)
+      : await checkDestinations(i.host, i.target, i.items, i.existing)));
   }
   const bytes = live.reduce((a, x) => a + x.object.bytes, 0);
   const projection = project(bytes, measuredRate(i.catalog), i.elapsedMs, production ? { rate: measuredVerifyRate(i.catalog) } : undefined);

@@ -22,6 +22,7 @@ import type { ObjectFindings } from './preflight.js';
 import { runTargetChecks, validateItems } from './validate.js';
 import { catalogDetails, writeReport } from './report.js';
 import { waitForTarget } from './target-busy.js';
+import { asideStamp, moveAsideExisting, usesOriginalNames, type MovedAside } from './original-names.js';
 import { RPO_BUDGET_MS, RTO_BUDGET_MS, type CheckResult, type PhaseTiming, type Projection, type RestoreItem, type RestoreOptions, type RestorePhase, type RestoreResult, type ValidationResult } from './types.js';
 
 /** Staging restores read the set whole in preflight up to this size, and stream above it; production always reads whole first. */
@@ -85,6 +86,9 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   let bytes = 0;
   let transferMs = 0;
   let verifyRate: number | undefined;
+  /** staging with `names: original`: what was moved aside, and its suffix */
+  const movedAside: MovedAside[] = [];
+  const stamp = asideStamp(startedAt);
   /** a stored object differs from the manifest's SHA-256: the set is marked in the catalog and the result warns */
   const hashFailed = (object: string, message: string, during: string): void => {
     if (!selected) return;
@@ -141,6 +145,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
         verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
+        original: { config, env: ctx.env, stamp },
         identities: () => configuredIdentities(config, ctx.env, ctx.askSecret),
         onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
       });
@@ -171,6 +176,17 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           touched = true;
           for (const item of items) if (!item.skip) await dropForProduction(item, { host: h, target });
         });
+      } else if (usesOriginalNames(target)) {
+        log('info', `production names on staging target ${target.name}: what exists is moved aside as <name>_antes_${stamp}`, said('staging.log.names', { target: target.name, stamp }));
+        try {
+          await moveAsideExisting(h, target, items, config, findings.fileRoots, stamp, (l, ref) => log('warn', l, ref), movedAside);
+          if (movedAside.length) touched = true;
+        } catch (err) {
+          touched = true; // a copy may be half made: say what was moved
+          throw err;
+        } finally {
+          for (const m of movedAside) warnings.push(`existing ${m.destination} moved aside to ${m.aside} (kept; drop it when no longer needed)`);
+        }
       } else if (opts.existing === 'rename') {
         const stamp = ctx.now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
         for (const item of items) {
@@ -220,6 +236,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     error = toErrorInfo(err);
     log('error', error.message, error);
     targetState = describeTargetState(target, items, done, touched, safetyDumps, phases);
+    if (movedAside.length) targetState += `. The copies that were there before are kept aside: ${movedAside.map((m) => `${m.destination} → ${m.aside}`).join(', ')}`;
   } finally {
     host?.close();
     storage?.close();
@@ -237,7 +254,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     rpoMs, rtoMs, rpoOk: rpoMs === null ? null : rpoMs <= RPO_BUDGET_MS, rtoOk: rtoMs <= RTO_BUDGET_MS, bytes,
     ...(transferMs > 0 && bytes > 0 ? { transferRate: Math.round((bytes * 1000) / transferMs) } : {}),
     ...(verifyRate ? { verifyRate } : {}),
-    safetyDumps, warnings, ...(error ? { error } : {}), ...(targetState ? { targetState } : {}),
+    safetyDumps, ...(movedAside.length ? { movedAside } : {}), warnings, ...(error ? { error } : {}), ...(targetState ? { targetState } : {}),
   };
   const r0 = ctx.now();
   try {
@@ -250,7 +267,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     warnings.push(`the report could not be written: ${toErrorInfo(err).message}`);
   }
   catalog.finishRun(runId, { status: result.status, bytes, ...(error ? { error } : {}), details: catalogDetails(result) });
-  catalog.audit(ctx.actor, `${kind}.finish`, target.name, { restoreId, setId: result.setId, status: result.status, rtoMs, rpoMs, safetyDumps });
+  catalog.audit(ctx.actor, `${kind}.finish`, target.name, { restoreId, setId: result.setId, status: result.status, rtoMs, rpoMs, safetyDumps, ...(movedAside.length ? { movedAside } : {}) });
   log(error ? 'error' : 'info', `${kind} ${restoreId} ${result.status}; RTO ${rtoMs} ms, report ${result.reportPath ?? '(none)'}`,
     said(error ? 'log.restore.failed' : 'log.restore.succeeded', { restoreId, rto: formatDuration(rtoMs) }));
   return result;

@@ -8,7 +8,8 @@
  * refuses (default) or, with `existing: 'rename'` (the drill uses it), moves the old one
  * aside as `<name>_old_<yyyymmddhhmmss>` (postgres and folders; MySQL has no RENAME
  * DATABASE, so it is always refused there). A production target gets the original names
- * (files extracted at `filesRoot`, normally `/`), after a safety dump.
+ * (files extracted at `filesRoot`, normally `/`), after a safety dump; so does a staging target
+ * with `names: original`, after moving what exists aside (original-names.ts).
  */
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
@@ -84,6 +85,8 @@ export function planItems(
     }
   }
   const production = target.config.kind === 'production';
+  /** production, or a staging target with `names: original` (original-names.ts moves what exists aside) */
+  const original = production || target.config.names === 'original';
   const items: RestoreItem[] = [];
   for (const source of manifest.sources) {
     if (opts.sources && !opts.sources.includes(source.name)) continue;
@@ -104,15 +107,15 @@ export function planItems(
             ...(production || opts.globals ? {} : { skip: 'roles/globals are not applied on a staging target (they may clash with its roles); pass --globals to apply them' }),
           });
         } else {
-          items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
+          items.push({ source, object, type, destination: original ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
         }
       } else if (type === 'mysql') {
         if (!target.my) need('mysql');
-        items.push({ source, object, type, destination: production ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
+        items.push({ source, object, type, destination: original ? object.part : stagingDbName(object.part, manifest.setId, opts.kind) });
       } else {
         const root = target.config.filesRoot ?? need('filesRoot');
         items.push({
-          source, object, type, destination: production ? root : joinPath(root, opts.kind === 'drill' ? `drill-${manifest.setId}` : manifest.setId),
+          source, object, type, destination: original ? root : joinPath(root, opts.kind === 'drill' ? `drill-${manifest.setId}` : manifest.setId),
           ...(paths ? { paths } : {}),
           ...(object.format === 'files-v2' ? { packs: manifest.format === 'cofre-set/2' ? manifest.packs ?? [] : [] } : {}),
         });

@@ -149,6 +149,8 @@ export interface RestoreResult {
   /** stored bytes per second of the preflight whole read, when one was made */
   verifyRate?: number;
   safetyDumps: string[];
+  /** staging with `names: original`: each existing database/folder and the name it was moved aside to (kept) */
+  movedAside?: Array<{ item: string; destination: string; aside: string }>;
   warnings: string[];
   reportPath?: string;
   error?: ErrorInfo;

@@ -11,6 +11,8 @@ export const TargetSchema = z.object({
   kind: z.enum(['staging', 'production']),
   /** the source types this target can receive (a database server or a files folder configured for it) */
   services: z.array(SourceTypeSchema).optional(),
+  /** staging: the production names (what exists is moved aside) or side by side (`<db>_restore_<hex>`, the default) */
+  names: z.enum(['original', 'side-by-side']).optional(),
 });
 
 /** A restore point is either a set id or a moment ("the last complete set at or before"). */
@@ -79,6 +81,8 @@ export const DrillsSchema = z.object({
   lastResult: DrillBriefSchema.optional(),
   nextDue: IsoDate.optional(),
   target: z.string().optional(),
+  /** the drill target's names: production names (what exists moved aside) or side by side */
+  targetNames: z.enum(['original', 'side-by-side']).optional(),
 });
 
 export const restoreMethods = {

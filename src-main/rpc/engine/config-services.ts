@@ -4,6 +4,7 @@
  * recorded in the audit log as `config.*`. Secrets never pass here: passwords are env var names.
  */
 import { isMap, type Document } from 'yaml';
+import { namesPolicy } from '../../restore/original-names.js';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { said } from '../../../shared/i18n/catalog.js';
 import { editConfig } from '../../config/edit.js';
@@ -229,6 +230,7 @@ export function configServices(rt: Runtime): ConfigServices {
         return Object.entries(rt.config().restoreTargets).map(([name, t]) => ({
           name, kind: t.kind,
           services: [...(t.postgres ? ['postgres' as const] : []), ...(t.mysql ? ['mysql' as const] : []), ...(t.filesRoot ? ['files' as const] : [])],
+          ...(t.kind === 'staging' ? { names: namesPolicy(t) } : {}),
         }));
       },
     },

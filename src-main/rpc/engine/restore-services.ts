@@ -13,6 +13,7 @@ import { planItems, targetOf } from '../../restore/target.js';
 import { requireConfirmation, runRestore } from '../../restore/restore.js';
 import { runDrill, drillTarget, drillStatus, briefOf } from '../../restore/drill.js';
 import { checkReachable, runPreflightChecks } from '../../restore/preflight.js';
+import { asideStamp, namesPolicy } from '../../restore/original-names.js';
 import type { CheckResult, Projection, RestoreResult, RestoreProgress } from '../../restore/types.js';
 import type { RunKind } from '../../catalog/catalog.js';
 import type { EngineServices } from '../services.js';
@@ -99,6 +100,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
           const checked = await runPreflightChecks({
             host: reach.host, storage, target, items, verifyHashes: false, jobs: 1, catalog: ctx.catalog, elapsedMs: 0,
             existing: target.config.kind === 'staging' ? 'rename' : 'refuse',
+            original: { config, env: ctx.env, stamp: asideStamp(ctx.now()) },
             identities: () => configuredIdentities(config, ctx.env),
           });
           checks.push(...checked.checks);
@@ -144,6 +146,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
           ...(last ? { lastResult: toDrillBrief(last, runs.find((r) => r.id === last.runId)) } : {}),
           nextDue: status.nextDue ?? ctx.now().toISOString(),
           ...(status.target ? { target: status.target } : {}),
+          ...(status.target && rt.config().restoreTargets[status.target] ? { targetNames: namesPolicy(rt.config().restoreTargets[status.target]!) } : {}),
         };
       },
       async start(target, call) {

@@ -185,6 +185,13 @@ export function Restaurar() {
             </select>
           </div>
           <SourcesChoice target={target} t={t} />
+          {target?.kind === 'staging' && r.setId ? (
+            <div data-testid="target-names">
+              <h3>{t('staging.names.title')}</h3>
+              <p>{target.names === 'original' ? t('staging.names.original') : t('staging.names.side', { hex: r.setId.slice(-6), setId: r.setId })}</p>
+              {target.names === 'original' ? <p className="muted small">{t('staging.names.refuse')}</p> : null}
+            </div>
+          ) : null}
           {target?.kind === 'production' ? (
             <div className="danger-zone">
               <p>{t('restaurar.prodWarning')}</p>

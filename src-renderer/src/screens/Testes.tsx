@@ -37,7 +37,7 @@ export function DrillOutcome({ drill }: { drill: DrillBrief }) {
 }
 
 /** Asks before a drill starts and shows where it restores. */
-function ConfirmDrill({ target }: { target: string | undefined }) {
+function ConfirmDrill({ target, names }: { target: string | undefined; names: 'original' | 'side-by-side' | undefined }) {
   const t = useT();
   const { confirm, cancel } = useDrills();
   const first = useRef<HTMLButtonElement>(null);
@@ -46,7 +46,7 @@ function ConfirmDrill({ target }: { target: string | undefined }) {
     <div className="dialog-backdrop">
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="drill-confirm-title" data-testid="drill-confirm" onKeyDown={(e) => e.key === 'Escape' && cancel()}>
         <h2 id="drill-confirm-title">{t('testes.confirmTitle')}</h2>
-        <p>{t('testes.confirmBody')}</p>
+        <p>{names === 'original' ? t('staging.drill.confirmOriginal') : t('testes.confirmBody')}</p>
         {target ? (
           <p>
             {t('testes.confirmTarget')}: <strong data-testid="drill-confirm-target">{target}</strong>
@@ -76,7 +76,7 @@ export function Testes() {
     <>
       <p>{t('testes.intro')}</p>
       <ErrorNote error={error} />
-      {confirming ? <ConfirmDrill target={drills?.target} /> : null}
+      {confirming ? <ConfirmDrill target={drills?.target} names={drills?.targetNames} /> : null}
       <Card
         title={t('testes.last')}
         tone={last ? (last.ok ? (overdue ? 'late' : 'ok') : 'failing') : 'unknown'}
