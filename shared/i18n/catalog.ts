@@ -183,6 +183,15 @@ export const CATALOG = {
   // ── gc ───────────────────────────────────────────────────────────────
   // (end of gc)
   // ── restore2 ───────────────────────────────────────────────────────────────
+  'restore2.pathNotInSet': { pt: 'O caminho {path} não está na cópia {setId}', en: 'Path {path} is not in set {setId}', ptDo: 'Veja o que a cópia guarda com: cofre files {setId} --path {near}', enDo: 'See what the set holds with: cofre files {setId} --path {near}' },
+  'restore2.pathsInSet': { pt: 'Os caminhos pedidos estão na cópia', ptFail: 'Caminho {path} não está na cópia {setId}', en: 'The asked paths are in the set', enFail: 'Path {path} is not in set {setId}', ptDo: 'Veja o que a cópia guarda com: cofre files {setId} --path {near}', enDo: 'See what the set holds with: cofre files {setId} --path {near}' },
+  'restore2.tableName': { pt: '"{table}" não é um nome de tabela no formato esquema.tabela', en: '"{table}" is not a table name as schema.table', ptDo: 'Use o esquema e a tabela, por exemplo public.pacientes.', enDo: 'Give the schema and the table, e.g. public.pacientes.' },
+  'restore2.tableNotInDump': { pt: 'A tabela {table} não está no dump do PostgreSQL da cópia {setId}', en: 'Table {table} is not in the PostgreSQL dump of set {setId}', ptDo: 'Use um dos nomes listados no detalhe técnico (esquema.tabela).', enDo: 'Use one of the names listed in the technical detail (schema.table).' },
+  'restore2.tableNeedsPostgres': { pt: 'A cópia {setId} não tem dump do PostgreSQL: a restauração de uma tabela só existe para PostgreSQL', en: 'Set {setId} has no PostgreSQL dump: single-table restore exists for PostgreSQL only', ptDo: 'Para MySQL, restaure o banco inteiro em homologação e copie a tabela de lá.', enDo: 'For MySQL, restore the whole database into staging and copy the table from there.' },
+  'restore2.tableProduction': { pt: 'Uma tabela só é restaurada em homologação; {target} é produção', en: 'A single table is restored into staging only; {target} is production', ptDo: 'Restaure a tabela num destino de homologação e copie de lá as linhas necessárias.', enDo: 'Restore the table into a staging target and copy the rows you need from there.' },
+  'restore2.tableWithPath': { pt: 'Restaure tabelas (--table) e caminhos (--path) em execuções separadas', en: 'Restore tables (--table) and paths (--path) in separate runs', ptDo: 'Execute uma restauração com --table e outra com --path.', enDo: 'Run one restore with --table and another with --path.' },
+  'restore2.rootReplace': { pt: 'A cópia guarda a raiz / inteira: a restauração em produção não a substitui', en: 'The set holds the whole root /: a production restore does not replace it', ptDo: 'Restaure pastas escolhidas com --path.', enDo: 'Restore chosen folders with --path.' },
+  'log.restore2.replaced': { pt: 'Caminhos substituídos pela cópia: {count}', en: 'Paths replaced from the set: {count}' },
   // (end of restore2)
   // ── staging ───────────────────────────────────────────────────────────────
   // (end of staging)
