@@ -213,7 +213,12 @@ function askedPathsWatcher(counter: TarCounter, asked: readonly string[]): Promi
   return new Promise((resolve) => {
     const done = (): void => resolve(missingPaths(asked.filter((q) => !found.has(q)), above));
     ex.on('finish', done);
-    ex.on('error', done);
+    ex.on('error', () => {
+      // a member the parser cannot read: the counter's own checks judge the tar; keep it flowing
+      counter.unpipe(ex);
+      counter.resume();
+      done();
+    });
     counter.on('error', done);
   });
 }
