@@ -56,6 +56,8 @@ export interface FilesV2RestoreOptions {
   packs: readonly ManifestRef[];
   paths?: readonly string[] | undefined;
   label: string;
+  /** called once every pack is on the target (hash checked), right before the files are placed (production: removes the replaced paths) */
+  beforePlace?: (() => Promise<void>) | undefined;
   onProgress?: ProgressListener | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -84,6 +86,7 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
       const unpack = `${isCompressedPack(ref.key) ? 'zstd -d -q -c | ' : ''}tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions`;
       await streamObject(opts, ref, unpack);
     }
+    await opts.beforePlace?.();
     const place = `${PLACE_SH}\ncofre_place "$1" "$2" "$3"\n`;
     await put(opts.host, `${stage}/.place.sh`, Buffer.from(place));
     await put(opts.host, `${stage}/.index`, Buffer.from(formatIndex(entries)));

@@ -25,6 +25,11 @@ import { checkGlobalsScript, MAX_GLOBALS_BYTES, refusedGlobalsMessage, RESTRICT_
 import { pgQuery, mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgString, type TargetInfo } from './target.js';
 import { mySqlString } from '../sources/mysql.js';
 import { preflightOriginalNames, usesOriginalNames, type OriginalNamesContext } from './original-names.js';
+import { extract as tarExtract } from 'tar-stream';
+import { parseIndex } from '../files2/index-format.js';
+import { expectedCounts } from '../files2/restore.js';
+import { isUnder, missingPaths, pathsCheck, setIdOfKey, topLevelPaths, type MissingPath } from './paths.js';
+import { normalizeMember } from '../sources/tar-counter.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -111,8 +116,10 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
 
 /** What a whole read of the objects found beyond the checks: what the later phases need. */
 export interface ObjectFindings {
-  /** files objects: the tar's top-level member paths (the production safety copy covers them), by object key */
+  /** files objects: the tar's top-level member paths, or (format 2) the index's (the production safety copy covers them), by object key */
   fileRoots: Map<string, string[]>;
+  /** files items with `--path`: the asked paths the set does not hold, by object key */
+  missingPaths: Map<string, MissingPath[]>;
   /** the globals dump holds `\restrict` (the target's psql must know it) */
   globalsRestrict: boolean;
   /** stored bytes read whole and the time it took (the projection of the next restore uses it) */
@@ -120,7 +127,7 @@ export interface ObjectFindings {
   readMs: number;
 }
 
-type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean };
+type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean; missing?: MissingPath[] };
 
 function objectCheck(name: string, status: CheckStatus, message: string, key: CatalogKey = 'check.object'): CheckResult {
   return { name: `object ${name}`, ok: status === 'ok', status, message, ...said(status === 'unchecked' ? 'check.contentUnchecked' : key, { object: name }) };
@@ -129,10 +136,13 @@ function objectCheck(name: string, status: CheckStatus, message: string, key: Ca
 /** What a whole read looks at in each object's plaintext, by the kind of item. */
 function inspectorFor(item: RestoreItem): Inspector<Finding> {
   const o = item.object;
+  if (item.type === 'files' && o.format === 'files-v2') return indexRootsInspector(item);
   if (item.type === 'files' && o.format === 'tar') {
     const counter = new TarCounter({ collectRoots: true });
-    counter.resume();
-    return sinkInspector(counter, () => {
+    const asked = item.paths ? askedPathsWatcher(counter, item.paths) : undefined;
+    if (!asked) counter.resume();
+    return sinkInspector(counter, async () => {
+      const missing = asked ? await asked : undefined;
       const { entries, fileBytes } = counter.counts;
       if (entries !== o.fileCount || fileBytes !== o.fileBytes) {
         return { status: 'failed', message: `the tar lists ${entries} entries and ${fileBytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
@@ -141,7 +151,7 @@ function inspectorFor(item: RestoreItem): Inspector<Finding> {
       if (counter.rootsOverflow || bad !== undefined) {
         return { status: 'failed', message: counter.rootsOverflow ? 'the tar has more top-level paths than any set Cofre makes' : 'the tar holds a path with ".." (not one Cofre makes)' };
       }
-      return { status: 'ok', message: `tar lists ${entries} entries under ${counter.roots.length} top-level path(s)`, roots: [...counter.roots] };
+      return { status: 'ok', message: `tar lists ${entries} entries under ${counter.roots.length} top-level path(s)`, roots: [...counter.roots], ...(missing ? { missing } : {}) };
     });
   }
   if (item.type === 'postgres' && o.part === 'globals') {
@@ -161,6 +171,59 @@ function inspectorFor(item: RestoreItem): Inspector<Finding> {
   return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'ok', message: 'decrypts to the recorded size' }) };
 }
 
+/** Format 2: the index read whole: every line parses, its counts equal the manifest's, its top-level paths and the asked paths it lacks. */
+function indexRootsInspector(item: RestoreItem): Inspector<Finding> {
+  const o = item.object;
+  const chunks: Buffer[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk); cb(); } });
+  return sinkInspector(sink, () => {
+    let paths: string[];
+    try {
+      const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
+      const counts = expectedCounts(entries);
+      if (counts.entries !== o.fileCount || counts.bytes !== o.fileBytes) {
+        return { status: 'failed', message: `the index lists ${counts.entries} entries and ${counts.bytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
+      }
+      paths = entries.map((e) => e.path);
+    } catch (err) {
+      return { status: 'failed', message: toErrorInfo(err).message };
+    }
+    const roots = topLevelPaths(paths);
+    return { status: 'ok', message: `index lists ${paths.length} entries under ${roots.length} top-level path(s)`, roots, missing: missingPaths(item.paths, paths) };
+  });
+}
+
+/**
+ * Format 1 with `--path`: the tar's member names, as they pass, against the asked paths; resolves
+ * with the asked paths no member matches (keeping only the members above them, for a hint).
+ */
+function askedPathsWatcher(counter: TarCounter, asked: readonly string[]): Promise<MissingPath[]> {
+  const found = new Set<string>();
+  const above: string[] = [];
+  const ex = tarExtract();
+  ex.on('entry', (header, stream, next) => {
+    const path = `/${normalizeMember(header.name)}`;
+    for (const q of asked) {
+      if (isUnder(path, q)) found.add(q);
+      else if (isUnder(q, path) && header.type === 'directory') above.push(path);
+    }
+    stream.on('end', () => next());
+    stream.resume();
+  });
+  counter.pipe(ex);
+  return new Promise((resolve) => {
+    const done = (): void => resolve(missingPaths(asked.filter((q) => !found.has(q)), above));
+    ex.on('finish', done);
+    ex.on('error', () => {
+      // a member the parser cannot read: the counter's own checks judge the tar; keep it flowing
+      counter.unpipe(ex);
+      counter.resume();
+      done();
+    });
+    counter.on('error', done);
+  });
+}
+
 /**
  * Sizes (always) and, with `fullRead`, every object read whole from storage: SHA-256 of every
  * stored byte, decryption of every byte, the tar's top-level paths and the globals script
@@ -172,7 +235,7 @@ export async function checkObjects(
   opts: { fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined },
 ): Promise<{ checks: CheckResult[]; findings: ObjectFindings }> {
   const checks: CheckResult[] = [];
-  const findings: ObjectFindings = { fileRoots: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
+  const findings: ObjectFindings = { fileRoots: new Map(), missingPaths: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
   for (const item of items) {
     const o = item.object;
     const name = o.key.split('/').pop() ?? o.key;
@@ -180,7 +243,8 @@ export async function checkObjects(
       const head = await storage.head(o.key);
       if (!head) { checks.push(objectCheck(name, 'failed', 'missing from storage', 'check.objectMissing')); continue; }
       if (head.bytes !== o.bytes) { checks.push(objectCheck(name, 'failed', `stored size ${head.bytes} differs from the manifest's ${o.bytes}`, 'check.objectSize')); continue; }
-      if (!opts.fullRead) { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`, 'check.objectSize')); continue; }
+      // a format-2 index is small: always read whole (its top-level paths, the asked paths it lacks)
+      if (!opts.fullRead && o.format !== 'files-v2') { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`, 'check.objectSize')); continue; }
       if (!opts.identities) { checks.push(objectCheck(name, 'failed', 'not read: the identity that decrypts it is not available (see the identity check)')); continue; }
       const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item), { onProgress: opts.onProgress, phase: 'preflight' });
       findings.readBytes += r.storedBytes;
@@ -188,6 +252,10 @@ export async function checkObjects(
       const described = describeRead(`object ${name}`, o, r);
       if (described.status !== 'ok' || !r.inspected) { checks.push({ ...described, ...said(described.status === 'unchecked' ? 'check.contentUnchecked' : 'check.objectHash', { object: name }) }); continue; }
       if (r.inspected.roots) findings.fileRoots.set(o.key, r.inspected.roots);
+      if (r.inspected.missing && item.paths) {
+        findings.missingPaths.set(o.key, r.inspected.missing);
+        checks.push(pathsCheck(setIdOfKey(o.key), item.source.name, r.inspected.missing, item.paths));
+      }
       if (r.inspected.restrict) findings.globalsRestrict = true;
       checks.push(objectCheck(name, r.inspected.status, `${formatBytes(o.bytes)} read whole: SHA-256 matches the manifest, every byte decrypts; ${r.inspected.message}`));
     } catch (err) {
@@ -197,6 +265,7 @@ export async function checkObjects(
   }
   return { checks, findings };
 }
+
 
 /** The dump's `\restrict` lines need a psql that knows them (PostgreSQL 13.22/14.19/15.14/16.10/17.6 or later). */
 export async function checkPsqlRestrict(host: RemoteHost, target: TargetInfo): Promise<CheckResult> {

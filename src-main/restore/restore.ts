@@ -23,6 +23,8 @@ import { runTargetChecks, validateItems } from './validate.js';
 import { catalogDetails, writeReport } from './report.js';
 import { waitForTarget } from './target-busy.js';
 import { asideStamp, moveAsideExisting, usesOriginalNames, type MovedAside } from './original-names.js';
+import { checkTableRequest, narrowToTables, TableRefused } from './pg-table.js';
+import { pathNotInSetError, replacedPaths } from './paths.js';
 import { RPO_BUDGET_MS, RTO_BUDGET_MS, type CheckResult, type PhaseTiming, type Projection, type RestoreItem, type RestoreOptions, type RestorePhase, type RestoreResult, type ValidationResult } from './types.js';
 
 /** Staging restores read the set whole in preflight up to this size, and stream above it; production always reads whole first. */
@@ -52,6 +54,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   const kind = opts.kind ?? 'restore';
   const target = targetOf(config, opts.target, ctx.env);
   try {
+    if (opts.tables?.length) checkTableRequest(opts.tables, { production: target.config.kind === 'production', target: target.name, paths: Boolean(opts.paths?.length) });
     requireConfirmation(target, opts);
   } catch (err) {
     ctx.catalog.audit(ctx.actor, `${kind}.refused`, target.name, { reason: toErrorInfo(err).message });
@@ -130,7 +133,13 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       return s;
     });
     const set = selected;
-    items = planItems(set.manifest, target, { sources: opts.sources, globals: opts.globals, kind: kind === 'drill' ? 'drill' : 'restore', paths: opts.paths });
+    const plan = { sources: opts.sources, globals: opts.globals, kind: kind === 'drill' ? 'drill' as const : 'restore' as const, paths: opts.paths };
+    if (opts.tables?.length) {
+      const hasPg = set.manifest.sources.some((s) => s.type === 'postgres' && (!opts.sources || opts.sources.includes(s.name)));
+      items = narrowToTables(set.manifest, hasPg ? planItems(set.manifest, target, { ...plan, tables: true }) : [], opts.tables);
+    } else {
+      items = planItems(set.manifest, target, plan);
+    }
     for (const i of items) if (i.skip) warnings.push(`${i.source.name}.${i.object.part}: ${i.skip}`);
     const jobs = Math.max(1, opts.jobs ?? 1);
 
@@ -159,6 +168,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       log(projection.overBudget ? 'warn' : 'info', describeProjection(projection), said(projection.overBudget ? 'log.restore.projectionOver' : 'log.restore.projection', about));
       if (projection.overBudget) warnings.push(describeProjection(projection));
       const failed = preflight.filter((c) => !c.ok);
+      const missing = [...checked.findings.missingPaths.values()].flat();
+      if (failed.length > 0 && missing.length > 0 && failed.every((c) => c.key === 'restore2.pathsInSet')) throw pathNotInSetError(set.setId, missing);
       if (failed.length > 0) {
         throw new PhaseFailure('PRECONDITION', `preflight failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`, {
           hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
@@ -172,6 +183,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       if (target.config.kind === 'production') {
         await timed('safety', async () => {
           const dir = safetyDir(ctx.now());
+          // format 2 replaces the paths it restores (what is there now goes into the safety copy first)
+          for (const item of items) if (!item.skip && item.object.format === 'files-v2') item.replace = replacedPaths(item, findings.fileRoots.get(item.object.key));
           safetyDumps.push(...(await takeSafetyDumps(h, target, items, findings.fileRoots, dir, (l) => log('info', l, said('log.restore.safety')))));
           touched = true;
           for (const item of items) if (!item.skip) await dropForProduction(item, { host: h, target });
@@ -201,6 +214,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           const base = { source: item.source.name, part: item.object.part, type: item.type, destination: item.destination };
           if (item.skip) { done.push({ ...base, bytes: 0, durationMs: 0, skipped: item.skip }); continue; }
           const i0 = ctx.now().getTime();
+          const touchedBefore = touched;
           touched = true;
           log('info', `restoring ${item.source.name}.${item.object.part} (${formatBytes(item.object.bytes)}) into ${item.destination}`,
             said('log.restore.item', { item: `${item.source.name}.${item.object.part}`, bytes: formatBytes(item.object.bytes), destination: item.destination }));
@@ -210,10 +224,12 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
               onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
             });
           } catch (err) {
+            if (err instanceof TableRefused) touched = touchedBefore; // refused on the dump's TOC: nothing was created
             const e = toErrorInfo(err);
             if (e.code === 'INTEGRITY' && /SHA-256 .* differs/.test(e.message)) hashFailed(item.object.key.split('/').pop() ?? item.object.key, e.message, `${kind} transfer`);
             throw err;
           }
+          for (const w of item.warnings ?? []) { warnings.push(w); log('warn', w); }
           bytes += item.object.bytes;
           done.push({ ...base, bytes: item.object.bytes, durationMs: ctx.now().getTime() - i0 });
         }
@@ -221,7 +237,8 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       });
       await timed('validate', async () => {
         validation.push(...(await validateItems(h, target, items, config, findings.fileRoots)));
-        validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
+        // the target's checks test a whole database: not a single restored table
+        if (!opts.tables?.length) validation.push(...(await runTargetChecks(h, target, items, target.config.checks)));
         const bad = validation.filter((v) => !v.ok);
         for (const v of validation) log(v.ok ? 'info' : 'error', `validate ${v.ok ? 'ok  ' : 'FAIL'} ${v.name}: expected ${v.expected}, found ${v.actual}`, v);
         if (bad.length > 0) {

@@ -2,7 +2,8 @@
  * Production restores take a safety dump of what they overwrite first: each database replaced,
  * the cluster's roles/globals before the set's are applied (`pg_dumpall --globals-only`), and
  * the files under the paths the SET holds (its tar's top-level paths, found while preflight read
- * it whole — not today's config paths, which may differ). Documented choice:
+ * it whole — not today's config paths, which may differ; format 2: the top-level paths of its
+ * index; with `--path`: exactly the asked paths). Documented choice:
  * kept ON THE TARGET SERVER under /var/tmp/cofre-safety-<timestamp>-<random>/, made by
  * `mktemp -d` (mode 0700, a name no other user can pre-create): it is the
  * fastest place to write to and to roll back from, it never leaves the clinic's machine
@@ -31,7 +32,7 @@ export function safetyDir(at: Date): string {
 export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, items: RestoreItem[], fileRoots: ReadonlyMap<string, string[]>, prefix: string, log: (l: string) => void): Promise<string[]> {
   const made: string[] = [];
   for (const item of items) {
-    if (!item.skip && item.type === 'files' && !fileRoots.has(item.object.key)) {
+    if (!item.skip && item.type === 'files' && !item.paths && !fileRoots.has(item.object.key)) {
       throw new CofreError('PRECONDITION', `the paths held by ${item.object.key} are not known (the set was not read whole in preflight): no safety copy can be taken, nothing was overwritten`, {
         hint: 'run the restore again; a production restore reads every object whole before it starts',
       });
@@ -64,7 +65,7 @@ export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, item
       await run(host, `mysqldump --single-transaction --routines --triggers --events --hex-blob ${shJoin([...myConnArgs(target.my), '--', item.destination])} > ${shq(file)}`, myEnv(target.my), 'mysqldump');
       made.push(file);
     } else if (item.type === 'files') {
-      const roots = fileRoots.get(item.object.key) ?? [];
+      const roots = item.paths ?? fileRoots.get(item.object.key) ?? [];
       const rel = roots.map((p) => joinPath(item.destination, p)).map((p) => p.replace(/^\/+/, ''));
       const file = fileFor(item.source.name, 'tar');
       const existing = (await host.run(`for p in ${shJoin(rel.map((p) => `/${p}`))}; do [ -e "$p" ] && echo "$p"; done`)).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^\/+/, ''));
@@ -75,6 +76,17 @@ export async function takeSafetyDumps(host: RemoteHost, target: TargetInfo, item
     log(`safety dump: ${made[made.length - 1] ?? ''}`);
   }
   return made;
+}
+
+/**
+ * Format 2 on production: removes the paths the set replaces, right before its files are placed
+ * (its packs are all on the target by then, hash checked; the safety copy holds what was there).
+ */
+export async function removeReplaced(host: RemoteHost, destination: string, paths: readonly string[]): Promise<void> {
+  const full = paths.map((p) => joinPath(destination, p).replace(/\/+$/, ''));
+  const root = destination.replace(/\/+$/, '');
+  if (full.some((p) => p === '' || p === root)) throw new CofreError('INVALID_ARGUMENT', `refusing to remove ${destination} itself`);
+  await host.runChecked(`rm -rf -- ${shJoin(full)}`, { label: 'rm (paths replaced by the set)' });
 }
 
 async function run(host: RemoteHost, cmd: string, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {

@@ -70,7 +70,7 @@ export function joinPath(...parts: string[]): string {
 export function planItems(
   manifest: Manifest,
   target: TargetInfo,
-  opts: { sources?: string[] | undefined; globals?: boolean | undefined; kind?: 'restore' | 'drill'; paths?: string[] | undefined },
+  opts: { sources?: string[] | undefined; globals?: boolean | undefined; kind?: 'restore' | 'drill'; paths?: string[] | undefined; tables?: boolean | undefined },
 ): RestoreItem[] {
   const paths = opts.paths?.length ? opts.paths : undefined;
   for (const p of paths ?? []) {
@@ -91,6 +91,7 @@ export function planItems(
   for (const source of manifest.sources) {
     if (opts.sources && !opts.sources.includes(source.name)) continue;
     if (paths && source.type !== 'files') continue;
+    if (opts.tables && source.type !== 'postgres') continue; // --table: only PostgreSQL dumps (narrowed in pg-table.ts)
     for (const object of source.objects) {
       const need = (what: string): never => {
         throw new CofreError('CONFIG_REFERENCE', `restore target ${target.name} has no ${what}, needed for ${source.name}.${object.part}`, {

@@ -30,6 +30,9 @@ import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand
 import type { RestoreItem } from './types.js';
 import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
 import { restoreFilesV2 } from '../files2/restore.js';
+import { restoreTables } from './pg-table.js';
+import { pathNotInSetError, setIdOfKey } from './paths.js';
+import { removeReplaced } from './safety.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -144,6 +147,10 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
     await applyGlobals(item, opts, pg);
     return;
   }
+  if (item.tables) {
+    item.warnings = await restoreTables(item, { host: opts.host, pg, restoreId: opts.restoreId, stage: (cmd) => streamInto(item, cmd, opts, {}, 'cat (temp dump)') });
+    return;
+  }
   const db = item.destination;
   await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}`);
   const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges'])];
@@ -175,6 +182,7 @@ export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Pr
     const r = await restoreFilesV2({
       storage: opts.storage, host: opts.host, identities: opts.identities, destination: dest, index: item.object, packs: item.packs ?? [],
       paths: item.paths, label: item.source.name, onProgress: opts.onProgress, signal: opts.signal,
+      ...(item.replace ? { beforePlace: () => removeReplaced(opts.host, dest, item.replace ?? []) } : {}),
     });
     if (item.paths) item.expected = { entries: r.entries, bytes: r.bytes };
     return;
@@ -182,7 +190,14 @@ export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Pr
   // format 1 with --path: the one tar is streamed, tar extracts only those members
   const members = item.paths ? ` -- ${shJoin(item.paths.map((p) => p.replace(/^\/+/, '')))}` : '';
   const cmd = `mkdir -p ${shq(dest)} && if [ "$(id -u)" = 0 ]; then o=--same-owner; else o=--no-same-owner; fi && tar --extract --file=- --preserve-permissions $o -C ${shq(dest)}${members}`;
-  await streamInto(item, cmd, opts, {}, 'tar');
+  try {
+    await streamInto(item, cmd, opts, {}, 'tar');
+  } catch (err) {
+    // tar names each asked member it did not find: the set does not hold that path
+    const notFound = item.paths && err instanceof CofreError ? [...err.message.matchAll(/tar: (.+?): Not found in archive/g)].map((m) => `/${m[1] ?? ''}`) : [];
+    if (notFound.length) throw pathNotInSetError(setIdOfKey(item.object.key), notFound.map((p) => ({ path: p, near: '/' })));
+    throw err;
+  }
 }
 
 /** Drops a production database before it is recreated from the set (after the safety dump). */

@@ -47,6 +47,12 @@ export interface RestoreItem {
   packs?: ManifestRef[];
   /** files: what the restore placed, when it differs from the whole source (format 2 knows it from the index) */
   expected?: { entries: number; bytes: number };
+  /** postgres (`--table`): only these tables (`schema.table`) into the staging database */
+  tables?: string[];
+  /** files in format 2 on production: the server paths removed right before the set's files are placed (after the safety copy) */
+  replace?: string[];
+  /** what the transfer of this item left out or noticed (the result's warnings) */
+  warnings?: string[];
 }
 
 export interface Projection {
@@ -91,6 +97,8 @@ export interface RestoreOptions {
   sources?: string[] | undefined;
   /** only these absolute server paths of the files sources (databases are left out) */
   paths?: string[] | undefined;
+  /** only these PostgreSQL tables (`schema.table`), into a staging target (files and other databases are left out) */
+  tables?: string[] | undefined;
   yes?: boolean;
   /** production targets: the target's name, typed */
   confirmName?: string | undefined;

@@ -116,6 +116,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--rename-existing', 'staging: rename existing restore databases/folders aside instead of refusing')
     .option('--globals', 'staging: apply the PostgreSQL roles/globals too')
     .option('--path <path>', 'only this file or folder (absolute, as on the server; repeatable); databases are left out', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--table <schema.table>', 'staging only: only this PostgreSQL table (with its sequences, defaults, keys and indexes) into a new staging database (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--accept-unsigned', 'with a set id: restore a set whose manifest signature is missing or wrong (know where it came from first)')
     .action(wrap<RestoreCliOptions>(async (ctx, out, o, setId) => (await import('./restore.js')).restoreCommand(ctx, out, o, setId)));
 

@@ -20,6 +20,7 @@ export interface RestoreCliOptions {
   renameExisting?: boolean;
   globals?: boolean;
   path?: string[];
+  table?: string[];
   acceptUnsigned?: boolean;
 }
 
@@ -55,6 +56,7 @@ export async function restoreCommand(ctx: AppContext, out: Output, o: RestoreCli
     ...(o.verifyHashes ? { verifyHashes: true } : {}), ...(jobs ? { jobs } : {}),
     ...(o.renameExisting ? { existing: 'rename' as const } : {}), ...(o.globals ? { globals: true } : {}),
     ...(o.path?.length ? { paths: o.path } : {}),
+    ...(o.table?.length ? { tables: o.table } : {}),
     onProgress: (p) => out.progress(`${progressLine(p)} — elapsed ${formatClock(p.elapsedMs)} of 04:00:00`),
     onLog: (l) => out.log(l),
   });

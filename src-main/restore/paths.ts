@@ -1,0 +1,121 @@
+/**
+ * Granular files restore (`--path`): which paths a set holds, the top-level paths a production
+ * restore replaces (and its safety copy covers), and the clear error for a path the set does not
+ * hold. Pure helpers; the index (format 2) or the tar's member names (format 1) come from the
+ * preflight read.
+ */
+import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
+import type { CheckResult, RestoreItem } from './types.js';
+
+function parentOf(p: string): string {
+  const at = p.lastIndexOf('/');
+  return at <= 0 ? '/' : p.slice(0, at);
+}
+
+function trimSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+/** The paths no other path of the list contains (the paths the backup was given), in list order. */
+export function topLevelPaths(paths: readonly string[]): string[] {
+  const all = new Set(paths.map(trimSlash));
+  const out: string[] = [];
+  for (const raw of paths) {
+    const p = trimSlash(raw);
+    let covered = false;
+    for (let q = parentOf(p); ; q = parentOf(q)) {
+      if (all.has(q) && q !== p) { covered = true; break; }
+      if (q === '/') break;
+    }
+    if (!covered && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** True when `path` is `prefix` itself or lies under it. */
+export function isUnder(path: string, prefix: string): boolean {
+  const p = trimSlash(prefix);
+  return path === p || path.startsWith(p === '/' ? '/' : `${p}/`);
+}
+
+/** The deepest folder of the set above `path` (to suggest `cofre files <set> --path` there), else the first top-level path. */
+export function nearestHeld(held: ReadonlySet<string>, roots: readonly string[], path: string): string {
+  for (let q = parentOf(trimSlash(path)); ; q = parentOf(q)) {
+    if (held.has(q)) return q;
+    if (q === '/') break;
+  }
+  return roots[0] ?? '/';
+}
+
+export interface MissingPath {
+  path: string;
+  /** where to look instead: the deepest folder of the set above it */
+  near: string;
+}
+
+/** The asked paths that match no entry of the set (each with a folder to list instead). */
+export function missingPaths(paths: readonly string[] | undefined, held: readonly string[]): MissingPath[] {
+  if (!paths?.length) return [];
+  const set = new Set(held.map(trimSlash));
+  const roots = topLevelPaths(held);
+  const out: MissingPath[] = [];
+  for (const p of paths) {
+    const wanted = trimSlash(p);
+    if (set.has(wanted) || held.some((h) => isUnder(h, wanted))) continue;
+    out.push({ path: p, near: nearestHeld(set, roots, wanted) });
+  }
+  return out;
+}
+
+function listCommand(setId: string, near: string): string {
+  return `cofre files ${setId} --path ${near.includes(' ') ? JSON.stringify(near) : near}`;
+}
+
+/** The error for `--path` values the set does not hold (nothing was touched). */
+export function pathNotInSetError(setId: string, missing: readonly MissingPath[]): CofreError {
+  const first = missing[0] ?? { path: '?', near: '/' };
+  return new CofreError('INVALID_ARGUMENT', `${missing.map((m) => m.path).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in set ${setId}: nothing was restored`, {
+    hint: `list what the set holds with \`${listCommand(setId, first.near)}\`; paths are absolute, as on the server`,
+    ...said('restore2.pathNotInSet', { path: first.path, setId, near: first.near }),
+  });
+}
+
+/** The preflight check of `--path` values against what the set holds. */
+export function pathsCheck(setId: string, source: string, missing: readonly MissingPath[], asked: readonly string[]): CheckResult {
+  const first = missing[0];
+  if (!first) {
+    return { name: `paths in ${source}`, ok: true, status: 'ok', message: `${asked.length} asked path(s) found in the set`, ...said('restore2.pathsInSet', { path: asked[0] ?? '', setId, near: '/' }) };
+  }
+  return {
+    name: `paths in ${source}`, ok: false, status: 'failed',
+    message: `${missing.map((m) => m.path).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in set ${setId}: list what it holds with \`${listCommand(setId, first.near)}\``,
+    ...said('restore2.pathsInSet', { path: first.path, setId, near: first.near }),
+  };
+}
+
+/**
+ * Format 2 on production: the server paths the restore replaces — the asked paths, else the set's
+ * top-level paths (from its index). Refused when that would be the whole root `/`.
+ */
+export function replacedPaths(item: Pick<RestoreItem, 'paths' | 'object'>, roots: readonly string[] | undefined): string[] {
+  const chosen = item.paths ?? roots;
+  if (!chosen) {
+    throw new CofreError('PRECONDITION', `the paths held by ${item.object.key} are not known (its index was not read in preflight): nothing was overwritten`, {
+      hint: 'run the restore again; a production restore reads the index whole before it starts',
+    });
+  }
+  const list = chosen.map((p) => trimSlash(`/${p.replace(/^\/+/, '')}`));
+  if (list.includes('/')) {
+    throw new CofreError('INVALID_ARGUMENT', 'the set holds the whole root /: a production restore does not replace it; nothing was touched', {
+      hint: 'restore chosen folders with --path /srv/… (each is replaced after its safety copy)',
+      ...said('restore2.rootReplace'),
+    });
+  }
+  return list;
+}
+
+/** The set id in an object key (`…sets/<setId>/<object>`). */
+export function setIdOfKey(key: string): string {
+  return /(?:^|\/)sets\/([^/]+)\//.exec(key)?.[1] ?? '?';
+}
