@@ -12,6 +12,8 @@ export interface PruneOutcome {
   deleted: string[];
   safetyStop?: string;
   error?: string;
+  /** pack garbage collection: packs deleted, bytes freed, packs pending, or what blocked it */
+  packs?: { deleted: number; bytesFreed: number; pending: number; blocked?: string };
 }
 
 export async function backupThenPrune(
@@ -26,6 +28,7 @@ export async function backupThenPrune(
     const p = await prunePlan(ctx, result.plan, { dryRun: false });
     const failed = new Set(p.failed.map((f) => f.setId));
     prune = { deleted: p.delete.map((d) => d.setId).filter((id) => !failed.has(id)), ...(p.safetyStop ? { safetyStop: p.safetyStop } : {}) };
+    prune.packs = { deleted: p.gc.deleted.length, bytesFreed: p.gc.bytesFreed, pending: p.gc.pending.length, ...(p.gc.blocked ? { blocked: p.gc.blocked.reason } : {}) };
     if (p.failed.length) prune.error = `could not delete ${p.failed.map((f) => f.setId).join(', ')}`;
   } catch (err) {
     prune = { deleted: [], error: toErrorInfo(err).message };
