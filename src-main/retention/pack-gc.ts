@@ -45,7 +45,12 @@ export interface PendingFile {
   host: string;
   /** key (relative to the storage prefix, `packs/…`) → first seen unreferenced */
   packs: Record<string, PendingEntry>;
+  /** packs deleted by GC (key → when), kept TOMBSTONE_MS so backups forget them from their dedup state */
+  deleted?: Record<string, string>;
 }
+
+/** how long a deleted pack stays listed in the pending file for backups to forget it */
+export const TOMBSTONE_MS = 90 * 86_400_000;
 
 export interface PackGcResult {
   /** packs listed under packs/ */
@@ -160,9 +165,19 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
   const next: Record<string, PendingEntry> = {};
   for (const [key, bytes] of candidates) {
     const seen = previous[key];
-    // a firstSeen in the future (a clock ahead somewhere) or of another size is not trusted
-    next[key] = seen && seen.bytes === bytes && Date.parse(seen.firstSeen) <= input.listedAt.getTime() ? seen : { firstSeen: nowIso, bytes };
+    // a pack of another size than when first seen starts over; a firstSeen in the future (a clock
+    // ahead somewhere) is kept: it only makes the wait longer
+    next[key] = seen && seen.bytes === bytes ? seen : { firstSeen: nowIso, bytes };
+    if (seen && Date.parse(seen.firstSeen) > input.listedAt.getTime() + GC_MARGIN_MS) {
+      warnings.push(`${key} was first seen unreferenced at ${seen.firstSeen}, in the future of this host's clock (${nowIso}): check the clocks of the workstations`);
+    }
   }
+  const tombstones: Record<string, string> = {};
+  const priorDeleted = prior.ok ? prior.file?.deleted ?? {} : {};
+  for (const [key, at] of Object.entries(priorDeleted)) {
+    if (typeof at === 'string' && input.listedAt.getTime() - Date.parse(at) < TOMBSTONE_MS && !stored.has(key)) tombstones[key] = at;
+  }
+  const pendingBody = (): PendingFile => ({ format: GC_PENDING_FORMAT, updatedAt: nowIso, host: hostname(), packs: next, deleted: tombstones });
   const due = candidates.filter(([key]) => input.listedAt.getTime() - Date.parse(next[key]?.firstSeen ?? nowIso) > GC_DELAY_MS);
   const running = [...input.leases];
   const pendingOf = (keys: ReadonlyArray<readonly [string, number]>): PackGcResult['pending'] =>
@@ -172,9 +187,8 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
     });
 
   if (!input.dryRun) {
-    const body: PendingFile = { format: GC_PENDING_FORMAT, updatedAt: nowIso, host: hostname(), packs: next };
     try {
-      await within(storage.putBytes(GC_PENDING_KEY, Buffer.from(`${JSON.stringify(body, null, 1)}\n`)), `writing ${GC_PENDING_KEY}`);
+      await within(storage.putBytes(GC_PENDING_KEY, Buffer.from(`${JSON.stringify(pendingBody(), null, 1)}\n`)), `writing ${GC_PENDING_KEY}`);
     } catch (err) {
       return blockedResult({ ...empty, ...counts, pending: pendingOf(candidates) },
         `${GC_PENDING_KEY} on storage ${st} could not be written (${toErrorInfo(err).message}); no pack is deleted`, said('gc.blockedStorage', { storage: st }));
@@ -203,9 +217,11 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
   }
   if (!input.dryRun && deleted.length > 0) {
     // the deleted ones leave the pending file (a failed write here only leaves stale entries, dropped next time)
-    for (const d of deleted) delete next[d.key];
-    const body: PendingFile = { format: GC_PENDING_FORMAT, updatedAt: nowIso, host: hostname(), packs: next };
-    await within(storage.putBytes(GC_PENDING_KEY, Buffer.from(`${JSON.stringify(body, null, 1)}\n`)), `writing ${GC_PENDING_KEY}`).catch((err: unknown) => {
+    for (const d of deleted) {
+      delete next[d.key];
+      tombstones[d.key] = nowIso;
+    }
+    await within(storage.putBytes(GC_PENDING_KEY, Buffer.from(`${JSON.stringify(pendingBody(), null, 1)}\n`)), `writing ${GC_PENDING_KEY}`).catch((err: unknown) => {
       warnings.push(`${GC_PENDING_KEY} could not be updated after the deletions (${toErrorInfo(err).message}); the next prune drops the stale entries`);
     });
   }
@@ -220,8 +236,8 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
 }
 
 /**
- * Backup side, right after its lease is taken: packs pending collection on this storage are not
- * reused (their contents are forgotten by this host's dedup state and stored anew). A pending file
+ * Backup side, right after its lease is taken: packs pending collection (or deleted by it lately)
+ * on this storage are not reused (their contents are forgotten by this host's dedup state and stored anew). A pending file
  * that cannot be read fails the backup: it cannot tell which packs may go.
  */
 export async function skipPendingPacks(storage: Storage, state: FilesState, storageId: string): Promise<number> {
@@ -233,7 +249,7 @@ export async function skipPendingPacks(storage: Storage, state: FilesState, stor
   }
   if (!r.ok || r.file === undefined) return 0; // corrupt: the next prune restarts every wait, so nothing pending can go before this backup ends
   let n = 0;
-  for (const key of Object.keys(r.file.packs)) {
+  for (const key of [...Object.keys(r.file.packs), ...Object.keys(r.file.deleted ?? {})]) {
     if (!key.startsWith(PACKS_PREFIX)) continue;
     const name = key.slice(PACKS_PREFIX.length);
     if (state.pack(storageId, name)) {

@@ -96,7 +96,7 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
   const sets = all.filter((s) => s.plan === plan || s.plan === null);
   let leased: Set<string>;
   try {
-    leased = await freshLeases(storage, ctx.now());
+    leased = await within(ctx, cfg.storage, storage, freshLeases(storage, ctx.now()), 'the lease listing');
   } catch (err) {
     throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: the backup leases on storage ${cfg.storage} could not be listed (${toErrorInfo(err).message}); nothing was deleted`, {
       hint: `check that storage ${cfg.storage} is reachable, then run \`cofre prune\` again`,
