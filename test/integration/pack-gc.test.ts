@@ -67,6 +67,8 @@ describe.each([['nas', 'gcnas'], ['nuvem', 'gcs3']] as const)('pack garbage coll
   const days: Array<{ setId: string; snap: Snap[]; packs: string[] }> = [];
   let exclusive: string[] = [];
   let exclusiveBytes = 0;
+  /** content of a file only day 2 had */
+  let day2Content = Buffer.alloc(0);
   let firstPrune = 0;
 
   /** a context whose clock is `offsetMs` ahead of (or behind) the real one; storage optionally wrapped in faults */
@@ -154,6 +156,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const b = await backup();
     expect(b.error).toBeUndefined();
     days.push({ setId: b.setId, snap: snapshot(uploads), packs: await manifestPacks(b.setId) });
+    day2Content = readFileSync(join(uploads, 'dia2/temporario-3.bin'));
     rmSync(join(uploads, 'dia2'), { recursive: true });
     write('dia3/novo.bin', randomBytes(80_000));
     const c = await backup();
@@ -185,6 +188,16 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(Date.parse(first?.deletableAfter ?? '') - Date.parse(first?.firstSeen ?? '')).toBe(GC_DELAY_MS);
     expect(await packKeys()).toEqual(before);
   });
+
+  it('a backup while packs are pending does not reuse them: content found only there is stored anew', async () => {
+    write('volta/temporario-3.bin', day2Content);
+    const r = await backup();
+    expect(r.error).toBeUndefined();
+    expect(r.files?.[0]?.newContents).toBe(1);
+    const refs = await manifestPacks(r.setId);
+    for (const k of exclusive) expect(refs).not.toContain(k);
+    rmSync(join(uploads, 'volta'), { recursive: true });
+  }, 120_000);
 
   it('a second prune sooner than the lease max age deletes nothing and says when they become deletable (CLI text and --json)', async () => {
     const before = await packKeys();
@@ -294,22 +307,27 @@ ${stagingTargetYaml(h, restoreRoot)}`,
   it('a backup whose reused pack is deleted right before its manifest writes no set referencing it; the next one stores the content anew', async () => {
     write('dia4/outro.bin', randomBytes(30_000));
     const reused = days[2]?.packs.find((k) => !exclusive.includes(k)) ?? '';
+    const existing = await withCtx(ctxAt(), async (c) => { const s = open(); try { return new Set((await listSetsOf(c, s)).map((x) => x.setId)); } finally { s.close(); } });
     let setId = '';
+    let vanished: Promise<void> | undefined;
     const r = await backup((line) => {
       const m = /^set (\S+) →/.exec(line);
       if (m?.[1]) setId = m[1];
-      if (/pack\(s\) referenced/.test(line)) {
+      // the reuse is decided (the dedup state was read), the changed file is about to be read and
+      // uploaded: a racing GC deletes the reused pack now, well before the manifest
+      if (/entries listed; reading/.test(line)) {
         const s = open();
-        void s.delete([reused]).finally(() => s.close()); // a racing GC, as late as it can be
+        vanished = s.delete([reused]).finally(() => s.close());
       }
     });
+    await vanished;
     expect(r.status).toBe('failed');
     expect(r.error?.message).toContain(`pack ${reused} that this set reuses is missing`);
     const s = open();
     try {
       const sets = await withCtx(ctxAt(), (c) => listSetsOf(c, s));
       expect(sets.find((x) => x.setId === setId)?.complete ?? false).toBe(false);
-      for (const set of sets.filter((x) => x.setId !== days[0]?.setId && x.setId !== days[2]?.setId && x.manifest)) {
+      for (const set of sets.filter((x) => !existing.has(x.setId) && x.manifest)) {
         if (set.manifest?.format === 'cofre-set/2') expect(set.manifest.packs?.map((p) => p.key)).not.toContain(reused);
       }
       const next = await backup();
