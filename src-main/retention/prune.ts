@@ -56,12 +56,20 @@ export async function prunePlan(ctx: AppContext, planName: string, opts: PruneOp
   }
 }
 
-/** Lists a storage within its configured timeout; the error names the storage. */
+/** Lists a storage within its configured timeout; the error names the storage and says prune stopped. */
 async function listWithin(ctx: AppContext, storageName: string, storage: Storage): Promise<SetInfo[]> {
-  return await within(ctx, storageName, storage, listSetsOf(ctx, storage), 'the listing');
+  try {
+    return await within(ctx, storageName, storage, listSetsOf(ctx, storage), 'the listing');
+  } catch (err) {
+    const info = toErrorInfo(err);
+    throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: storage ${storageName} could not be listed (${info.message}); nothing was deleted`, {
+      hint: `check that storage ${storageName} is reachable, then run \`cofre prune\` again`,
+      cause: err,
+    });
+  }
 }
 
-/** Awaits a storage read within the storage's configured timeout; rejects naming the storage. */
+/** Awaits a storage operation within the storage's configured timeout (a rejection naming the storage). */
 async function within<T>(ctx: AppContext, storageName: string, storage: Storage, work: Promise<T>, what: string): Promise<T> {
   const ms = (ctx.config.storage[storageName]?.timeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS) * 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -72,12 +80,6 @@ async function within<T>(ctx: AppContext, storageName: string, storage: Storage,
         timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storageName} (${storage.describe}) did not answer ${what} within ${Math.round(ms / 1000)} s`)), ms);
       }),
     ]);
-  } catch (err) {
-    const info = toErrorInfo(err);
-    throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: storage ${storageName} could not be listed (${info.message}); nothing was deleted`, {
-      hint: `check that storage ${storageName} is reachable, then run \`cofre prune\` again`,
-      cause: err,
-    });
   } finally {
     clearTimeout(timer);
   }
@@ -138,7 +140,7 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
       }
     }
   }
-  const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !decision.delete.some((d) => d.setId === s.setId)), listedAt: listedAt } : undefined, opts.dryRun);
+  const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !decision.delete.some((d) => d.setId === s.setId)), listedAt } : undefined, opts.dryRun);
   return {
     plan, storage: cfg.storage, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, doubtful: decision.doubtful,
     warnings: decision.warnings, ...(decision.safetyStop ? { safetyStop: decision.safetyStop } : {}),
@@ -157,10 +159,10 @@ async function collectAfter(ctx: AppContext, storageName: string, storage: Stora
   let leases: Set<string>;
   try {
     listedAt = dry?.listedAt ?? ctx.now();
-    sets = dry?.sets ?? await listWithin(ctx, storageName, storage);
+    sets = dry?.sets ?? await within(ctx, storageName, storage, listSetsOf(ctx, storage), 'the listing');
     leases = await within(ctx, storageName, storage, freshLeases(storage, ctx.now()), 'the lease listing');
   } catch (err) {
-    const reason = `storage ${storageName} could not be listed for garbage collection (${toErrorInfo(err).message}); no pack is deleted`;
+    const reason = `storage ${storageName} could not be listed for garbage collection (${toErrorInfo(err).message}); no pack is deleted${dryRun ? '' : ' (the set deletions above stand)'}`;
     const ref = said('gc.blockedStorage', { storage: storageName });
     return { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], warnings: [], blocked: { reason, ...ref }, summary: ref };
   }
