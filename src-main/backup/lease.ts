@@ -4,8 +4,13 @@
  * alone. The set id names the lease because it is unique across hosts (catalog run ids are not).
  * A lease is fresh while it was renewed within LEASE_TTL_MS; a crashed backup's lease goes stale and
  * its incomplete set becomes deletable once older than the plan's incomplete grace.
+ * A lease also has a maximum age (LEASE_MAX_AGE_MS): a backup that writes packs or reuses them may
+ * not write its manifest later than that after it started, so pack garbage collection
+ * (retention/pack-gc.ts), which waits longer than that between its two looks, never deletes a pack
+ * that a backup it could not see is about to reference.
  */
 import { hostname } from 'node:os';
+import { CofreError } from '../errors.js';
 import type { Storage, ObjectInfo } from '../storage/types.js';
 
 export const LEASES_PREFIX = 'leases/';
@@ -13,6 +18,8 @@ export const LEASES_PREFIX = 'leases/';
 export const LEASE_RENEW_MS = 5 * 60_000;
 /** a lease not renewed for this long belongs to a backup that stopped */
 export const LEASE_TTL_MS = 3 * LEASE_RENEW_MS;
+/** the longest a backup may run, start to manifest, when its set references packs (a first full of 500 GB at 50 Mbit/s takes ~22 h) */
+export const LEASE_MAX_AGE_MS = 48 * 3_600_000;
 
 export interface LeaseBody {
   setId: string;
@@ -28,6 +35,8 @@ export function leaseKey(setId: string): string {
 export interface Lease {
   /** stops renewing and removes the lease object (errors are reported, never thrown) */
   release(): Promise<void>;
+  /** right before a manifest that references packs: throws when the backup outlived LEASE_MAX_AGE_MS */
+  assertWithinMaxAge(): void;
 }
 
 /**
@@ -39,6 +48,7 @@ export async function takeLease(storage: Storage, input: { setId: string; plan: 
     const body: LeaseBody = { setId: input.setId, plan: input.plan, host: hostname(), renewedAt: input.now().toISOString() };
     await storage.putBytes(leaseKey(input.setId), Buffer.from(`${JSON.stringify(body)}\n`));
   };
+  const takenAt = input.now().getTime();
   await write();
   const timer = setInterval(() => {
     write().catch((err: unknown) => input.onError?.(`lease ${leaseKey(input.setId)} could not be renewed: ${err instanceof Error ? err.message : String(err)}`));
@@ -48,6 +58,15 @@ export async function takeLease(storage: Storage, input: { setId: string; plan: 
     async release() {
       clearInterval(timer);
       await storage.delete([leaseKey(input.setId)]).catch((err: unknown) => input.onError?.(`lease ${leaseKey(input.setId)} could not be removed: ${err instanceof Error ? err.message : String(err)}`));
+    },
+    assertWithinMaxAge() {
+      const ageMs = input.now().getTime() - takenAt;
+      if (ageMs > LEASE_MAX_AGE_MS) {
+        throw new CofreError('PRECONDITION', `backup of set ${input.setId} ran ${Math.floor(ageMs / 3_600_000)} h, longer than the lease max age of ${LEASE_MAX_AGE_MS / 3_600_000} h: packs it reuses may have been collected by a prune meanwhile, so the set is not written`, {
+          hint: 'run the backup again; if it is always this slow, raise the bandwidth or split the plan',
+          key: 'gc.leaseTooOld', params: { setId: input.setId, hours: LEASE_MAX_AGE_MS / 3_600_000 },
+        });
+      }
     },
   };
 }

@@ -23,7 +23,8 @@ import type { PreparedPart, PreparedSource } from '../sources/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestObject, ManifestSource } from '../../shared/domain.js';
 import type { FilesSourceConfig } from '../config/schema.js';
-import { backupFilesV2, deletePacks, type FilesV2Outcome, type FilesV2Stats } from '../files2/backup.js';
+import { backupFilesV2, deletePacks, storageIdentity, type FilesV2Outcome, type FilesV2Stats } from '../files2/backup.js';
+import { skipPendingPacks } from '../retention/pack-gc.js';
 import { FilesState, contentKey } from '../files2/state.js';
 import { DEFAULT_PACK_BYTES } from '../files2/packs.js';
 import { restoreScript } from '../files2/restore-script.js';
@@ -153,7 +154,12 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
             const t0 = Date.now();
             catalog.setRunSource(runId, { source: job.name, status: 'running', bytes: 0, durationMs: null, sha256: null });
             if (job.src.type === 'files' && job.src.format === 'packs') {
-              filesState ??= FilesState.open(ctx.home);
+              if (!filesState) {
+                filesState = FilesState.open(ctx.home);
+                // packs that garbage collection may delete are not reused (their content is stored anew)
+                const skipped = await skipPendingPacks(target, filesState, storageIdentity(target));
+                if (skipped > 0) log('info', `${skipped} pack(s) wait for garbage collection on ${target.describe}: their contents are stored anew`);
+              }
               const outcome = await backupFilesV2({
                 host, storage: target, state: filesState, contentKey: contentKey(ctx.home), setId, name: job.name, src: job.src as FilesSourceConfig,
                 recipients, packBytes: job.src.packBytes ?? DEFAULT_PACK_BYTES, toolVersion: source.tool.toolVersion,
@@ -189,7 +195,10 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       format: 'cofre-set/2', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
-    if (filesOutcomes.length > 0) manifest = await formatTwoParts(target, manifest, filesOutcomes);
+    if (filesOutcomes.length > 0) {
+      lease?.assertWithinMaxAge(); // pack GC waits longer than this between its two looks
+      manifest = await formatTwoParts(target, manifest, filesOutcomes);
+    }
     // The manifest is the commit marker: written last, only after every object and its signature are stored.
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));

@@ -4,7 +4,9 @@
  * the storage stops every deletion; doubtful sets are never deleted; a set with no manifest goes
  * only past the incomplete grace and never while its backup's lease is fresh), skips what S3 Object
  * Lock still protects, then deletes — manifest first, so a set being deleted is never seen as
- * complete — and writes every deletion to the audit log.
+ * complete — and writes every deletion to the audit log. Then it collects the format-2 packs that
+ * no remaining set references (pack-gc.ts: two looks further apart than the longest backup lease,
+ * nothing deleted on doubt), over every set on the storage, whatever its plan.
  */
 import type { AppContext } from '../app/context.js';
 import { planOf } from '../config/plans.js';
@@ -16,6 +18,8 @@ import { CofreError, toErrorInfo } from '../errors.js';
 import { objectRetention } from '../storage/object-lock.js';
 import type { Storage } from '../storage/types.js';
 import { planRetention, type Decision, type SetSummary } from './policy.js';
+import { collectPacks, type PackGcResult } from './pack-gc.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export interface PruneResult {
   plan: string;
@@ -32,6 +36,8 @@ export interface PruneResult {
   aborted?: string;
   /** sets whose deletion failed (kept for the next prune) */
   failed: Array<{ setId: string; error: string }>;
+  /** garbage collection of format-2 packs on this storage (deleted, pending, bytes freed, or what blocks it) */
+  gc: PackGcResult;
 }
 
 export interface PruneOptions {
@@ -50,23 +56,30 @@ export async function prunePlan(ctx: AppContext, planName: string, opts: PruneOp
   }
 }
 
-/** Lists a storage within its configured timeout; the error names the storage. */
+/** Lists a storage within its configured timeout; the error names the storage and says prune stopped. */
 async function listWithin(ctx: AppContext, storageName: string, storage: Storage): Promise<SetInfo[]> {
-  const ms = (ctx.config.storage[storageName]?.timeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS) * 1000;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      listSetsOf(ctx, storage),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storageName} (${storage.describe}) did not answer the listing within ${Math.round(ms / 1000)} s`)), ms);
-      }),
-    ]);
+    return await within(ctx, storageName, storage, listSetsOf(ctx, storage), 'the listing');
   } catch (err) {
     const info = toErrorInfo(err);
     throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: storage ${storageName} could not be listed (${info.message}); nothing was deleted`, {
       hint: `check that storage ${storageName} is reachable, then run \`cofre prune\` again`,
       cause: err,
     });
+  }
+}
+
+/** Awaits a storage operation within the storage's configured timeout (a rejection naming the storage). */
+async function within<T>(ctx: AppContext, storageName: string, storage: Storage, work: Promise<T>, what: string): Promise<T> {
+  const ms = (ctx.config.storage[storageName]?.timeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storageName} (${storage.describe}) did not answer ${what} within ${Math.round(ms / 1000)} s`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -76,6 +89,7 @@ async function listWithin(ctx: AppContext, storageName: string, storage: Storage
 export async function pruneStorage(ctx: AppContext, planName: string, storage: Storage, opts: PruneOptions): Promise<PruneResult> {
   const [plan, cfg] = planOf(ctx.config, planName);
   const now = opts.now ?? ctx.now();
+  const listedAt = ctx.now();
   const all = await listWithin(ctx, cfg.storage, storage);
   // A set of no known plan (no manifest, or one that could not be read or parsed) counts for every
   // plan on the storage: incomplete ones may be deleted past the grace, doubtful ones are reported,
@@ -84,7 +98,7 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
   const sets = all.filter((s) => s.plan === plan || s.plan === null);
   let leased: Set<string>;
   try {
-    leased = await freshLeases(storage, ctx.now());
+    leased = await within(ctx, cfg.storage, storage, freshLeases(storage, ctx.now()), 'the lease listing');
   } catch (err) {
     throw new CofreError('STORAGE_UNREACHABLE', `prune stopped: the backup leases on storage ${cfg.storage} could not be listed (${toErrorInfo(err).message}); nothing was deleted`, {
       hint: `check that storage ${cfg.storage} is reachable, then run \`cofre prune\` again`,
@@ -125,19 +139,47 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
         failed.push({ setId: d.setId, error: `set ${d.setId} on storage ${cfg.storage}: ${toErrorInfo(err).message}` });
       }
     }
-    const after = await listSetsOf(ctx, storage).catch(() => undefined);
-    if (after) {
-      ctx.catalog.cacheSets(
-        cfg.storage,
-        after.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, state: s.state, finishedAt: s.finishedAt, bytes: s.bytes, manifest: s.manifest })),
-      );
-    }
   }
+  const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !decision.delete.some((d) => d.setId === s.setId)), listedAt } : undefined, opts.dryRun);
   return {
     plan, storage: cfg.storage, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, doubtful: decision.doubtful,
     warnings: decision.warnings, ...(decision.safetyStop ? { safetyStop: decision.safetyStop } : {}),
-    ...(unreadable.length > 0 ? { aborted: `storage ${cfg.storage}: ${decision.safetyStop ?? 'a manifest could not be read'}` } : {}), failed,
+    ...(unreadable.length > 0 ? { aborted: `storage ${cfg.storage}: ${decision.safetyStop ?? 'a manifest could not be read'}` } : {}), failed, gc,
   };
+}
+
+/**
+ * Pack garbage collection after the set deletions: lists the storage's sets again (a backup may have
+ * finished meanwhile; on a dry run, the first listing without the sets retention would delete) and
+ * the fresh leases (judged at the real clock), then collects. A listing failure blocks it.
+ */
+async function collectAfter(ctx: AppContext, storageName: string, storage: Storage, dry: { sets: SetInfo[]; listedAt: Date } | undefined, dryRun: boolean): Promise<PackGcResult> {
+  let sets: SetInfo[];
+  let listedAt: Date;
+  let leases: Set<string>;
+  try {
+    listedAt = dry?.listedAt ?? ctx.now();
+    sets = dry?.sets ?? await within(ctx, storageName, storage, listSetsOf(ctx, storage), 'the listing');
+    leases = await within(ctx, storageName, storage, freshLeases(storage, ctx.now()), 'the lease listing');
+  } catch (err) {
+    const reason = `storage ${storageName} could not be listed for garbage collection (${toErrorInfo(err).message}); no pack is deleted${dryRun ? '' : ' (the set deletions above stand)'}`;
+    const ref = said('gc.blockedStorage', { storage: storageName });
+    return { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], warnings: [], blocked: { reason, ...ref }, summary: ref };
+  }
+  if (!dry) {
+    ctx.catalog.cacheSets(
+      storageName,
+      sets.map((s) => ({ setId: s.setId, plan: s.plan, createdAt: s.createdAt, complete: s.complete, state: s.state, finishedAt: s.finishedAt, bytes: s.bytes, manifest: s.manifest })),
+    );
+  }
+  const gc = await collectPacks({
+    storage, storageName, sets, listedAt, leases, dryRun,
+    within: (work, what) => within(ctx, storageName, storage, work, what),
+  });
+  if (!dryRun && gc.deleted.length > 0) {
+    ctx.catalog.audit(ctx.actor, 'packs.delete', storageName, { storage: storageName, packs: gc.deleted.length, bytes: gc.bytesFreed, keys: gc.deleted.map((d) => d.key) });
+  }
+  return gc;
 }
 
 function toSummary(s: SetInfo, leased: ReadonlySet<string>): SetSummary {

@@ -21,6 +21,8 @@ export interface PruneOutcome {
   deleted: string[];
   safetyStop?: string;
   error?: string;
+  /** pack garbage collection: packs deleted, bytes freed, packs pending, or what blocked it */
+  packs?: { deleted: number; bytesFreed: number; pending: number; blocked?: string };
 }
 
 export interface PlanRunOutcome {
@@ -184,5 +186,8 @@ async function pruneOutcome(ctx: AppContext, plan: string): Promise<PruneOutcome
   const failed = new Set(p.failed.map((f) => f.setId));
   const outcome: PruneOutcome = { deleted: p.delete.map((d) => d.setId).filter((id) => !failed.has(id)), ...(p.safetyStop ? { safetyStop: p.safetyStop } : {}) };
   if (p.failed.length) outcome.error = `could not delete ${p.failed.map((f) => f.setId).join(', ')}`;
+  if (p.gc) {
+    outcome.packs = { deleted: p.gc.deleted.length, bytesFreed: p.gc.bytesFreed, pending: p.gc.pending.length, ...(p.gc.blocked ? { blocked: p.gc.blocked.reason } : {}) };
+  }
   return outcome;
 }

@@ -29,7 +29,9 @@ export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?:
   out.result({ ...json, runId: result.runId, ...(prune ? { prune } : {}) }, () =>
     result.status === 'succeeded'
       ? `Backup ${result.plan}: set ${result.setId} complete, ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}` +
-        (prune?.deleted.length ? `\nRetention: deleted ${prune.deleted.length} old set(s): ${prune.deleted.join(', ')}` : '')
+        (prune?.deleted.length ? `\nRetention: deleted ${prune.deleted.length} old set(s): ${prune.deleted.join(', ')}` : '')+
+        (prune?.packs?.deleted ? `\nPacks: deleted ${prune.packs.deleted} unused, ${formatBytes(prune.packs.bytesFreed)} freed` : '') +
+        (prune?.packs?.blocked ? `\nPacks: none deleted: ${prune.packs.blocked}` : '')
       : `Backup ${result.plan} FAILED: ${result.error?.message ?? ''}${result.error?.hint ? `\n  → ${result.error.hint}` : ''}`,
   );
   return result.status === 'succeeded' ? 0 : 1;

@@ -1,9 +1,13 @@
-/** `cofre prune [--plan P] [--dry-run] [--now ISO]`: applies retention; `--json`: `{ keep:[setId], delete:[setId], decisions }`. */
+/**
+ * `cofre prune [--plan P] [--dry-run] [--now ISO]`: applies retention, then collects unreferenced
+ * packs; `--json`: `{ keep:[setId], delete:[setId], decisions, packs:{deleted,bytesFreed,pending}, plans:[{…, gc}] }`.
+ */
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { CofreError, toErrorInfo, type ErrorInfo } from '../../errors.js';
 import { planOf } from '../../config/plans.js';
 import { prunePlan, type PruneResult } from '../../retention/prune.js';
+import { formatBytes, type PackGcResult } from '../../retention/pack-gc.js';
 
 export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: string; dryRun?: boolean; now?: string }): Promise<number> {
   let now: Date | undefined;
@@ -31,8 +35,14 @@ export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: 
     held: results.flatMap((r) => r.held.map((d) => d.setId)),
     doubtful: results.flatMap((r) => r.doubtful.map((d) => d.setId)),
     decisions: results.flatMap((r) => [...r.keep, ...r.delete, ...r.held].map((d) => ({ plan: r.plan, storage: r.storage, ...d }))),
+    packs: {
+      deleted: results.reduce((a, r) => a + r.gc.deleted.length, 0),
+      bytesFreed: results.reduce((a, r) => a + r.gc.bytesFreed, 0),
+      pending: results.reduce((a, r) => a + r.gc.pending.length, 0),
+      blocked: results.flatMap((r) => (r.gc.blocked ? [{ plan: r.plan, storage: r.storage, reason: r.gc.blocked.reason, setId: r.gc.blocked.setId ?? null }] : [])),
+    },
     plans: [
-      ...results.map((r) => ({ plan: r.plan, storage: r.storage, safetyStop: r.safetyStop ?? null, ...(r.aborted ? { aborted: r.aborted } : {}), warnings: r.warnings, failed: r.failed, doubtful: r.doubtful })),
+      ...results.map((r) => ({ plan: r.plan, storage: r.storage, safetyStop: r.safetyStop ?? null, ...(r.aborted ? { aborted: r.aborted } : {}), warnings: r.warnings, failed: r.failed, doubtful: r.doubtful, gc: r.gc })),
       ...errors.map((e) => ({ plan: e.plan, storage: e.storage, error: e.error })),
     ],
   };
@@ -48,9 +58,23 @@ export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: 
           ...r.delete.map((d) => `  ${r.dryRun ? 'would delete' : 'deleted'} ${d.setId}: ${d.reason}`),
           ...r.held.map((d) => `  held ${d.setId}: ${d.reason}`),
           ...r.failed.map((f) => `  FAILED to delete ${f.setId}: ${f.error}`),
+          ...gcLines(r.gc, r.dryRun),
         ].join('\n'),
       )
       .join('\n'),
   );
-  return results.some((r) => r.failed.length > 0 || r.aborted !== undefined) || errors.length > 0 ? 1 : 0;
+  const gcTrouble = (g: PackGcResult): boolean => g.failed.length > 0 || g.blocked?.key === 'gc.blockedStorage';
+  return results.some((r) => r.failed.length > 0 || r.aborted !== undefined || gcTrouble(r.gc)) || errors.length > 0 ? 1 : 0;
+}
+
+/** What pack garbage collection did on the plan's storage, for the text output. */
+function gcLines(g: PackGcResult, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  if (g.blocked) lines.push(`  packs: GC BLOCKED, no pack deleted: ${g.blocked.reason}`);
+  if (g.deleted.length > 0 || g.pending.length > 0 || !g.blocked) {
+    const next = g.pending.map((p) => p.deletableAfter).sort()[0];
+    lines.push(`  packs: ${g.referenced} referenced; ${dryRun ? 'would delete' : 'deleted'} ${g.deleted.length} unreferenced (${formatBytes(g.bytesFreed)} freed); ${g.pending.length} pending${next ? ` (the first deletable after ${next}, at a later prune)` : ''}`);
+  }
+  lines.push(...g.failed.map((f) => `  FAILED to delete ${f.error}`), ...g.warnings.map((w) => `  packs warning: ${w}`));
+  return lines;
 }
