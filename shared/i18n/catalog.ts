@@ -187,6 +187,10 @@ export const CATALOG = {
   // ── staging ───────────────────────────────────────────────────────────────
   // (end of staging)
   // ── files2 ───────────────────────────────────────────────────────────────
+  'log.files2.fullRead': { pt: '{source}: releitura completa — todos os arquivos são lidos e conferidos de novo ({why})', en: '{source}: full re-read — every file is read and hashed again ({why})' },
+  'log.files2.rebuilt': { pt: 'Estado de deduplicação refeito a partir do armazenamento: {contents} conteúdo(s) em {packs} pacote(s); os arquivos são lidos de novo, mas o que já está guardado não é reenviado', en: 'Dedup state rebuilt from storage: {contents} content(s) in {packs} pack(s); files are read again, but what storage holds is not uploaded again' },
+  'log.files2.foreignIds': { pt: '{count} lista(s) de conteúdo no armazenamento foram seladas com outra chave de conteúdo: esse conteúdo é enviado de novo', en: '{count} content list(s) in storage were sealed with another content key: that content is uploaded again', ptDo: 'Se a chave content-key deste computador foi perdida, restaure a cópia guardada junto da identidade; senão, nada a fazer (só custa um reenvio).', enDo: 'If this host\'s content-key was lost, restore the copy kept with the identity; otherwise nothing to do (it only costs one re-upload).' },
+  'log.files2.unreadableIds': { pt: '{count} lista(s) de conteúdo não puderam ser lidas do armazenamento: esse conteúdo é enviado de novo', en: '{count} content list(s) could not be read from storage: that content is uploaded again' },
   // (end of files2)
   // ── scale ───────────────────────────────────────────────────────────────
   // (end of scale)

@@ -90,7 +90,7 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   const storage = ctx.storage(hit.storage);
   try {
     const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env, ctx.askSecret) : undefined;
-    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)), dedupHome: ctx.home, now: ctx.now });
     out.endProgress();
     ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status, storage: hit.storage });
     for (const f of hashFailures(r)) {
