@@ -105,7 +105,7 @@ export async function verifySet(
     }
   }
   if (opts.dedupHome && badPacks.size > 0) {
-    forgetBadPacks(opts.dedupHome, storage, [...badPacks], `verify${opts.deep ? ' --deep' : ''} of set ${setId}`, (opts.now ?? (() => new Date()))());
+    await forgetBadPacks(opts.dedupHome, storage, [...badPacks], `verify${opts.deep ? ' --deep' : ''} of set ${setId}`, (opts.now ?? (() => new Date()))());
   }
   const status = overallStatus(checks);
   return { setId, deep: opts.deep, ok: status === 'ok', status, checks, ...(badPacks.size > 0 ? { badPacks: [...badPacks].sort() } : {}) };

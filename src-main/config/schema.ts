@@ -80,7 +80,7 @@ export const FilesSourceSchema = z.strictObject({
    * format packs: how often every file is read and hashed again even when its size, mtime, inode
    * and ctime are unchanged (`30d` default, `2w`, `12h`; `never` or 0 turns it off)
    */
-  fullReadEvery: z.union([z.literal(0), z.string().regex(FULL_READ_EVERY_PATTERN, 'a period such as "30d", "2w" or "12h", or "never"')]).optional(),
+  fullReadEvery: z.preprocess((v) => (v === 0 ? '0' : v), z.string().regex(FULL_READ_EVERY_PATTERN, 'a period such as "30d", "2w" or "12h", or "never"')).optional(),
 });
 
 export const SourceSchema = z.discriminatedUnion('type', [PostgresSourceSchema, MysqlSourceSchema, FilesSourceSchema]);

@@ -13,6 +13,7 @@ import { parseIndex } from './index-format.js';
 import { expectedCounts } from './restore.js';
 import { PACKS_PREFIX } from './packs.js';
 import { FilesState, stateExists } from './state.js';
+import { packIdsKey } from './pack-ids.js';
 
 export interface PackPresence {
   name: string;
@@ -52,11 +53,15 @@ export function indexInspector(o: ManifestObject): Inspector<{ status: CheckStat
 /**
  * Packs that failed verify are never reused for deduplication: the dedup state of the backup
  * host whose $COFRE_HOME is `home` forgets their contents (the next backup re-reads those files
- * and uploads the content into new packs) and remembers them as bad. No state there (not a
- * backup host): nothing to do. Returns how many content ids were forgotten.
+ * and uploads the content into new packs) and remembers them as bad; their `.ids` objects are
+ * removed from storage (a dedup hint, not backup data), so no host that rebuilds its state from
+ * storage trusts them again. Removing a hint only ever costs a re-upload; a storage that refuses
+ * (read-only credentials) is left as it is. Returns how many content ids this host forgot.
  */
-export function forgetBadPacks(home: string, storage: Storage, keys: readonly string[], reason: string, now: Date): number {
-  if (keys.length === 0 || !stateExists(home)) return 0;
+export async function forgetBadPacks(home: string, storage: Storage, keys: readonly string[], reason: string, now: Date): Promise<number> {
+  if (keys.length === 0) return 0;
+  await storage.delete(keys.map((k) => packIdsKey(k.slice(PACKS_PREFIX.length)))).catch(() => undefined);
+  if (!stateExists(home)) return 0;
   const state = FilesState.open(home);
   try {
     let forgotten = 0;
