@@ -26,6 +26,7 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { listSetFiles } from '../../src-main/files2/entries.js';
 import { readIndex } from '../../src-main/files2/restore.js';
+import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import type { Manifest } from '../../shared/domain.js';
@@ -308,6 +309,10 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     // the packs found bad before are still not used
     for (const p of badPacks) expect(packsOf(r.setId)).not.toContain(p);
     expect(tree(await restore(r.setId))).toEqual(snap);
+    // the runbook says to keep the content key with the identity
+    const c = ctx();
+    expect(runbookMarkdown(c.config, { configPath: fx.configPath, generatedAt: new Date().toISOString() })).toContain('$COFRE_HOME/content-key');
+    c.close();
   }, 300_000);
 
   it('without the content key, dedup restarts: everything is uploaded again and the log says why', async () => {
