@@ -27,8 +27,7 @@ import { PackWriter, packKey } from './packs.js';
 import { expectedCounts } from './restore.js';
 import { contentHmac, type FilesState, type KnownFile, type PackRecord, type StoredContent } from './state.js';
 import { packIdsKey, recoverDedupState, writePackIds, type DedupLog } from './pack-ids.js';
-import { DEFAULT_FULL_READ_EVERY, fullReadDecision, fullReadPeriodMs } from './full-read.js';
-import { said } from '../../shared/i18n/catalog.js';
+import { planFullRead } from './full-read.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a private temp file. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
@@ -99,9 +98,7 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
   await recoverDedupState(job.storage, job.state, storageId, job.contentKey, job.log);
   const known = job.state.knownFiles(storageId, job.name);
   const now = job.now?.() ?? new Date();
-  const every = String(job.src.fullReadEvery ?? DEFAULT_FULL_READ_EVERY);
-  const full = fullReadDecision({ hasListing: known.size > 0, last: job.state.lastFullRead(storageId, job.name), periodMs: fullReadPeriodMs(every), now, every });
-  if (full.due) job.log('info', `${job.name}: full re-read: every file is read and hashed again (${full.why})`, said('log.files2.fullRead', { source: job.name, why: full.why }));
+  const full = planFullRead(job.state, storageId, job.name, job.src.fullReadEvery, known.size > 0, now, job.log);
 
   // hard-link groups: the first path (in sorted order) carries the content
   const groupOf = new Map<string, { n: number; first: ListedEntry }>();

@@ -6,6 +6,8 @@
  * stored is not uploaded again: only what really changed is.
  */
 import { CofreError } from '../errors.js';
+import { said, type MessageRef } from '../../shared/i18n/catalog.js';
+import type { FilesState } from './state.js';
 
 export const DEFAULT_FULL_READ_EVERY = '30d';
 
@@ -45,4 +47,25 @@ export function fullReadDecision(opts: { hasListing: boolean; last: Date | undef
   if (!last) return { due: true, reason: 'never-recorded', why: `no full read recorded yet (fullReadEvery: ${every})` };
   if (now.getTime() - last.getTime() >= periodMs) return { due: true, reason: 'period', last, why: `last full read ${last.toISOString()}, older than fullReadEvery: ${every}` };
   return { due: false, last, why: `last full read ${last.toISOString()} (fullReadEvery: ${every})` };
+}
+
+/** The catalog message of a due full re-read (names, dates and periods only). */
+export function fullReadMessage(d: FullReadDecision, source: string, every: string): MessageRef {
+  if (d.reason === 'first') return said('log.files2.fullReadFirst', { source });
+  if (d.reason === 'period' && d.last) return said('log.files2.fullReadDue', { source, last: d.last.toISOString(), every });
+  return said('log.files2.fullReadNever', { source, every });
+}
+
+/**
+ * Decides for one source of one run whether every file is read again, and says so in the run
+ * log when it is. The state records the full read when the set's manifest is written.
+ */
+export function planFullRead(
+  state: FilesState, storageId: string, source: string, fullReadEvery: string | undefined, hasListing: boolean, now: Date,
+  log: (level: 'info', line: string, ref?: MessageRef) => void,
+): FullReadDecision {
+  const every = fullReadEvery ?? DEFAULT_FULL_READ_EVERY;
+  const d = fullReadDecision({ hasListing, last: state.lastFullRead(storageId, source), periodMs: fullReadPeriodMs(every), now, every });
+  if (d.due) log('info', `${source}: full re-read: every file is read and hashed again (${d.why})`, fullReadMessage(d, source, every));
+  return d;
 }

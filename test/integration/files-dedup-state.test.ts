@@ -264,6 +264,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const plain = await cofre(['verify', last.setId], { env: fx.env, fromSource: true });
     expect(plain.code).toBe(1);
     expect(plain.stdout).toContain(truncated);
+    expect(plain.stdout).toMatch(/1 bad pack\(s\) are no longer reused for deduplication/);
     // their sealed id lists are gone too: no host rebuilding its state trusts them again
     for (const p of badPacks) expect(existsSync(join(fx.folderStorage, `pack-ids/${p.slice('packs/'.length)}.ids`))).toBe(false);
 

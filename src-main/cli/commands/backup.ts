@@ -98,7 +98,8 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
     }
     const headline = { ok: 'OK', failed: 'PROBLEMS FOUND', unchecked: 'NOT FULLY CHECKED (see below)' }[r.status];
     const mark = { ok: 'ok         ', failed: 'FAIL       ', unchecked: 'NOT CHECKED' } as const;
-    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} on storage ${hit.storage}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`)].join('\n'));
+    const notReused = r.badPacks?.length ? [`  ${r.badPacks.length} bad pack(s) are no longer reused for deduplication: the next backup uploads their content again`] : [];
+    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} on storage ${hit.storage}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`), ...notReused].join('\n'));
     return r.ok ? 0 : 1;
   } finally {
     storage.close();
