@@ -9,7 +9,10 @@
  *
  * The ids live under their own prefix, not under `packs/`, so a pack sweep never mistakes them
  * for packs; an `.ids` whose pack is gone is ignored (and is deleted with its pack by GC).
- * Cost: about 90 bytes per content id, written once per new pack.
+ * Cost, measured: 72 bytes per content id, written once per new pack (0.1% of a 64 MiB pack of
+ * 100 kB files, about 3.5% for 2 kB files). Not in the manifest: listing every id in every set's
+ * signed plaintext manifest costs ~6.5 MB a day per 100k files, and listing only a set's new packs
+ * loses the ids once that set is pruned while later sets still share the pack.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Storage } from '../storage/types.js';
