@@ -99,7 +99,8 @@ export async function verifySet(
       for (const ref of manifest.packs ?? []) {
         const c = await refCheck(storage, ref, opts.identities, opts.onProgress);
         checks.push(c);
-        if (c.status === 'failed') badPacks.add(ref.key);
+        // read and found wrong (hash, size, decryption); a read that failed (network, cancelled) proves nothing
+        if (c.status === 'failed' && !c.cause) badPacks.add(ref.key);
       }
       if (manifest.restoreScript) checks.push(await refCheck(storage, manifest.restoreScript, undefined, opts.onProgress));
     }
@@ -182,7 +183,8 @@ async function refCheck(storage: Storage, ref: ManifestRef, identities: string[]
     if (r.decryptError) return check(name, 'failed', `hash ok but the object does not decrypt: ${r.decryptError}`);
     return check(name, 'ok', `hash ok, decrypts (${r.plainBytes} bytes)`);
   } catch (err) {
-    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
+    const e = toErrorInfo(err);
+    return { ...check(name, 'failed', `could not be read: ${e.message}`), cause: e };
   }
 }
 
