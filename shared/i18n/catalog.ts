@@ -213,6 +213,12 @@ export const CATALOG = {
   'staging.log.names': { pt: 'Nomes de produção no destino de homologação {target}: o que existir é movido para o lado com o sufixo _antes_{stamp}', en: 'Production names on staging target {target}: what exists is moved aside with the suffix _antes_{stamp}' },
   // (end of staging)
   // ── files2 ───────────────────────────────────────────────────────────────
+  'log.files2.fullReadFirst': { pt: '{source}: sem listagem anterior neste armazenamento — todos os arquivos são lidos', en: '{source}: no earlier listing on this storage — every file is read' },
+  'log.files2.fullReadNever': { pt: '{source}: releitura completa — todos os arquivos são lidos e conferidos de novo (nenhuma registrada ainda; a cada {every})', en: '{source}: full re-read — every file is read and hashed again (none recorded yet; every {every})' },
+  'log.files2.fullReadDue': { pt: '{source}: releitura completa — todos os arquivos são lidos e conferidos de novo (a última foi em {last}, há mais de {every})', en: '{source}: full re-read — every file is read and hashed again (the last was {last}, more than {every} ago)' },
+  'log.files2.rebuilt': { pt: 'Estado de deduplicação refeito a partir do armazenamento: {contents} conteúdo(s) em {packs} pacote(s); os arquivos são lidos de novo, mas o que já está guardado não é reenviado', en: 'Dedup state rebuilt from storage: {contents} content(s) in {packs} pack(s); files are read again, but what storage holds is not uploaded again' },
+  'log.files2.foreignIds': { pt: '{count} lista(s) de conteúdo no armazenamento foram seladas com outra chave de conteúdo: esse conteúdo é enviado de novo', en: '{count} content list(s) in storage were sealed with another content key: that content is uploaded again', ptDo: 'Se a chave content-key deste computador foi perdida, restaure a cópia guardada junto da identidade; senão, nada a fazer (só custa um reenvio).', enDo: 'If this host\'s content-key was lost, restore the copy kept with the identity; otherwise nothing to do (it only costs one re-upload).' },
+  'log.files2.unreadableIds': { pt: '{count} lista(s) de conteúdo não puderam ser lidas do armazenamento: esse conteúdo é enviado de novo', en: '{count} content list(s) could not be read from storage: that content is uploaded again' },
   // (end of files2)
   // ── scale ───────────────────────────────────────────────────────────────
   // (end of scale)

@@ -79,7 +79,7 @@ export async function adoptSets(ctx: AppContext, opts: AdoptOptions = {}): Promi
         const before = await storage.getBytes(manifestKey(set.setId));
         let checks: VerifyCheck[];
         try {
-          const r = await verifySet(storage, set.setId, { deep: true, authenticate, identities, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+          const r = await verifySet(storage, set.setId, { deep: true, authenticate, identities, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), dedupHome: ctx.home, now: ctx.now });
           checks = r.checks.filter((c) => c.name !== SIGNATURE_CHECK);
         } catch (err) {
           checks = [check('verify', 'failed', toErrorInfo(err).message)];

@@ -163,7 +163,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
               const outcome = await backupFilesV2({
                 host, storage: target, state: filesState, contentKey: contentKey(ctx.home), setId, name: job.name, src: job.src as FilesSourceConfig,
                 recipients, packBytes: job.src.packBytes ?? DEFAULT_PACK_BYTES, toolVersion: source.tool.toolVersion,
-                signal: opts.signal, progress: opts.onProgress, log,
+                signal: opts.signal, progress: opts.onProgress, log, now: ctx.now,
               });
               filesOutcomes.push(outcome);
               warnings.push(...outcome.warnings);

@@ -16,7 +16,7 @@ import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
 import { drainInspector, hashStoredObject, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets, type SetAuthenticator } from './sets.js';
-import { checkPackPresence, indexInspector } from '../files2/verify.js';
+import { checkPackPresence, forgetBadPacks, indexInspector } from '../files2/verify.js';
 
 export interface VerifyCheck {
   name: string;
@@ -37,6 +37,8 @@ export interface VerifyResult {
   /** 'failed' when any check failed, else 'unchecked' when any could not be made, else 'ok' */
   status: CheckStatus;
   checks: VerifyCheck[];
+  /** format 2: keys of the packs found missing, of the wrong size or hash, or not decrypting */
+  badPacks?: string[];
 }
 
 export function check(name: string, status: CheckStatus, message: string): VerifyCheck {
@@ -70,11 +72,19 @@ export const SIGNATURE_CHECK = 'signature';
 export async function verifySet(
   storage: Storage,
   setId: string,
-  opts: { deep: boolean; authenticate: SetAuthenticator; identities?: string[]; onProgress?: ProgressListener },
+  opts: {
+    deep: boolean; authenticate: SetAuthenticator; identities?: string[]; onProgress?: ProgressListener;
+    /** $COFRE_HOME of this backup host: packs found bad are no longer reused by its deduplication */
+    dedupHome?: string; now?: () => Date;
+  },
 ): Promise<VerifyResult> {
   const { manifest, signature } = await findSet(storage, setId, opts.authenticate);
   const checks: VerifyCheck[] = [check('manifest', 'ok', `manifest present; ${manifest.sources.length} source(s), every object present with its recorded size`), signature];
-  for (const p of await checkPackPresence(storage, manifest)) checks.push(check(p.name, p.status, p.message));
+  const badPacks = new Set<string>();
+  for (const p of await checkPackPresence(storage, manifest)) {
+    checks.push(check(p.name, p.status, p.message));
+    for (const k of p.bad) badPacks.add(k);
+  }
   if (opts.deep) {
     if (!opts.identities?.length) {
       throw new CofreError('KEY_UNREADABLE', 'deep verification needs the age identity (private key)', { hint: 'set encryption.identityFile in the config', ...said('verify.needsIdentity') });
@@ -85,12 +95,21 @@ export async function verifySet(
       }
     }
     if (manifest.format === 'cofre-set/2') {
-      for (const ref of [...Object.values(manifest.indexes ?? {}), ...(manifest.packs ?? [])]) checks.push(await refCheck(storage, ref, opts.identities, opts.onProgress));
+      for (const ref of Object.values(manifest.indexes ?? {})) checks.push(await refCheck(storage, ref, opts.identities, opts.onProgress));
+      for (const ref of manifest.packs ?? []) {
+        const c = await refCheck(storage, ref, opts.identities, opts.onProgress);
+        checks.push(c);
+        // read and found wrong (hash, size, decryption); a read that failed (network, cancelled) proves nothing
+        if (c.status === 'failed' && !c.cause) badPacks.add(ref.key);
+      }
       if (manifest.restoreScript) checks.push(await refCheck(storage, manifest.restoreScript, undefined, opts.onProgress));
     }
   }
+  if (opts.dedupHome && badPacks.size > 0) {
+    await forgetBadPacks(opts.dedupHome, storage, [...badPacks], `verify${opts.deep ? ' --deep' : ''} of set ${setId}`, (opts.now ?? (() => new Date()))());
+  }
   const status = overallStatus(checks);
-  return { setId, deep: opts.deep, ok: status === 'ok', status, checks };
+  return { setId, deep: opts.deep, ok: status === 'ok', status, checks, ...(badPacks.size > 0 ? { badPacks: [...badPacks].sort() } : {}) };
 }
 
 /** The objects whose stored bytes differ from the manifest's SHA-256 (the set is corrupted there). */
@@ -164,7 +183,8 @@ async function refCheck(storage: Storage, ref: ManifestRef, identities: string[]
     if (r.decryptError) return check(name, 'failed', `hash ok but the object does not decrypt: ${r.decryptError}`);
     return check(name, 'ok', `hash ok, decrypts (${r.plainBytes} bytes)`);
   } catch (err) {
-    return check(name, 'failed', `could not be read: ${toErrorInfo(err).message}`);
+    const e = toErrorInfo(err);
+    return { ...check(name, 'failed', `could not be read: ${e.message}`), cause: e };
   }
 }
 

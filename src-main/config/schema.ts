@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { hasControlChars } from '../sources/names.js';
+import { FULL_READ_EVERY_PATTERN } from '../files2/full-read.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_", starting with a letter or digit');
 const port = z.number().int().min(1).max(65535);
@@ -75,6 +76,11 @@ export const FilesSourceSchema = z.strictObject({
   format: z.enum(['packs', 'tar']).default('packs'),
   /** plaintext size at which a pack is closed (format packs); default 64 MiB */
   packBytes: z.number().int().min(1024).optional(),
+  /**
+   * format packs: how often every file is read and hashed again even when its size, mtime, inode
+   * and ctime are unchanged (`30d` default, `2w`, `12h`; `never` or 0 turns it off)
+   */
+  fullReadEvery: z.preprocess((v) => (v === 0 ? '0' : v), z.string().regex(FULL_READ_EVERY_PATTERN, 'a period such as "30d", "2w" or "12h", or "never"')).optional(),
 });
 
 export const SourceSchema = z.discriminatedUnion('type', [PostgresSourceSchema, MysqlSourceSchema, FilesSourceSchema]);

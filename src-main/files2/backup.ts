@@ -26,6 +26,8 @@ import { formatIndex, type IndexEntry } from './index-format.js';
 import { PackWriter, packKey } from './packs.js';
 import { expectedCounts } from './restore.js';
 import { contentHmac, type FilesState, type KnownFile, type PackRecord, type StoredContent } from './state.js';
+import { packIdsKey, recoverDedupState, writePackIds, type DedupLog } from './pack-ids.js';
+import { planFullRead } from './full-read.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a private temp file. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
@@ -49,7 +51,9 @@ export interface FilesV2Job {
   toolVersion: string;
   signal?: AbortSignal | undefined;
   progress?: ProgressListener | undefined;
-  log: (level: 'info' | 'warn' | 'error', line: string) => void;
+  log: DedupLog;
+  /** the clock that decides whether a full re-read is due */
+  now?: (() => Date) | undefined;
 }
 
 export interface FilesV2Stats {
@@ -63,6 +67,8 @@ export interface FilesV2Stats {
   /** stored bytes of the packs written by this run */
   newPackBytes: number;
   packsReferenced: number;
+  /** every file was read and hashed again (first backup, lost state, or fullReadEvery due) */
+  fullRead: boolean;
 }
 
 export interface FilesV2Outcome {
@@ -89,7 +95,10 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
   const warnings: string[] = [];
   const listing = await listTree(job.host, job.src, job.signal);
   for (const w of listing.warnings) warnings.push(`${job.name}: ${w}`);
+  await recoverDedupState(job.storage, job.state, storageId, job.contentKey, job.log);
   const known = job.state.knownFiles(storageId, job.name);
+  const now = job.now?.() ?? new Date();
+  const full = planFullRead(job.state, storageId, job.name, job.src.fullReadEvery, known.size > 0, now, job.log);
 
   // hard-link groups: the first path (in sorted order) carries the content
   const groupOf = new Map<string, { n: number; first: ListedEntry }>();
@@ -105,7 +114,7 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
     }
     if (e.size === 0) continue;
     const prev = known.get(e.path);
-    if (prev && prev.size === e.size && prev.mtime === e.mtime && prev.inode === e.inode && prev.ctime === e.ctime && job.state.content(storageId, prev.cid)) {
+    if (!full.due && prev && prev.size === e.size && prev.mtime === e.mtime && prev.inode === e.inode && prev.ctime === e.ctime && job.state.content(storageId, prev.cid)) {
       cids.set(e.path, prev.cid);
     } else {
       toRead.push(e);
@@ -133,6 +142,7 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
       job.log('info', `${job.name}: ${listing.entries.length} entries listed; nothing new or changed to read`);
     }
     await writer.close();
+    await writePackIds(job.storage, job.contentKey, writer.written, newContents);
   } catch (err) {
     writer.abort();
     await deletePacks(job.storage, writer.written);
@@ -195,7 +205,7 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
   const reused = packs.filter((p) => !written.has(p.key.slice('packs/'.length)));
   const stats: FilesV2Stats = {
     entries: entries.length, filesRead: toRead.length, bytesRead, newContents: newContents.size,
-    newPackBytes: writer.written.reduce((a, p) => a + p.bytes, 0), packsReferenced: packs.length,
+    newPackBytes: writer.written.reduce((a, p) => a + p.bytes, 0), packsReferenced: packs.length, fullRead: full.due,
   };
   job.log('info', `${job.name}: read ${bytesRead} bytes over SSH (${toRead.length} file(s)); ${newContents.size} new content(s) in ${writer.written.length} new pack(s) of ${stats.newPackBytes} bytes; ${packs.length} pack(s) referenced`);
   const index = { key, bytes: stored.bytes, sha256: stored.sha256 };
@@ -224,13 +234,14 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
     },
     commit: () => {
       job.state.commit(storageId, job.name, files, [...newContents].map(([cid, c]) => ({ cid, ...c })), writer.written);
+      if (full.due) job.state.recordFullRead(storageId, job.name, now);
     },
   };
 }
 
 export async function deletePacks(storage: Storage, packs: readonly PackRecord[]): Promise<void> {
   if (packs.length === 0) return;
-  await storage.delete(packs.map((p) => packKey(p.pack))).catch(() => undefined);
+  await storage.delete(packs.flatMap((p) => [packKey(p.pack), packIdsKey(p.pack)])).catch(() => undefined);
 }
 
 type OnContent = (path: string, cid: string, size: number, body: Buffer | Readable) => Promise<void>;

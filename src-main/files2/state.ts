@@ -5,7 +5,9 @@
  *   losing it only costs one full re-upload.
  * - `files-state.sqlite`: per storage (its description: backend, bucket/folder, prefix), the last
  *   listing of each source (path → size, mtime, inode, ctime, content id) and where each content
- *   id is stored (pack, size). Updated only after a set's manifest is written.
+ *   id is stored (pack, size). Updated only after a set's manifest is written. Also: when each
+ *   source last had a full re-read (`full_reads`), and the packs found bad by verify (`bad_packs`:
+ *   never reused for deduplication, not even when the state is rebuilt from storage).
  */
 import Database from 'better-sqlite3';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -15,6 +17,11 @@ import { CofreError } from '../errors.js';
 
 const KEY_FILE = 'content-key';
 const DB_FILE = 'files-state.sqlite';
+
+/** True when this $COFRE_HOME holds a dedup state (it made format-2 backups). */
+export function stateExists(home: string): boolean {
+  return existsSync(join(home, DB_FILE));
+}
 
 /** Reads the content key, creating it (0600) on first use. */
 export function contentKey(home: string): Buffer {
@@ -74,6 +81,8 @@ export class FilesState {
         mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL, PRIMARY KEY (storage, source, path));
       CREATE TABLE IF NOT EXISTS contents (storage TEXT NOT NULL, cid TEXT NOT NULL, pack TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (storage, cid));
       CREATE TABLE IF NOT EXISTS packs (storage TEXT NOT NULL, pack TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (storage, pack));
+      CREATE TABLE IF NOT EXISTS full_reads (storage TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (storage, source));
+      CREATE TABLE IF NOT EXISTS bad_packs (storage TEXT NOT NULL, pack TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (storage, pack));
     `);
     return new FilesState(db);
   }
@@ -112,6 +121,60 @@ export class FilesState {
       this.db.prepare('DELETE FROM packs WHERE storage = ? AND pack = ?').run(storage, pack);
     });
     tx();
+  }
+
+  /**
+   * A pack that failed verify (missing, wrong size or hash, does not decrypt): its contents are
+   * forgotten (the next backup re-reads the files that had them and uploads them into new packs)
+   * and it is remembered as bad, so no later rebuild of this state trusts it again.
+   * Returns how many content ids were forgotten.
+   */
+  markPackBad(storage: string, pack: string, reason: string, at: Date): number {
+    let forgotten = 0;
+    const tx = this.db.transaction(() => {
+      forgotten = this.db.prepare('DELETE FROM contents WHERE storage = ? AND pack = ?').run(storage, pack).changes;
+      this.db.prepare('DELETE FROM packs WHERE storage = ? AND pack = ?').run(storage, pack);
+      this.db.prepare('INSERT OR REPLACE INTO bad_packs (storage, pack, at, reason) VALUES (?, ?, ?, ?)').run(storage, pack, at.toISOString(), reason);
+    });
+    tx();
+    return forgotten;
+  }
+
+  badPacks(storage: string): Set<string> {
+    const rows = this.db.prepare('SELECT pack FROM bad_packs WHERE storage = ?').all(storage) as Array<{ pack: string }>;
+    return new Set(rows.map((r) => r.pack));
+  }
+
+  /** True when this host knows no stored content for this storage (first backup there, or the state was lost). */
+  knowsNoContent(storage: string): boolean {
+    return this.db.prepare('SELECT 1 FROM packs WHERE storage = ? LIMIT 1').get(storage) === undefined;
+  }
+
+  /** Records packs and their contents found in storage (rebuild of a lost state); the listings stay empty. */
+  adopt(storage: string, packs: ReadonlyArray<PackRecord & { contents: ReadonlyArray<{ cid: string; size: number }> }>): void {
+    const tx = this.db.transaction(() => {
+      const insContent = this.db.prepare('INSERT OR IGNORE INTO contents (storage, cid, pack, size) VALUES (?, ?, ?, ?)');
+      const insPack = this.db.prepare('INSERT OR REPLACE INTO packs (storage, pack, bytes, sha256) VALUES (?, ?, ?, ?)');
+      for (const p of packs) {
+        insPack.run(storage, p.pack, p.bytes, p.sha256);
+        for (const c of p.contents) insContent.run(storage, c.cid, p.pack, c.size);
+      }
+    });
+    tx();
+  }
+
+  /** When every file of this source was last read and hashed (a full re-read), if ever. */
+  lastFullRead(storage: string, source: string): Date | undefined {
+    const row = this.db.prepare('SELECT at FROM full_reads WHERE storage = ? AND source = ?').get(storage, source) as { at: string } | undefined;
+    return row ? new Date(row.at) : undefined;
+  }
+
+  hasListing(storage: string, source: string): boolean {
+    return this.db.prepare('SELECT 1 FROM files WHERE storage = ? AND source = ? LIMIT 1').get(storage, source) !== undefined;
+  }
+
+  recordFullRead(storage: string, source: string, at: Date): void {
+    this.db.prepare('INSERT OR REPLACE INTO full_reads (storage, source, at) VALUES (?, ?, ?)').run(storage, source, at.toISOString());
   }
 
   close(): void {

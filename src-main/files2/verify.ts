@@ -12,11 +12,15 @@ import { toErrorInfo } from '../errors.js';
 import { parseIndex } from './index-format.js';
 import { expectedCounts } from './restore.js';
 import { PACKS_PREFIX } from './packs.js';
+import { FilesState, stateExists } from './state.js';
+import { packIdsKey } from './pack-ids.js';
 
 export interface PackPresence {
   name: string;
   status: CheckStatus;
   message: string;
+  /** keys (`packs/…`) of the packs missing or of the wrong size */
+  bad: string[];
 }
 
 export async function checkPackPresence(storage: Storage, manifest: Manifest): Promise<PackPresence[]> {
@@ -25,9 +29,9 @@ export async function checkPackPresence(storage: Storage, manifest: Manifest): P
   const sizes = new Map<string, number>();
   for await (const o of storage.list(PACKS_PREFIX)) sizes.set(o.key, o.bytes);
   const bad = packs.filter((p) => sizes.get(p.key) !== p.bytes);
-  if (bad.length === 0) return [{ name: 'packs', status: 'ok', message: `${packs.length} pack(s) referenced, every one present with its recorded size` }];
+  if (bad.length === 0) return [{ name: 'packs', status: 'ok', message: `${packs.length} pack(s) referenced, every one present with its recorded size`, bad: [] }];
   const listed = bad.slice(0, 5).map((p) => `${p.key} (${sizes.has(p.key) ? `${sizes.get(p.key)} bytes, expected ${p.bytes}` : 'missing'})`);
-  return [{ name: 'packs', status: 'failed', message: `${bad.length} of ${packs.length} pack(s) missing or of the wrong size: ${listed.join(', ')}${bad.length > 5 ? ', …' : ''}` }];
+  return [{ name: 'packs', status: 'failed', message: `${bad.length} of ${packs.length} pack(s) missing or of the wrong size: ${listed.join(', ')}${bad.length > 5 ? ', …' : ''}`, bad: bad.map((p) => p.key) }];
 }
 
 /** Reads a decrypted index whole: every line parses and the counts equal the manifest's. */
@@ -44,4 +48,26 @@ export function indexInspector(o: ManifestObject): Inspector<{ status: CheckStat
       return { status: 'failed', message: toErrorInfo(err).message };
     }
   });
+}
+
+/**
+ * Packs that failed verify are never reused for deduplication: the dedup state of the backup
+ * host whose $COFRE_HOME is `home` forgets their contents (the next backup re-reads those files
+ * and uploads the content into new packs) and remembers them as bad; their `.ids` objects are
+ * removed from storage (a dedup hint, not backup data), so no host that rebuilds its state from
+ * storage trusts them again. Removing a hint only ever costs a re-upload; a storage that refuses
+ * (read-only credentials) is left as it is. Returns how many content ids this host forgot.
+ */
+export async function forgetBadPacks(home: string, storage: Storage, keys: readonly string[], reason: string, now: Date): Promise<number> {
+  if (keys.length === 0) return 0;
+  await storage.delete(keys.map((k) => packIdsKey(k.slice(PACKS_PREFIX.length)))).catch(() => undefined);
+  if (!stateExists(home)) return 0;
+  const state = FilesState.open(home);
+  try {
+    let forgotten = 0;
+    for (const key of keys) forgotten += state.markPackBad(storage.describe, key.slice(PACKS_PREFIX.length), reason, now);
+    return forgotten;
+  } finally {
+    state.close();
+  }
 }

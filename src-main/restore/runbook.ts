@@ -94,6 +94,9 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   }
   out.push('', 'Layout de cada conjunto (set): `sets/<setId>/<origem>.<parte>.<formato>.age`, `sets/<setId>/manifest.json.sig` e `sets/<setId>/manifest.json` (escrito por último: sem ele o conjunto está incompleto). `setId` = `AAAAMMDDTHHMMSSZ-<6 hex>` (UTC), ordena por data.', '');
   out.push(`A chave privada (identidade age) fica em \`${identity}\`; cópia em papel/cofre físico conforme a política da clínica.`, '');
+  if (Object.values(config.sources).some((s) => s.type === 'files' && s.format === 'packs')) {
+    out.push('A chave de conteúdo do computador de backup (`$COFRE_HOME/content-key`, não restaura nada sozinha) deve ser guardada junto com a identidade: sem ela, um computador que perdeu `files-state.sqlite` reenvia todos os arquivos uma vez (nada se perde).', '');
+  }
   out.push(...signersSection(config));
 
   out.push('## 2. Caminho com o Cofre', '', '```sh');

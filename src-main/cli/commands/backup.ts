@@ -92,7 +92,7 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
   const storage = ctx.storage(hit.storage);
   try {
     const identities = opts.deep ? await configuredIdentities(ctx.config, ctx.env, ctx.askSecret) : undefined;
-    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)) });
+    const r = await verifySet(storage, setId, { deep: Boolean(opts.deep), authenticate: setAuthenticator(ctx.config, ctx.now), ...(identities ? { identities } : {}), onProgress: (p) => out.progress(progressLine(p)), dedupHome: ctx.home, now: ctx.now });
     out.endProgress();
     ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: r.ok, status: r.status, storage: hit.storage });
     for (const f of hashFailures(r)) {
@@ -100,7 +100,8 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
     }
     const headline = { ok: 'OK', failed: 'PROBLEMS FOUND', unchecked: 'NOT FULLY CHECKED (see below)' }[r.status];
     const mark = { ok: 'ok         ', failed: 'FAIL       ', unchecked: 'NOT CHECKED' } as const;
-    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} on storage ${hit.storage}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`)].join('\n'));
+    const notReused = r.badPacks?.length ? [`  ${r.badPacks.length} bad pack(s) are no longer reused for deduplication: the next backup uploads their content again`] : [];
+    out.result({ ...r, storage: hit.storage, state: hit.state }, () => [`Set ${setId} on storage ${hit.storage}: ${headline}`, ...r.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}`), ...notReused].join('\n'));
     return r.ok ? 0 : 1;
   } finally {
     storage.close();

@@ -209,7 +209,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const storage = ctx.storage(hit.storage);
         try {
           const identities = deep ? await configuredIdentities(config, ctx.env) : undefined;
-          const r = await verifySet(storage, setId, { deep, authenticate: setAuthenticator(config, rt.ctx.now), ...(identities ? { identities } : {}) });
+          const r = await verifySet(storage, setId, { deep, authenticate: setAuthenticator(config, rt.ctx.now), ...(identities ? { identities } : {}), dedupHome: rt.ctx.home, now: rt.ctx.now });
           rt.audit(call, deep ? 'sets.verifyDeep' : 'sets.verify', setId, { ok: r.ok, status: r.status });
           for (const f of hashFailures(r)) recordHashFailure(ctx.catalog, call.actor, { setId, storage: hit.storage, object: f.name, message: f.message, during: 'deep verify' });
           return { ok: r.ok, status: r.status, checks: r.checks };
