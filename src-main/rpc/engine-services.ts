@@ -14,6 +14,7 @@ import { createRuntime, type EngineServicesOptions } from './engine/runtime.js';
 import { configServices } from './engine/config-services.js';
 import { runServices } from './engine/run-services.js';
 import { restoreServices } from './engine/restore-services.js';
+import { filesServices } from './engine/files-services.js';
 
 export type { EngineServicesOptions } from './engine/runtime.js';
 
@@ -59,6 +60,7 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
     sets: runs.sets,
     ...configServices(rt),
     ...restoreServices(rt),
+    ...filesServices(rt),
     alerts: {
       async test(call): Promise<AlertTest> {
         const config = rt.config();
