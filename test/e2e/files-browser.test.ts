@@ -114,11 +114,15 @@ describe('files browser on the real demo (chromium)', () => {
     const saved = await download.path();
     expect(readFileSync(saved).equals(readFileSync(join(filesRoot, xray)))).toBe(true);
     await page.getByTestId('save-result').waitFor();
-    // the link was good once
-    const again = await page.evaluate(async (url) => (await fetch(url)).status, new URL(download.url()).pathname);
-    expect(again).toBe(410);
+    // the link was good once (asked outside the page, with its session cookie)
+    const cookie = (await page.context().cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
+    const again = await fetch(download.url(), { headers: { Cookie: cookie } });
+    expect(again.status).toBe(410);
+    expect(await again.text()).toMatch(/^Este link de download já foi usado ou expirou/);
     await c.go('auditoria');
-    await page.locator('main').getByText('Salvou arquivos de uma cópia no computador').first().waitFor();
+    const entry = page.getByTestId('audit-row').filter({ hasText: 'Salvou arquivos de uma cópia no computador' }).first();
+    await entry.waitFor();
+    await entry.getByText(xray, { exact: false }).first().waitFor();
     await c.screenshot('files-06-auditoria');
     expect(c.problems).toEqual([]);
   });
