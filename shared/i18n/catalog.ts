@@ -225,6 +225,11 @@ export const CATALOG = {
   // ── bandwidth ───────────────────────────────────────────────────────────────
   // (end of bandwidth)
   // ── browser ───────────────────────────────────────────────────────────────
+  'browser.pathNotInSet': { pt: '{path} não está nesta cópia', en: '{path} is not in this set', ptDo: 'Escolha o caminho no navegador de arquivos da cópia.', enDo: "Choose the path in the set's file browser." },
+  'browser.specialFile': { pt: '{path} é um arquivo especial (socket, dispositivo ou fifo): aparece na lista, mas não é salvo', en: '{path} is a special file (socket, device or fifo): listed, never saved' },
+  'browser.zstdMissing': { pt: 'O zstd não está instalado neste computador; ele é necessário para salvar arquivos de pacotes comprimidos', en: 'zstd is not installed on this computer; it is needed to save files from compressed packs', ptDo: 'Instale o zstd (apt install zstd) ou restaure num destino.', enDo: 'Install zstd (apt install zstd) or restore to a target instead.' },
+  'browser.downloadGone': { pt: 'Este link de download já foi usado ou expirou', en: 'This download link was used already or has expired', ptDo: 'Clique de novo em "Salvar no computador" no console.', enDo: 'Click "Save to this computer" in the console again.' },
+  'browser.noIndex': { pt: 'A cópia {setId} é do formato antigo: um arquivo único por origem, sem índice de arquivos', en: 'Set {setId} is in the old format: one archive per source, without a file index', ptDo: 'Restaure a cópia inteira num destino.', enDo: 'Restore the whole set to a target.' },
   // (end of browser)
   // ── demo ───────────────────────────────────────────────────────────────
   // (end of demo)

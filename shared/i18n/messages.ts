@@ -1,6 +1,7 @@
 import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
 import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 import { stagingTextsPtBR, stagingTextsEn } from './staging-texts.js';
+import { browserTextsPtBR, browserTextsEn } from './browser-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -12,6 +13,7 @@ export const ptBR = {
   ...engineTextsPtBR,
   ...consoleTextsPtBR,
   ...stagingTextsPtBR,
+  ...browserTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -318,6 +320,7 @@ export const en: Messages = {
   ...engineTextsEn,
   ...consoleTextsEn,
   ...stagingTextsEn,
+  ...browserTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',

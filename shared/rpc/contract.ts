@@ -10,6 +10,7 @@ import { configMethods } from './contracts/config.js';
 import { restoreMethods, restoreEvents } from './contracts/restore.js';
 import { settingsMethods } from './contracts/settings.js';
 import { demoMethods } from './contracts/demo.js';
+import { filesMethods } from './contracts/files.js';
 
 export const methods = {
   ...statusMethods,
@@ -19,6 +20,7 @@ export const methods = {
   ...restoreMethods,
   ...settingsMethods,
   ...demoMethods,
+  ...filesMethods,
 };
 
 export const events = {

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Notification } from 'electron';
+import { Notification, app, dialog } from 'electron';
 import { startDesktop, startErrorWindow } from './shell.js';
 import { configErrorPage, decideDesktopStart } from './startup.js';
 import type { AlertChannel } from '../alerts/dispatcher.js';
@@ -50,7 +50,12 @@ function engineServices(ctx: AppContext): EngineServices {
       process.stderr.write(`cofre: scheduler not started: ${describeError(err)}\n`);
     }
   }
-  const services = createEngineServices(ctx, { host });
+  // "salvar no computador": the shell's save dialog, in the user's Downloads folder by default
+  const saveDialog = async (name: string): Promise<string | undefined> => {
+    const r = await dialog.showSaveDialog({ defaultPath: join(app.getPath('downloads'), name) });
+    return r.canceled || !r.filePath ? undefined : r.filePath;
+  };
+  const services = createEngineServices(ctx, { host, saveDialog });
   process.once('exit', () => {
     services.close();
     void host?.stop();

@@ -14,6 +14,7 @@ import { createRuntime, type EngineServicesOptions } from './engine/runtime.js';
 import { configServices } from './engine/config-services.js';
 import { announceRuns, runServices } from './engine/run-services.js';
 import { restoreServices } from './engine/restore-services.js';
+import { filesServices } from './engine/files-services.js';
 
 export type { EngineServicesOptions } from './engine/runtime.js';
 
@@ -60,6 +61,7 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
     sets: runs.sets,
     ...configServices(rt),
     ...restoreServices(rt),
+    ...filesServices(rt),
     alerts: {
       async test(call): Promise<AlertTest> {
         const config = rt.config();

@@ -19,10 +19,22 @@ import type { Target, Preflight, PreflightInput, RestoreStartInput, Drills, Reso
 import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../../shared/rpc/contracts/settings.js';
 import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
 import type { DemoInfo } from '../../shared/rpc/contracts/demo.js';
+import type { FilesList, FilesListInput, FileVersions, FilesSave, FilesSaveInput } from '../../shared/rpc/contracts/files.js';
+import type { Writable } from 'node:stream';
 
 /** Who is calling, for the audit log ("console:<os user>", "cli:<os user>"). */
 export interface CallContext {
   actor: string;
+}
+
+/** A one-time download a browser console asked for with `files.save`. */
+export interface Download {
+  /** the file name to offer: the file's own, or `<folder>.tar` */
+  name: string;
+  /** known for a single file */
+  size?: number;
+  /** writes the decrypted file (or tar) to `out`, then records the save in the audit log */
+  write(out: Writable): Promise<number>;
 }
 
 /** One pushed event: `run.progress`, `run.finished`, `restore.progress`, `restore.finished`. */
@@ -94,6 +106,16 @@ export interface EngineServices {
     list(): Promise<Drills>;
     /** Restores the latest complete set into a staging target (default: config `drill.target`). */
     start(target: string | undefined, ctx: CallContext): Promise<{ restoreId: string }>;
+  };
+  files: {
+    /** One folder of a set (format 2), or a search in it, one page at a time; format 1 says `archive`. */
+    list(input: FilesListInput): Promise<FilesList>;
+    /** The same path in the other complete sets (newest first). */
+    versions(setId: string, path: string): Promise<FileVersions>;
+    /** Saves a file or folder decrypted on this computer: a save dialog (desktop) or a one-time download link (browser). */
+    save(input: FilesSaveInput, ctx: CallContext): Promise<FilesSave>;
+    /** The download behind a `save` link, once; undefined when unknown, used or expired. */
+    takeDownload(ticket: string): Promise<Download | undefined>;
   };
   settings: {
     get(): Promise<Settings>;

@@ -25,6 +25,7 @@ import type { Transport } from '../../shared/rpc/transport.js';
 import { createConsoleRpc } from './index.js';
 import type { EngineServices } from './services.js';
 import { DEFAULT_LANGUAGE, translate } from '../../shared/i18n/index.js';
+import { DOWNLOAD_PREFIX, serveDownload } from './download-route.js';
 
 export interface ConsoleServerOptions {
   services: EngineServices;
@@ -257,6 +258,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return res.end(movingOnPage(clean));
     }
     if (!sessionOk(req)) return plain(res, 401, bilingual('http.unauthorized'));
+    if (url.pathname.startsWith(DOWNLOAD_PREFIX)) return void serveDownload(options.services, url.pathname, res, req.method === 'HEAD').catch(() => res.destroy());
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
   });
 

@@ -13,6 +13,7 @@ import type { ServerInfo, SourceInput, StorageInfo, PlanInfo } from '../../share
 import type { Target, Drills } from '../../shared/rpc/contracts/restore.js';
 import type { Settings, AuditEntry } from '../../shared/rpc/contracts/settings.js';
 import type { PlanStatus, DrillBrief } from '../../shared/rpc/contracts/status.js';
+import { memoryFiles } from './memory-files.js';
 
 export interface MemoryServicesOptions {
   now?: () => Date;
@@ -462,6 +463,7 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
         return { restoreId: startRestore(latest.setId, t, true) };
       },
     },
+    files: memoryFiles(() => sets, findSet, record),
     settings: {
       async get() {
         return structuredClone(settings);

@@ -26,6 +26,8 @@ const PointSchema = z.object({
 export const PreflightInputSchema = PointSchema.extend({
   target: z.string().min(1),
   sources: z.array(z.string()).optional(),
+  /** only these absolute server paths of the files sources (`restore --path`); databases are left out */
+  paths: z.array(z.string().startsWith('/')).optional(),
 }).refine((v) => v.setId !== undefined || v.at !== undefined, 'choose a set or a moment (setId or at)');
 
 export const PreflightSchema = z.object({
@@ -39,6 +41,8 @@ export const RestoreStartInputSchema = z.object({
   setId: z.string().min(1),
   target: z.string().min(1),
   sources: z.array(z.string()).optional(),
+  /** only these absolute server paths of the files sources (`restore --path`); databases are left out */
+  paths: z.array(z.string().startsWith('/')).optional(),
   /** production targets: the target's name typed by the technician */
   confirmName: z.string().optional(),
   /** the technician confirmed restoring this set although it is unsigned */

@@ -90,7 +90,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const config = rt.config();
         const target = targetOf(config, input.target, ctx.env);
         const set = await selectSet(ctx, { setId: input.setId, at: input.at, acceptUnsigned: input.setId !== undefined && input.acceptUnsigned === true });
-        const items = planItems(set.manifest, target, { sources: input.sources });
+        const items = planItems(set.manifest, target, { sources: input.sources, paths: input.paths });
         const checks: CheckResult[] = [];
         const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
         checks.push(reach.check);
@@ -124,10 +124,11 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const target = targetOf(config, input.target, ctx.env);
         const confirm = { yes: true, confirmName: input.confirmName };
         requireConfirmation(target, target.config.kind === 'production' ? confirm : {});
-        rt.audit(call, 'restore.request', target.name, { setId: input.setId, sources: input.sources ?? null });
+        rt.audit(call, 'restore.request', target.name, { setId: input.setId, sources: input.sources ?? null, ...(input.paths?.length ? { paths: input.paths } : {}) });
         const restoreId = await launch('restore', (hooks) =>
           runRestore(ctx, {
             setId: input.setId, target: target.name, ...(input.acceptUnsigned ? { acceptUnsigned: true } : {}), ...(input.sources ? { sources: input.sources } : {}),
+            ...(input.paths?.length ? { paths: input.paths } : {}),
             ...(target.config.kind === 'production' ? confirm : { existing: 'rename' as const }),
             trigger: 'console', ...hooks,
           }),

@@ -21,6 +21,11 @@ export interface EngineServicesOptions {
   log?: (line: string) => void;
   /** set by `cofre demo`: what the console's demo badge and notices show */
   demo?: () => DemoInfo;
+  /**
+   * The desktop app's save dialog ("salvar no computador"): the chosen file, or undefined when
+   * closed. Without it (a browser console) a save answers with a one-time download link.
+   */
+  saveDialog?: (suggestedName: string) => Promise<string | undefined>;
 }
 
 export interface Runtime {

@@ -6,6 +6,7 @@ import { configHandlers } from './config.js';
 import { restoreHandlers } from './restore.js';
 import { settingsHandlers } from './settings.js';
 import { demoHandlers } from './demo.js';
+import { filesHandlers } from './files.js';
 
 /** Every method of the contract, implemented over the engine's services. */
 export function createHandlers(services: EngineServices): Handlers {
@@ -16,5 +17,6 @@ export function createHandlers(services: EngineServices): Handlers {
     ...restoreHandlers(services),
     ...settingsHandlers(services),
     ...demoHandlers(services),
+    ...filesHandlers(services),
   };
 }

@@ -7,6 +7,8 @@ import type { BackupSet, SetList } from '../../../shared/rpc/contracts/sets.js';
 import type { BadgeTone } from '../components/ui.js';
 import { navigate } from '../navigation.js';
 import { CheckList } from '../components/messages.js';
+import { useStore } from 'zustand';
+import { FileBrowser } from '../components/file-browser.js';
 
 const STATE_TONE: Record<BackupSet['state'], BadgeTone> = { complete: 'ok', incomplete: 'failing', doubtful: 'late', unsigned: 'late' };
 
@@ -35,6 +37,13 @@ function SetItem({ set }: { set: BackupSet }) {
   const stores = useStores();
   const { verify, verifying, verifications } = useSets();
   const result = verifications[set.setId];
+  const browsing = useStore(stores.files, (s) => s.setId === set.setId);
+  const hasFiles = set.sources.some((s) => s.type === 'files');
+  const restoreWhole = (): void => {
+    stores.restore.getState().reset();
+    stores.restore.getState().choosePoint(set.setId);
+    navigate('restaurar');
+  };
   const total = set.sources.reduce((a, s) => a + s.bytes, 0);
   return (
     <li className={`timeline-item${set.complete ? '' : ' timeline-incomplete'}`}>
@@ -84,18 +93,26 @@ function SetItem({ set }: { set: BackupSet }) {
             {t('copias.verifyDeep')}
           </Button>
           {set.complete ? (
-            <Button
-              variant="primary"
-              onClick={() => {
-                stores.restore.getState().reset();
-                stores.restore.getState().choosePoint(set.setId);
-                navigate('restaurar');
-              }}
-            >
+            <Button variant="primary" onClick={restoreWhole}>
               {t('copias.restoreThis')}
             </Button>
           ) : null}
+          {set.complete && hasFiles ? (
+            <Button aria-expanded={browsing} onClick={() => (browsing ? stores.files.getState().close() : void stores.files.getState().open(set.setId))}>
+              {browsing ? t('browser.close') : t('browser.open')}
+            </Button>
+          ) : null}
         </div>
+        {browsing ? (
+          <FileBrowser
+            store={stores.files}
+            onRestoreWhole={restoreWhole}
+            onRestore={(setId, path) => {
+              stores.restore.getState().restorePath(setId, path);
+              navigate('restaurar');
+            }}
+          />
+        ) : null}
         {result && 'checks' in result ? (
           <div role="status" className="verify">
             <Badge tone={result.ok ? 'ok' : result.status === 'unchecked' ? 'late' : 'failing'}>

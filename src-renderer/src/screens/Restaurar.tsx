@@ -12,6 +12,7 @@ import { dataAgeMs, isRestorable, sourceChoices } from '../stores/restore-choice
 import { instantOfWallClock, wallClockOf } from '../../../shared/zoned-time.js';
 import type { Translate } from '../../../shared/i18n/index.js';
 import type { SourceType, Target } from '../../../shared/rpc/contracts/restore.js';
+import { FileBrowser } from '../components/file-browser.js';
 
 const RTO_BUDGET_MS = 4 * 3_600_000;
 const RPO_BUDGET_MS = 24 * 3_600_000;
@@ -91,6 +92,45 @@ function SourcesChoice({ target, t }: { target: Target | undefined; t: Translate
     </fieldset>
   );
 }
+/** Step 2, besides whole sources: only some files or folders, picked in the set's file browser. */
+function PathsChoice({ t }: { t: Translate }) {
+  const r = useRestore();
+  const { sets } = useSets();
+  const picker = useStores().filePicker;
+  const open = useStore(picker, (s) => s.setId !== undefined && s.setId === r.setId);
+  const set = sets.find((s) => s.setId === r.setId);
+  if (!set?.sources.some((s) => s.type === 'files')) return null;
+  return (
+    <fieldset className="field" data-testid="restore-paths">
+      <legend>{t('restaurar.paths')}</legend>
+      <p className="field-hint">{t('restaurar.pathsHint')}</p>
+      {r.paths.length > 0 ? (
+        <>
+          <p>{t('restaurar.pathsChosen')}</p>
+          <ul className="paths-choice">
+            {r.paths.map((p) => (
+              <li key={p} data-path={p}>
+                <code>{p}</code>{' '}
+                <Button aria-label={`${t('restaurar.removePath')} ${p}`} onClick={() => r.removePath(p)}>
+                  {t('restaurar.removePath')}
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {open ? (
+        <>
+          <FileBrowser store={picker} onPick={r.addPath} picked={r.paths} />
+          <Button onClick={() => picker.getState().close()}>{t('restaurar.pathsDone')}</Button>
+        </>
+      ) : (
+        <Button onClick={() => r.setId && void picker.getState().open(r.setId)}>{t('restaurar.choosePaths')}</Button>
+      )}
+    </fieldset>
+  );
+}
+
 const STEPS: { id: WizardStep | 'validate'; key: 'restaurar.step.point' | 'restaurar.step.target' | 'restaurar.step.preflight' | 'restaurar.step.transfer' | 'restaurar.step.validate' | 'restaurar.step.report' }[] = [
   { id: 'point', key: 'restaurar.step.point' },
   { id: 'target', key: 'restaurar.step.target' },
@@ -184,7 +224,8 @@ export function Restaurar() {
               ))}
             </select>
           </div>
-          <SourcesChoice target={target} t={t} />
+          {r.paths.length === 0 ? <SourcesChoice target={target} t={t} /> : null}
+          <PathsChoice t={t} />
           {target?.kind === 'staging' && r.setId ? (
             <div data-testid="target-names">
               <h3>{t('staging.names.title')}</h3>

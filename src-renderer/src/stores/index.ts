@@ -12,6 +12,7 @@ import { createDrillsStore } from './drills.js';
 import { createSettingsStore } from './settings.js';
 import { createAuditStore } from './audit.js';
 import { createDemoStore } from './demo.js';
+import { createFilesStore } from './files.js';
 
 export function createStores(client: RpcClient) {
   const sets = createSetsStore(client);
@@ -25,6 +26,10 @@ export function createStores(client: RpcClient) {
     settings: createSettingsStore(client),
     audit: createAuditStore(client),
     demo: createDemoStore(client),
+    /** the file browser of a set's detail in Cópias */
+    files: createFilesStore(client),
+    /** the restore wizard's path picker (its own place in the set) */
+    filePicker: createFilesStore(client),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -16,6 +16,8 @@ export interface RestoreState {
   confirmName: string;
   /** the sources ticked in step 2 (only those the target can receive) */
   sources: string[];
+  /** only these server paths of the files sources (empty: whole sources) */
+  paths: string[];
   /** the point in time asked for in step 1 and the set it picks */
   point: ResolvedPoint | undefined;
   pointError: RpcError | undefined;
@@ -35,6 +37,10 @@ export interface RestoreState {
   /** Asks the engine which set an instant picks (the `--at` rule); the list highlights it. */
   resolveAt(atIso: string): Promise<void>;
   toggleSource(name: string, on: boolean): void;
+  /** The file browser's "Restaurar…": this set, only this path, straight to step 2. */
+  restorePath(setId: string, path: string): void;
+  addPath(path: string): void;
+  removePath(path: string): void;
   setConfirmName(text: string): void;
   /** production targets need the name typed exactly; at least one source must be ticked */
   canProceed(): boolean;
@@ -52,6 +58,7 @@ const initial = {
   target: undefined,
   confirmName: '',
   sources: [] as string[],
+  paths: [] as string[],
   point: undefined,
   pointError: undefined,
   resolving: false,
@@ -77,7 +84,7 @@ export function createRestoreStore(client: RpcClient, listedSets: () => BackupSe
         set(res.ok ? { targets: res.value.targets } : { error: res.error });
       },
       choosePoint(setId) {
-        set({ setId, step: 'target', sources: defaultSources(setOf(setId), targetOf(get().target)), preflight: undefined, error: undefined });
+        set({ setId, step: 'target', paths: get().setId === setId ? get().paths : [], sources: defaultSources(setOf(setId), targetOf(get().target)), preflight: undefined, error: undefined });
       },
       chooseTarget(name) {
         set({ target: name, confirmName: '', sources: defaultSources(setOf(get().setId), targetOf(name)), preflight: undefined, error: undefined });
@@ -95,29 +102,44 @@ export function createRestoreStore(client: RpcClient, listedSets: () => BackupSe
         const rest = get().sources.filter((n) => n !== name);
         set({ sources: on ? [...rest, name] : rest, preflight: undefined });
       },
+      restorePath(setId, path) {
+        set({ ...initial, setId, step: 'target', paths: [path], sources: defaultSources(setOf(setId), targetOf(get().target)) });
+      },
+      addPath(path) {
+        const rest = get().paths.filter((p) => p !== path && !p.startsWith(`${path}/`));
+        // a path under one already chosen adds nothing
+        if (rest.some((p) => path.startsWith(`${p}/`))) return;
+        set({ paths: [...rest, path], preflight: undefined });
+      },
+      removePath(path) {
+        set({ paths: get().paths.filter((p) => p !== path), preflight: undefined });
+      },
       setConfirmName(text) {
         set({ confirmName: text });
       },
       canProceed() {
-        const { target, targets, confirmName, sources } = get();
+        const { target, targets, confirmName, sources, paths } = get();
         const t = targets.find((x) => x.name === target);
-        if (!t || sources.length === 0) return false;
+        if (!t || (sources.length === 0 && paths.length === 0)) return false;
         return t.kind === 'staging' || confirmName === t.name;
       },
       async runPreflight() {
         const { setId, target } = get();
         if (!setId || !target || !get().canProceed()) return;
         set({ busy: true, error: undefined });
-        const sources = sourcesToSend(setOf(setId), get().sources);
-        const res = await client.call('restore.preflight', { setId, target, ...(sources ? { sources } : {}) });
+        const paths = get().paths;
+        // with paths only the files sources are restored (as `restore --path`): no source list
+        const sources = paths.length ? undefined : sourcesToSend(setOf(setId), get().sources);
+        const res = await client.call('restore.preflight', { setId, target, ...(sources ? { sources } : {}), ...(paths.length ? { paths } : {}) });
         set(res.ok ? { preflight: res.value, step: 'preflight', busy: false } : { error: res.error, busy: false });
       },
       async start() {
         const { setId, target, confirmName, preflight } = get();
         if (!setId || !target || !preflight || !preflight.checks.every((c) => c.ok)) return;
         set({ busy: true, error: undefined });
-        const sources = sourcesToSend(setOf(setId), get().sources);
-        const res = await client.call('restore.start', { setId, target, ...(sources ? { sources } : {}), ...(confirmName ? { confirmName } : {}) });
+        const paths = get().paths;
+        const sources = paths.length ? undefined : sourcesToSend(setOf(setId), get().sources);
+        const res = await client.call('restore.start', { setId, target, ...(sources ? { sources } : {}), ...(paths.length ? { paths } : {}), ...(confirmName ? { confirmName } : {}) });
         if (!res.ok) return set({ error: res.error, busy: false });
         set({ restoreId: res.value.restoreId, startedAt: now(), step: 'transfer', busy: false, progress: undefined, progressAt: undefined, finished: undefined });
       },

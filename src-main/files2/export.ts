@@ -1,0 +1,211 @@
+/**
+ * "Salvar no computador": one file or folder of a format-2 set, decrypted on this machine (the
+ * console's). A file is written as its bytes; a folder (or a symlink) as a plain tar whose names
+ * start at the chosen folder. Only the packs holding the selection are read; each is hash-checked
+ * to its end (a mismatch fails the save, and the caller discards what was written).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Transform, pipeline, type Readable, type Writable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
+import { CofreError } from '../errors.js';
+import { said } from '../../shared/i18n/catalog.js';
+import type { Storage } from '../storage/types.js';
+import type { ManifestRef } from '../../shared/domain.js';
+import { createDecryptStream } from '../crypto/age.js';
+import { isCompressedPack, packKey } from './packs.js';
+import { selectEntries } from './index-format.js';
+import { nameOf, parentOf, type SourcedEntry } from './browse.js';
+
+export interface ExportPlan {
+  /** the file name to offer: the file's own, or `<folder>.tar` */
+  name: string;
+  kind: 'file' | 'tar';
+  /** bytes of a single file (a tar's size is known only once written) */
+  size?: number;
+  entries: SourcedEntry[];
+}
+
+export function planExport(all: readonly SourcedEntry[], path: string): ExportPlan {
+  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const entries = selectEntries(all, [clean]) as SourcedEntry[];
+  const self = entries.find((e) => e.path === clean);
+  if (!self) {
+    throw new CofreError('INVALID_ARGUMENT', `${clean} is not in this set`, { ...said('browser.pathNotInSet', { path: clean }), hint: 'choose the path in the set\'s file browser' });
+  }
+  if (self.type === 'o') throw new CofreError('INVALID_ARGUMENT', `${clean} is a special file (socket, device or fifo): it is listed, never saved`, said('browser.specialFile', { path: clean }));
+  if (self.type === 'f' || self.type === 'h') return { name: nameOf(clean), kind: 'file', size: self.size, entries: [self] };
+  return { name: `${nameOf(clean) === '/' ? 'raiz' : nameOf(clean)}.tar`, kind: 'tar', entries: entries.filter((e) => e.type !== 'o') };
+}
+
+export interface ExportOptions {
+  storage: Storage;
+  identities: readonly string[];
+  /** the set's packs (key, size, SHA-256) */
+  packs: readonly ManifestRef[];
+  plan: ExportPlan;
+  signal?: AbortSignal | undefined;
+}
+
+/** Writes the plan to `out` (ended when done); resolves with the bytes written. */
+export async function writeExport(opts: ExportOptions, out: Writable): Promise<number> {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const sink = pipelineAsync(counter, out);
+  try {
+    if (opts.plan.kind === 'file') await writeFile(opts, counter);
+    else await writeTar(opts, counter);
+    counter.end();
+    await sink;
+  } catch (err) {
+    counter.destroy(err instanceof Error ? err : new Error(String(err)));
+    await sink.catch(() => undefined);
+    throw err;
+  }
+  return bytes;
+}
+
+async function writeFile(opts: ExportOptions, out: Writable): Promise<void> {
+  const e = opts.plan.entries[0];
+  if (!e || !e.cid) return; // an empty file
+  await readPacks(opts, [e], (_member, body) => copyInto(body, out));
+}
+
+async function writeTar(opts: ExportOptions, out: Writable): Promise<void> {
+  const top = opts.plan.entries[0];
+  if (!top) return;
+  const base = parentOf(top.path);
+  const rel = (p: string): string => p.slice(base === '/' ? 1 : base.length + 1);
+  const tar = tarPack();
+  const piped = new Promise<void>((resolve, reject) => {
+    out.on('error', reject);
+    tar.on('error', reject);
+    tar.on('data', (chunk: unknown) => {
+      if (!out.write(chunk as Buffer)) {
+        tar.pause();
+        out.once('drain', () => tar.resume());
+      }
+    });
+    tar.on('end', () => resolve());
+  });
+  const header = (e: SourcedEntry, extra: Partial<Header>): Partial<Header> & Pick<Header, 'name'> => ({
+    name: rel(e.path), mode: parseInt(e.mode, 8), mtime: new Date(Math.floor(Number(e.mtime) * 1000)), uname: e.owner, gname: e.group, ...extra,
+  });
+  const addEmpty = (h: Partial<Header> & Pick<Header, 'name'>): Promise<void> =>
+    new Promise((resolve, reject) => {
+      tar.entry(h, (err) => (err ? reject(err) : resolve()));
+    });
+  try {
+    // folders, symlinks and empty files first; then contents, pack by pack
+    for (const e of opts.plan.entries) {
+      if (e.type === 'd') await addEmpty(header(e, { type: 'directory' }));
+      else if (e.type === 'l') await addEmpty(header(e, { type: 'symlink', linkname: e.target }));
+      else if (!e.cid) await addEmpty(header(e, { type: 'file', size: 0 }));
+    }
+    const withContent = opts.plan.entries.filter((e) => e.cid && (e.type === 'f' || e.type === 'h'));
+    await readPacks(opts, withContent, async (member, body) => {
+      const same = withContent.filter((e) => e.member === member);
+      const [first, ...others] = same;
+      if (!first) {
+        body.resume();
+        return;
+      }
+      let done!: Promise<void>;
+      const w = tar.entry(header(first, { type: 'file', size: first.size }), (err) => {
+        done = err ? Promise.reject(err) : Promise.resolve();
+      });
+      await copyInto(body, w);
+      const finished = new Promise<void>((resolve, reject) => {
+        w.once('finish', () => resolve());
+        w.once('error', reject);
+      });
+      w.end(undefined);
+      await finished;
+      await done;
+      // the same content under other names: hard links to the first (as tar stores them)
+      for (const o of others) await addEmpty(header(o, { type: 'link', linkname: rel(first.path), size: 0 }));
+    });
+    tar.finalize();
+    await piped;
+  } catch (err) {
+    tar.destroy(err instanceof Error ? err : new Error(String(err)));
+    await piped.catch(() => undefined);
+    throw err;
+  }
+}
+
+interface ChunkSink {
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** A pack member (a tar-stream source) into a writable, with back-pressure. */
+async function copyInto(body: AsyncIterable<unknown>, out: ChunkSink): Promise<void> {
+  for await (const chunk of body) {
+    if (!out.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))) await new Promise<void>((resolve) => out.once('drain', resolve));
+  }
+}
+
+type MemberBody = AsyncIterable<unknown> & { resume(): unknown };
+
+/** Streams each pack the entries need; `onMember` gets each wanted member once, in pack order. */
+async function readPacks(opts: ExportOptions, entries: readonly SourcedEntry[], onMember: (member: string, body: MemberBody) => Promise<void>): Promise<void> {
+  const byKey = new Map(opts.packs.map((p) => [p.key, p]));
+  const wanted = new Set(entries.map((e) => e.member));
+  const names = [...new Set(entries.map((e) => e.pack))].sort();
+  for (const name of names) {
+    const ref = byKey.get(packKey(name));
+    if (!ref) throw new CofreError('INTEGRITY', `the index names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; use another set' });
+    await readPack(opts, ref, wanted, onMember);
+  }
+}
+
+async function readPack(opts: ExportOptions, ref: ManifestRef, wanted: ReadonlySet<string>, onMember: (member: string, body: MemberBody) => Promise<void>): Promise<void> {
+  const body = await opts.storage.get(ref.key, opts.signal ? { signal: opts.signal } : {});
+  const hash = createHash('sha256');
+  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
+  let streamError: unknown;
+  const fail = (err: unknown): void => {
+    streamError ??= err;
+  };
+  let plain: Readable = pipeline(body, hasher, createDecryptStream([...opts.identities]), (err) => { if (err) fail(err); });
+  let zstdDone: Promise<void> = Promise.resolve();
+  if (isCompressedPack(ref.key)) {
+    const z = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    z.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    zstdDone = new Promise((resolve, reject) => {
+      z.on('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'ENOENT'
+          ? new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to save files from compressed packs', { ...said('browser.zstdMissing'), hint: 'install zstd (apt install zstd) or restore to a target instead' })
+          : err));
+      z.on('close', (code) => (code === 0 || streamError ? resolve() : reject(new CofreError('STORAGE_FAILED', `zstd failed (exit ${code}): ${stderr.trim()}`))));
+    });
+    zstdDone.catch(fail);
+    pipeline(plain, z.stdin, (err) => { if (err) fail(err); });
+    plain = z.stdout;
+  }
+  const ex = tarExtract();
+  plain.on('error', (err) => ex.destroy(err));
+  plain.pipe(ex);
+  try {
+    for await (const entry of ex) {
+      if (wanted.has(entry.header.name)) await onMember(entry.header.name, entry);
+      else entry.resume();
+    }
+  } catch (err) {
+    throw streamError ?? err;
+  }
+  await zstdDone.catch(() => undefined);
+  if (streamError) throw streamError;
+  const sha = hash.digest('hex');
+  if (sha !== ref.sha256) {
+    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; the saved copy was discarded; use another set' });
+  }
+}
