@@ -1,5 +1,6 @@
 import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
 import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
+import { demoTextsPtBR, demoTextsEn } from './demo-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -10,6 +11,7 @@ import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 export const ptBR = {
   ...engineTextsPtBR,
   ...consoleTextsPtBR,
+  ...demoTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -293,16 +295,16 @@ export const ptBR = {
   'demo.withDatabase': 'Demonstração: o Cofre copia os arquivos de exemplo da clínica e um banco PostgreSQL descartável desta máquina para uma pasta local. Use "Executar agora", restaure em Restaurar e faça um teste em Testes trimestrais.',
   'demo.filesOnlyIntro': 'Demonstração só com arquivos: o Cofre copia os arquivos de exemplo da clínica desta máquina para uma pasta local. Use "Executar agora", restaure em Restaurar e faça um teste em Testes trimestrais.',
   'demo.notice.homeNotWritable': 'Não é possível gravar na pasta da demonstração {home}; ela roda em {fallback}.',
-  'demo.notice.pgMissing': 'O servidor PostgreSQL 15 não está instalado nesta máquina: a demonstração copia só os arquivos (Debian: apt install postgresql-15).',
-  'demo.notice.pgRootNoUser': 'O Cofre roda como root, o PostgreSQL não aceita rodar como root e não existe o usuário "postgres": a demonstração copia só os arquivos.',
-  'demo.notice.pgFailed': 'O banco PostgreSQL da demonstração não iniciou: a demonstração copia só os arquivos.',
+  'demo.notice.pgMissing': 'O servidor PostgreSQL 15 não está instalado nesta máquina: a demonstração segue sem o PostgreSQL (Debian: apt install postgresql-15).',
+  'demo.notice.pgRootNoUser': 'O Cofre roda como root, o PostgreSQL não aceita rodar como root e não existe o usuário "postgres": a demonstração segue sem o PostgreSQL.',
+  'demo.notice.pgFailed': 'O banco PostgreSQL da demonstração não iniciou: a demonstração segue sem o PostgreSQL.',
   'demo.notice.portInUse': 'A porta {port} já está em uso (outro PostgreSQL?): o banco da demonstração usa a porta {chosen}.',
   'demo.notice.leftoverReused': 'Um banco deixado por uma demonstração anterior (processo {pid}, porta {port}) foi encontrado e está sendo usado de novo.',
   'demo.notice.leftoverStopped': 'Um banco deixado por uma demonstração anterior (processo {pid}) não respondia e foi parado; um novo foi iniciado.',
   'demo.notice.filesOnly': 'Sem banco de dados nesta demonstração: só os arquivos são copiados.',
   'demo.notice.firstBackup': 'A primeira cópia da demonstração está em andamento; acompanhe no cartão do plano.',
   'servidores.local': 'Esta máquina (tipo local, sem SSH), como {user}',
-  'demo.notice.dbStarting': 'O banco PostgreSQL da demonstração está sendo preparado; a primeira cópia começa assim que ele responder.',
+  'demo.notice.dbStarting': 'Os bancos de dados da demonstração estão sendo preparados; a primeira cópia começa assim que eles responderem.',
   'painel.localServer': 'Servidor local',
   'painel.localServerWarning': 'O servidor {servers} é esta máquina (tipo local): as credenciais do armazenamento {storage} ficam no próprio servidor da clínica, e quem o tomar pode apagar as cópias.',
   'painel.localServerWarningAction': 'Faça as cópias por SSH a partir de outra máquina, ou dê a essas credenciais acesso sem permissão de apagar (object lock).',
@@ -315,6 +317,7 @@ export type Messages = Record<MessageKey, string>;
 export const en: Messages = {
   ...engineTextsEn,
   ...consoleTextsEn,
+  ...demoTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',
@@ -598,16 +601,16 @@ export const en: Messages = {
   'demo.withDatabase': 'Demo: Cofre backs up the clinic\'s sample files and a throwaway PostgreSQL database of this machine into a local folder. Use "Run now", restore in Restore and run a drill in Quarterly drills.',
   'demo.filesOnlyIntro': 'Files-only demo: Cofre backs up the clinic\'s sample files of this machine into a local folder. Use "Run now", restore in Restore and run a drill in Quarterly drills.',
   'demo.notice.homeNotWritable': 'The demo folder {home} cannot be written; the demo runs in {fallback}.',
-  'demo.notice.pgMissing': 'The PostgreSQL 15 server is not installed on this machine: the demo backs up files only (Debian: apt install postgresql-15).',
-  'demo.notice.pgRootNoUser': 'Cofre runs as root, PostgreSQL refuses to run as root and there is no "postgres" user: the demo backs up files only.',
-  'demo.notice.pgFailed': 'The demo PostgreSQL database did not start: the demo backs up files only.',
+  'demo.notice.pgMissing': 'The PostgreSQL 15 server is not installed on this machine: the demo runs without PostgreSQL (Debian: apt install postgresql-15).',
+  'demo.notice.pgRootNoUser': 'Cofre runs as root, PostgreSQL refuses to run as root and there is no "postgres" user: the demo runs without PostgreSQL.',
+  'demo.notice.pgFailed': 'The demo PostgreSQL database did not start: the demo runs without PostgreSQL.',
   'demo.notice.portInUse': 'Port {port} is in use (another PostgreSQL?): the demo database uses port {chosen}.',
   'demo.notice.leftoverReused': 'A database left by an earlier demo (process {pid}, port {port}) was found and is used again.',
   'demo.notice.leftoverStopped': 'A database left by an earlier demo (process {pid}) did not answer and was stopped; a fresh one was started.',
   'demo.notice.filesOnly': 'No database in this demo: only the files are backed up.',
   'demo.notice.firstBackup': 'The demo\'s first backup is running; follow it on the plan\'s card.',
   'servidores.local': 'This machine (kind local, no SSH), as {user}',
-  'demo.notice.dbStarting': 'The demo PostgreSQL database is being prepared; the first backup starts once it answers.',
+  'demo.notice.dbStarting': 'The demo databases are being prepared; the first backup starts once they answer.',
   'painel.localServer': 'Local server',
   'painel.localServerWarning': 'Server {servers} is this machine (kind local): the credentials of storage {storage} live on the clinic server itself, and whoever takes it can delete the backups.',
   'painel.localServerWarningAction': 'Back up over SSH from another machine, or give these credentials no right to delete (object lock).',

@@ -9,7 +9,7 @@ import { setsMethods } from './contracts/sets.js';
 import { configMethods } from './contracts/config.js';
 import { restoreMethods, restoreEvents } from './contracts/restore.js';
 import { settingsMethods } from './contracts/settings.js';
-import { demoMethods } from './contracts/demo.js';
+import { demoMethods, demoEvents } from './contracts/demo.js';
 
 export const methods = {
   ...statusMethods,
@@ -24,6 +24,7 @@ export const methods = {
 export const events = {
   ...runsEvents,
   ...restoreEvents,
+  ...demoEvents,
 };
 
 export type Methods = typeof methods;
