@@ -25,6 +25,7 @@ import type { Transport } from '../../shared/rpc/transport.js';
 import { createConsoleRpc } from './index.js';
 import type { EngineServices } from './services.js';
 import { DEFAULT_LANGUAGE, translate } from '../../shared/i18n/index.js';
+import { isReportPath, serveReport } from './report-route.js';
 
 export interface ConsoleServerOptions {
   services: EngineServices;
@@ -34,6 +35,8 @@ export interface ConsoleServerOptions {
   staticDir: string;
   /** recorded in the audit log for actions taken from this console (default "console") */
   actor?: string;
+  /** $COFRE_HOME/reports: served at /reports/<name>.html (report-route.ts); none: those are 404 */
+  reportsDir?: string;
 }
 
 export interface ConsoleServer {
@@ -257,6 +260,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return res.end(movingOnPage(clean));
     }
     if (!sessionOk(req)) return plain(res, 401, bilingual('http.unauthorized'));
+    if (isReportPath(url.pathname)) {
+      serveReport(res, options.reportsDir, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the report.'));
+      return;
+    }
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
   });
 
