@@ -7,16 +7,19 @@
  *   console opened before they answered shows that without a reload);
  * - a PostgreSQL cluster / MariaDB server left running by a killed demo: found by its pid file
  *   and used again;
- * - running as root (this machine's case): PostgreSQL runs as postgres, MariaDB as mysql.
+ * - running as root (this machine's case): PostgreSQL runs as postgres, MariaDB as mysql;
+ * - `cofre demo --reset` after a killed demo: its MariaDB is stopped and moved aside.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { removeDir, tempDir } from '../harness/util.js';
 import { demoLeftovers, demoMariadbDir, startDemo, stopDemo } from '../support/demo.js';
+import { cofre } from '../support/cli.js';
+import { DEMO_MARIADB_DATABASE } from '../../src-main/demo/mariadb.js';
 import { ConsolePage, DashboardPage } from './pages/console.js';
 import { DemoPage } from './pages/flow.js';
 
@@ -149,5 +152,41 @@ describe('cofre demo under bad input (chromium)', () => {
     leftovers.push(...demoLeftovers(home, first.output()));
     expect(existsSync(pidFile)).toBe(false);
     if (HAS_MY) expect(existsSync(myPidFile)).toBe(false);
+  });
+
+  it.runIf(HAS_MY)('a MariaDB left by a killed demo: `cofre demo --reset` stops it and moves its folder aside; the next demo starts a fresh one', async () => {
+    const home = join(root as string, 'reset');
+    const env = { COFRE_DEMO_PG_BIN: join(root as string, 'sem-postgres') };
+    const first = await startDemo(home, { env });
+    children.push(first.child);
+    await expect.poll(() => first.output(), { timeout: 90_000 }).toMatch(/demo: backs up the sample files and the MariaDB database "agenda"/);
+    const dir = demoMariadbDir(first.output()) ?? '';
+    leftovers.push(...demoLeftovers(home, first.output()));
+    const killed = new Promise((r) => first.child.once('exit', r));
+    first.child.kill('SIGKILL');
+    await killed;
+    const pid = Number(readFileSync(join(dir, 'mysqld.pid'), 'utf8').trim());
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+
+    const reset = await cofre(['demo', '--home', home, '--reset', '--prepare-only'], { env: { ...process.env, COFRE_CONFIG: '', ...env } });
+    expect(reset.code).toBe(0);
+    expect(reset.stdout + reset.stderr).toMatch(/the previous demo state was moved to /);
+    // stopped (a clean shutdown: no process, no pid file), and its data is no longer where the demo looks
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    const aside = dir.startsWith(home)
+      ? readdirSync(home).filter((d) => d.startsWith('previous-')).map((d) => join(home, d, 'mariadb'))
+      : readdirSync(dirname(dir)).filter((d) => d.startsWith(`${basename(dir)}.previous-`)).map((d) => join(dirname(dir), d));
+    expect(aside).toHaveLength(1);
+    leftovers.push(...aside);
+    expect(existsSync(join(aside[0] ?? '', 'data', DEMO_MARIADB_DATABASE))).toBe(true);
+    expect(existsSync(join(aside[0] ?? '', 'mysqld.pid'))).toBe(false);
+
+    const again = await startDemo(home, { env });
+    children.push(again.child);
+    await expect.poll(() => again.output(), { timeout: 90_000 }).toMatch(/demo: backs up the sample files and the MariaDB database "agenda"/);
+    expect(again.output()).toMatch(/MariaDB created and started on 127\.0\.0\.1:\d+/);
+    expect(again.output()).not.toMatch(/left running by an earlier demo/);
+    expect(await stopDemo(again.child)).toBe(0);
   });
 });
