@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isAlive, notice, portIsFree, runProgram, type DemoNotice, type RunOutput } from './notices.js';
@@ -297,6 +297,8 @@ export async function startDemoMariadb(opts: DemoMariadbOptions): Promise<DemoMa
     if (!(await stopPid(leftover))) return fail(`has a process left by an earlier demo (pid ${leftover}) that does not answer and could not be stopped`, '');
     notices.push(notice('myLeftoverStopped', 'info', `a demo MariaDB server left by an earlier demo (pid ${leftover}) did not answer and was stopped; a fresh one is started`, { pid: String(leftover) }));
   }
+  // a pid file with no server of ours behind it (a crash, or its pid reused by a stranger): stale
+  rmSync(p.pidFile, { force: true });
 
   const fresh = !existsSync(join(p.dataDir, 'mysql'));
   if (fresh) {
