@@ -127,6 +127,14 @@ describe('cofre demo, for real (chromium)', () => {
     await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
     await page.getByText(/RTO medido/).waitFor();
     await c.screenshot('demo-07-restaurar-relatorio');
+    // its report opens from the console too
+    const reportLink = page.getByTestId('restore-report');
+    expect(await reportLink.getAttribute('href')).toMatch(/^\/reports\/restore-\d+\.html$/);
+    const [restoreReport] = await Promise.all([page.context().waitForEvent('page'), reportLink.click()]);
+    await restoreReport.waitForLoadState();
+    expect(await restoreReport.locator('h1').innerText()).toBe('Relatório de restauração');
+    expect(await restoreReport.locator('#resultado').getAttribute('data-status')).toBe('succeeded');
+    await restoreReport.close();
     // the sample files are really there, byte for byte
     const config = readFileSync(join(dir, 'cofre-demo.yaml'), 'utf8');
     const restoreRoot = /filesRoot: "([^"]+)"/.exec(config)?.[1] ?? '';
