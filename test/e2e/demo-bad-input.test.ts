@@ -179,6 +179,9 @@ describe('cofre demo under bad input (chromium)', () => {
       : readdirSync(dirname(dir)).filter((d) => d.startsWith(`${basename(dir)}.previous-`)).map((d) => join(dirname(dir), d));
     expect(aside).toHaveLength(1);
     leftovers.push(...aside);
+    // --reset moved the staging folder aside too (beside itself, in the temp folder)
+    const staging = demoLeftovers(home, '')[0] ?? '';
+    leftovers.push(...readdirSync(dirname(staging)).filter((d) => d.startsWith(`${basename(staging)}.previous-`)).map((d) => join(dirname(staging), d)));
     expect(existsSync(join(aside[0] ?? '', 'data', DEMO_MARIADB_DATABASE))).toBe(true);
     expect(existsSync(join(aside[0] ?? '', 'mysqld.pid'))).toBe(false);
 

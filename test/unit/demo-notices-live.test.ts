@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppContext } from '../../src-main/app/context.js';
-import { prepareDemo } from '../../src-main/demo/home.js';
+import { demoRestoreRoot, prepareDemo } from '../../src-main/demo/home.js';
 import { notice } from '../../src-main/demo/notices.js';
 import { createEngineServices, type RealEngineServices } from '../../src-main/rpc/engine-services.js';
 import { createConsoleRpc } from '../../src-main/rpc/index.js';
@@ -19,18 +19,26 @@ import { wireEvents } from '../../src-renderer/src/stores/wire-events.js';
 import type { DemoInfo } from '../../shared/rpc/contracts/demo.js';
 import { until } from '../support/console-stores.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cofre-demo-live-'));
+let dir: string | undefined;
 let ctx: AppContext | undefined;
 let services: RealEngineServices | undefined;
 
 afterAll(() => {
-  services?.close();
-  ctx?.close();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    services?.close();
+    ctx?.close();
+  } finally {
+    if (dir !== undefined) {
+      // the demo's staging folder lives in the temp folder, named after the home
+      rmSync(demoRestoreRoot(join(dir, 'home')), { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });
 
 describe('demo notices, live', () => {
   it('a notice that changes in the engine shows in the console store without reloading', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cofre-demo-live-'));
     const setup = await prepareDemo(join(dir, 'home'), { noDatabase: true });
     ctx = new AppContext({ configFlag: setup.configPath, env: { ...process.env, COFRE_HOME: setup.home }, actor: 'test' });
     let info: DemoInfo = { demo: true, home: setup.home, databases: ['postgres', 'mysql'], notices: [notice('dbStarting', 'info', 'the demo databases are being prepared')] };
@@ -50,5 +58,7 @@ describe('demo notices, live', () => {
     const after = await until(stores.demo, (s) => s.info?.notices.some((n) => n.code === 'myFailed') === true);
     expect(after.info?.databases).toEqual(['postgres']);
     expect(after.info?.notices.map((n) => n.code)).toEqual(['myFailed']);
+    // let the engine's start-up listing of the storage settle before the catalog is closed
+    await services.sets.list({});
   });
 });
