@@ -9,8 +9,8 @@ import { setsMethods } from './contracts/sets.js';
 import { configMethods } from './contracts/config.js';
 import { restoreMethods, restoreEvents } from './contracts/restore.js';
 import { settingsMethods } from './contracts/settings.js';
-import { demoMethods } from './contracts/demo.js';
 import { filesMethods } from './contracts/files.js';
+import { demoMethods, demoEvents } from './contracts/demo.js';
 
 export const methods = {
   ...statusMethods,
@@ -26,6 +26,7 @@ export const methods = {
 export const events = {
   ...runsEvents,
   ...restoreEvents,
+  ...demoEvents,
 };
 
 export type Methods = typeof methods;

@@ -1,24 +1,27 @@
 /**
  * The demo home: a clinic files folder of generated sample documents, an embedded folder
  * storage, an age identity, a `local` server (this machine), a staging restore target in a temp
- * folder and — where Debian's PostgreSQL 15 is installed — a throwaway cluster with a sample
- * clinic database. Sets are made by real backups (the first one in the background once the
+ * folder and — where Debian's PostgreSQL 15 / MariaDB are installed — a throwaway PostgreSQL
+ * cluster with a sample clinic database and a throwaway MariaDB server with a sample schedule
+ * database (src-main/demo/postgres.ts, mariadb.ts). Sets are made by real backups (the first one in the background once the
  * console is up), so every set the console shows is real and authentic.
  *
- * The config is the demo's own and is rewritten at each start (the database's port and whether
- * there is a database at all may change between starts); the identity, storage, catalog and
+ * The config is the demo's own and is rewritten at each start (the databases' ports and which
+ * databases there are may change between starts); the identity, storage, catalog and
  * files stay until `--reset`, which moves them aside (never deletes them).
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { CofreError } from '../errors.js';
 import { EncryptionSchema } from '../config/schema.js';
 import { generateIdentity, recipientFromIdentity, writeIdentityFile } from '../crypto/age.js';
 import { loadIdentities } from '../crypto/identity-file.js';
 import { writeSampleFiles } from './sample-files.js';
 import { DEMO_DATABASE, DEMO_PG_BIN, startDemoPostgres, type DemoPostgres } from './postgres.js';
+import { DEMO_MARIADB_DATABASE, DEMO_MARIADB_USER, mariadbBinaries, resetDemoMariadb, startDemoMariadb, type DemoMariadb } from './mariadb.js';
 import { isAlive, notice, runProgram, type DemoNotice } from './notices.js';
 
 export const DEMO_CONFIG = 'cofre-demo.yaml';
@@ -32,17 +35,25 @@ export interface DemoSetup {
   /** where staging restores and drills put files */
   restoreRoot: string;
   filesRoot: string;
-  /** set once startDemoDatabase has started it */
+  /** set once startDemoDatabases has started it */
   postgres?: DemoPostgres;
-  /** the config names a database (being started, or running) */
-  database: boolean;
+  /** set once startDemoDatabases has started it */
+  mariadb?: DemoMariadb;
+  /** the config names the PostgreSQL database (being started, or running) */
+  pg: boolean;
+  /** the config names the MariaDB database (being started, or running) */
+  my: boolean;
   notices: DemoNotice[];
   recipient: string;
   identityFile: string;
   storagePath: string;
   pgBin: string;
-  /** the port the config names for the database */
+  /** the port the config names for the PostgreSQL database */
   pgPort: number;
+  /** a folder holding mariadbd and mariadb-install-db (undefined: Debian's) */
+  mariadbBin?: string;
+  /** the port the config names for the MariaDB database */
+  myPort: number;
   /** the demo's manifest signing key, once the config knows signing */
   signing?: { keyFile: string; signer: string };
 }
@@ -51,6 +62,8 @@ export interface DemoOptions {
   reset?: boolean;
   /** PostgreSQL server binaries (default Debian's 15) */
   pgBin?: string;
+  /** MariaDB server binaries: a folder holding mariadbd and mariadb-install-db (default Debian's /usr/sbin, /usr/bin) */
+  mariadbBin?: string;
   /** a config without a database (scripts, Electron before its own start) */
   noDatabase?: boolean;
   log?: (line: string) => void;
@@ -97,12 +110,15 @@ async function ensureSigningKey(home: string): Promise<{ keyFile: string; signer
   return type && key ? { keyFile, signer: `${type} ${key}` } : undefined;
 }
 
-function demoConfig(o: { home: string; filesRoot: string; restoreRoot: string; storagePath: string; identityFile: string; recipient: string; signing?: { keyFile: string; signer: string }; pgPort?: number }): string {
+function demoConfig(o: { home: string; filesRoot: string; restoreRoot: string; storagePath: string; identityFile: string; recipient: string; signing?: { keyFile: string; signer: string }; pgPort?: number; myPort?: number }): string {
   const q = (s: string): string => JSON.stringify(s);
   const db = o.pgPort !== undefined;
+  const my = o.myPort !== undefined;
+  const sources = [...(db ? ['banco'] : []), ...(my ? ['agenda'] : []), 'arquivos'];
   return `# Cofre demo configuration, rewritten by each \`cofre demo\` start (copy it to experiment).
 # The "aqui" server is this machine (kind: local, no SSH); the storage is a folder in the demo home.
-# ${db ? `The database is a throwaway PostgreSQL cluster of the demo on 127.0.0.1:${o.pgPort}.` : 'No PostgreSQL server is installed here: the demo backs up files only.'}
+# ${db ? `PostgreSQL: a throwaway cluster of the demo on 127.0.0.1:${o.pgPort}.` : 'No demo PostgreSQL here (not installed, or it did not start).'}
+# ${my ? `MariaDB: a throwaway server of the demo on 127.0.0.1:${o.myPort} (account ${DEMO_MARIADB_USER} without password, loopback only).` : 'No demo MariaDB here (not installed, or it did not start).'}
 
 servers:
   aqui:
@@ -117,6 +133,13 @@ ${db ? `  banco:
     port: ${o.pgPort}
     user: postgres
     databases: [${DEMO_DATABASE}]
+` : ''}${my ? `  agenda:
+    server: aqui
+    type: mysql
+    host: 127.0.0.1
+    port: ${o.myPort}
+    user: ${DEMO_MARIADB_USER}
+    databases: [${DEMO_MARIADB_DATABASE}]
 ` : ''}  arquivos:
     server: aqui
     type: files
@@ -137,7 +160,7 @@ ${o.signing ? `  signingKeyFile: ${q(o.signing.keyFile)}
 ` : ''}
 plans:
   ${DEMO_PLAN}:
-    sources: [${db ? 'banco, ' : ''}arquivos]
+    sources: [${sources.join(', ')}]
     storage: nuvem-demo
     schedule: "0 2 * * *"           # every day at 02:00
     timezone: America/Sao_Paulo
@@ -148,6 +171,7 @@ restoreTargets:
     kind: staging
     server: aqui
 ${db ? `    postgres: { host: 127.0.0.1, port: ${o.pgPort}, user: postgres }
+` : ''}${my ? `    mysql: { host: 127.0.0.1, port: ${o.myPort}, user: ${DEMO_MARIADB_USER} }
 ` : ''}    filesRoot: ${q(o.restoreRoot)}
 
 drill:
@@ -156,13 +180,19 @@ drill:
 `;
 }
 
-/** The port in the previous config, so a restarted demo keeps its database where the sets say it was. */
-function previousPort(configPath: string): number | undefined {
+/** The ports in the previous config, so a restarted demo keeps its databases where the sets say they were. */
+function previousPorts(configPath: string): { pg?: number; my?: number } {
   try {
-    const m = /^\s+port: (\d+)$/m.exec(readText(configPath));
-    return m?.[1] ? Number(m[1]) : undefined;
+    const doc = parse(readText(configPath)) as { sources?: Record<string, { port?: unknown } | undefined> } | null;
+    const port = (name: string): number | undefined => {
+      const p = doc?.sources?.[name]?.port;
+      return typeof p === 'number' && Number.isInteger(p) ? p : undefined;
+    };
+    const pg = port('banco');
+    const my = port('agenda');
+    return { ...(pg === undefined ? {} : { pg }), ...(my === undefined ? {} : { my }) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -194,8 +224,11 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
 
   if (opts.reset) {
     await stopLeftoverCluster(home, opts.pgBin ?? DEMO_PG_BIN);
-    const aside = join(home, `previous-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`);
-    const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'identity.txt', 'signing_key', 'signing_key.pub', DEMO_CONFIG, 'reports'];
+    const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
+    // MariaDB too: its server is stopped, its folder moved aside (the home's with the rest, a /tmp one beside itself)
+    await resetDemoMariadb(home, stamp);
+    const aside = join(home, `previous-${stamp}`);
+    const parts = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm', 'storage', 'clinica', 'postgres', 'mariadb', 'identity.txt', 'signing_key', 'signing_key.pub', DEMO_CONFIG, 'reports'];
     const present = parts.filter((p) => existsSync(join(home, p)));
     if (present.length > 0) {
       mkdirSync(aside, { recursive: true });
@@ -221,43 +254,61 @@ export async function prepareDemo(home: string, opts: DemoOptions = {}): Promise
   }
 
   const pgBin = opts.pgBin ?? DEMO_PG_BIN;
-  const pgPort = previousPort(configPath) ?? 5432;
+  const ports = previousPorts(configPath);
   const signing = schemaSignsManifests() ? await ensureSigningKey(home) : undefined;
-  const setup: DemoSetup = { home, configPath, created, restoreRoot, filesRoot, notices, recipient, identityFile, storagePath, pgBin, pgPort, database: false, ...(signing ? { signing } : {}) };
-  if (opts.noDatabase) {
-    writeDemoConfig(setup);
-  } else if (['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(pgBin, b)))) {
-    // the database starts in the background (startDemoDatabase): the config names it already
-    setup.database = true;
-    writeDemoConfig(setup, pgPort);
-  } else {
-    notices.push(notice('pgMissing', 'info', `the PostgreSQL 15 server is not installed (${pgBin}/postgres is missing): the demo backs up files only (Debian: apt install postgresql-15)`, { bin: pgBin }));
-    notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
-    writeDemoConfig(setup);
+  const setup: DemoSetup = {
+    home, configPath, created, restoreRoot, filesRoot, notices, recipient, identityFile, storagePath, pgBin, pgPort: ports.pg ?? 5432,
+    myPort: ports.my ?? 3306, pg: false, my: false, ...(opts.mariadbBin ? { mariadbBin: opts.mariadbBin } : {}), ...(signing ? { signing } : {}),
+  };
+  if (!opts.noDatabase) {
+    // the databases start in the background (startDemoDatabases): the config names them already
+    if (['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(pgBin, b)))) setup.pg = true;
+    else notices.push(notice('pgMissing', 'info', `the PostgreSQL 15 server is not installed (${pgBin}/postgres is missing): the demo runs without PostgreSQL (Debian: apt install postgresql-15)`, { bin: pgBin }));
+    if (mariadbBinaries(opts.mariadbBin)) setup.my = true;
+    else {
+      const where = opts.mariadbBin ?? '/usr/sbin or /usr/bin';
+      notices.push(notice('myMissing', 'info', `the MariaDB server is not installed (mariadbd or mariadb-install-db is missing in ${where}): the demo runs without MariaDB (Debian: apt install mariadb-server mariadb-client)`, { bin: where }));
+    }
+    if (!setup.pg && !setup.my) notices.push(filesOnly());
   }
+  writeDemoConfig(setup);
   return setup;
 }
 
-function writeDemoConfig(s: DemoSetup, pgPort?: number): void {
-  writeFileSync(s.configPath, demoConfig({ home: s.home, filesRoot: s.filesRoot, restoreRoot: s.restoreRoot, storagePath: s.storagePath, identityFile: s.identityFile, recipient: s.recipient, ...(s.signing ? { signing: s.signing } : {}), ...(pgPort === undefined ? {} : { pgPort }) }), { mode: 0o600 });
+function filesOnly(): DemoNotice {
+  return notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notices above for why', {});
+}
+
+function writeDemoConfig(s: DemoSetup): void {
+  writeFileSync(s.configPath, demoConfig({
+    home: s.home, filesRoot: s.filesRoot, restoreRoot: s.restoreRoot, storagePath: s.storagePath, identityFile: s.identityFile, recipient: s.recipient,
+    ...(s.signing ? { signing: s.signing } : {}), ...(s.pg ? { pgPort: s.pgPort } : {}), ...(s.my ? { myPort: s.myPort } : {}),
+  }), { mode: 0o600 });
 }
 
 /**
- * Starts (or reuses) the demo's PostgreSQL cluster, then rewrites the config with the port it
- * got, or files-only when it could not start (the reason joins `setup.notices`).
+ * Starts (or reuses) the demo's PostgreSQL cluster and MariaDB server side by side, then
+ * rewrites the config with the ports they got, leaving out one that could not start (the
+ * reason joins `setup.notices`); files-only when neither did.
  */
-export async function startDemoDatabase(setup: DemoSetup, log?: (line: string) => void): Promise<DemoPostgres | undefined> {
-  const pg = await startDemoPostgres({ home: setup.home, bin: setup.pgBin, preferredPort: setup.pgPort, ...(log ? { log } : {}) });
-  setup.notices.push(...pg.notices);
-  if (pg.cluster) {
+export async function startDemoDatabases(setup: DemoSetup, log?: (line: string) => void): Promise<{ postgres?: DemoPostgres; mariadb?: DemoMariadb }> {
+  const l = log ? { log } : {};
+  const [pg, my] = await Promise.all([
+    setup.pg ? startDemoPostgres({ home: setup.home, bin: setup.pgBin, preferredPort: setup.pgPort, ...l }) : undefined,
+    setup.my ? startDemoMariadb({ home: setup.home, preferredPort: setup.myPort, ...(setup.mariadbBin ? { bin: setup.mariadbBin } : {}), ...l }) : undefined,
+  ]);
+  setup.notices.push(...(pg?.notices ?? []), ...(my?.notices ?? []));
+  if (pg?.cluster) {
     setup.postgres = pg.cluster;
-    if (pg.cluster.port !== setup.pgPort) writeDemoConfig(setup, pg.cluster.port);
-  } else {
-    setup.database = false;
-    setup.notices.push(notice('filesOnly', 'info', 'the demo backs up the sample files only (no database): see the notice above for why', {}));
-    writeDemoConfig(setup);
-  }
-  return pg.cluster;
+    setup.pgPort = pg.cluster.port;
+  } else setup.pg = false;
+  if (my?.cluster) {
+    setup.mariadb = my.cluster;
+    setup.myPort = my.cluster.port;
+  } else setup.my = false;
+  if (!setup.pg && !setup.my && !setup.notices.some((n) => n.code === 'filesOnly')) setup.notices.push(filesOnly());
+  writeDemoConfig(setup);
+  return { ...(setup.postgres ? { postgres: setup.postgres } : {}), ...(setup.mariadb ? { mariadb: setup.mariadb } : {}) };
 }
 
 /** true when the demo storage holds at least one set with its manifest (a finished backup). */

@@ -3,8 +3,8 @@
  * of the demo's own, 127.0.0.1 only, trust auth on loopback, a free port (5432 when free), and a
  * small fictitious clinic database. PostgreSQL refuses to run as root, so as root it runs as the
  * `postgres` user (runuser). A cluster left running by a killed demo is found by its pid file:
- * reused when it answers, stopped otherwise. Anything missing makes the demo files-only, with a
- * notice saying why.
+ * reused when it answers, stopped otherwise. Anything missing makes the demo go on without PostgreSQL,
+ * with a notice saying why.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ async function runnerFor(bin: string): Promise<Runner | DemoNotice> {
   const id = await runProgram('id', ['-u', 'postgres']);
   const gid = await runProgram('id', ['-g', 'postgres']);
   if (id.code !== 0 || gid.code !== 0) {
-    return notice('pgRootNoUser', 'warning', 'Cofre runs as root, PostgreSQL refuses to run as root, and there is no "postgres" user to run it as: the demo runs files-only (Debian: apt install postgresql-15 creates that user, or run the demo as a normal user)');
+    return notice('pgRootNoUser', 'warning', 'Cofre runs as root, PostgreSQL refuses to run as root, and there is no "postgres" user to run it as: the demo runs without PostgreSQL (Debian: apt install postgresql-15 creates that user, or run the demo as a normal user)');
   }
   return {
     owner: { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) },
@@ -109,7 +109,7 @@ export async function startDemoPostgres(opts: DemoPostgresOptions): Promise<Demo
   const log = opts.log ?? ((): void => undefined);
   const notices: DemoNotice[] = [];
   if (!['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(bin, b)))) {
-    notices.push(notice('pgMissing', 'info', `the PostgreSQL 15 server is not installed (${bin}/postgres is missing): the demo backs up files only (Debian: apt install postgresql-15)`, { bin }));
+    notices.push(notice('pgMissing', 'info', `the PostgreSQL 15 server is not installed (${bin}/postgres is missing): the demo runs without PostgreSQL (Debian: apt install postgresql-15)`, { bin }));
     return { notices };
   }
   const runner = await runnerFor(bin);
@@ -120,7 +120,7 @@ export async function startDemoPostgres(opts: DemoPostgresOptions): Promise<Demo
   const logPath = join(dir, 'postgres.log');
   const fail = (what: string, r: RunOutput): DemoPostgresResult => {
     const detail = lastLines(r.stderr || r.stdout) || 'no output';
-    notices.push(notice('pgFailed', 'warning', `the demo PostgreSQL cluster in ${dir} ${what}: ${detail}; the demo backs up files only (see ${logPath})`, { dir, detail }));
+    notices.push(notice('pgFailed', 'warning', `the demo PostgreSQL cluster in ${dir} ${what}: ${detail}; the demo runs without PostgreSQL (see ${logPath})`, { dir, detail }));
     return { notices };
   };
 
@@ -130,7 +130,7 @@ export async function startDemoPostgres(opts: DemoPostgresOptions): Promise<Demo
     if (runner.owner) for (const p of [dir, socketDir, logPath]) chownSync(p, runner.owner.uid, runner.owner.gid);
     chmodSync(dir, 0o700);
   } catch (err) {
-    notices.push(notice('pgFailed', 'warning', `cannot prepare ${dir} for the demo PostgreSQL cluster (${(err as Error).message}); the demo backs up files only`, { dir, detail: (err as Error).message }));
+    notices.push(notice('pgFailed', 'warning', `cannot prepare ${dir} for the demo PostgreSQL cluster (${(err as Error).message}); the demo runs without PostgreSQL`, { dir, detail: (err as Error).message }));
     return { notices };
   }
 

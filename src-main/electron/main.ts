@@ -74,5 +74,6 @@ if (start.kind === 'config-error') {
     rendererDir: join(root, 'dist', 'renderer'),
     preloadPath: join(here, 'preload.cjs'),
     assetsDir: join(root, 'assets'),
+    reportsDir: join(ctx.home, 'reports'),
   });
 }

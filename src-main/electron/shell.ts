@@ -10,6 +10,7 @@ import { createConsoleRpc } from '../rpc/index.js';
 import type { EngineServices } from '../rpc/services.js';
 import type { RpoState } from '../../shared/rpc/contracts/status.js';
 import { connectIpc } from './ipc.js';
+import { reportFileOfDesktopUrl } from '../rpc/report-route.js';
 import { shellTranslator, trayMenuLabels, trayTooltip } from './texts.js';
 import { createDesktopNotifications, type Notifier } from './notifications.js';
 import type { Translate } from '../../shared/i18n/index.js';
@@ -24,6 +25,8 @@ export interface DesktopOptions {
   assetsDir: string;
   /** how often the tray re-reads status (default 60 s) */
   statusEveryMs?: number;
+  /** $COFRE_HOME/reports: a report link of the console opens its file there through the shell */
+  reportsDir?: string;
 }
 
 const WORST: RpoState[] = ['failing', 'late', 'unknown', 'ok'];
@@ -107,6 +110,10 @@ export function startDesktop(options: DesktopOptions): void {
     });
     contents.setWindowOpenHandler(({ url }) => {
       if (url.startsWith('https://')) void shell.openExternal(url);
+      // a restore/drill report link: the file in the reports folder, in the system's browser
+      else if (options.reportsDir) {
+        void reportFileOfDesktopUrl(options.reportsDir, url).then((file) => (file ? shell.openPath(file) : undefined));
+      }
       return { action: 'deny' };
     });
     connectIpc(rpc, contents, rendererPrefix, { actor: `desktop:${process.env['USER'] ?? process.env['USERNAME'] ?? 'user'}` });

@@ -21,6 +21,8 @@ export type { EngineServicesOptions } from './engine/runtime.js';
 export interface RealEngineServices extends EngineServices {
   /** Stops the background poll; the AppContext stays open (its owner closes it). */
   close(): void;
+  /** Pushes `demo.changed` with the demo's info now (`cofre demo`: a database became ready or failed). */
+  demoChanged(): void;
 }
 
 export function createEngineServices(ctx: AppContext, opts: EngineServicesOptions = {}): RealEngineServices {
@@ -108,6 +110,10 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
           listeners.delete(listener);
         };
       },
+    },
+    demoChanged() {
+      const info = opts.demo?.();
+      if (info) emit({ event: 'demo.changed', payload: info });
     },
     close() {
       if (poll) clearInterval(poll);

@@ -26,6 +26,7 @@ import { createConsoleRpc } from './index.js';
 import type { EngineServices } from './services.js';
 import { DEFAULT_LANGUAGE, translate } from '../../shared/i18n/index.js';
 import { DOWNLOAD_PREFIX, serveDownload } from './download-route.js';
+import { isReportPath, serveReport } from './report-route.js';
 
 export interface ConsoleServerOptions {
   services: EngineServices;
@@ -35,6 +36,8 @@ export interface ConsoleServerOptions {
   staticDir: string;
   /** recorded in the audit log for actions taken from this console (default "console") */
   actor?: string;
+  /** $COFRE_HOME/reports: served at /reports/<name>.html (report-route.ts); none: those are 404 */
+  reportsDir?: string;
 }
 
 export interface ConsoleServer {
@@ -259,6 +262,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }
     if (!sessionOk(req)) return plain(res, 401, bilingual('http.unauthorized'));
     if (url.pathname.startsWith(DOWNLOAD_PREFIX)) return void serveDownload(options.services, url.pathname, res, req.method === 'HEAD').catch(() => res.destroy());
+    if (isReportPath(url.pathname)) {
+      serveReport(res, options.reportsDir, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the report.'));
+      return;
+    }
     serveFile(res, url.pathname, req.method === 'HEAD').catch(() => plain(res, 500, 'Could not read the console files.'));
   });
 

@@ -120,7 +120,8 @@ describe('restore choices, drills and audit (chromium, cofre ui, real engine)', 
     await outcome.locator('[data-error-code="CONFIG_REFERENCE"]').waitFor();
     await outcome.getByText(/Motivo/).waitFor();
     const report = outcome.getByTestId('drill-report');
-    expect(await report.getAttribute('href')).toMatch(/^file:\/\/.+\.html$/);
+    // served by the console (same session), not a file:// link the browser blocks
+    expect(await report.getAttribute('href')).toMatch(/^\/reports\/[^/]+\.html$/);
     await c.screenshot('testes-falha');
     await c.go('execucoes');
     const row = page.locator('main tbody tr[data-kind="drill"]').first();

@@ -1,9 +1,10 @@
 /**
  * `cofre demo` — what `npm start` opens on a machine without Electron — in Debian chromium, on
- * the REAL demo (local server, folder storage, throwaway PostgreSQL where installed): the first
- * backup runs by itself, "Executar agora" makes another real set, the restore wizard walks to
- * its report with the RTO clock, a drill passes and writes its report, the "Demonstração" badge
- * is on every screen; then SIGINT stops the console and the demo's database cluster. Every
+ * the REAL demo (local server, folder storage, throwaway PostgreSQL and MariaDB where installed):
+ * the first backup runs by itself, "Executar agora" makes another real set, the restore wizard
+ * walks to its report with the RTO clock (files and the MariaDB rows back), a drill passes and
+ * its report opens from the console's link, the "Demonstração" badge is on every screen; then
+ * SIGINT stops the console and the demo's database servers. Every
  * screen visited is kept under test-results/screenshots/ for review.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
@@ -11,13 +12,15 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { demoLeftovers, startDemo } from '../support/demo.js';
+import { parse } from 'yaml';
+import { demoLeftovers, demoMariadbDir, demoMariadbSql, startDemo } from '../support/demo.js';
 import { removeDir, tempDir } from '../harness/util.js';
 import { ConsolePage, DashboardPage, RestoreWizardPage, SCREENS } from './pages/console.js';
 import { DemoPage, DrillsPage, ServersPage } from './pages/flow.js';
 
 const shots = resolve('test-results/screenshots');
 const HAS_PG = existsSync('/usr/lib/postgresql/15/bin/postgres');
+const HAS_MY = existsSync('/usr/sbin/mariadbd') && existsSync('/usr/bin/mariadb-install-db');
 let browser: Browser | undefined;
 let demo: ChildProcess | undefined;
 let home: string | undefined;
@@ -76,7 +79,8 @@ describe('cofre demo, for real (chromium)', () => {
     const demoPage = new DemoPage(c);
     await demoPage.badge().getByText('Demonstração').waitFor();
     await demoPage.notices().waitFor();
-    await demoPage.notices().getByText(HAS_PG ? /banco PostgreSQL descartável/ : /Demonstração só com arquivos/).waitFor();
+    await demoPage.notices().getByText(HAS_PG ? /banco PostgreSQL descartável/ : HAS_MY ? /banco MariaDB descartável/ : /Demonstração só com arquivos/).waitFor();
+    if (HAS_MY) await demoPage.notices().getByText(/banco MariaDB descartável/).waitFor();
     const dash = new DashboardPage(c);
     const card = dash.planCard('diario');
     await card.waitFor();
@@ -85,6 +89,9 @@ describe('cofre demo, for real (chromium)', () => {
     await c.screenshot('demo-01-painel-primeira-copia');
     await card.getByText('Protegido').waitFor({ timeout: 120_000 });
     expect(setsOnDisk(dir)).toHaveLength(1);
+    // the notices follow without a reload: no "databases being prepared", no "first backup running"
+    await demoPage.notice('dbStarting').waitFor({ state: 'detached' });
+    await demoPage.notice('firstBackup').waitFor({ state: 'detached' });
     await c.screenshot('demo-02-painel-protegido');
     expect(output()).toMatch(/first backup started/);
     expect(c.problems).toEqual([]);
@@ -100,6 +107,7 @@ describe('cofre demo, for real (chromium)', () => {
     for (const setId of setsOnDisk(dir)) await page.locator('main').getByText(setId).first().waitFor();
     await page.locator('main').getByText('arquivos', { exact: true }).first().waitFor();
     if (HAS_PG) await page.locator('main').getByText('banco', { exact: true }).first().waitFor();
+    if (HAS_MY) await page.locator('main').getByText('agenda', { exact: true }).first().waitFor();
     await c.screenshot('demo-03-copias');
     expect(c.problems).toEqual([]);
   });
@@ -119,6 +127,14 @@ describe('cofre demo, for real (chromium)', () => {
     await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
     await page.getByText(/RTO medido/).waitFor();
     await c.screenshot('demo-07-restaurar-relatorio');
+    // its report opens from the console too
+    const reportLink = page.getByTestId('restore-report');
+    expect(await reportLink.getAttribute('href')).toMatch(/^\/reports\/restore-\d+\.html$/);
+    const [restoreReport] = await Promise.all([page.context().waitForEvent('page'), reportLink.click()]);
+    await restoreReport.waitForLoadState();
+    expect(await restoreReport.locator('h1').innerText()).toBe('Relatório de restauração');
+    expect(await restoreReport.locator('#resultado').getAttribute('data-status')).toBe('succeeded');
+    await restoreReport.close();
     // the sample files are really there, byte for byte
     const config = readFileSync(join(dir, 'cofre-demo.yaml'), 'utf8');
     const restoreRoot = /filesRoot: "([^"]+)"/.exec(config)?.[1] ?? '';
@@ -129,6 +145,17 @@ describe('cofre demo, for real (chromium)', () => {
     const restored = readFileSync(join(restoreRoot, restoredSet ?? '', filesRoot, rel));
     expect(restored.equals(readFileSync(join(filesRoot, rel)))).toBe(true);
     expect(restored.subarray(0, 5).toString()).toBe('%PDF-');
+    if (HAS_MY) {
+      // the MariaDB source came back too, row for row, as <db>_restore_<6 hex of the set>
+      const port = (parse(config) as { sources: { agenda: { port: number } } }).sources.agenda.port;
+      const copy = `agenda_restore_${(restoredSet ?? '').slice(-6)}`;
+      for (const table of ['profissionais', 'salas', 'agendamentos']) {
+        const original = demoMariadbSql(port, `SELECT * FROM ${table} ORDER BY id`, 'agenda');
+        expect(original.split('\n').length).toBeGreaterThan(2);
+        expect(demoMariadbSql(port, `SELECT * FROM ${table} ORDER BY id`, copy)).toBe(original);
+      }
+      expect(demoMariadbSql(port, 'SELECT nome FROM profissionais WHERE id = 3', copy)).toContain('Zoë Exemplo 🦷');
+    }
     expect(c.problems).toEqual([]);
   });
 
@@ -141,6 +168,19 @@ describe('cofre demo, for real (chromium)', () => {
     await c.screenshot('demo-09-testes-aprovado');
     const reports = readdirSync(join(dir, 'reports')).filter((f) => f.startsWith('drill-'));
     expect(reports.length).toBeGreaterThan(0);
+    // the report link opens the drill's report from the console server (same session, no file://)
+    const outcome = page.getByTestId('drill-outcome');
+    const link = outcome.getByTestId('drill-report');
+    expect(await link.getAttribute('href')).toMatch(/^\/reports\/drill-\d+\.html$/);
+    const [report] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await report.waitForLoadState();
+    expect(new URL(report.url()).pathname).toMatch(/^\/reports\/drill-\d+\.html$/);
+    expect(await report.locator('h1').innerText()).toBe('Teste trimestral de restauração (simulado)');
+    expect(await report.locator('#resultado').getAttribute('data-status')).toBe('succeeded');
+    expect(await report.locator('#resultado').innerText()).toBe('Resultado: SUCESSO');
+    if (HAS_MY) await report.locator('#objetos').getByText(/agenda\.agenda/).waitFor();
+    await report.screenshot({ path: join(shots, 'demo-09b-relatorio-do-teste.png'), fullPage: true });
+    await report.close();
     expect(c.problems).toEqual([]);
   });
 
@@ -174,6 +214,13 @@ describe('cofre demo, for real (chromium)', () => {
       expect(cluster).toBeDefined();
       expect(existsSync(join(cluster ?? '', 'data', 'PG_VERSION'))).toBe(true);
       expect(existsSync(join(cluster ?? '', 'data', 'postmaster.pid'))).toBe(false);
+    }
+    if (HAS_MY) {
+      const server = demoMariadbDir(output());
+      expect(server).toBeDefined();
+      expect(existsSync(join(server ?? '', 'data', 'mysql'))).toBe(true);
+      // a clean shutdown removes the pid file
+      expect(existsSync(join(server ?? '', 'mysqld.pid'))).toBe(false);
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Starts the real `cofre demo` for e2e tests, the way `npm start` does without Electron. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COFRE_BIN } from './cli.js';
@@ -32,7 +32,7 @@ export function stopDemo(child: ChildProcess): Promise<number | null> {
   return exited;
 }
 
-/** What a demo home leaves outside itself (the staging folder, a cluster folder in /tmp): for afterAll. */
+/** What a demo home leaves outside itself (the staging folder, PostgreSQL/MariaDB folders in /tmp): for afterAll. */
 export function demoLeftovers(home: string, output: string): string[] {
   const out: string[] = [];
   try {
@@ -42,7 +42,21 @@ export function demoLeftovers(home: string, output: string): string[] {
   } catch {
     // no config
   }
-  const cluster = /PostgreSQL (?:created and )?started on 127\.0\.0\.1:\d+ \(([^)]+)\)/.exec(output)?.[1];
-  if (cluster && !cluster.startsWith(home)) out.push(cluster);
+  for (const re of [/PostgreSQL (?:created and )?started on 127\.0\.0\.1:\d+ \(([^)]+)\)/, /MariaDB (?:created and )?started on 127\.0\.0\.1:\d+ \(([^)]+)\)/]) {
+    const cluster = re.exec(output)?.[1];
+    if (cluster && !cluster.startsWith(home)) out.push(cluster);
+  }
   return out;
+}
+
+/** The demo MariaDB's folder, as `cofre demo` printed it (undefined before it started). */
+export function demoMariadbDir(output: string): string | undefined {
+  return /MariaDB (?:created and )?started on 127\.0\.0\.1:\d+ \(([^)]+)\)/.exec(output)?.[1];
+}
+
+/** Runs SQL on the demo MariaDB as its account (loopback, no password); stdout rows, tab-separated. */
+export function demoMariadbSql(port: number, sql: string, db?: string): string {
+  const r = spawnSync('mysql', ['--no-defaults', '-N', '-B', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'cofre', ...(db ? ['-D', db] : []), '-e', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mysql failed: ${r.stderr}`);
+  return r.stdout;
 }

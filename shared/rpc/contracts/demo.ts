@@ -13,6 +13,12 @@ export const DemoNoticeCodeSchema = z.enum([
   'filesOnly',
   'firstBackup',
   'dbStarting',
+  'myMissing',
+  'myRootNoUser',
+  'myFailed',
+  'myPortInUse',
+  'myLeftoverReused',
+  'myLeftoverStopped',
 ]);
 
 export const DemoNoticeSchema = z.object({
@@ -25,7 +31,7 @@ export const DemoNoticeSchema = z.object({
 
 export const DemoInfoSchema = z.object({
   demo: z.boolean(),
-  /** what the demo backs up: files always, a database where a PostgreSQL server is installed */
+  /** the database servers the demo backs up besides the files: 'postgres' and 'mysql' where installed and running */
   databases: z.array(z.string()),
   home: z.string().optional(),
   notices: z.array(DemoNoticeSchema),
@@ -33,6 +39,11 @@ export const DemoInfoSchema = z.object({
 
 export const demoMethods = {
   'demo.info': method(Empty, DemoInfoSchema),
+};
+
+/** Pushed when the demo's notices change (a database became ready or failed, the first set is made): the same as demo.info. */
+export const demoEvents = {
+  'demo.changed': DemoInfoSchema,
 };
 
 export type DemoNoticeCode = z.infer<typeof DemoNoticeCodeSchema>;

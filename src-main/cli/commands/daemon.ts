@@ -3,6 +3,7 @@
  * With `--ui` it also serves the console (RPC + renderer on 127.0.0.1) and publishes its URL in
  * $COFRE_HOME/console.json, where `cofre ui` finds it; the token is never logged.
  */
+import { join } from 'node:path';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
 import { startEngineHost } from '../../daemon/daemon.js';
@@ -31,7 +32,7 @@ export async function daemonCommand(ctx: AppContext, out: Output, opts: { tick?:
     let served: { services: ReturnType<typeof createEngineServices>; server: Awaited<ReturnType<typeof startConsoleServer>> } | undefined;
     if (staticDir) {
       const services = createEngineServices(ctx, { host, log });
-      const server = await startConsoleServer({ services, port: parsePort(opts.port), staticDir, actor: 'console:daemon' });
+      const server = await startConsoleServer({ services, port: parsePort(opts.port), staticDir, reportsDir: join(ctx.home, 'reports'), actor: 'console:daemon' });
       writeConsoleFile(ctx.home, server.origin, server.linkKey);
       served = { services, server };
       out.log(`cofre daemon: console on 127.0.0.1:${server.port} (run \`cofre ui\` to open it)`);

@@ -2,16 +2,17 @@
  * `cofre demo`: the console on a demo that works end to end on this machine alone — a demo home
  * (default `<project>/.cofre-demo/`, or $COFRE_HOME) with sample clinic files, a `local` server,
  * an embedded folder storage, a staging target in a temp folder and, where Debian's PostgreSQL
- * 15 is installed, a throwaway database cluster. Backups, restores and drills are real. The
- * first backup starts in the background once the console answers. What the demo could not do
- * (no PostgreSQL, port taken, root without a postgres user, unwritable folder…) is printed here
- * and shown in the console; it then runs files-only where it can.
+ * 15 / MariaDB are installed, a throwaway PostgreSQL cluster and MariaDB server. Backups,
+ * restores and drills are real. The first backup starts in the background once the console
+ * answers. What the demo could not do (no PostgreSQL or MariaDB, port taken, root without a
+ * postgres/mysql user, unwritable folder…) is printed here and shown in the console (live:
+ * `demo.changed`); it then runs without that database, files-only where it must.
  */
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { DEMO_PLAN, demoHasSets, prepareDemo, startDemoDatabase, type DemoSetup } from '../../demo/home.js';
+import { DEMO_PLAN, demoHasSets, prepareDemo, startDemoDatabases, type DemoSetup } from '../../demo/home.js';
 import type { RealEngineServices } from '../../rpc/engine-services.js';
 import { notice, type DemoNotice } from '../../demo/notices.js';
 import { projectRoot, serveConsole } from './ui.js';
@@ -51,7 +52,9 @@ async function setUp(out: Output, home: string, opts: DemoOptions, env: NodeJS.P
   const log = (l: string): void => out.log(l);
   // COFRE_DEMO_PG_BIN: another PostgreSQL server build (or a missing one, to try the files-only demo)
   const pgBin = env['COFRE_DEMO_PG_BIN'];
-  const prep = { reset: Boolean(opts.reset), noDatabase: Boolean(opts.prepareOnly), log, ...(pgBin ? { pgBin } : {}) };
+  // COFRE_DEMO_MARIADB_BIN: a folder holding mariadbd and mariadb-install-db (or none: a demo without MariaDB)
+  const mariadbBin = env['COFRE_DEMO_MARIADB_BIN'];
+  const prep = { reset: Boolean(opts.reset), noDatabase: Boolean(opts.prepareOnly), log, ...(pgBin ? { pgBin } : {}), ...(mariadbBin ? { mariadbBin } : {}) };
   try {
     return { setup: await prepareDemo(home, prep), extra: [] };
   } catch (err) {
@@ -79,18 +82,28 @@ export async function demoCommand(cliCtx: AppContext, out: Output, opts: DemoOpt
   }
   const ctx = new AppContext({ configFlag: setup.configPath, env: { ...cliCtx.env, COFRE_HOME: home }, actor: 'demo@console' });
   let database: Promise<unknown> | undefined;
-  let databaseReady = !setup.database;
+  let databaseReady = !setup.pg && !setup.my;
   const info = (): DemoInfo => {
     const extraNotices: DemoNotice[] = [];
-    if (!databaseReady) extraNotices.push(notice('dbStarting', 'info', 'the demo PostgreSQL database is being prepared; the first backup starts once it answers', {}));
+    if (!databaseReady) extraNotices.push(notice('dbStarting', 'info', 'the demo databases are being prepared; the first backup starts once they answer', {}));
     else if (!demoHasSets(home)) extraNotices.push(notice('firstBackup', 'info', 'the first backup of the demo is running in the background', {}));
-    return { demo: true, home, databases: setup.database ? ['postgres'] : [], notices: [...setup.notices, ...extraNotices] };
+    const databases = [...(setup.pg ? ['postgres'] : []), ...(setup.my ? ['mysql'] : [])];
+    return { demo: true, home, databases, notices: [...setup.notices, ...extraNotices] };
   };
   const firstBackup = (services: RealEngineServices, log: (line: string) => void): void => {
     if (demoHasSets(home)) return;
+    // once the first set is made, the "first backup running" notice goes: say so to the console
+    const off = services.events.subscribe((e) => {
+      if (e.event !== 'run.finished') return;
+      off();
+      services.demoChanged();
+    });
     services.backup.start(DEMO_PLAN, { actor: 'demo' }).then(
       ({ runId }) => log(`demo: first backup started (run ${runId})`),
-      (err: unknown) => log(`demo: the first backup did not start: ${toErrorInfo(err).message}`),
+      (err: unknown) => {
+        off();
+        log(`demo: the first backup did not start: ${toErrorInfo(err).message}`);
+      },
     );
   };
   try {
@@ -102,19 +115,24 @@ export async function demoCommand(cliCtx: AppContext, out: Output, opts: DemoOpt
       scheduler: false,
       engine: { demo: info },
       onReady: (services, log) => {
-        if (!setup.database) {
+        if (!setup.pg && !setup.my) {
           out.log('demo: backs up the sample files only, from this machine (server "aqui", kind: local)');
           firstBackup(services, log);
           return;
         }
-        // initdb takes seconds on a busy machine: the console is up first, the database follows
-        database = startDemoDatabase(setup, log).then((cluster) => {
+        // initdb / mariadb-install-db take seconds on a busy machine: the console is up first, the databases follow
+        database = startDemoDatabases(setup, log).then(({ postgres, mariadb }) => {
           for (const n of setup.notices.filter((x) => !printed.has(x))) printNotice(out, n);
-          out.log(cluster
-            ? `demo: backs up the sample files and the PostgreSQL database "clinica" (127.0.0.1:${cluster.port}) from this machine (server "aqui", kind: local)`
+          const what = [
+            ...(postgres ? [`the PostgreSQL database "clinica" (127.0.0.1:${postgres.port})`] : []),
+            ...(mariadb ? [`the MariaDB database "agenda" (127.0.0.1:${mariadb.port})`] : []),
+          ];
+          out.log(what.length
+            ? `demo: backs up the sample files and ${what.join(' and ')} from this machine (server "aqui", kind: local)`
             : 'demo: backs up the sample files only, from this machine (server "aqui", kind: local)');
           ctx.reloadConfig();
           databaseReady = true;
+          services.demoChanged();
           firstBackup(services, log);
         });
       },
@@ -122,6 +140,6 @@ export async function demoCommand(cliCtx: AppContext, out: Output, opts: DemoOpt
   } finally {
     await database?.catch(() => undefined);
     ctx.close();
-    await setup.postgres?.stop();
+    await Promise.all([setup.postgres?.stop(), setup.mariadb?.stop()]);
   }
 }

@@ -133,7 +133,7 @@ export async function serveConsole(ctx: AppContext, out: Output, opts: ServeOpti
     log(`a Cofre scheduler already runs for ${ctx.home} (pid ${other}): serving the console only`);
   }
   const services = createEngineServices(ctx, { host, log, ...opts.engine });
-  const server = await startConsoleServer({ services, port: opts.port, staticDir, actor: `console:${ctx.env['USER'] ?? ctx.env['USERNAME'] ?? 'user'}` });
+  const server = await startConsoleServer({ services, port: opts.port, staticDir, reportsDir: join(ctx.home, 'reports'), actor: `console:${ctx.env['USER'] ?? ctx.env['USERNAME'] ?? 'user'}` });
   out.result({ url: server.url, port: server.port, scheduler: host ? 'here' : other !== undefined ? `pid ${other}` : 'none' }, () => `${opts.label ?? 'Console'}: ${server.url}`);
   log(`${host ? 'scheduling' : 'not scheduling'} ${Object.keys(ctx.config.plans).join(', ') || 'no plans'}; state in ${ctx.home}; Ctrl+C stops`);
   opts.onReady?.(services, log);

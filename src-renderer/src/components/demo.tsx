@@ -13,13 +13,19 @@ export function DemoBadge() {
   );
 }
 
+function introKey(databases: string[]): MessageKey {
+  const pg = databases.includes('postgres');
+  const my = databases.includes('mysql');
+  return pg && my ? 'demo.withBoth' : pg ? 'demo.withDatabase' : my ? 'demo.withMariadb' : 'demo.filesOnlyIntro';
+}
+
 export function DemoNotices() {
   const t = useT();
   const { info } = useDemo();
   if (!info?.demo) return null;
   return (
     <section className="demo-notices" aria-label={t('demo.noticesTitle')} data-testid="demo-notices">
-      <p>{info.databases.length > 0 ? t('demo.withDatabase') : t('demo.filesOnlyIntro')}</p>
+      <p>{t(introKey(info.databases))}</p>
       {info.notices.length > 0 ? (
         <ul>
           {info.notices.map((n) => (

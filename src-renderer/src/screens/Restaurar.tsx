@@ -13,6 +13,7 @@ import { instantOfWallClock, wallClockOf } from '../../../shared/zoned-time.js';
 import type { Translate } from '../../../shared/i18n/index.js';
 import type { SourceType, Target } from '../../../shared/rpc/contracts/restore.js';
 import { FileBrowser } from '../components/file-browser.js';
+import { reportHref } from '../../../shared/report-href.js';
 
 const RTO_BUDGET_MS = 4 * 3_600_000;
 const RPO_BUDGET_MS = 24 * 3_600_000;
@@ -320,7 +321,14 @@ export function Restaurar() {
               <ValidationRow key={v.name} v={v} />
             ))}
           </Table>
-          {r.finished.reportPath ? <p>{t('restaurar.report', { path: r.finished.reportPath })}</p> : null}
+          {r.finished.reportPath ? (
+            <p>
+              {t('restaurar.report', { path: r.finished.reportPath })}{' '}
+              <a href={reportHref(r.finished.reportPath)} target="_blank" rel="noreferrer" data-testid="restore-report">
+                {t('testes.report')}
+              </a>
+            </p>
+          ) : null}
           <Button onClick={r.reset}>{t('restaurar.again')}</Button>
         </Card>
       ) : null}

@@ -3,10 +3,14 @@ import { useDrills, useT, useDate, useLanguage } from '../hooks.js';
 import { Badge, Button, Card, EmptyState, ErrorNote, ProgressBar, Table } from '../components/ui.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { DrillBrief } from '../../../shared/rpc/contracts/status.js';
+import { reportHref } from '../../../shared/report-href.js';
 
-/** A report path on the engine's machine as a link (opens in the desktop app; the path is shown too). */
+/**
+ * A report as a link to the console server's /reports route (same session as the console; the
+ * desktop app opens the file through the shell); the path on the engine's machine is shown too.
+ */
 export function ReportLink({ path, label }: { path: string; label: string }) {
-  const href = `file://${path.split('/').map(encodeURIComponent).join('/')}`;
+  const href = reportHref(path);
   return (
     <span className="report-link">
       <a href={href} target="_blank" rel="noreferrer" data-testid="drill-report">

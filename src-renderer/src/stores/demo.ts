@@ -6,6 +6,8 @@ export interface DemoState {
   /** undefined until loaded; `demo: false` outside `cofre demo` */
   info: DemoInfo | undefined;
   load(): Promise<void>;
+  /** the engine pushed `demo.changed` (a database became ready or failed, the first set was made) */
+  onChanged(info: DemoInfo): void;
 }
 
 export function createDemoStore(client: RpcClient) {
@@ -15,6 +17,9 @@ export function createDemoStore(client: RpcClient) {
       const res = await client.call('demo.info', {});
       // an engine without the method is not a demo: nothing to show
       set({ info: res.ok ? res.value : { demo: false, databases: [], notices: [] } });
+    },
+    onChanged(info) {
+      set({ info });
     },
   }));
 }

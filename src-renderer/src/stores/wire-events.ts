@@ -23,6 +23,7 @@ export function wireEvents(client: RpcClient, stores: Stores, onRunFinished?: (f
       // a drill is a run too: Execuções lists it
       if (stores.runs.getState().loaded) void stores.runs.getState().load();
     }),
+    client.on('demo.changed', (info) => stores.demo.getState().onChanged(info)),
   ];
   return () => offs.forEach((off) => off());
 }
