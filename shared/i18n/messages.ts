@@ -1,5 +1,6 @@
 import { engineTextsPtBR, engineTextsEn } from './engine-texts.js';
 import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
+import { bandwidthTextsPtBR, bandwidthTextsEn } from './bandwidth-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -10,6 +11,7 @@ import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 export const ptBR = {
   ...engineTextsPtBR,
   ...consoleTextsPtBR,
+  ...bandwidthTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -315,6 +317,7 @@ export type Messages = Record<MessageKey, string>;
 export const en: Messages = {
   ...engineTextsEn,
   ...consoleTextsEn,
+  ...bandwidthTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',

@@ -206,6 +206,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
                 runId: String(runId), phase: p.phase, bytes: p.bytes, bytesPerSecond: Math.max(0, p.bytesPerSecond),
                 ...(p.source ? { source: p.source } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
                 ...(p.etaSeconds !== undefined ? { etaSeconds: Math.max(0, p.etaSeconds) } : {}),
+                ...(p.limitBytesPerSecond !== undefined ? { limitBytesPerSecond: p.limitBytesPerSecond } : {}),
               },
             });
           },
