@@ -61,7 +61,7 @@ describe('TokenBucket (injected clock)', () => {
     expect(Math.abs(t - expected)).toBeLessThanOrEqual(total / chunk); // ≤ 1 ms of rounding per chunk
   });
   it('two streams on one bucket share the rate', () => {
-    let t = 0;
+    const t = 0;
     const b = new TokenBucket(MiB, () => t, 0);
     expect(b.take(MiB)).toBe(1000);
     expect(b.take(MiB)).toBe(2000); // the second waits behind the first
