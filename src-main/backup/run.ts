@@ -172,6 +172,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
         await withRemoteLock(host, `backup-${serverName}`, async (_lost, probeOutput) => {
           const results = parseProbe(probeOutput, nonce);
           const prepared = jobs.map((j) => ({ job: j, source: j.driver.fromProbe(results, j.prefix) }));
+          for (const { job, source } of prepared) for (const n of source.notes ?? []) log('info', `${job.name}: ${n.line}`, said(n.key, { source: job.name }));
           const expectedTotal = previousTotal ?? estimateTotal(doneBytes, prepared.flatMap((p) => p.source.parts));
           for (const { job, source } of prepared) {
             const t0 = Date.now();
