@@ -24,6 +24,10 @@ import { mariadbCreateDatabase } from '../harness/index.js';
 import { makeFixture, stagingTargetYaml, uniqueName, writeSignedManifest, type Fixture } from '../support/backup-fixture.js';
 import { myFingerprint, treeFingerprint, sh } from '../support/compare.js';
 import { cofre } from '../support/cli.js';
+import { createEngineServices } from '../../src-main/rpc/engine-services.js';
+import type { EngineEvent } from '../../src-main/rpc/services.js';
+import { translate } from '../../shared/i18n/index.js';
+import { formatRate } from '../../shared/format.js';
 
 const h = inject('harness');
 const MiB = 1024 * 1024;
@@ -90,6 +94,32 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const original = treeFingerprint(join(fx.filesDir, 'uploads')).filter((e) => !e.path.endsWith('.tmp'));
     expect(treeFingerprint(join(restoreRoot, r.setId, fx.filesDir, 'uploads'))).toEqual(original);
     ctx.close();
+  });
+
+  it("the console's progress events carry the limit while a limited plan runs", async () => {
+    const ctx = ctxOf();
+    const services = createEngineServices(ctx, { pollMs: 0 });
+    try {
+      const events: EngineEvent[] = [];
+      const finished = new Promise<EngineEvent>((resolve) => {
+        services.events.subscribe((e) => {
+          events.push(e);
+          if (e.event === 'run.finished') resolve(e);
+        });
+      });
+      const { runId } = await services.backup.start('lento', { actor: 'console:test' });
+      expect((await finished).payload).toMatchObject({ runId, status: 'succeeded' });
+      const withBytes = events.flatMap((e) => (e.event === 'run.progress' && e.payload.source !== undefined ? [e.payload] : []));
+      expect(withBytes.length).toBeGreaterThan(0);
+      expect(withBytes.every((p) => p.limitBytesPerSecond === MiB)).toBe(true);
+      // what Execuções shows beside the rate
+      expect(translate('pt-BR', 'bandwidth.limited', { rate: formatRate(withBytes[0]?.limitBytesPerSecond ?? 0, 'pt-BR') })).toBe('limitado a 1 MB/s');
+      const run = await services.runs.get(runId);
+      expect(run?.log.some((l) => l.key === 'log.backup.bandwidth')).toBe(true);
+    } finally {
+      services.close();
+      ctx.close();
+    }
   });
 
   it('the MySQL dump is stored as .sql.zst.age and opens with age -d | zstd -d | mysql', async () => {
