@@ -201,12 +201,13 @@ class Throttle extends Transform {
 /** `storage` whose uploads (`put`) pass through the limit; every other call is the storage's own. */
 export function limitUploads(storage: Storage, limiter: BandwidthLimiter): Storage {
   return new Proxy(storage, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'put') {
         const put: Storage['put'] = (key, body, opts) => target.put(key, limiter.limit(body, 'upload'), opts);
         return put;
       }
-      const v: unknown = Reflect.get(target, prop, receiver);
+      // the storage itself as `this` (getters and methods may use private fields)
+      const v: unknown = Reflect.get(target, prop, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
