@@ -122,4 +122,6 @@ export interface Progress {
   totalBytes?: number;
   bytesPerSecond: number;
   etaSeconds?: number;
+  /** the plan's bandwidth limit, while it holds (bytes per second) */
+  limitBytesPerSecond?: number;
 }

@@ -223,6 +223,12 @@ export const CATALOG = {
   // ── scale ───────────────────────────────────────────────────────────────
   // (end of scale)
   // ── bandwidth ───────────────────────────────────────────────────────────────
+  'config.bandwidth': { pt: 'Limite de banda inválido em {file}, no item {path}', en: 'Invalid bandwidth limit in {file} at {path}', ptDo: 'Use uma taxa como "20MiB/s", "5 MB/s", "500KiB/s" ou "50Mbit/s" (ou "50Mbps"), ou { limit: 20MiB/s, window: "07:00-19:00" } para limitar só nesse horário (fuso do plano).', enDo: 'Use a rate such as "20MiB/s", "5 MB/s", "500KiB/s" or "50Mbit/s" (or "50Mbps"), or { limit: 20MiB/s, window: "07:00-19:00" } to limit only in those hours (the plan\'s time zone).' },
+  'log.backup.bandwidth': { pt: 'Banda limitada a {rate} (leitura SSH e envio)', en: 'Bandwidth limited to {rate} (SSH read and upload)' },
+  'log.backup.bandwidthWindow': { pt: 'Banda limitada a {rate} das {window} ({zone}); fora desse horário, sem limite', en: 'Bandwidth limited to {rate} during {window} ({zone}); unlimited outside it' },
+  'log.backup.noZstd': { pt: '{source}: zstd não está instalado no servidor; os dumps vão sem compressão', en: '{source}: zstd is not installed on the server; the dumps are stored uncompressed', ptDo: 'Instale zstd no servidor (apt install zstd) para cópias menores.', enDo: 'Install zstd on the server (apt install zstd) for smaller sets.' },
+  'source.zstdMissing': { pt: 'O zstd não está instalado no servidor {server}, e a origem MySQL pede compress: true', en: 'zstd is not installed on server {server}, and the MySQL source asks for compress: true', ptDo: 'Instale zstd no servidor (apt install zstd) ou tire compress: true da origem.', enDo: 'Install zstd on the server (apt install zstd) or remove compress: true from the source.' },
+  'check.zstd': { pt: 'zstd instalado no destino', ptFail: 'zstd não está instalado no destino', en: 'zstd installed on the target', enFail: 'zstd is not installed on the target', ptDo: 'Instale zstd no destino (apt install zstd): a cópia tem objetos comprimidos.', enDo: 'Install zstd on the target (apt install zstd): the set has compressed objects.' },
   // (end of bandwidth)
   // ── browser ───────────────────────────────────────────────────────────────
   'browser.pathNotInSet': { pt: '{path} não está nesta cópia', en: '{path} is not in this set', ptDo: 'Escolha o caminho no navegador de arquivos da cópia.', enDo: "Choose the path in the set's file browser." },

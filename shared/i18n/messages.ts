@@ -3,6 +3,7 @@ import { consoleTextsPtBR, consoleTextsEn } from './console-texts.js';
 import { stagingTextsPtBR, stagingTextsEn } from './staging-texts.js';
 import { browserTextsPtBR, browserTextsEn } from './browser-texts.js';
 import { demoTextsPtBR, demoTextsEn } from './demo-texts.js';
+import { bandwidthTextsPtBR, bandwidthTextsEn } from './bandwidth-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -16,6 +17,7 @@ export const ptBR = {
   ...stagingTextsPtBR,
   ...browserTextsPtBR,
   ...demoTextsPtBR,
+  ...bandwidthTextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -324,6 +326,7 @@ export const en: Messages = {
   ...stagingTextsEn,
   ...browserTextsEn,
   ...demoTextsEn,
+  ...bandwidthTextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',

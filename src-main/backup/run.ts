@@ -33,6 +33,7 @@ import { listSetsOf, refreshSetsCache } from './sets.js';
 import { takeLease, type Lease } from './lease.js';
 import { loadSigningKey, signManifest } from '../app/signing.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
+import { BandwidthLimiter, bandwidthSpec, limitUploads, progressWithLimit } from './bandwidth.js';
 
 import { COFRE_VERSION } from '../version.js';
 import { planOf } from '../config/plans.js';
@@ -108,7 +109,11 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       if (!src) throw new CofreError('CONFIG_REFERENCE', `plan ${plan} names source "${s}", which is not in the config`, said('config.unknownSource', { plan, source: s }));
       byServer.set(src.server, [...(byServer.get(src.server) ?? []), s]);
     }
-    const target = storageFromConfig(config, planCfg.storage, ctx.env);
+    const spec = bandwidthSpec(planCfg);
+    const limiter = spec ? new BandwidthLimiter(spec) : undefined;
+    const progress = progressWithLimit(opts.onProgress, limiter);
+    const opened = storageFromConfig(config, planCfg.storage, ctx.env);
+    const target = limiter ? limitUploads(opened, limiter) : opened;
     storage = target;
     // The storage check and the first SSH handshake are independent: overlap them. A storage
     // failure is still reported first (it is awaited first).
@@ -120,6 +125,12 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       await target.check();
       lease = await takeLease(target, { setId, plan, now: ctx.now, onError: (m) => log('warn', m) });
       log('info', `set ${setId} → ${target.describe}`, said('log.backup.set', { setId, storage: planCfg.storage }));
+      if (limiter) {
+        const w = limiter.spec.window;
+        const rate = limiter.rateText();
+        log('info', `bandwidth limited to ${limiter.describe()}${w ? ' (unlimited outside that window)' : ''} for the SSH read and the upload`,
+          w ? said('log.backup.bandwidthWindow', { rate, window: w.text, zone: limiter.spec.timeZone }) : said('log.backup.bandwidth', { rate }));
+      }
       previous = await previousSizes(ctx, target, plan);
     } catch (err) {
       void firstHost?.then((h) => h.close(), () => undefined);
@@ -149,6 +160,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
         await withRemoteLock(host, `backup-${serverName}`, async (_lost, probeOutput) => {
           const results = parseProbe(probeOutput, nonce);
           const prepared = jobs.map((j) => ({ job: j, source: j.driver.fromProbe(results, j.prefix) }));
+          for (const { job, source } of prepared) for (const n of source.notes ?? []) log('info', `${job.name}: ${n.line}`, said(n.key, { source: job.name }));
           const expectedTotal = previousTotal ?? estimateTotal(doneBytes, prepared.flatMap((p) => p.source.parts));
           for (const { job, source } of prepared) {
             const t0 = Date.now();
@@ -163,7 +175,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
               const outcome = await backupFilesV2({
                 host, storage: target, state: filesState, contentKey: contentKey(ctx.home), setId, name: job.name, src: job.src as FilesSourceConfig,
                 recipients, packBytes: job.src.packBytes ?? DEFAULT_PACK_BYTES, toolVersion: source.tool.toolVersion,
-                signal: opts.signal, progress: opts.onProgress, log, now: ctx.now,
+                signal: opts.signal, progress, log, now: ctx.now, ...(limiter ? { readLimit: (s) => limiter.limit(s, 'read') } : {}),
               });
               filesOutcomes.push(outcome);
               warnings.push(...outcome.warnings);
@@ -176,7 +188,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
             }
             const ms = await backupSource(target, job.driver, source, {
               setId, name: job.name, src: job.src, recipients, previous, signal: opts.signal,
-              progress: opts.onProgress, doneBytes: () => doneBytes, expectedTotal, log,
+              progress, doneBytes: () => doneBytes, expectedTotal, log, limiter,
             });
             const bytes = ms.objects.reduce((a, o) => a + o.bytes, 0);
             doneBytes += ms.objects.reduce((a, o) => a + o.plainBytes, 0);
@@ -255,6 +267,7 @@ interface SourceJob {
   doneBytes: () => number;
   expectedTotal: number | undefined;
   log: LogFn;
+  limiter: BandwidthLimiter | undefined;
 }
 
 /** Headroom over the expected size for the upload's size hint (the data may have grown since). */
@@ -289,7 +302,8 @@ async function backupSource(storage: Storage, driver: SourceDriver, source: Prep
       totalBytes: job.expectedTotal,
       base: job.doneBytes(),
     });
-    const encrypted = pipeline(dump.stream, meter, createEncryptStream(job.recipients), () => undefined);
+    const read = job.limiter ? job.limiter.limit(dump.stream, 'read') : dump.stream;
+    const encrypted = pipeline(read, meter, createEncryptStream(job.recipients), () => undefined);
     const onAbort = (): void => dump.cancel();
     job.signal?.addEventListener('abort', onAbort, { once: true });
     try {

@@ -2,8 +2,9 @@
  * `cofre verify`: quick checks that every object of a set exists with the recorded size;
  * `--deep` reads each object whole: its SHA-256 over every stored byte, its decryption with the
  * identity (every chunk authenticated), and the dump inside (pg_restore --list, tar listing
- * counts, SQL dump trailer). A format checker that cannot run here (pg_restore not installed,
- * a compressed stream) leaves that object "unchecked", never "ok".
+ * counts, SQL dump trailer; a `.zst` stream decompressed first with the zstd CLI). A format
+ * checker that cannot run here (pg_restore or zstd not installed) leaves that object
+ * "unchecked", never "ok".
  */
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
@@ -17,6 +18,7 @@ import type { ProgressListener } from '../util/progress.js';
 import { drainInspector, hashStoredObject, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets, type SetAuthenticator } from './sets.js';
 import { checkPackPresence, forgetBadPacks, indexInspector } from '../files2/verify.js';
+import { zstdInspector } from './zstd-inspector.js';
 
 export interface VerifyCheck {
   name: string;
@@ -134,9 +136,10 @@ function inspectorFor(o: ManifestObject): Inspector<ContentVerdict> {
   if (o.format === 'pgdump') return pgRestoreListInspector();
   if (o.format === 'sql') return sqlInspector();
   if (o.format === 'files-v2') return indexInspector(o);
-  // compressed streams: Cofre has no decompressor to check them with here
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'unchecked', message: `${o.format} content not checked (compressed stream)` }) };
+  return zstdInspector(o.format === 'tar.zst' ? tarInspector(o) : sqlInspector(), {
+    missing: () => ({ status: 'unchecked', message: `zstd is not installed here: the ${o.format} content was NOT checked (install zstd to check it)` }),
+    failed: (m) => ({ status: 'failed', message: `the ${o.format} stream does not decompress (zstd: ${m})` }),
+  });
 }
 
 /** Describes a whole read of one object as a check: hash first, then decryption, then content. */

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { CofreError } from '../errors.js';
-import { said, type MessageRef } from '../../shared/i18n/catalog.js';
+import { isCatalogKey, said, type CatalogKey } from '../../shared/i18n/catalog.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { checkReferences } from './references.js';
 
@@ -71,9 +71,7 @@ export function parseConfigText(text: string, file: string): Config {
     if (issue) {
       // an unknown key is reported at its own line, under its parent's path
       const lineAt = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
-      // restoreTargets.<t>.names: the two choices said in the console's language too
-      const names = issue.path[0] === 'restoreTargets' && issue.path[2] === 'names' ? said('staging.config.names', { file, path: issue.path.map(String).join('.') }) : undefined;
-      throw configIssue(file, doc, lines, issue.path, describeIssue(issue), lineAt, names);
+      throw configIssue(file, doc, lines, issue.path, describeIssue(issue), lineAt, issueKey(issue));
     }
   }
   const config = parsed.data as Config;
@@ -89,7 +87,7 @@ export function configIssue(
   path: ReadonlyArray<PropertyKey>,
   message: string,
   lineAt: ReadonlyArray<PropertyKey> = path,
-  ref?: MessageRef,
+  key: CatalogKey = 'config.value',
 ): CofreError {
   const dotted = path.map(String).join('.');
   let where = file;
@@ -98,7 +96,7 @@ export function configIssue(
     if (line !== undefined) where = `${file}:${line}`;
   }
   return new CofreError('CONFIG_INVALID', `${where}: ${dotted ? `${dotted}: ` : ''}${message}`, {
-    ...(ref ?? said('config.value', { file, path: dotted || '(raiz)' })),
+    ...said(key, { file, path: dotted || '(raiz)' }),
     hint: `edit ${file} and run the command again`,
   });
 }
@@ -117,6 +115,14 @@ function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<PropertyK
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+/** A custom issue of the schema may name its own catalog key (`params: { key }`), e.g. one that lists the accepted forms. */
+function issueKey(issue: z.core.$ZodIssue): CatalogKey {
+  // restoreTargets.<t>.names: the two choices said in the console's language too
+  if (issue.path[0] === 'restoreTargets' && issue.path[2] === 'names') return 'staging.config.names';
+  const key = issue.code === 'custom' ? (issue.params as { key?: unknown } | undefined)?.key : undefined;
+  return typeof key === 'string' && isCatalogKey(key) ? key : 'config.value';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

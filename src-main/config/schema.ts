@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { hasControlChars } from '../sources/names.js';
 import { FULL_READ_EVERY_PATTERN } from '../files2/full-read.js';
+import { parseRate, parseWindow, RATE_FORMS } from '../backup/bandwidth.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" or "_", starting with a letter or digit');
 const port = z.number().int().min(1).max(65535);
@@ -133,6 +134,24 @@ export const RetentionSchema = z.strictObject({
   keepMonthly: z.number().int().min(0).optional(),
 });
 
+/**
+ * `20MiB/s`, or `{ limit: 20MiB/s, window: "07:00-19:00" }` (limited only inside the window, in the
+ * plan's time zone). One custom issue whatever is wrong, naming its catalog key: load.ts reports it
+ * with that key (the pt-BR text lists the accepted forms).
+ */
+export type BandwidthValue = string | { limit: string; window?: string | undefined };
+
+function isBandwidth(v: unknown): v is BandwidthValue {
+  if (typeof v === 'string') return parseRate(v) !== undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (Object.keys(o).some((k) => k !== 'limit' && k !== 'window')) return false;
+  if (typeof o['limit'] !== 'string' || parseRate(o['limit']) === undefined) return false;
+  return o['window'] === undefined || (typeof o['window'] === 'string' && parseWindow(o['window']) !== undefined);
+}
+
+export const BandwidthSchema = z.custom<BandwidthValue>(isBandwidth, { message: `expected a rate limit such as ${RATE_FORMS}`, params: { key: 'config.bandwidth' } });
+
 export const PlanSchema = z.strictObject({
   sources: z.array(name).min(1),
   storage: name,
@@ -149,6 +168,8 @@ export const PlanSchema = z.strictObject({
   requireGeoSeparation: z.boolean().default(false),
   retries: z.number().int().min(0).max(10).default(3),
   dailyReport: z.boolean().default(false),
+  /** optional rate limit for the SSH read and the upload (see backup/bandwidth.ts) */
+  bandwidth: BandwidthSchema.optional(),
 });
 
 const dbTarget = z.strictObject({ host: z.string().default('127.0.0.1'), port: port.optional(), user: z.string().min(1), passwordEnv: envName.optional() });

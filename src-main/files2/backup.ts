@@ -54,6 +54,8 @@ export interface FilesV2Job {
   log: DedupLog;
   /** the clock that decides whether a full re-read is due */
   now?: (() => Date) | undefined;
+  /** the plan's bandwidth limit on the SSH read (backup/bandwidth.ts), if any */
+  readLimit?: ((source: Readable) => Readable) | undefined;
 }
 
 export interface FilesV2Stats {
@@ -256,9 +258,10 @@ async function readFiles(job: FilesV2Job, list: ListedEntry[], onContent: OnCont
   job.signal?.addEventListener('abort', onAbort, { once: true });
   const meter = new ByteMeter('backup', job.progress, { source: job.name });
   const ex = tarExtract();
-  p.stdout.on('error', (err) => meter.destroy(err));
+  const read = job.readLimit ? job.readLimit(p.stdout) : p.stdout;
+  read.on('error', (err) => meter.destroy(err));
   meter.on('error', (err) => ex.destroy(err));
-  p.stdout.pipe(meter).pipe(ex);
+  read.pipe(meter).pipe(ex);
   const wanted = new Set(list.map((e) => e.path));
   const seen = new Set<string>();
   let spoolDir: string | undefined;

@@ -38,9 +38,11 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
   }
   if (src.type === 'mysql') {
     const dbs = src.databases ?? ['<banco>'];
-    return [`# ${name} (MariaDB/MySQL ${src.host}:${src.port})`, ...dbs.flatMap((db) => [
+    // compressed (the default): mysqldump | zstd ran on the server; `.sql.age` is a set made without zstd
+    const zst = src.compress !== false;
+    return [`# ${name} (MariaDB/MySQL ${src.host}:${src.port})${zst ? ' — dump comprimido com zstd (.sql.zst.age); um conjunto sem zstd no servidor traz .sql.age: omita o "| zstd -d"' : ''}`, ...dbs.flatMap((db) => [
       `mysql -h <host> -u root -e 'CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4'`,
-      `${age(`${name}.${db}.sql.age`)} | mysql -h <host> -u root ${db}`,
+      zst ? `${age(`${name}.${db}.sql.zst.age`)} | zstd -d | mysql -h <host> -u root ${db}` : `${age(`${name}.${db}.sql.age`)} | mysql -h <host> -u root ${db}`,
     ])];
   }
   if (src.format === 'packs') {
@@ -112,7 +114,7 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push('O Cofre faz: verificação prévia (conexão com chave fixada, versões de pg_restore/mysql/tar, espaço em disco, chave decifra o conjunto, hashes), projeção do tempo contra as 4 h, cópia de segurança do que será sobrescrito (produção, em `/var/tmp/cofre-safety-<data>-<aleatório>/`, pasta criada com `mktemp -d`, no servidor destino), transferência, validação (linhas por tabela, número e bytes de arquivos) e relatório em `$COFRE_HOME/reports/`.', '');
   out.push('Em homologação os bancos são criados como `<banco>_restore_<6 hex do set>` (no teste trimestral, `<banco>_drill_<6 hex>`) e os arquivos em `<filesRoot>/<setId>/` (`<filesRoot>/drill-<setId>/`); nada existente é sobrescrito.', '');
 
-  out.push('## 3. Caminho manual (sem o Cofre)', '', 'Requer: `age`, `aws` (S3) ou acesso à pasta, e as ferramentas do banco (`pg_restore`/`psql` da mesma versão maior ou mais nova que a do backup; `mysql`; `tar`).', '');
+  out.push('## 3. Caminho manual (sem o Cofre)', '', 'Requer: `age`, `aws` (S3) ou acesso à pasta, `zstd` (dumps MySQL e pacotes comprimidos) e as ferramentas do banco (`pg_restore`/`psql` da mesma versão maior ou mais nova que a do backup; `mysql`; `tar`).', '');
   for (const [n, p] of Object.entries(config.plans)) {
     const st = config.storage[p.storage];
     if (!st) continue;

@@ -33,6 +33,7 @@ import { restoreFilesV2 } from '../files2/restore.js';
 import { restoreTables } from './pg-table.js';
 import { pathNotInSetError, setIdOfKey } from './paths.js';
 import { removeReplaced } from './safety.js';
+import { decompressedInput } from '../sources/zstd.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -173,7 +174,9 @@ export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Pr
   if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`, said('restore.targetLacks', { target: opts.target.name, service: 'MySQL', item: item.destination }));
   const db = item.destination;
   await opts.host.runChecked(`${mysqlCommand(my)} -e ${shq(`CREATE DATABASE ${myIdent(db)} CHARACTER SET utf8mb4`)}`, { ...myEnv(my), label: 'mysql' });
-  await streamInto(item, mysqlCommand(my, db), opts, myEnv(my), 'mysql');
+  // a compressed dump (.sql.zst) is decompressed on the target: the SSH link carries it compressed
+  const command = item.object.format === 'sql.zst' ? decompressedInput(mysqlCommand(my, db)) : mysqlCommand(my, db);
+  await streamInto(item, command, opts, myEnv(my), 'mysql');
 }
 
 export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Promise<void> {

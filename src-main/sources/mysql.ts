@@ -2,6 +2,11 @@
  * MariaDB/MySQL source: `mysqldump --single-transaction --routines --triggers --events` per
  * database (no CREATE DATABASE, so a restore can target a fresh database of any name), with
  * exact per-table row counts read in a consistent snapshot taken just before the dump.
+ *
+ * Compression (`compress`, on by default): `mysqldump | zstd -3` runs on the server, so the SSH
+ * read, the upload and storage all carry ~5× fewer bytes (bench/mysql-zstd.ts); the object is
+ * `<source>.<db>.sql.zst.age`. Without zstd on the server the dump is stored uncompressed (said in
+ * the run log), unless the source says `compress: true`, which then fails the backup.
  */
 import type { MysqlSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
@@ -11,6 +16,7 @@ import { said } from '../../shared/i18n/catalog.js';
 import { lastLines, parseCounts } from './postgres.js';
 import { checkDiscoveredName } from './names.js';
 import { parseServerInfo, probeOk, type ProbeResults, type ProbeStep } from './probe.js';
+import { compressedOutput } from './zstd.js';
 import type { DumpPart, RunningDump, PreparedSource } from './types.js';
 
 export interface MyConnection {
@@ -63,6 +69,7 @@ export function mysqlProbeSteps(prefix: string, src: MysqlSourceConfig, pwVar: s
   return [
     { key: `${prefix}.tool`, label: 'mysqldump', command: 'mysqldump --version' },
     { key: `${prefix}.info`, label: 'mysql', command: `${pw}mysql --batch --skip-column-names ${shJoin(myConnArgs(c))} -e ${shq(MY_PROBE_SQL)}` },
+    ...(src.compress === false ? [] : [{ key: `${prefix}.zstd`, label: 'zstd', command: 'zstd --version' }]),
   ];
 }
 
@@ -71,12 +78,21 @@ export function mysqlFromProbe(results: ProbeResults, prefix: string, src: Mysql
   const toolVersion = probeOk(results, { key: `${prefix}.tool`, label: 'mysqldump' }, where).trim();
   const { serverVersion, sizes } = parseServerInfo(probeOk(results, { key: `${prefix}.info`, label: 'mysql' }, where));
   const names = src.databases ?? [...sizes.keys()].filter((d) => !SYSTEM_DATABASES.has(d)).map((db) => checkDiscoveredName(db, where));
+  const zstd = src.compress !== false && results.get(`${prefix}.zstd`)?.code === 0;
+  if (src.compress === true && !zstd) {
+    throw new CofreError('PRECONDITION', `zstd is not installed on ${where}, and the mysql source asks for compress: true`, {
+      ...said('source.zstdMissing', { server: where }),
+      hint: 'install zstd on the server (apt install zstd), or remove compress: true from the source',
+    });
+  }
   return {
     tool: { tool: 'mysqldump', toolVersion, serverVersion },
     parts: names.map((db) => {
       const size = sizes.get(db);
-      return { part: db, format: 'sql' as const, ...(size !== undefined ? { estimatedBytes: size } : {}) };
+      // compressed, the tables' size is only an upper bound of what is stored (no ETA from it)
+      return { part: db, format: zstd ? 'sql.zst' as const : 'sql' as const, ...(size !== undefined ? { estimatedBytes: size, ...(zstd ? { estimateIsUpperBound: true } : {}) } : {}) };
     }),
+    ...(src.compress === undefined && !zstd ? { notes: [{ line: `zstd is not installed on ${where}: the dumps are stored uncompressed (install zstd there for ~5× smaller sets)`, key: 'log.backup.noZstd' as const }] } : {}),
   };
 }
 
@@ -100,7 +116,8 @@ export async function startMysqlDump(host: RemoteHost, src: MysqlSourceConfig, p
     'mysqldump', '--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--quick',
     '--default-character-set=utf8mb4', ...myConnArgs(c), '--', part.part,
   ];
-  const p = host.exec(shJoin(args), { ...myEnv(c), label: 'mysqldump' });
+  const command = part.format === 'sql.zst' ? compressedOutput(shJoin(args)) : shJoin(args);
+  const p = host.exec(command, { ...myEnv(c), label: 'mysqldump' });
   const finished = p.done.then((r) => {
     if (r.code !== 0) {
       throw new CofreError('REMOTE_COMMAND_FAILED', `mysqldump of database ${part.part} failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {

@@ -1,6 +1,7 @@
 /** What every source driver (postgres, mysql, files) provides to the backup engine. */
 import type { Readable } from 'node:stream';
 import type { ObjectFormat } from '../../shared/domain.js';
+import type { CatalogKey } from '../../shared/i18n/catalog.js';
 
 /** One object of a set: a database, the roles/globals, or a file tree. */
 export interface DumpPart {
@@ -42,4 +43,6 @@ export interface PreparedPart extends DumpPart {
 export interface PreparedSource {
   tool: ToolInfo;
   parts: PreparedPart[];
+  /** what the run log should say about how the source is dumped (e.g. stored uncompressed: no zstd on the server) */
+  notes?: Array<{ line: string; key: CatalogKey }>;
 }

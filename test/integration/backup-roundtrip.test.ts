@@ -68,10 +68,10 @@ describe('backup round trip (real sshd, PostgreSQL, MariaDB, s3rver, age CLI)', 
     sh(`age -d -i ${fx.identityFile} ${join(setDir, `banco.${fx.pgDb}.pgdump.age`)} | ${PG_BIN}/pg_restore --no-owner -h 127.0.0.1 -p ${h.postgresStaging.port} -U postgres -d ${pgTarget}`);
     expect(await pgFingerprint(h.postgresStaging, pgTarget)).toEqual(await pgFingerprint(h.postgres, fx.pgDb));
 
-    // MariaDB: age -d | mysql into a fresh database
+    // MariaDB: compressed on the server by default; age -d | zstd -d | mysql into a fresh database
     const myTarget = uniqueName('restored');
     await mariadbCreateDatabase(h.mariadb, myTarget);
-    sh(`age -d -i ${fx.identityFile} ${join(setDir, `prontuarios.${fx.myDb}.sql.age`)} | MYSQL_PWD='${h.mariadb.password}' mysql -h 127.0.0.1 -P ${h.mariadb.port} -u ${h.mariadb.user} ${myTarget}`);
+    sh(`age -d -i ${fx.identityFile} ${join(setDir, `prontuarios.${fx.myDb}.sql.zst.age`)} | zstd -d | MYSQL_PWD='${h.mariadb.password}' mysql -h 127.0.0.1 -P ${h.mariadb.port} -u ${h.mariadb.user} ${myTarget}`);
     expect(await myFingerprint(h.mariadb, myTarget)).toEqual(await myFingerprint(h.mariadb, fx.myDb));
 
     // Files: age -d | tar -x into a fresh folder; bytes, modes, symlinks, empty folder, mtimes equal

@@ -45,6 +45,8 @@ export const RunProgressSchema = z.object({
   totalBytes: Bytes.optional(),
   bytesPerSecond: z.number().nonnegative(),
   etaSeconds: z.number().nonnegative().optional(),
+  /** the plan's bandwidth limit while it holds ("limitado a 20 MB/s") */
+  limitBytesPerSecond: z.number().positive().optional(),
 });
 
 export const RunFinishedSchema = z.object({

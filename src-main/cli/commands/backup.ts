@@ -15,7 +15,8 @@ import type { Progress, SetState } from '../../../shared/domain.js';
 export function progressLine(p: Progress): string {
   const total = p.totalBytes ? ` of ~${formatBytes(p.totalBytes)}` : '';
   const eta = p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds * 1000)}` : '';
-  return `${p.phase}${p.source ? ` ${p.source}` : ''}: ${formatBytes(p.bytes)}${total} at ${formatRate(p.bytesPerSecond)}${eta}`;
+  const limit = p.limitBytesPerSecond !== undefined ? ` (limited to ${formatRate(p.limitBytesPerSecond, 'en')})` : '';
+  return `${p.phase}${p.source ? ` ${p.source}` : ''}: ${formatBytes(p.bytes)}${total} at ${formatRate(p.bytesPerSecond)}${limit}${eta}`;
 }
 
 export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {

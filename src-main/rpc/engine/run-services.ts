@@ -240,6 +240,7 @@ export function announceRuns(rt: Runtime): () => void {
           runId: String(e.runId), phase: p.phase, bytes: p.bytes, bytesPerSecond: Math.max(0, p.bytesPerSecond),
           ...(p.source ? { source: p.source } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
           ...(p.etaSeconds !== undefined ? { etaSeconds: Math.max(0, p.etaSeconds) } : {}),
+          ...(p.limitBytesPerSecond !== undefined ? { limitBytesPerSecond: p.limitBytesPerSecond } : {}),
         },
       });
     } else {

@@ -60,6 +60,7 @@ function Live({ runId, run, sources }: { runId: string; run: Run | undefined; so
                   {p ? (
                     <>
                       {formatRate(p.bytesPerSecond, lang)}
+                      {p.limitBytesPerSecond === undefined ? null : <> · {t('bandwidth.limited', { rate: formatRate(p.limitBytesPerSecond, lang) })}</>}
                       {p.etaSeconds === undefined ? null : (
                         <>
                           <br />
