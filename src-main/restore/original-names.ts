@@ -426,7 +426,7 @@ END $${tag}$`;
   });
 }
 
-async function myMoveAside(host: RemoteHost, c: MyConnection, db: string, aside: string, log: (line: string, ref: ReturnType<typeof said>) => void): Promise<void> {
+export async function myMoveAside(host: RemoteHost, c: MyConnection, db: string, aside: string, log: (line: string, ref: ReturnType<typeof said>) => void): Promise<void> {
   const [charset] = await mysqlQuery(host, c, `SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(db)}`);
   const [cs = 'utf8mb4', coll] = (charset ?? '').split(' ');
   log(`MySQL/MariaDB has no RENAME DATABASE: copying ${db} into ${aside} (mysqldump | mysql on the target), checking it, then dropping ${db}; its connections are closed first`, said('staging.log.myCopy', { database: db, aside }));

@@ -371,10 +371,10 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
       out.push({ name, ok: true, message: item.type === 'files' ? `files are extracted over ${item.destination} (a safety copy of the paths overwritten is taken first)` : exists ? `${what} exists: a safety dump is taken, then it is replaced` : `${what} does not exist: it is created`, ...said(exists || item.type === 'files' ? 'check.destination.replace' : 'check.destination.new', { destination: item.destination }) });
     } else if (!exists) {
       out.push({ name, ok: true, message: `${what} does not exist yet: it is created`, ...said('check.destination.new', { destination: item.destination }) });
-    } else if (policy === 'rename' && item.type !== 'mysql') {
+    } else if (policy === 'rename') {
       out.push({ name, ok: true, message: `${what} exists: it is renamed aside before the restore`, ...said('check.destination.rename', { destination: item.destination }) });
     } else {
-      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first${item.type === 'mysql' ? '' : ' (or pass --rename-existing)'}`, ...said('check.destination.exists', { destination: item.destination }) });
+      out.push({ name, ok: false, message: `${what} already exists on the staging target; Cofre never overwrites it. Drop or rename it first (or pass --rename-existing)`, ...said('check.destination.exists', { destination: item.destination }) });
     }
   }
   return out;

@@ -25,7 +25,8 @@ import { bufferInspector, readStoredObject, type ReadOutcome } from '../backup/o
 import { formatBytes } from '../../shared/format.js';
 import { checkGlobalsScript, MAX_GLOBALS_BYTES, prepareGlobalsScript, refusedGlobalsMessage } from './globals.js';
 import { lastLines } from '../sources/postgres.js';
-import { myIdent } from '../sources/mysql.js';
+import { myIdent, mySqlString, mysqlQuery } from '../sources/mysql.js';
+import { myMoveAside } from './original-names.js';
 import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
@@ -219,6 +220,13 @@ export async function renameExisting(item: RestoreItem, opts: Pick<TransferOptio
     const exists = (await pgQuery(opts.host, opts.target.pg, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${item.destination.replaceAll("'", "''")}'`)).length > 0;
     if (!exists) return undefined;
     await pgQuery(opts.host, opts.target.pg, 'postgres', `ALTER DATABASE ${pgIdent(item.destination)} RENAME TO ${pgIdent(aside)}`);
+    return aside;
+  }
+  if (item.type === 'mysql' && opts.target.my) {
+    // MySQL has no RENAME DATABASE: copied aside (dump and recreate), checked, then dropped
+    const exists = (await mysqlQuery(opts.host, opts.target.my, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(item.destination)}`)).length > 0;
+    if (!exists) return undefined;
+    await myMoveAside(opts.host, opts.target.my, item.destination, aside, () => undefined);
     return aside;
   }
   if (item.type === 'files') {

@@ -63,6 +63,7 @@ describe('staging restore under the production names (names: original)', () => {
     kind: staging
     server: clinica
     postgres: { host: 127.0.0.1, port: ${h.postgresStaging.port}, user: postgres }
+    mysql: { host: 127.0.0.1, port: ${my2.port}, user: ${my2.user}, passwordEnv: TEST_MYSQL2_PASSWORD }
 drill:
   target: homologacao
 `,
@@ -222,5 +223,23 @@ drill:
     expect(side.error).toBeUndefined();
     expect(side.items[0]?.destination).toBe(`${fx.pgDb}_restore_${sets[1]!.slice(-6)}`);
     expect(side.movedAside).toBeUndefined();
+  });
+
+  it('side by side, the same set twice with rename (as drills do): MariaDB has no RENAME DATABASE, so the first copy is dumped aside, checked, then dropped', async () => {
+    const c = ctx();
+    try {
+      const first = await runRestore(c, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
+      expect(first.error).toBeUndefined();
+      const dest = first.items[0]?.destination as string;
+      expect(dest).toBe(`${fx.myDb}_restore_${sets[0]!.slice(-6)}`);
+      const second = await runRestore(c, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
+      expect(second.error).toBeUndefined();
+      const aside = (await myDbs()).find((d) => d.startsWith(`${dest.slice(0, 40)}_old_`));
+      expect(aside, 'the first copy kept aside').toBeDefined();
+      expect(await myFingerprint(my2, aside as string)).toEqual(myAtA);
+      expect(await myFingerprint(my2, dest)).toEqual(myAtA);
+    } finally {
+      c.close();
+    }
   });
 });
