@@ -22,6 +22,7 @@ import type { SetInfo } from '../backup/sets.js';
 import { LEASE_MAX_AGE_MS } from '../backup/lease.js';
 import { CofreError, toErrorInfo } from '../errors.js';
 import { PACKS_PREFIX, PACK_NAME } from '../files2/packs.js';
+import { packIdsKey } from '../files2/pack-ids.js';
 import type { FilesState } from '../files2/state.js';
 import type { Storage } from '../storage/types.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
@@ -211,6 +212,8 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
     try {
       await storage.delete([key]);
       deleted.push({ key, bytes });
+      // its dedup hint goes with it (a leftover one is ignored: its pack is gone)
+      await storage.delete([packIdsKey(key.slice(PACKS_PREFIX.length))]).catch(() => undefined);
     } catch (err) {
       failed.push({ key, error: `pack ${key} on storage ${st}: ${toErrorInfo(err).message}` });
     }

@@ -93,11 +93,11 @@ describe.each([['nas', 'gcnas'], ['nuvem', 'gcs3']] as const)('pack garbage coll
   };
   const prune = (offsetMs = 0): Promise<PruneResult> => withCtx(ctxAt(offsetMs), (c) => prunePlan(c, plan, { dryRun: false }));
   const open = (): Storage => storageFromConfig(ctxAt().config, storageName, fx.env);
-  const packKeys = async (): Promise<string[]> => {
+  const packKeys = async (prefix = 'packs/'): Promise<string[]> => {
     const s = open();
     const keys: string[] = [];
     try {
-      for await (const o of s.list('packs/')) keys.push(o.key);
+      for await (const o of s.list(prefix)) keys.push(o.key);
     } finally {
       s.close();
     }
@@ -263,6 +263,8 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       s.close();
     }
     const before = await packKeys();
+    const idsBefore = await packKeys('pack-ids/');
+    expect(idsBefore.length, 'a dedup hint beside each pack').toBe(before.length);
     const blocked = await prune(due);
     expect(blocked.gc.deleted).toEqual([]);
     expect(blocked.gc.blocked).toMatchObject({ setId: doubtful, key: 'gc.blockedBySet' });
@@ -281,6 +283,8 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(r.gc.bytesFreed).toBeGreaterThan(6 * 60_000);
     expect(r.gc.pending).toEqual([]);
     expect(await packKeys()).toEqual(before.filter((k) => !exclusive.includes(k)));
+    // the deleted packs' dedup hints went with them
+    expect(await packKeys('pack-ids/')).toEqual(idsBefore.filter((k) => !exclusive.some((p) => k === `pack-ids/${p.slice('packs/'.length)}.ids`)));
     const audit = withCtx(ctxAt(), async (c) => c.catalog.listAudit({ action: 'packs.delete' }));
     expect((await audit).at(-1)?.details).toMatchObject({ storage: storageName, packs: exclusive.length, bytes: r.gc.bytesFreed });
   }, 120_000);
