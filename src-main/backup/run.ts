@@ -228,6 +228,7 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     if (storage) await removePartialSet(storage, setId, log);
     // packs this run wrote are referenced by no manifest and not in the dedup state yet
     if (storage) for (const o of filesOutcomes) await deletePacks(storage, o.newPacks);
+    for (const o of filesOutcomes) await o.dispose(); // the spool of each files source (plaintext paths)
     catalog.finishRun(runId, { status: opts.signal?.aborted ? 'cancelled' : 'failed', bytes: totalBytes, error });
     return { runId, plan, setId, status: 'failed', sources: storedObjects, durationMs: ctx.now().getTime() - started.getTime(), bytes: totalBytes, warnings, ...filesStats(filesOutcomes), error };
   } finally {

@@ -9,25 +9,27 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { CofreError } from '../errors.js';
 import type { FilesSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import type { Storage } from '../storage/types.js';
-import { encryptBuffer } from '../crypto/age.js';
+import { createEncryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import type { ManifestRef, ManifestSource } from '../../shared/domain.js';
 import { objectKey } from '../backup/layout.js';
-import { listTree, type ListedEntry } from './listing.js';
-import { formatIndex, type IndexEntry } from './index-format.js';
+import { listTree } from './listing.js';
+import { INDEX_HEADER, formatEntry, type IndexEntry } from './index-format.js';
 import { PackWriter, packKey } from './packs.js';
-import { expectedCounts } from './restore.js';
-import { contentHmac, type FilesState, type KnownFile, type PackRecord, type StoredContent } from './state.js';
+import { contentHmac, type FilesState, type PackRecord } from './state.js';
 import { packIdsKey, recoverDedupState, writePackIds, type DedupLog } from './pack-ids.js';
 import { planFullRead } from './full-read.js';
+import { Spool } from './spool.js';
+import { BackupScratch } from './scratch.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a private temp file. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
@@ -83,8 +85,10 @@ export interface FilesV2Outcome {
   newPacks: PackRecord[];
   /** right before the manifest: every reused pack still exists with its size (else its content is forgotten and the run fails) */
   confirmReused(): Promise<void>;
-  /** after the manifest: records this listing and the new contents in the dedup state */
+  /** after the manifest: records this listing and the new contents in the dedup state (then disposes) */
   commit(): void;
+  /** removes what the run kept on disk (the spool); commit does it too */
+  dispose(): Promise<void>;
 }
 
 /** The identity of the storage in the dedup state: backend + bucket/folder + prefix (never credentials). */
@@ -93,130 +97,170 @@ export function storageIdentity(storage: Storage): string {
 }
 
 export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
+  // everything proportional to the tree (listing, content ids, the listing for the dedup state)
+  // lives in the spool on disk: memory stays flat from a thousand files to millions
+  const spool = await Spool.open('files2');
+  const scratch = new BackupScratch(spool);
+  const dispose = async (): Promise<void> => { scratch.close(); await spool.dispose(); };
+  try {
+    return await backupWithSpool(job, spool, scratch, dispose);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScratch, dispose: () => Promise<void>): Promise<FilesV2Outcome> {
   const storageId = storageIdentity(job.storage);
   const warnings: string[] = [];
-  const listing = await listTree(job.host, job.src, job.signal);
+  const listing = await listTree(job.host, job.src, spool, job.signal);
   for (const w of listing.warnings) warnings.push(`${job.name}: ${w}`);
   await recoverDedupState(job.storage, job.state, storageId, job.contentKey, job.log);
-  const known = job.state.knownFiles(storageId, job.name);
   const now = job.now?.() ?? new Date();
-  const full = planFullRead(job.state, storageId, job.name, job.src.fullReadEvery, known.size > 0, now, job.log);
+  const full = planFullRead(job.state, storageId, job.name, job.src.fullReadEvery, job.state.hasListing(storageId, job.name), now, job.log);
 
-  // hard-link groups: the first path (in sorted order) carries the content
-  const groupOf = new Map<string, { n: number; first: ListedEntry }>();
-  const cids = new Map<string, string>(); // path → cid, for the files whose content is known
-  const toRead: ListedEntry[] = [];
+  // pass 1: which files to read. Hard-link groups (kept in memory: one small record per
+  // hard-linked inode): the first path in sorted order carries the content.
+  const groupOf = new Map<string, { n: number; first: string; size: number }>();
+  const namesFile = spool.file('to-read');
+  const names = createWriteStream(namesFile, { mode: 0o600 });
+  let toRead = 0;
   let groups = 0;
-  for (const e of listing.entries) {
+  for await (const e of listing.entries()) {
     if (e.kind !== 'f') continue;
     if (e.links > 1) {
       const k = `${e.device}:${e.inode}`;
       if (groupOf.has(k)) continue;
-      groupOf.set(k, { n: ++groups, first: e });
+      groupOf.set(k, { n: ++groups, first: e.path, size: e.size });
     }
     if (e.size === 0) continue;
-    const prev = known.get(e.path);
-    if (!full.due && prev && prev.size === e.size && prev.mtime === e.mtime && prev.inode === e.inode && prev.ctime === e.ctime && job.state.content(storageId, prev.cid)) {
-      cids.set(e.path, prev.cid);
+    const prev = full.due ? undefined : job.state.knownStored(storageId, job.name, e.path);
+    if (prev && prev.size === e.size && prev.mtime === e.mtime && prev.inode === e.inode && prev.ctime === e.ctime) {
+      scratch.addFile(e.path, prev.cid);
     } else {
-      toRead.push(e);
+      scratch.addFile(e.path, null);
+      toRead++;
+      if (!names.write(`${e.path.replace(/^\/+/, '')}\0`)) await once(names, 'drain');
     }
   }
+  names.end();
+  await finished(names);
+  scratch.flush();
 
   const writer = new PackWriter(job.storage, job.recipients, { compress: job.src.compress ?? true, targetBytes: job.packBytes, signal: job.signal });
-  const newContents = new Map<string, StoredContent>();
-  const sizes = new Map<string, number>(); // path → bytes actually read
   let bytesRead = 0;
   try {
-    if (toRead.length > 0) {
-      job.log('info', `${job.name}: ${listing.entries.length} entries listed; reading ${toRead.length} new or changed file(s) over SSH`);
-      bytesRead = await readFiles(job, toRead, async (path, cid, size, body) => {
-        cids.set(path, cid);
-        sizes.set(path, size);
-        if (newContents.has(cid) || job.state.content(storageId, cid)) {
+    if (toRead > 0) {
+      job.log('info', `${job.name}: ${listing.count} entries listed; reading ${toRead} new or changed file(s) over SSH`);
+      bytesRead = await readFiles(job, namesFile, toRead, scratch, async (cid, size, body) => {
+        if (scratch.content(cid) || job.state.content(storageId, cid)) {
           if (!Buffer.isBuffer(body)) body.destroy();
           return;
         }
         const pack = await writer.add(cid, body, size);
-        newContents.set(cid, { pack, size });
+        scratch.addContent(cid, { pack, size });
       }, warnings);
     } else {
-      job.log('info', `${job.name}: ${listing.entries.length} entries listed; nothing new or changed to read`);
+      job.log('info', `${job.name}: ${listing.count} entries listed; nothing new or changed to read`);
     }
     await writer.close();
-    await writePackIds(job.storage, job.contentKey, writer.written, newContents);
+    await writePackIds(job.storage, job.contentKey, writer.written, (pack) => scratch.contentsOf(pack));
   } catch (err) {
     writer.abort();
     await deletePacks(job.storage, writer.written);
     throw err;
   }
 
-  const packOf = (cid: string): string => newContents.get(cid)?.pack ?? job.state.content(storageId, cid)?.pack ?? '';
-  const entries: IndexEntry[] = [];
-  const files: Array<KnownFile & { path: string }> = [];
-  const firstOf = new Map<number, IndexEntry>();
-  for (const e of listing.entries) {
-    const base = {
-      path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, owner: e.owner, group: e.group, mtime: e.mtime,
-      size: 0, target: '', linkGroup: 0, sparse: false, cid: '', pack: '', member: '',
+  // pass 3: the index, written as it is made (encrypted as it streams to storage)
+  const packOf = (cid: string): string => scratch.content(cid)?.pack ?? job.state.content(storageId, cid)?.pack ?? '';
+  const referenced = new Set<string>();
+  const counts = { all: 0, entries: 0, bytes: 0, plainBytes: 0 };
+  const firstOf = new Map<number, string>(); // hard-link group → the path of its entry that carries the content
+  async function* indexLines(): AsyncGenerator<Buffer> {
+    let batch = `${INDEX_HEADER}\n`;
+    const add = (entry: IndexEntry): void => {
+      counts.all++;
+      if (entry.type !== 'o') {
+        counts.entries++;
+        if (entry.type === 'f' || entry.type === 'h') counts.bytes += entry.size;
+      }
+      if (entry.cid && !entry.pack) throw new CofreError('INTERNAL', `${job.name}: content of an entry has no pack`, { hint: 'report this; the set was not written' });
+      if (entry.pack) referenced.add(entry.pack);
+      batch += `${formatEntry(entry)}\n`;
     };
-    if (e.kind === 'd') entries.push({ ...base, type: 'd' });
-    else if (e.kind === 'l') entries.push({ ...base, type: 'l', target: e.target });
-    else if (e.kind !== 'f') entries.push({ ...base, type: 'o' });
-    else {
-      const group = e.links > 1 ? groupOf.get(`${e.device}:${e.inode}`) : undefined;
-      const carrier = group?.first ?? e;
-      const cid = carrier.size === 0 ? '' : cids.get(carrier.path);
-      if (cid === undefined) continue; // vanished between listing and reading (warned)
-      const size = carrier.size === 0 ? 0 : sizes.get(carrier.path) ?? carrier.size;
-      const content = { size, sparse: e.sparse, cid, pack: cid ? packOf(cid) : '', member: cid, linkGroup: group?.n ?? 0 };
-      if (group && group.first !== e) {
-        const first = firstOf.get(group.n);
-        if (!first) continue;
-        entries.push({ ...base, ...content, type: 'h', target: first.path });
-      } else {
-        const entry: IndexEntry = { ...base, ...content, type: 'f' };
-        entries.push(entry);
-        if (group) firstOf.set(group.n, entry);
-        if (cid) files.push({ path: e.path, size: e.size, mtime: e.mtime, inode: e.inode, ctime: e.ctime, cid });
+    for await (const e of listing.entries()) {
+      const base = {
+        path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, owner: e.owner, group: e.group, mtime: e.mtime,
+        size: 0, target: '', linkGroup: 0, sparse: false, cid: '', pack: '', member: '',
+      };
+      if (e.kind === 'd') add({ ...base, type: 'd' });
+      else if (e.kind === 'l') add({ ...base, type: 'l', target: e.target });
+      else if (e.kind !== 'f') add({ ...base, type: 'o' });
+      else {
+        const group = e.links > 1 ? groupOf.get(`${e.device}:${e.inode}`) : undefined;
+        const carrierSize = group?.size ?? e.size;
+        let cid = '';
+        let size = 0;
+        if (carrierSize !== 0) {
+          const row = scratch.file(group?.first ?? e.path);
+          if (!row || row.cid === null) continue; // vanished between listing and reading (warned)
+          cid = row.cid;
+          size = row.size ?? carrierSize;
+        }
+        const content = { size, sparse: e.sparse, cid, pack: cid ? packOf(cid) : '', member: cid, linkGroup: group?.n ?? 0 };
+        if (group && group.first !== e.path) {
+          const first = firstOf.get(group.n);
+          if (first === undefined) continue;
+          add({ ...base, ...content, type: 'h', target: first });
+        } else {
+          add({ ...base, ...content, type: 'f' });
+          if (group) firstOf.set(group.n, e.path);
+          if (cid) scratch.addKnown({ path: e.path, size: e.size, mtime: e.mtime, inode: e.inode, ctime: e.ctime, cid });
+        }
+      }
+      if (batch.length >= 64 * 1024) {
+        const buf = Buffer.from(batch, 'latin1');
+        counts.plainBytes += buf.length;
+        batch = '';
+        yield buf;
       }
     }
-  }
-  for (const e of entries) {
-    if (e.cid && !e.pack) throw new CofreError('INTERNAL', `${job.name}: content of an entry has no pack`, { hint: 'report this; the set was not written' });
+    const buf = Buffer.from(batch, 'latin1');
+    counts.plainBytes += buf.length;
+    yield buf;
+    scratch.flush();
   }
 
-  const indexText = Buffer.from(formatIndex(entries), 'utf8');
-  const sealed = await encryptBuffer(indexText, job.recipients);
   const key = indexKey(job.setId, job.name);
   let stored;
+  let indexError: unknown;
   try {
-    stored = await job.storage.put(key, Readable.from([sealed]), job.signal ? { signal: job.signal } : {});
+    const sealed = pipeline(Readable.from(indexLines()), createEncryptStream(job.recipients), (err) => { if (err) indexError ??= err; });
+    stored = await job.storage.put(key, sealed, job.signal ? { signal: job.signal } : {});
+    if (indexError) throw indexError;
   } catch (err) {
     await deletePacks(job.storage, writer.written);
-    throw err;
+    throw indexError ?? err;
   }
 
   const written = new Map(writer.written.map((p) => [p.pack, p]));
-  const referenced = [...new Set(entries.filter((e) => e.pack).map((e) => e.pack))].sort();
-  const packs: ManifestRef[] = referenced.map((name) => {
+  const packs: ManifestRef[] = [...referenced].sort().map((name) => {
     const rec = written.get(name) ?? job.state.pack(storageId, name);
     if (!rec) throw new CofreError('INTERNAL', `${job.name}: pack ${name} is not in the dedup state`, { hint: 'report this; the set was not written' });
     return { key: packKey(name), bytes: rec.bytes, sha256: rec.sha256 };
   });
   const reused = packs.filter((p) => !written.has(p.key.slice('packs/'.length)));
   const stats: FilesV2Stats = {
-    entries: entries.length, filesRead: toRead.length, bytesRead, newContents: newContents.size,
+    entries: counts.all, filesRead: toRead, bytesRead, newContents: scratch.contents,
     newPackBytes: writer.written.reduce((a, p) => a + p.bytes, 0), packsReferenced: packs.length, fullRead: full.due,
   };
-  job.log('info', `${job.name}: read ${bytesRead} bytes over SSH (${toRead.length} file(s)); ${newContents.size} new content(s) in ${writer.written.length} new pack(s) of ${stats.newPackBytes} bytes; ${packs.length} pack(s) referenced`);
+  job.log('info', `${job.name}: read ${bytesRead} bytes over SSH (${toRead} file(s)); ${scratch.contents} new content(s) in ${writer.written.length} new pack(s) of ${stats.newPackBytes} bytes; ${packs.length} pack(s) referenced`);
   const index = { key, bytes: stored.bytes, sha256: stored.sha256 };
-  // what a restore of the whole source places, as find counts it on the target (special files are not restored)
-  const counts = expectedCounts(entries);
   return {
     source: {
       name: job.name, type: 'files', server: job.src.server, tool: 'find+tar', toolVersion: job.toolVersion,
-      objects: [{ part: 'index', format: FILES_V2_FORMAT, key, bytes: stored.bytes, plainBytes: indexText.length, sha256: stored.sha256, fileCount: counts.entries, fileBytes: counts.bytes }],
+      // what a restore of the whole source places, as find counts it on the target (special files are not restored)
+      objects: [{ part: 'index', format: FILES_V2_FORMAT, key, bytes: stored.bytes, plainBytes: counts.plainBytes, sha256: stored.sha256, fileCount: counts.entries, fileBytes: counts.bytes }],
     },
     index,
     packs,
@@ -235,9 +279,14 @@ export async function backupFilesV2(job: FilesV2Job): Promise<FilesV2Outcome> {
       }
     },
     commit: () => {
-      job.state.commit(storageId, job.name, files, [...newContents].map(([cid, c]) => ({ cid, ...c })), writer.written);
-      if (full.due) job.state.recordFullRead(storageId, job.name, now);
+      try {
+        job.state.commit(storageId, job.name, scratch.knownFiles(), scratch.storedContents(), writer.written);
+        if (full.due) job.state.recordFullRead(storageId, job.name, now);
+      } finally {
+        void dispose();
+      }
     },
+    dispose,
   };
 }
 
@@ -246,13 +295,16 @@ export async function deletePacks(storage: Storage, packs: readonly PackRecord[]
   await storage.delete(packs.flatMap((p) => [packKey(p.pack), packIdsKey(p.pack)])).catch(() => undefined);
 }
 
-type OnContent = (path: string, cid: string, size: number, body: Buffer | Readable) => Promise<void>;
+type OnContent = (cid: string, size: number, body: Buffer | Readable) => Promise<void>;
 
-/** Reads these regular files over SSH with one tar; returns the bytes read. Files that vanished are warnings. */
-async function readFiles(job: FilesV2Job, list: ListedEntry[], onContent: OnContent, warnings: string[]): Promise<number> {
-  const names = Buffer.from(list.map((e) => `${e.path.replace(/^\/+/, '')}\0`).join(''), 'utf8');
+/**
+ * Reads the regular files named in `namesFile` (NUL-separated, as `tar -T` takes them) over SSH
+ * with one tar; records each one's content id and size in the scratch; returns the bytes read.
+ * Files that vanished are warnings.
+ */
+async function readFiles(job: FilesV2Job, namesFile: string, count: number, scratch: BackupScratch, onContent: OnContent, warnings: string[]): Promise<number> {
   const p = job.host.exec('tar --create --file=- --format=posix --no-recursion --ignore-failed-read --null --verbatim-files-from -C / -T -', {
-    stdin: Readable.from([names]), label: 'tar', okCodes: [0, 1],
+    stdin: createReadStream(namesFile), label: 'tar', okCodes: [0, 1],
   });
   const onAbort = (): void => p.cancel();
   job.signal?.addEventListener('abort', onAbort, { once: true });
@@ -262,23 +314,27 @@ async function readFiles(job: FilesV2Job, list: ListedEntry[], onContent: OnCont
   read.on('error', (err) => meter.destroy(err));
   meter.on('error', (err) => ex.destroy(err));
   read.pipe(meter).pipe(ex);
-  const wanted = new Set(list.map((e) => e.path));
-  const seen = new Set<string>();
+  let seen = 0;
   let spoolDir: string | undefined;
   try {
     for await (const entry of ex) {
       const path = `/${entry.header.name.replace(/\/+$/, '')}`;
-      if (entry.header.type !== 'file' || !wanted.has(path) || seen.has(path)) {
+      // wanted: listed to be read, and not read yet
+      const row = entry.header.type === 'file' ? scratch.file(path) : undefined;
+      if (!row || row.cid !== null) {
         entry.resume();
         continue;
       }
-      seen.add(path);
+      seen++;
       const size = entry.header.size ?? 0;
       const hmac = contentHmac(job.contentKey);
+      let cid: string;
       if (size <= SPOOL_IN_MEMORY) {
         const chunks: Buffer[] = [];
         for await (const c of entry) { hmac.update(c as Buffer); chunks.push(c as Buffer); }
-        await onContent(path, hmac.digest('hex'), size, Buffer.concat(chunks));
+        cid = hmac.digest('hex');
+        scratch.setRead(path, cid, size);
+        await onContent(cid, size, Buffer.concat(chunks));
       } else {
         spoolDir ??= await mkdtemp(join(tmpdir(), 'cofre-spool-'));
         const file = join(spoolDir, 'member');
@@ -286,17 +342,20 @@ async function readFiles(job: FilesV2Job, list: ListedEntry[], onContent: OnCont
         entry.on('data', (c) => { hmac.update(c as Buffer); });
         entry.pipe(out);
         await finished(out);
-        await onContent(path, hmac.digest('hex'), size, createReadStream(file));
+        cid = hmac.digest('hex');
+        scratch.setRead(path, cid, size);
+        await onContent(cid, size, createReadStream(file));
         await rm(file, { force: true });
       }
     }
+    scratch.flush();
     const r = await p.done;
     if (r.code !== 0 && r.code !== 1) {
       throw new CofreError('REMOTE_COMMAND_FAILED', `tar failed reading the changed files (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
         hint: 'check that the backup user can read every file under the listed paths',
       });
     }
-    const missing = list.length - seen.size;
+    const missing = count - seen;
     if (missing > 0) warnings.push(`${job.name}: ${missing} file(s) vanished between the listing and the read; they are not in this set`);
     if (r.code === 1) warnings.push(`${job.name}: tar: some files changed while they were read: ${lastLines(r.stderr, 2)}`);
     for (const w of warnings) job.log('warn', w);

@@ -9,8 +9,8 @@ import { CofreError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Manifest, ManifestObject } from '../../shared/domain.js';
 import { createDecryptStream } from '../crypto/age.js';
-import { selectEntries, type EntryType } from './index-format.js';
-import { readIndex, selectOrFail } from './restore.js';
+import type { EntryType } from './index-format.js';
+import { PathSelection, scanIndex, selectOrFail } from './restore.js';
 
 export type FileEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -42,8 +42,13 @@ export async function listSetFiles(storage: Storage, manifest: Manifest, identit
   for (const src of filesSources) {
     for (const o of src.objects) {
       if (o.format === 'files-v2') {
-        const entries = selectEntries(await readIndex(storage, o, identities), prefix ? [prefix] : undefined);
-        for (const e of entries) out.push({ source: src.name, path: e.path, type: TYPE_NAMES[e.type], size: e.size, mtime: isoOf(e.mtime), mode: e.mode.padStart(4, '0') });
+        // streamed: only the listed entries are held (the index is hash-checked when it ends)
+        const selection = new PathSelection(prefix ? [prefix] : undefined);
+        const listed: SetFileEntry[] = [];
+        await scanIndex(storage, o, identities, (e) => {
+          if (selection.has(e.path)) listed.push({ source: src.name, path: e.path, type: TYPE_NAMES[e.type], size: e.size, mtime: isoOf(e.mtime), mode: e.mode.padStart(4, '0') });
+        });
+        for (const e of listed) out.push(e);
       } else {
         out.push(...(await tarEntries(storage, src.name, o, identities, prefix)));
       }

@@ -41,32 +41,27 @@ export interface IndexEntry {
 
 export const INDEX_HEADER = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';
 
-const SAFE_BYTE = /[A-Za-z0-9._/+,:@=-]/;
+const SAFE_FIELD = /^[A-Za-z0-9._/+,:@=-]+$/;
+/** Each byte's form in a field: itself when safe, else `\0ooo`. */
+const BYTE_FORM: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
+  const ch = String.fromCharCode(byte);
+  return byte < 0x80 && /[A-Za-z0-9._/+,:@=-]/.test(ch) ? ch : `\\0${byte.toString(8).padStart(3, '0')}`;
+});
 
 export function escapeField(value: string): string {
   if (value === '') return '-';
   if (value === '-') return '\\0055';
+  if (SAFE_FIELD.test(value)) return value;
   let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && SAFE_BYTE.test(ch) ? ch : `\\0${byte.toString(8).padStart(3, '0')}`;
-  }
+  for (const byte of Buffer.from(value, 'utf8')) out += BYTE_FORM[byte] ?? '';
   return out;
 }
 
 export function unescapeField(field: string): string {
   if (field === '-') return '';
   if (!field.includes('\\')) return field;
-  const bytes: number[] = [];
-  for (let i = 0; i < field.length; i++) {
-    if (field[i] === '\\' && field[i + 1] === '0' && /^[0-7]{3}$/.test(field.slice(i + 2, i + 5))) {
-      bytes.push(parseInt(field.slice(i + 2, i + 5), 8));
-      i += 4;
-    } else {
-      bytes.push(field.charCodeAt(i));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+  const bytes = field.replace(/\\0([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8) & 0xff));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 export function formatEntry(e: IndexEntry): string {
@@ -96,7 +91,29 @@ export function parseEntry(line: string, lineNo: number): IndexEntry {
   };
 }
 
-/** Parses a whole plaintext index (small enough to hold: about 150 bytes an entry). */
+/**
+ * Parses a plaintext index as it streams (one line at a time: memory does not grow with the
+ * index), yielding each entry with its line as stored.
+ */
+export async function* streamIndex(plain: AsyncIterable<Buffer | string>): AsyncGenerator<{ entry: IndexEntry; line: string }> {
+  let rest = '';
+  let lineNo = 0;
+  for await (const chunk of plain) {
+    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      lineNo++;
+      if (line === '' || line.startsWith('#')) continue;
+      yield { entry: parseEntry(line, lineNo), line };
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '' && !rest.startsWith('#')) yield { entry: parseEntry(rest, lineNo + 1), line: rest };
+}
+
+/** Parses a whole plaintext index held in memory (small indexes, tests). */
 export function parseIndex(text: string): IndexEntry[] {
   const out: IndexEntry[] = [];
   const lines = text.split('\n');

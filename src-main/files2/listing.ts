@@ -10,6 +10,7 @@ import type { RemoteHost } from '../remote/types.js';
 import { shJoin, shq } from '../remote/shell.js';
 import { CofreError } from '../errors.js';
 import { lastLines } from '../sources/postgres.js';
+import { ExternalSort, type Spool } from './spool.js';
 
 export interface ListedEntry {
   path: string;
@@ -45,9 +46,10 @@ export function findCommand(src: FilesSourceConfig): string {
 export class ListingParser {
   private rest = Buffer.alloc(0);
   private fields: string[] = [];
-  readonly entries: ListedEntry[] = [];
 
-  push(chunk: Buffer): void {
+  /** The entries completed by this chunk. */
+  push(chunk: Buffer): ListedEntry[] {
+    const out: ListedEntry[] = [];
     let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     let start = 0;
     for (;;) {
@@ -56,19 +58,19 @@ export class ListingParser {
       this.fields.push(buf.toString('utf8', start, nul));
       start = nul + 1;
       if (this.fields.length === FIELDS) {
-        this.entries.push(toEntry(this.fields));
+        out.push(toEntry(this.fields));
         this.fields = [];
       }
     }
     buf = buf.subarray(start);
     this.rest = Buffer.from(buf);
+    return out;
   }
 
-  end(): ListedEntry[] {
+  end(): void {
     if (this.rest.length > 0 || this.fields.length > 0) {
       throw new CofreError('REMOTE_COMMAND_FAILED', 'the listing of the files ended in the middle of an entry', { hint: 'the connection or find was interrupted; run the backup again' });
     }
-    return this.entries;
   }
 }
 
@@ -83,21 +85,28 @@ function toEntry(f: string[]): ListedEntry {
 }
 
 export interface Listing {
-  entries: ListedEntry[];
+  /** entries listed */
+  count: number;
   warnings: string[];
+  /** the entries in path order, read back from the spool: at most one sort run is in memory (can be iterated again) */
+  entries(): AsyncIterable<ListedEntry>;
 }
 
 /**
- * Runs find on the server. Entries vanishing while find walks are warnings; any other error
- * (an unreadable folder) fails the backup, as tar did in format 1.
+ * Runs find on the server, streaming its output into an external sort in the job's spool, so a
+ * tree of any size is listed in bounded memory. Entries vanishing while find walks are
+ * warnings; any other error (an unreadable folder) fails the backup, as tar did in format 1.
  */
-export async function listTree(host: RemoteHost, src: FilesSourceConfig, signal?: AbortSignal): Promise<Listing> {
+export async function listTree(host: RemoteHost, src: FilesSourceConfig, spool: Spool, signal?: AbortSignal): Promise<Listing> {
   const parser = new ListingParser();
+  const sorter = new ExternalSort<ListedEntry>(spool, 'listing', (e) => e.path);
   const p = host.exec(findCommand(src), { label: 'find', okCodes: [0, 1] });
   const onAbort = (): void => p.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of p.stdout) parser.push(chunk as Buffer);
+    for await (const chunk of p.stdout) {
+      for (const e of parser.push(chunk as Buffer)) await sorter.add(e);
+    }
     const r = await p.done;
     const errors = r.stderr.split('\n').filter((l) => l.trim() !== '');
     const vanished = errors.filter((l) => /No such file or directory/.test(l));
@@ -106,8 +115,16 @@ export async function listTree(host: RemoteHost, src: FilesSourceConfig, signal?
         hint: 'check that the backup user can read every folder under the listed paths',
       });
     }
-    const entries = parser.end().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { entries, warnings: vanished.length ? [`find: ${vanished.length} entr${vanished.length === 1 ? 'y' : 'ies'} vanished while listed`] : [] };
+    parser.end();
+    await sorter.finish();
+    return {
+      count: sorter.count,
+      warnings: vanished.length ? [`find: ${vanished.length} entr${vanished.length === 1 ? 'y' : 'ies'} vanished while listed`] : [],
+      entries: () => sorter.read(),
+    };
+  } catch (err) {
+    p.cancel();
+    throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -18,7 +18,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import type { Storage } from '../storage/types.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 import { PACKS_PREFIX, PACK_NAME } from './packs.js';
-import type { FilesState, PackRecord, StoredContent } from './state.js';
+import type { FilesState, PackRecord } from './state.js';
 
 export const PACK_IDS_PREFIX = 'pack-ids/';
 const MAGIC = Buffer.from('CPI1');
@@ -70,12 +70,10 @@ export function openPackIds(contentKey: Buffer, pack: string, data: Buffer): Pac
   return { pack, bytes: Number(bytes), sha256, contents };
 }
 
-/** Stores the ids of every pack this run wrote (contents: cid → the pack it went into). */
-export async function writePackIds(storage: Storage, contentKey: Buffer, packs: readonly PackRecord[], contents: ReadonlyMap<string, StoredContent>): Promise<void> {
-  const byPack = new Map<string, Array<{ cid: string; size: number }>>();
-  for (const [cid, c] of contents) byPack.set(c.pack, [...(byPack.get(c.pack) ?? []), { cid, size: c.size }]);
+/** Stores the ids of every pack this run wrote; `contentsOf(pack)` lists what went into one pack (one pack's list in memory at a time). */
+export async function writePackIds(storage: Storage, contentKey: Buffer, packs: readonly PackRecord[], contentsOf: (pack: string) => Array<{ cid: string; size: number }>): Promise<void> {
   for (const p of packs) {
-    await storage.putBytes(packIdsKey(p.pack), sealPackIds(contentKey, { ...p, contents: byPack.get(p.pack) ?? [] }));
+    await storage.putBytes(packIdsKey(p.pack), sealPackIds(contentKey, { ...p, contents: contentsOf(p.pack) }));
   }
 }
 

@@ -53,12 +53,17 @@ cofre_place() {
   cofre_idx=$1 cofre_stage=$2 cofre_out=$3 cofre_meta=$2/.meta
   cofre_root=0; [ "$(id -u)" != 0 ] || cofre_root=1
   mkdir -p "$cofre_out" "$cofre_meta"
+  # one pass per kind of entry over only its lines (sh reads a byte at a time); no shell variable
+  # per content (sh keeps variables in a small hash table: 100k of them made every line slow)
+  grep '^d ' "$cofre_idx" > "$cofre_meta/dirs" || :
+  grep -e '^f ' -e '^h ' "$cofre_idx" > "$cofre_meta/files" || :
+  grep '^l ' "$cofre_idx" > "$cofre_meta/links" || :
+  : > "$cofre_meta/mkdir"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    [ "$t" = d ] || continue
-    cofre_path "$p"; mkdir -p "$cofre_out$cofre_p"
-  done < "$cofre_idx"
+    cofre_path "$p"; printf '%s\\0' "$cofre_out$cofre_p" >> "$cofre_meta/mkdir"
+  done < "$cofre_meta/dirs"
+  xargs -0 -r mkdir -p < "$cofre_meta/mkdir"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    case $t in f|h) ;; *) continue ;; esac
     cofre_path "$p"; d=$cofre_out$cofre_p
     [ -d "\${d%/*}" ] || mkdir -p "\${d%/*}"
     if [ "$t" = h ]; then
@@ -70,32 +75,29 @@ cofre_place() {
     else
       case $cid in *[!0-9a-f]*|'') cofre_die "refusing a member name that is not a content id" ;; esac
       s=$cofre_stage/$cid
-      if [ -f "$s" ]; then
-        if [ "$sp" = 1 ]; then cp --sparse=always "$s" "$d"; rm -f "$s"; else mv "$s" "$d"; fi
-        eval "cofre_at_$cid=\\$d"
-      else
-        eval "f=\\\${cofre_at_$cid:-}"
-        [ -n "$f" ] || cofre_die "content of an entry is missing from its pack (pack $pack)"
-        if [ "$sp" = 1 ]; then cp --sparse=always "$f" "$d"; else cp "$f" "$d"; fi
+      [ -f "$s" ] || cofre_die "content of an entry is missing from its pack (pack $pack)"
+      # the first file with this content takes the staged copy (a hard link: the stage is
+      # removed at the end); the others with the same content get their own copy
+      if [ "$sp" = 1 ]; then cp --sparse=always "$s" "$d"
+      elif [ -f "$s.used" ]; then cp "$s" "$d"
+      else ln "$s" "$d"; : > "$s.used"
       fi
     fi
     touch -d "@$mt" "$d"
     cofre_later "$d" f "$mode" "$uid" "$gid" "$own" "$grp"
-  done < "$cofre_idx"
+  done < "$cofre_meta/files"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    [ "$t" = l ] || continue
     cofre_path "$p"; d=$cofre_out$cofre_p
     [ -d "\${d%/*}" ] || mkdir -p "\${d%/*}"
     cofre_unesc "$tgt"; ln -s "$cofre_v" "$d"
     touch -h -d "@$mt" "$d"
     cofre_later "$d" l "$mode" "$uid" "$gid" "$own" "$grp"
-  done < "$cofre_idx"
+  done < "$cofre_meta/links"
   while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    [ "$t" = d ] || continue
     cofre_path "$p"; cofre_later "$cofre_out$cofre_p" d "$mode" "$uid" "$gid" "$own" "$grp"
-  done < "$cofre_idx"
+  done < "$cofre_meta/dirs"
   cofre_apply
-  grep '^d ' "$cofre_idx" | LC_ALL=C sort -r | while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
+  LC_ALL=C sort -r "$cofre_meta/dirs" | while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
     cofre_path "$p"; touch -d "@$mt" "$cofre_out$cofre_p"
   done
 }

@@ -6,27 +6,81 @@
  * hash are the files placed, by the same sh code restore.sh uses (PLACE_SH).
  */
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { CofreError } from '../errors.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shq } from '../remote/shell.js';
 import type { Storage } from '../storage/types.js';
-import { createDecryptStream, decryptBuffer } from '../crypto/age.js';
+import { createDecryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import type { ManifestObject, ManifestRef } from '../../shared/domain.js';
-import { formatIndex, parseIndex, selectEntries, type IndexEntry } from './index-format.js';
+import { INDEX_HEADER, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
+import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
 import { isCompressedPack, packKey } from './packs.js';
 
-/** Reads, checks and decrypts a set's index object. */
+/** Reads, checks and decrypts a set's index object whole (small indexes; restore and listing stream it with scanIndex). */
 export async function readIndex(storage: Storage, object: Pick<ManifestObject, 'key' | 'sha256'>, identities: readonly string[]): Promise<IndexEntry[]> {
-  const sealed = await storage.getBytes(object.key);
-  const sha = createHash('sha256').update(sealed).digest('hex');
+  const out: IndexEntry[] = [];
+  await scanIndex(storage, object, identities, (e) => { out.push(e); });
+  return out;
+}
+
+/**
+ * Streams a set's index (decrypted here as it arrives, one line at a time: memory does not grow
+ * with the index) to `onEntry`. Its SHA-256 is known only at the end: callers act on nothing
+ * irreversible before this resolves (it throws on a mismatch).
+ */
+export async function scanIndex(
+  storage: Storage, object: Pick<ManifestObject, 'key' | 'sha256'>, identities: readonly string[],
+  onEntry: (entry: IndexEntry, line: string) => void | Promise<void>, signal?: AbortSignal,
+): Promise<void> {
+  const body = await storage.get(object.key, signal ? { signal } : {});
+  const hash = createHash('sha256');
+  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
+  let streamError: unknown;
+  const plain = pipeline(body, hasher, createDecryptStream(identities), (err) => { if (err) streamError ??= err; });
+  try {
+    for await (const { entry, line } of streamIndex(plain as AsyncIterable<Buffer>)) await onEntry(entry, line);
+  } catch (err) {
+    plain.destroy();
+    throw streamError ?? err;
+  }
+  if (streamError) throw streamError;
+  const sha = hash.digest('hex');
   if (sha !== object.sha256) {
     throw new CofreError('INTEGRITY', `${object.key}: SHA-256 ${sha} differs from the manifest's ${object.sha256}`, { hint: 'the index changed after the backup; restore another set' });
   }
-  return parseIndex((await decryptBuffer(sealed, identities)).toString('utf8'));
+}
+
+/** Tells which entries are under the asked paths, and which path matched nothing (nothing is kept but a flag per path). */
+export class PathSelection {
+  private readonly matched: boolean[];
+
+  constructor(private readonly paths: readonly string[] | undefined) {
+    this.matched = (paths ?? []).map(() => false);
+  }
+
+  has(path: string): boolean {
+    if (!this.paths || this.paths.length === 0) return true;
+    let hit = false;
+    this.paths.forEach((p, i) => {
+      if (underPath(path, p)) { this.matched[i] = true; hit = true; }
+    });
+    return hit;
+  }
+
+  /** A path that matched no entry is an error (nothing was touched yet). */
+  check(what: string): void {
+    const p = (this.paths ?? []).find((_, i) => !this.matched[i]);
+    if (p !== undefined) {
+      throw new CofreError('INVALID_ARGUMENT', `${p} is not in ${what}`, { hint: 'list what the set holds with `cofre files <setId> --path <folder>`; paths are absolute, as on the server' });
+    }
+  }
 }
 
 /** The entries under the asked paths; a path that matches nothing is an error (nothing was touched yet). */
@@ -63,10 +117,37 @@ export interface FilesV2RestoreOptions {
 }
 
 export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ entries: number; bytes: number; packsRead: number }> {
-  const all = await readIndex(opts.storage, opts.index, opts.identities);
-  const entries = selectOrFail(all, opts.paths, `the set's files of ${opts.label}`);
+  // the selected lines go to a private file here as the index streams: only the packs' names are held
+  const spool = await Spool.open('restore');
+  try {
+    const selected = spool.file('index');
+    const out = createWriteStream(selected, { mode: 0o600 });
+    const selection = new PathSelection(opts.paths);
+    const needed = new Set<string>();
+    const counts = { entries: 0, bytes: 0 };
+    out.write(`${INDEX_HEADER}\n`);
+    const scanned = scanIndex(opts.storage, opts.index, opts.identities, async (e, line) => {
+      if (!selection.has(e.path)) return;
+      if (e.type !== 'o') {
+        counts.entries++;
+        if (e.type === 'f' || e.type === 'h') counts.bytes += e.size;
+      }
+      if (e.cid && (e.type === 'f' || e.type === 'h')) needed.add(e.pack);
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    }, opts.signal);
+    await scanned.catch((err: unknown) => { out.destroy(); throw err; });
+    out.end();
+    await finished(out);
+    selection.check(`the set's files of ${opts.label}`);
+    const refs = await placeFromPacks(opts, [...needed].sort(), selected);
+    return { ...counts, packsRead: refs };
+  } finally {
+    await spool.dispose();
+  }
+}
+
+async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string): Promise<number> {
   const byKey = new Map(opts.packs.map((p) => [p.key, p]));
-  const needed = [...new Set(entries.filter((e) => e.cid && (e.type === 'f' || e.type === 'h')).map((e) => e.pack))].sort();
   const refs = needed.map((name) => {
     const ref = byKey.get(packKey(name));
     if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
@@ -88,17 +169,17 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
     }
     await opts.beforePlace?.();
     const place = `${PLACE_SH}\ncofre_place "$1" "$2" "$3"\n`;
-    await put(opts.host, `${stage}/.place.sh`, Buffer.from(place));
-    await put(opts.host, `${stage}/.index`, Buffer.from(formatIndex(entries)));
+    await put(opts.host, `${stage}/.place.sh`, Readable.from([Buffer.from(place)]));
+    await put(opts.host, `${stage}/.index`, createReadStream(indexFile));
     await opts.host.runChecked(`sh ${shq(`${stage}/.place.sh`)} ${shq(`${stage}/.index`)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}`, { label: 'sh (placing files)' });
   } finally {
     await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
   }
-  return { ...expectedCounts(entries), packsRead: refs.length };
+  return refs.length;
 }
 
-async function put(host: RemoteHost, file: string, data: Buffer): Promise<void> {
-  await host.runChecked(`cat > ${shq(file)}`, { stdin: Readable.from([data]), label: 'cat' });
+async function put(host: RemoteHost, file: string, data: Readable): Promise<void> {
+  await host.runChecked(`cat > ${shq(file)}`, { stdin: data, label: 'cat' });
 }
 
 /** Streams one stored object, hash-checked and decrypted, into a command on the target. */

@@ -92,6 +92,15 @@ export class FilesState {
     return new Map(rows.map((r) => [r.path, { size: r.size, mtime: r.mtime, inode: r.inode, ctime: r.ctime, cid: r.cid }]));
   }
 
+  private knownStmt: Database.Statement<[string, string, string], KnownFile> | undefined;
+
+  /** The last listing's record of one path, only when its content is still known to be stored (one indexed look-up: no listing held in memory). */
+  knownStored(storage: string, source: string, path: string): KnownFile | undefined {
+    this.knownStmt ??= this.db.prepare(`SELECT f.size, f.mtime, f.inode, f.ctime, f.cid FROM files f
+      JOIN contents c ON c.storage = f.storage AND c.cid = f.cid WHERE f.storage = ? AND f.source = ? AND f.path = ?`);
+    return this.knownStmt.get(storage, source, path);
+  }
+
   content(storage: string, cid: string): StoredContent | undefined {
     return this.db.prepare('SELECT pack, size FROM contents WHERE storage = ? AND cid = ?').get(storage, cid) as StoredContent | undefined;
   }
@@ -101,7 +110,7 @@ export class FilesState {
   }
 
   /** After the manifest is written: this source's listing replaces the last one; new contents and packs are recorded. */
-  commit(storage: string, source: string, files: Array<KnownFile & { path: string }>, contents: Array<StoredContent & { cid: string }>, packs: PackRecord[]): void {
+  commit(storage: string, source: string, files: Iterable<KnownFile & { path: string }>, contents: Iterable<StoredContent & { cid: string }>, packs: PackRecord[]): void {
     const tx = this.db.transaction(() => {
       this.db.prepare('DELETE FROM files WHERE storage = ? AND source = ?').run(storage, source);
       const insFile = this.db.prepare('INSERT INTO files (storage, source, path, size, mtime, inode, ctime, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');

@@ -9,8 +9,7 @@ import type { Storage } from '../storage/types.js';
 import type { CheckStatus, Manifest, ManifestObject } from '../../shared/domain.js';
 import { sinkInspector, type Inspector } from '../backup/object-reader.js';
 import { toErrorInfo } from '../errors.js';
-import { parseIndex } from './index-format.js';
-import { expectedCounts } from './restore.js';
+import { parseEntry } from './index-format.js';
 import { PACKS_PREFIX } from './packs.js';
 import { FilesState, stateExists } from './state.js';
 import { packIdsKey } from './pack-ids.js';
@@ -34,19 +33,45 @@ export async function checkPackPresence(storage: Storage, manifest: Manifest): P
   return [{ name: 'packs', status: 'failed', message: `${bad.length} of ${packs.length} pack(s) missing or of the wrong size: ${listed.join(', ')}${bad.length > 5 ? ', …' : ''}`, bad: bad.map((p) => p.key) }];
 }
 
-/** Reads a decrypted index whole: every line parses and the counts equal the manifest's. */
+/** Reads a decrypted index whole, a line at a time (memory does not grow with it): every line parses and the counts equal the manifest's. */
 export function indexInspector(o: ManifestObject): Inspector<{ status: CheckStatus; message: string }> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk); cb(); } });
-  return sinkInspector(sink, () => {
+  let rest = '';
+  let lineNo = 0;
+  let all = 0;
+  const counts = { entries: 0, bytes: 0 };
+  let failure: string | undefined;
+  const take = (line: string): void => {
+    lineNo++;
+    if (failure !== undefined || line === '' || line.startsWith('#')) return;
     try {
-      const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
-      const counts = expectedCounts(entries);
-      const ok = counts.entries === o.fileCount && counts.bytes === o.fileBytes;
-      return { status: ok ? 'ok' : 'failed', message: `index lists ${entries.length} entries, ${counts.bytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
+      const e = parseEntry(line, lineNo);
+      all++;
+      if (e.type !== 'o') {
+        counts.entries++;
+        if (e.type === 'f' || e.type === 'h') counts.bytes += e.size;
+      }
     } catch (err) {
-      return { status: 'failed', message: toErrorInfo(err).message };
+      failure = toErrorInfo(err).message;
     }
+  };
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      const text = rest + chunk.toString('latin1');
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        take(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+      cb();
+    },
+  });
+  return sinkInspector(sink, () => {
+    if (rest !== '') take(rest);
+    rest = '';
+    if (failure !== undefined) return { status: 'failed', message: failure };
+    const ok = counts.entries === o.fileCount && counts.bytes === o.fileBytes;
+    return { status: ok ? 'ok' : 'failed', message: `index lists ${all} entries, ${counts.bytes} file bytes${ok ? '' : ` (manifest: ${o.fileCount}, ${o.fileBytes})`}` };
   });
 }
 

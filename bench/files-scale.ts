@@ -1,0 +1,126 @@
+/**
+ * Format 2 at scale (issue 15, "Performance"): peak RSS of a files backup with N files, and
+ * restore.sh on the same set under `env -i PATH=/usr/bin:/bin sh`.
+ * For each N (default 1000, 100000): a real tree of N small files (unique contents of 100–300
+ * bytes, 500 per folder, one symlink per 1000 files) on the harness sshd; a first backup (every
+ * file read over SSH and packed) and a second one (nothing changed: listing, dedup look-ups,
+ * index), each in a new process (bench/files-backup-child.ts); its peak RSS is the Node
+ * process's (process.resourceUsage().maxRSS). Then, for the largest N, restore.sh from the
+ * storage root, timed, and the restored tree compared with the source (paths + SHA-256).
+ * Reported, not asserted. Writes bench/results-files-scale.json.
+ *   node --import tsx bench/files-scale.ts [N ...]          e.g. 1000 100000 1000000
+ * Env: BENCH_KEEP_TREE=dir reuses/keeps a generated tree root (trees take minutes at 1M).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
+import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
+import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+if (SIZES.length === 0) SIZES.push(1000, 100_000);
+const log = (s: string): void => { process.stderr.write(`[files-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20000)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
+  });
+}
+
+/** N files of 100–300 unique bytes, 500 a folder, a symlink every 1000 files. Kept if already made. */
+function makeTree(dir: string, n: number): void {
+  if (existsSync(join(dir, '.complete'))) return;
+  mkdirSync(dir, { recursive: true });
+  const filler = 'paciente exame consulta laudo receita retorno hemograma glicemia '.repeat(5);
+  for (let i = 0; i < n; i++) {
+    const folder = join(dir, `d${String(Math.floor(i / 500)).padStart(5, '0')}`);
+    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `exame-${i}.txt`), `${i};${filler.slice(0, 100 + ((i * 7919) % 200))}\n`);
+    if (i % 1000 === 999) symlinkSync(`exame-${i}.txt`, join(folder, `link-${i}`));
+  }
+  writeFileSync(join(dir, '.complete'), '');
+}
+
+async function treeDigest(dir: string): Promise<string> {
+  const r = await run('sh', ['-c', 'cd "$1" && find . \\( -type f -o -type l \\) ! -name .complete -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum', 'sh', dir]);
+  return r.stdout.trim();
+}
+
+const ssh = await startSshd();
+const keep = stopOnSignal(() => ssh.stop());
+const dir = await tempDir('bench-files-scale');
+const treesRoot = process.env['BENCH_KEEP_TREE'] ?? join(dir, 'trees');
+const results: Array<Record<string, unknown>> = [];
+try {
+  const { identity, recipient } = generateIdentity();
+  const idFile = join(dir, 'id.txt');
+  await writeIdentityFile(idFile, identity, recipient);
+  const signingKeyFile = join(dir, 'signing_key');
+  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
+  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  for (const n of SIZES) {
+    const tree = join(treesRoot, `n${n}`);
+    let t0 = performance.now();
+    makeTree(tree, n);
+    log(`tree of ${n} files ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const storage = join(dir, `storage-${n}`);
+    const home = join(dir, `home-${n}`);
+    mkdirSync(storage);
+    mkdirSync(home);
+    const cfg = join(dir, `cofre-${n}.yaml`);
+    writeFileSync(cfg, `servers:
+  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+sources:
+  arquivos: { server: s, type: files, paths: [${tree}], format: packs }
+storage:
+  nas: { type: folder, path: ${storage} }
+encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+plans:
+  p: { sources: [arquivos], storage: nas }
+`);
+    const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
+    const row: Record<string, unknown> = { files: n };
+    let setId = '';
+    for (const label of ['first', 'second'] as const) {
+      const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env });
+      if (r.code !== 0) throw new Error(`backup ${label} (${n}) failed: ${r.stdout}\n${r.stderr.slice(-3000)}`);
+      const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number; files?: Array<Record<string, number>> };
+      setId = j.setId;
+      row[label] = { wallS: j.wallMs / 1000, peakRssMiB: j.maxRssKiB / 1024, stats: j.files?.[0] };
+      log(`${n} files, ${label} backup: ${(j.wallMs / 1000).toFixed(1)} s, peak RSS ${(j.maxRssKiB / 1024).toFixed(1)} MiB, ${JSON.stringify(j.files?.[0])}`);
+    }
+    if (n === Math.max(...SIZES)) {
+      const out = join(dir, `restored-${n}`);
+      t0 = performance.now();
+      const r = await run('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', `sets/${setId}/restore.sh`, idFile, out], { cwd: storage });
+      const restoreS = (performance.now() - t0) / 1000;
+      if (r.code !== 0) throw new Error(`restore.sh failed: ${r.stderr.slice(-3000)}`);
+      const srcName = readdirSync(out).find((f) => !f.startsWith('.')) ?? '';
+      const same = (await treeDigest(tree)) === (await treeDigest(join(out, srcName, tree)));
+      row['restoreSh'] = { wallS: restoreS, identical: same };
+      log(`restore.sh of ${n} files under env -i: ${restoreS.toFixed(1)} s, identical: ${same}`);
+      await removeDir(out);
+    }
+    results.push(row);
+    await removeDir(storage);
+  }
+  const report = { at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version, loadAvgAtEnd: loadavg() }, results };
+  writeFileSync(join(ROOT, 'bench', 'results-files-scale.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  await ssh.stop();
+  keep();
+  if (!process.env['BENCH_KEEP_TREE']) await removeDir(dir);
+  else await removeDir(dir).catch(() => undefined);
+}

@@ -1,0 +1,113 @@
+/**
+ * What one format-2 backup of one source learns while it runs, kept on disk (a SQLite file in
+ * the job's private spool, no journal, no fsync) instead of in memory, so a tree of a million
+ * files costs the same memory as one of a thousand:
+ * - `files`: each regular file that carries content (path → content id, bytes read), with the
+ *   content id still unknown (NULL) until the file is read over SSH;
+ * - `contents`: the contents this run stored (content id → pack, size);
+ * - `known`: the listing recorded in the dedup state once the manifest is written.
+ */
+import Database from 'better-sqlite3';
+import type { KnownFile, StoredContent } from './state.js';
+import type { Spool } from './spool.js';
+
+export class BackupScratch {
+  private readonly db: Database.Database;
+  private readonly st: {
+    addFile: Database.Statement<[string, string | null]>;
+    file: Database.Statement<[string], { cid: string | null; size: number | null }>;
+    setRead: Database.Statement<[string, number, string]>;
+    addContent: Database.Statement<[string, string, number]>;
+    content: Database.Statement<[string], StoredContent>;
+    addKnown: Database.Statement<[string, number, string, number, string, string]>;
+  };
+  private inTx = false;
+  private pendingWrites = 0;
+  contents = 0;
+
+  constructor(spool: Spool) {
+    this.db = new Database(spool.file('scratch.sqlite'));
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('cache_size = -8000'); // 8 MB of pages at most
+    this.db.exec(`
+      CREATE TABLE files (path TEXT PRIMARY KEY, cid TEXT, size INTEGER) WITHOUT ROWID;
+      CREATE TABLE contents (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE known (path TEXT NOT NULL, size INTEGER NOT NULL, mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL);
+    `);
+    this.st = {
+      addFile: this.db.prepare('INSERT INTO files (path, cid) VALUES (?, ?)'),
+      file: this.db.prepare('SELECT cid, size FROM files WHERE path = ?'),
+      setRead: this.db.prepare('UPDATE files SET cid = ?, size = ? WHERE path = ?'),
+      addContent: this.db.prepare('INSERT OR IGNORE INTO contents (cid, pack, size) VALUES (?, ?, ?)'),
+      content: this.db.prepare('SELECT pack, size FROM contents WHERE cid = ?'),
+      addKnown: this.db.prepare('INSERT INTO known (path, size, mtime, inode, ctime, cid) VALUES (?, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  /** Writes are grouped in transactions of a few thousand (cheap without a journal, but not free). */
+  private wrote(): void {
+    if (!this.inTx) {
+      this.db.exec('BEGIN');
+      this.inTx = true;
+    }
+    if (++this.pendingWrites >= 5000) this.flush();
+  }
+
+  flush(): void {
+    if (this.inTx) this.db.exec('COMMIT');
+    this.inTx = false;
+    this.pendingWrites = 0;
+  }
+
+  /** A regular file that carries content: its content id when known, null when it is to be read. */
+  addFile(path: string, cid: string | null): void {
+    this.wrote();
+    this.st.addFile.run(path, cid);
+  }
+
+  file(path: string): { cid: string | null; size: number | null } | undefined {
+    return this.st.file.get(path);
+  }
+
+  /** The file was read: its content id and the bytes tar gave. */
+  setRead(path: string, cid: string, size: number): void {
+    this.wrote();
+    this.st.setRead.run(cid, size, path);
+  }
+
+  addContent(cid: string, c: StoredContent): void {
+    this.wrote();
+    if (this.st.addContent.run(cid, c.pack, c.size).changes > 0) this.contents++;
+  }
+
+  content(cid: string): StoredContent | undefined {
+    return this.st.content.get(cid);
+  }
+
+  addKnown(f: KnownFile & { path: string }): void {
+    this.wrote();
+    this.st.addKnown.run(f.path, f.size, f.mtime, f.inode, f.ctime, f.cid);
+  }
+
+  *knownFiles(): IterableIterator<KnownFile & { path: string }> {
+    this.flush();
+    yield* this.db.prepare('SELECT path, size, mtime, inode, ctime, cid FROM known').iterate() as IterableIterator<KnownFile & { path: string }>;
+  }
+
+  *storedContents(): IterableIterator<StoredContent & { cid: string }> {
+    this.flush();
+    yield* this.db.prepare('SELECT cid, pack, size FROM contents').iterate() as IterableIterator<StoredContent & { cid: string }>;
+  }
+
+  /** the contents that went into one pack (indexed on first use, after the packs are written) */
+  contentsOf(pack: string): Array<{ cid: string; size: number }> {
+    this.flush();
+    this.db.exec('CREATE INDEX IF NOT EXISTS contents_pack ON contents (pack)');
+    return this.db.prepare('SELECT cid, size FROM contents WHERE pack = ?').all(pack) as Array<{ cid: string; size: number }>;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
