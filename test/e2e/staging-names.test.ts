@@ -5,8 +5,7 @@
  * runs to a validated report with the old copy kept aside. Screenshots go to test-results/screenshots/.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
@@ -14,35 +13,19 @@ import { cofre } from '../support/cli.js';
 import { editConfig } from '../../src-main/config/edit.js';
 import { pgCreateDatabase, pgPsql } from '../harness/index.js';
 import { pgFingerprint } from '../support/compare.js';
+import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
 import { ConsolePage, RestoreWizardPage } from './pages/console.js';
 
 const h = inject('harness');
 const shots = resolve('test-results/screenshots');
 let fx: Fixture;
-let ui: ChildProcess;
+let ui: UiProcess | undefined;
 let browser: Browser;
 let page: Page;
 let c: ConsolePage;
-let uiLog = '';
-
-function startUi(env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    ui = spawn(process.execPath, [resolve('bin/cofre.js'), 'ui', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    ui.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m?.[1]) resolveUrl(m[1]);
-    });
-    ui.stderr?.setEncoding('utf8').on('data', (d: string) => (uiLog += d));
-    ui.on('exit', (code) => reject(new Error(`cofre ui exited (${code}) before printing its URL:\n${uiLog}`)));
-  });
-}
 
 beforeAll(async () => {
-  if (!existsSync(resolve('dist/renderer/index.html')) || !existsSync(resolve('dist/src-main/cli/main.js'))) {
-    throw new Error('the app is not built: run `npm run build` first');
-  }
+  assertBuilt();
   fx = await makeFixture(h, { largeBytes: 256 * 1024 });
   const restoreRoot = join(fx.dir, 'homolog');
   mkdirSync(restoreRoot);
@@ -59,7 +42,8 @@ beforeAll(async () => {
   // an older copy under the production name on staging
   await pgCreateDatabase(h.postgresStaging, fx.pgDb);
   await pgPsql(h.postgresStaging, 'CREATE TABLE antes (x int); INSERT INTO antes VALUES (7);', fx.pgDb);
-  const url = await startUi({ ...fx.env, USER: 'e2e' });
+  ui = await startUi({ ...fx.env, USER: 'e2e' });
+  const url = ui.url;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   c = new ConsolePage(page, shots);
@@ -68,11 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (ui && ui.exitCode === null) {
-    const exited = new Promise((r) => ui.once('exit', r));
-    ui.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.stop();
 });
 
 describe('staging under the production names in the console (chromium, cofre ui, real engine)', () => {

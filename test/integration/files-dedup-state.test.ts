@@ -10,9 +10,9 @@
  *   listed and skipped; excludes mean what they meant in format 1 (same entries as a tar set).
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
@@ -28,41 +28,20 @@ import { listSetFiles } from '../../src-main/files2/entries.js';
 import { readIndex } from '../../src-main/files2/restore.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { treeFingerprint, type FileEntry } from '../support/compare.js';
 import { cofre } from '../support/cli.js';
 import type { Manifest } from '../../shared/domain.js';
 
 const h = inject('harness');
 const DAY = 86_400_000;
 
-interface Entry { path: string; type: 'file' | 'dir' | 'symlink'; mode: number; sha256?: string; target?: string }
-
 /** The source's excludes (`*.tmp`, `cache`, `lote/pular.bin`), as format 1 meant them. */
 function excluded(path: string, name: string): boolean {
   return name.endsWith('.tmp') || name === 'cache' || path === 'lote/pular.bin' || path.endsWith('/lote/pular.bin');
 }
 
-/** What a restore brings back: folders, regular files (content), symlinks; special files and excludes are skipped. */
-function tree(root: string): Entry[] {
-  const out: Entry[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const st = lstatSync(full);
-      const path = relative(root, full);
-      const mode = st.mode & 0o7777;
-      if (excluded(path, name)) continue;
-      if (st.isSymbolicLink()) out.push({ path, type: 'symlink', mode: 0, target: readlinkSync(full) });
-      else if (st.isDirectory()) {
-        out.push({ path, type: 'dir', mode });
-        walk(full);
-      } else if (st.isFile()) {
-        out.push({ path, type: 'file', mode, sha256: createHash('sha256').update(readFileSync(full)).digest('hex') });
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
+/** What a restore brings back: folders, regular files (content, mtime), symlinks; special files and excludes are skipped. */
+const tree = (root: string): FileEntry[] => treeFingerprint(root, { skip: excluded });
 
 const keysUnder = (dir: string): Set<string> => new Set(existsSync(dir) ? readdirSync(dir) : []);
 const findField = (file: string, fmt: string): string => execFileSync('find', [file, '-maxdepth', '0', '-printf', fmt], { encoding: 'utf8' });

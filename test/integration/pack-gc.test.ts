@@ -10,13 +10,14 @@
  * A backup whose reused pack vanishes right before its manifest writes no set referencing it.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { treeFingerprint, type FileEntry } from '../support/compare.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listSetsOf } from '../../src-main/backup/sets.js';
@@ -39,32 +40,14 @@ const h = inject('harness');
 const CLI_SOURCE = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url));
 const MINUTE = 60_000;
 
-interface Snap { path: string; type: string; mode: number; size?: number; sha256?: string }
-
-function snapshot(root: string): Snap[] {
-  const out: Snap[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const st = lstatSync(full);
-      const path = relative(root, full);
-      if (st.isDirectory()) {
-        out.push({ path, type: 'dir', mode: st.mode & 0o7777 });
-        walk(full);
-      } else if (st.isFile() && !name.endsWith('.tmp')) {
-        out.push({ path, type: 'file', mode: st.mode & 0o7777, size: st.size, sha256: createHash('sha256').update(readFileSync(full)).digest('hex') });
-      } else if (st.isSymbolicLink()) out.push({ path, type: 'symlink', mode: 0 });
-    }
-  };
-  walk(root);
-  return out;
-}
+/** The tree as a restore must bring it back (`*.tmp` is excluded by the source). */
+const snapshot = (root: string): FileEntry[] => treeFingerprint(root, { skip: (_path, name) => name.endsWith('.tmp') });
 
 describe.each([['nas', 'gcnas'], ['nuvem', 'gcs3']] as const)('pack garbage collection on storage %s (plan %s)', (storageName, plan) => {
   let fx: Fixture;
   let uploads: string;
   let restoreRoot: string;
-  const days: Array<{ setId: string; snap: Snap[]; packs: string[] }> = [];
+  const days: Array<{ setId: string; snap: FileEntry[]; packs: string[] }> = [];
   let exclusive: string[] = [];
   let exclusiveBytes = 0;
   /** content of a file only day 2 had */

@@ -40,8 +40,12 @@ export interface FileEntry {
   mtime?: number;
 }
 
-/** Every entry below root: type, permission bits, content hash, symlink target, file mtime. */
-export function treeFingerprint(root: string): FileEntry[] {
+/**
+ * Every entry below root: type, permission bits, content hash, symlink target, file mtime.
+ * `skip(path, name)` leaves entries out (a source's excludes); sockets, fifos and devices are
+ * always left out (a backup lists and skips them).
+ */
+export function treeFingerprint(root: string, opts: { skip?: (path: string, name: string) => boolean } = {}): FileEntry[] {
   const out: FileEntry[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -49,11 +53,12 @@ export function treeFingerprint(root: string): FileEntry[] {
       const st = lstatSync(full);
       const path = relative(root, full);
       const mode = st.mode & 0o7777;
+      if (opts.skip?.(path, name)) continue;
       if (st.isSymbolicLink()) out.push({ path, type: 'symlink', mode: 0, target: readlinkSync(full) });
       else if (st.isDirectory()) {
         out.push({ path, type: 'dir', mode });
         walk(full);
-      } else {
+      } else if (st.isFile()) {
         out.push({ path, type: 'file', mode, size: st.size, sha256: createHash('sha256').update(readFileSync(full)).digest('hex'), mtime: Math.floor(st.mtimeMs / 1000) });
       }
     }
