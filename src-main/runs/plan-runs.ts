@@ -1,7 +1,7 @@
 /**
  * The one place a plan's backup runs, whoever starts it (the CLI, the scheduler, the console's
  * "Executar agora"): backup, then retention; never two runs of one plan at once in this process;
- * a plan a other process is running (seen in the catalog) refused where the caller asks. Every
+ * a plan another process is running (seen in the catalog) refused where the caller asks. Every
  * run it starts is reported to its subscribers (progress, finish), and `pollElsewhere()` reports
  * the runs of other processes (a daemon, a CLI) when they end. Hosts only choose how to show it.
  * A prune problem is reported but never turns a good backup into a failure.
@@ -46,7 +46,7 @@ export interface StartOptions {
   onLog?: BackupOptions['onLog'];
 }
 
-/** What a run does; tests give fakes, hosts the real engine. */
+/** What a run does; tests give fakes, hosts the real engine. `backup` calls `onStart` before its first await (runBackup does), so `start` can return the run id. */
 export interface PlanRunSteps {
   backup(ctx: AppContext, plan: string, opts: BackupOptions): Promise<BackupResult>;
   prune(ctx: AppContext, plan: string): Promise<PruneOutcome>;
