@@ -10,7 +10,9 @@
  * bytes changed that day, Cofre's FilesV2Stats (bytesRead over SSH, newPackBytes) and restic's
  * summary (data_added). No retention: every set/snapshot is kept. Reported, not asserted.
  * Writes bench/results-restic.json.
- *   node --import tsx bench/restic-compare.ts          (needs `restic` on PATH; env BENCH_FILES, BENCH_DAYS)
+ *   node --import tsx bench/restic-compare.ts          (needs `restic` on PATH)
+ * Env: BENCH_FILES (20000), BENCH_DAYS (7), BENCH_SIZE_FACTOR (1; multiplies the sizes of the
+ * random files: 6.6 makes ≈ 2 GB), BENCH_OUT (results-restic.json, under bench/).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,8 @@ import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 7);
+const SIZE_FACTOR = Number(process.env['BENCH_SIZE_FACTOR'] ?? 1);
+const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
 const CHURN = 0.01;
 const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
@@ -63,8 +67,8 @@ const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia 
 /** Contents of file number i: its size class is fixed by i, its bytes new on every call. */
 function contents(i: number): Buffer {
   const k = i % 1000;
-  if (k < 3) return randomBytes(1_000_000 + Math.floor(rand() * 3_000_000));
-  if (k < 50) return randomBytes(50_000 + Math.floor(rand() * 200_000));
+  if (k < 3) return randomBytes(Math.round((1_000_000 + Math.floor(rand() * 3_000_000)) * SIZE_FACTOR));
+  if (k < 50) return randomBytes(Math.round((50_000 + Math.floor(rand() * 200_000)) * SIZE_FACTOR));
   const size = 500 + Math.floor(rand() * 7_500);
   const parts: string[] = [];
   let len = 0;
@@ -176,9 +180,12 @@ plans:
     if (c.code !== 0) throw new Error(`cofre backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
     const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
     const cofreStorage = await duBytes(storage);
+    log(`day ${day}: cofre ${(cj.wallMs / 1000).toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB`);
     const r = await run('restic', ['backup', '--json', '--host', 'bench', tree], { env: resticEnv });
     if (r.code !== 0) throw new Error(`restic backup day ${day} failed: ${r.stderr.slice(-3000)}`);
-    const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m['message_type'] === 'summary') ?? {};
+    // stdout keeps only its tail (status lines), so only the summary line is parsed
+    const summaryLine = r.stdout.trim().split('\n').find((l) => l.startsWith('{"message_type":"summary"'));
+    const summary = summaryLine ? (JSON.parse(summaryLine) as Record<string, unknown>) : {};
     const resticStorage = await duBytes(repo);
     const row = {
       day,
@@ -214,8 +221,8 @@ plans:
   ratios['cofreVsResticWallIncremental'] = mean(incr.map((d) => d.cofre.wallS)) / mean(incr.map((d) => d.restic.wallS));
   ratios['cumulativeChangedBytes'] = cumulativeChanged;
 
-  const report = { at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios };
-  writeFileSync(join(ROOT, 'bench', 'results-restic.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const report = { at: new Date().toISOString(), sizeFactor: SIZE_FACTOR, machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios };
+  writeFileSync(join(ROOT, 'bench', OUT), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(ratios, null, 2)}\n`);
 } finally {
   await ssh.stop();
