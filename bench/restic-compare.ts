@@ -12,7 +12,10 @@
  * Writes bench/results-restic.json.
  *   node --import tsx bench/restic-compare.ts          (needs `restic` on PATH)
  * Env: BENCH_FILES (20000), BENCH_DAYS (7), BENCH_SIZE_FACTOR (1; multiplies the sizes of the
- * random files: 6.6 makes ≈ 2 GB), BENCH_OUT (results-restic.json, under bench/).
+ * random files: 6.6 makes ≈ 2 GB), BENCH_OUT (results-restic.json, under bench/), BENCH_PG_SCALE
+ * (0: none; else a `pgbench -i -s N` database on the harness PostgreSQL, backed up the same days
+ * after the files: 1 % of pgbench_accounts rows updated a day; Cofre's postgres source (a full
+ * `pg_dump -Fc` every day) against `pg_dump | restic backup --stdin`, each in its own storage).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +23,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
+import { startSshd, startPostgres, pgCreateDatabase, pgPsql, PG_BIN, stopOnSignal, tempDir, removeDir, type PostgresHandle } from '../test/harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
 import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
 
@@ -29,6 +32,8 @@ const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 7);
 const SIZE_FACTOR = Number(process.env['BENCH_SIZE_FACTOR'] ?? 1);
 const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
+/** pgbench scale of the database part (0: files only) */
+const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
 const CHURN = 0.01;
 const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
@@ -202,6 +207,53 @@ plans:
       `restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
   }
 
+  const dbDays: Array<Record<string, unknown>> = [];
+  if (PG_SCALE > 0) {
+    const pg: PostgresHandle = await startPostgres();
+    try {
+      await pgCreateDatabase(pg, 'bench');
+      const init = await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(PG_SCALE), '-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', 'bench']);
+      if (init.code !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
+      const dbStorage = join(dir, 'dbstorage');
+      const dbHome = join(dir, 'dbhome');
+      mkdirSync(dbStorage);
+      mkdirSync(dbHome);
+      const dbCfg = join(dir, 'cofre-db.yaml');
+      writeFileSync(dbCfg, `servers:
+  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+sources:
+  banco: { server: s, type: postgres, host: 127.0.0.1, port: ${pg.port}, user: postgres, databases: [bench] }
+storage:
+  nas: { type: folder, path: ${dbStorage} }
+encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+plans:
+  db: { sources: [banco], storage: nas }
+`);
+      const dbEnv = { ...process.env, COFRE_CONFIG: dbCfg, COFRE_HOME: dbHome };
+      const dbRepo = join(dir, 'restic-db');
+      const dbResticEnv = { ...resticEnv, RESTIC_REPOSITORY: dbRepo };
+      const dbInit = await run('restic', ['init', '--repository-version', '2'], { env: dbResticEnv });
+      if (dbInit.code !== 0) throw new Error(`restic init (db) failed: ${dbInit.stderr}`);
+      const dbBytes = Number((await pgPsql(pg, 'SELECT pg_database_size(current_database())', 'bench')).trim());
+      for (let day = 0; day <= DAYS; day++) {
+        if (day > 0) await pgPsql(pg, `UPDATE pgbench_accounts SET abalance = abalance + ${day}, filler = md5(random()::text) WHERE aid % 100 = ${day}`, 'bench');
+        const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'db'], { env: dbEnv });
+        if (c.code !== 0) throw new Error(`cofre db backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
+        const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number };
+        const cofreStorage = await duBytes(dbStorage);
+        const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${pg.port} -U postgres -w -d bench | restic backup --json --host bench --stdin --stdin-filename bench.sql`;
+        const r = await run('bash', ['-c', `set -o pipefail; ${dump}`], { env: dbResticEnv });
+        if (r.code !== 0) throw new Error(`restic db backup day ${day} failed: ${r.stderr.slice(-3000)}`);
+        const resticStorage = await duBytes(dbRepo);
+        const row = { day, dbBytes, cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage }, restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage } };
+        dbDays.push(row);
+        log(`db day ${day}: cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB; restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
+      }
+    } finally {
+      await pg.stop();
+    }
+  }
+
   const first = days[0] as { cofre: { wallS: number; storageBytes: number }; restic: { wallS: number; storageBytes: number } };
   const last = days[days.length - 1] as typeof first;
   const incr = days.slice(1) as Array<typeof first>;
@@ -221,7 +273,7 @@ plans:
   ratios['cofreVsResticWallIncremental'] = mean(incr.map((d) => d.cofre.wallS)) / mean(incr.map((d) => d.restic.wallS));
   ratios['cumulativeChangedBytes'] = cumulativeChanged;
 
-  const report = { at: new Date().toISOString(), sizeFactor: SIZE_FACTOR, machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios };
+  const report = { at: new Date().toISOString(), sizeFactor: SIZE_FACTOR, machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios, pgbenchScale: PG_SCALE, database: dbDays };
   writeFileSync(join(ROOT, 'bench', OUT), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(ratios, null, 2)}\n`);
 } finally {
