@@ -1,0 +1,283 @@
+/**
+ * Cofre files format 2 against restic on the same tree, in the same run (issue 15, "Performance").
+ * A tree of mixed sizes (default 20 000 files, ≈ 370 MB: 95 % text-like 0.5–8 KB, 4.7 % random
+ * 50–250 KB, 0.3 % random 1–4 MB) is backed up on day 0, then for BENCH_DAYS simulated days
+ * (default 7) 1 % of the files are changed each day (a third rewritten, a third deleted, a third
+ * added, picked by a seeded PRNG). Each day: a Cofre backup (format `packs`, zstd on) over the
+ * harness sshd into a folder storage, in its own process (bench/files-backup-child.ts), then
+ * `restic backup` of the same tree into a local repo (version 2, compression auto). Per day:
+ * wall time, bytes in storage (`du -sb` of Cofre's storage folder and of the restic repo), the
+ * bytes changed that day, Cofre's FilesV2Stats (bytesRead over SSH, newPackBytes) and restic's
+ * summary (data_added). No retention: every set/snapshot is kept. Reported, not asserted.
+ * Writes bench/results-restic.json.
+ *   node --import tsx bench/restic-compare.ts          (needs `restic` on PATH)
+ * Env: BENCH_FILES (20000), BENCH_DAYS (7), BENCH_SIZE_FACTOR (1; multiplies the sizes of the
+ * random files: 6.6 makes ≈ 2 GB), BENCH_OUT (results-restic.json, under bench/), BENCH_PG_SCALE
+ * (0: none; else a `pgbench -i -s N` database on the harness PostgreSQL, backed up the same days
+ * after the files: 1 % of pgbench_accounts rows updated a day; Cofre's postgres source (a full
+ * `pg_dump -Fc` every day) against `pg_dump | restic backup --stdin`, each in its own storage).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSshd, startPostgres, pgCreateDatabase, pgPsql, PG_BIN, stopOnSignal, tempDir, removeDir, type PostgresHandle } from '../test/harness/index.js';
+import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
+import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
+const DAYS = Number(process.env['BENCH_DAYS'] ?? 7);
+const SIZE_FACTOR = Number(process.env['BENCH_SIZE_FACTOR'] ?? 1);
+const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
+/** pgbench scale of the database part (0: files only) */
+const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
+const CHURN = 0.01;
+const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-200_000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
+  });
+}
+
+async function duBytes(dir: string): Promise<number> {
+  const r = await run('du', ['-sb', dir]);
+  return Number(r.stdout.split('\t')[0]);
+}
+
+/** mulberry32: the same files are picked in every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = prng(15);
+const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
+
+/** Contents of file number i: its size class is fixed by i, its bytes new on every call. */
+function contents(i: number): Buffer {
+  const k = i % 1000;
+  if (k < 3) return randomBytes(Math.round((1_000_000 + Math.floor(rand() * 3_000_000)) * SIZE_FACTOR));
+  if (k < 50) return randomBytes(Math.round((50_000 + Math.floor(rand() * 200_000)) * SIZE_FACTOR));
+  const size = 500 + Math.floor(rand() * 7_500);
+  const parts: string[] = [];
+  let len = 0;
+  while (len < size) {
+    const w = `${WORDS[Math.floor(rand() * WORDS.length)] ?? ''} ${Math.floor(rand() * 1e6)}${rand() < 0.1 ? '\n' : ' '}`;
+    parts.push(w);
+    len += w.length;
+  }
+  return Buffer.from(parts.join('').slice(0, size));
+}
+
+const pathOf = (tree: string, i: number): string => join(tree, `p${String(i % 200).padStart(3, '0')}`, `exame-${i}.dat`);
+
+function makeTree(tree: string, n: number): { live: Set<number>; bytes: number } {
+  const live = new Set<number>();
+  let bytes = 0;
+  for (let d = 0; d < 200; d++) mkdirSync(join(tree, `p${String(d).padStart(3, '0')}`), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const c = contents(i);
+    writeFileSync(pathOf(tree, i), c);
+    bytes += c.length;
+    live.add(i);
+  }
+  return { live, bytes };
+}
+
+/** One simulated day: 1 % of the files, a third rewritten, a third deleted, a third added. */
+function churn(tree: string, live: Set<number>, next: { id: number }): { modified: number; deleted: number; added: number; changedBytes: number; deletedBytes: number } {
+  const ids = [...live];
+  const count = Math.round(ids.length * CHURN);
+  const picked = new Set<number>();
+  while (picked.size < Math.round((count * 2) / 3)) picked.add(ids[Math.floor(rand() * ids.length)] ?? 0);
+  let modified = 0;
+  let deleted = 0;
+  let changedBytes = 0;
+  let deletedBytes = 0;
+  let n = 0;
+  for (const i of picked) {
+    const p = pathOf(tree, i);
+    if (n++ % 2 === 0) {
+      const c = contents(i);
+      writeFileSync(p, c);
+      changedBytes += c.length;
+      modified++;
+    } else {
+      deletedBytes += statSync(p).size;
+      rmSync(p);
+      live.delete(i);
+      deleted++;
+    }
+  }
+  const added = count - modified - deleted;
+  for (let k = 0; k < added; k++) {
+    const i = next.id++;
+    const c = contents(i);
+    writeFileSync(pathOf(tree, i), c);
+    changedBytes += c.length;
+    live.add(i);
+  }
+  return { modified, deleted, added, changedBytes, deletedBytes };
+}
+
+const ssh = await startSshd();
+const keep = stopOnSignal(() => ssh.stop());
+const dir = await tempDir('bench-restic');
+try {
+  const tree = join(dir, 'tree');
+  const t0 = performance.now();
+  const { live, bytes: treeBytes } = makeTree(tree, FILES);
+  const next = { id: FILES };
+  log(`tree of ${FILES} files, ${(treeBytes / 1e6).toFixed(1)} MB, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const { identity, recipient } = generateIdentity();
+  const idFile = join(dir, 'id.txt');
+  await writeIdentityFile(idFile, identity, recipient);
+  const signingKeyFile = join(dir, 'signing_key');
+  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
+  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  const storage = join(dir, 'storage');
+  const home = join(dir, 'home');
+  mkdirSync(storage);
+  mkdirSync(home);
+  const cfg = join(dir, 'cofre.yaml');
+  writeFileSync(cfg, `servers:
+  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+sources:
+  arquivos: { server: s, type: files, paths: [${tree}], format: packs }
+storage:
+  nas: { type: folder, path: ${storage} }
+encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+plans:
+  p: { sources: [arquivos], storage: nas }
+`);
+  const cofreEnv = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
+  const repo = join(dir, 'restic-repo');
+  const resticEnv = { ...process.env, RESTIC_PASSWORD: 'bench-only-password', RESTIC_REPOSITORY: repo, RESTIC_CACHE_DIR: join(dir, 'restic-cache') };
+  const init = await run('restic', ['init', '--repository-version', '2'], { env: resticEnv });
+  if (init.code !== 0) throw new Error(`restic init failed: ${init.stderr}`);
+  const resticVersion = (await run('restic', ['version'])).stdout.trim();
+
+  const days: Array<Record<string, unknown>> = [];
+  let cumulativeChanged = 0;
+  for (let day = 0; day <= DAYS; day++) {
+    const change = day === 0 ? { modified: 0, deleted: 0, added: FILES, changedBytes: treeBytes, deletedBytes: 0 } : churn(tree, live, next);
+    if (day > 0) cumulativeChanged += change.changedBytes;
+    const treeNow = await duBytes(tree);
+    const loadBefore = loadavg()[0];
+    const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env: cofreEnv });
+    if (c.code !== 0) throw new Error(`cofre backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
+    const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
+    const cofreStorage = await duBytes(storage);
+    log(`day ${day}: cofre ${(cj.wallMs / 1000).toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB`);
+    const r = await run('restic', ['backup', '--json', '--host', 'bench', tree], { env: resticEnv });
+    if (r.code !== 0) throw new Error(`restic backup day ${day} failed: ${r.stderr.slice(-3000)}`);
+    // stdout keeps only its tail (status lines), so only the summary line is parsed
+    const summaryLine = r.stdout.trim().split('\n').find((l) => l.startsWith('{"message_type":"summary"'));
+    const summary = summaryLine ? (JSON.parse(summaryLine) as Record<string, unknown>) : {};
+    const resticStorage = await duBytes(repo);
+    const row = {
+      day,
+      files: live.size,
+      treeBytes: treeNow,
+      ...change,
+      loadAvg1Before: loadBefore,
+      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
+      restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage, dataAdded: summary['data_added'], filesNew: summary['files_new'], filesChanged: summary['files_changed'] },
+    };
+    days.push(row);
+    log(`day ${day}: changed ${(change.changedBytes / 1e6).toFixed(1)} MB (${change.modified} mod, ${change.added} add, ${change.deleted} del), load ${loadBefore?.toFixed(1)}; ` +
+      `cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB, read ${(Number(cj.files?.[0]?.['bytesRead'] ?? 0) / 1e6).toFixed(1)} MB; ` +
+      `restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
+  }
+
+  const dbDays: Array<Record<string, unknown>> = [];
+  if (PG_SCALE > 0) {
+    const pg: PostgresHandle = await startPostgres();
+    try {
+      await pgCreateDatabase(pg, 'bench');
+      const init = await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', String(PG_SCALE), '-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', 'bench']);
+      if (init.code !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
+      const dbStorage = join(dir, 'dbstorage');
+      const dbHome = join(dir, 'dbhome');
+      mkdirSync(dbStorage);
+      mkdirSync(dbHome);
+      const dbCfg = join(dir, 'cofre-db.yaml');
+      writeFileSync(dbCfg, `servers:
+  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+sources:
+  banco: { server: s, type: postgres, host: 127.0.0.1, port: ${pg.port}, user: postgres, databases: [bench] }
+storage:
+  nas: { type: folder, path: ${dbStorage} }
+encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+plans:
+  db: { sources: [banco], storage: nas }
+`);
+      const dbEnv = { ...process.env, COFRE_CONFIG: dbCfg, COFRE_HOME: dbHome };
+      const dbRepo = join(dir, 'restic-db');
+      const dbResticEnv = { ...resticEnv, RESTIC_REPOSITORY: dbRepo };
+      const dbInit = await run('restic', ['init', '--repository-version', '2'], { env: dbResticEnv });
+      if (dbInit.code !== 0) throw new Error(`restic init (db) failed: ${dbInit.stderr}`);
+      const dbBytes = Number((await pgPsql(pg, 'SELECT pg_database_size(current_database())', 'bench')).trim());
+      for (let day = 0; day <= DAYS; day++) {
+        if (day > 0) await pgPsql(pg, `UPDATE pgbench_accounts SET abalance = abalance + ${day}, filler = md5(random()::text) WHERE aid % 100 = ${day}`, 'bench');
+        const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'db'], { env: dbEnv });
+        if (c.code !== 0) throw new Error(`cofre db backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
+        const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number };
+        const cofreStorage = await duBytes(dbStorage);
+        const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${pg.port} -U postgres -w -d bench | restic backup --json --host bench --stdin --stdin-filename bench.sql`;
+        const r = await run('bash', ['-c', `set -o pipefail; ${dump}`], { env: dbResticEnv });
+        if (r.code !== 0) throw new Error(`restic db backup day ${day} failed: ${r.stderr.slice(-3000)}`);
+        const resticStorage = await duBytes(dbRepo);
+        const row = { day, dbBytes, cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage }, restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage } };
+        dbDays.push(row);
+        log(`db day ${day}: cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB; restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
+      }
+    } finally {
+      await pg.stop();
+    }
+  }
+
+  const first = days[0] as { cofre: { wallS: number; storageBytes: number }; restic: { wallS: number; storageBytes: number } };
+  const last = days[days.length - 1] as typeof first;
+  const incr = days.slice(1) as Array<typeof first>;
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const ratios: Record<string, number> = {};
+  for (const tool of ['cofre', 'restic'] as const) {
+    const growthPerDay = (last[tool].storageBytes - first[tool].storageBytes) / DAYS;
+    ratios[`${tool}StorageVsFirstPlusChanged`] = last[tool].storageBytes / (first[tool].storageBytes + cumulativeChanged);
+    ratios[`${tool}IncrementalWallVsFull`] = mean(incr.map((d) => d[tool].wallS)) / first[tool].wallS;
+    ratios[`${tool}GrowthPerDayBytes`] = growthPerDay;
+    /** 30 daily sets kept, in copies of the first full: (full + 29 days of growth) / full */
+    ratios[`${tool}Projection30DaysInFulls`] = (first[tool].storageBytes + 29 * growthPerDay) / first[tool].storageBytes;
+  }
+  ratios['cofreVsResticStorageDay0'] = first.cofre.storageBytes / first.restic.storageBytes;
+  ratios['cofreVsResticStorageLast'] = last.cofre.storageBytes / last.restic.storageBytes;
+  ratios['cofreVsResticWallFull'] = first.cofre.wallS / first.restic.wallS;
+  ratios['cofreVsResticWallIncremental'] = mean(incr.map((d) => d.cofre.wallS)) / mean(incr.map((d) => d.restic.wallS));
+  ratios['cumulativeChangedBytes'] = cumulativeChanged;
+
+  const report = { at: new Date().toISOString(), sizeFactor: SIZE_FACTOR, machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios, pgbenchScale: PG_SCALE, database: dbDays };
+  writeFileSync(join(ROOT, 'bench', OUT), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(ratios, null, 2)}\n`);
+} finally {
+  await ssh.stop();
+  keep();
+  await removeDir(dir);
+}
