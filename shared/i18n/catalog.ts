@@ -241,6 +241,20 @@ export const CATALOG = {
   // (end of demo)
   // ── orchestrator ───────────────────────────────────────────────────────────────
   // (end of orchestrator)
+  // ── repack ───────────────────────────────────────────────────────────────
+  // (end of repack)
+  // ── indexzst ───────────────────────────────────────────────────────────────
+  // (end of indexzst)
+  // ── restoresh ───────────────────────────────────────────────────────────────
+  // (end of restoresh)
+  // ── objlock ───────────────────────────────────────────────────────────────
+  // (end of objlock)
+  // ── rss ───────────────────────────────────────────────────────────────
+  // (end of rss)
+  // ── console2 ───────────────────────────────────────────────────────────────
+  // (end of console2)
+  // ── hygiene ───────────────────────────────────────────────────────────────
+  // (end of hygiene)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;
