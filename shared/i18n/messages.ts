@@ -4,6 +4,7 @@ import { stagingTextsPtBR, stagingTextsEn } from './staging-texts.js';
 import { browserTextsPtBR, browserTextsEn } from './browser-texts.js';
 import { demoTextsPtBR, demoTextsEn } from './demo-texts.js';
 import { bandwidthTextsPtBR, bandwidthTextsEn } from './bandwidth-texts.js';
+import { console2TextsPtBR, console2TextsEn } from './console2-texts.js';
 
 /**
  * Every text of the console, Brazilian Portuguese first (the default), English second.
@@ -18,6 +19,7 @@ export const ptBR = {
   ...browserTextsPtBR,
   ...demoTextsPtBR,
   ...bandwidthTextsPtBR,
+  ...console2TextsPtBR,
   'app.title': 'Cofre',
   'app.subtitle': 'Cópias da clínica',
   'app.loading': 'Carregando…',
@@ -327,6 +329,7 @@ export const en: Messages = {
   ...browserTextsEn,
   ...demoTextsEn,
   ...bandwidthTextsEn,
+  ...console2TextsEn,
   'app.title': 'Cofre',
   'app.subtitle': "The clinic's backups",
   'app.loading': 'Loading…',

@@ -71,6 +71,40 @@ export interface CachedSet {
   manifest: unknown;
 }
 
+/** What one prune's pack garbage collection did on one storage (retention/pack-gc.ts), as the console shows it. */
+export interface PackGcRecord {
+  at: string;
+  storage: string;
+  plan: string | null;
+  /** the backup run whose prune this was (none for `cofre prune`) */
+  runId: number | null;
+  packs: number;
+  referenced: number;
+  deleted: number;
+  bytesFreed: number;
+  pending: number;
+  pendingBytes: number;
+  /** when the first pending pack may be deleted (by a later prune) */
+  nextDeletableAt: string | null;
+  failed: number;
+  /** set when GC deleted nothing because something is in doubt */
+  blocked: ({ setId: string | null; reason: string } & Partial<MessageRef>) | null;
+}
+
+interface PackGcRow {
+  at: string; storage: string; plan: string | null; run_id: number | null; packs: number; referenced: number; deleted: number;
+  bytes_freed: number; pending: number; pending_bytes: number; next_deletable_at: string | null; failed: number;
+  blocked_set: string | null; blocked_reason: string | null; blocked_key: string | null; blocked_params: string | null;
+}
+
+function toPackGc(r: PackGcRow): PackGcRecord {
+  return {
+    at: r.at, storage: r.storage, plan: r.plan, runId: r.run_id, packs: r.packs, referenced: r.referenced, deleted: r.deleted,
+    bytesFreed: r.bytes_freed, pending: r.pending, pendingBytes: r.pending_bytes, nextDeletableAt: r.next_deletable_at, failed: r.failed,
+    blocked: r.blocked_reason === null ? null : { setId: r.blocked_set, reason: r.blocked_reason, ...storedRef(r.blocked_key, r.blocked_params) },
+  };
+}
+
 interface RunRow {
   id: number; kind: RunKind; plan: string | null; set_id: string | null; target: string | null; status: RunState;
   started_at: string; finished_at: string | null; bytes: number; duration_ms: number | null;
@@ -234,6 +268,28 @@ export class Catalog {
     return this.db
       .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, error_code = 'CANCELLED', error_message = ?, error_key = 'run.interrupted' WHERE status = 'running'`)
       .run(this.iso(), message).changes;
+  }
+
+  // ---- pack garbage collection ----
+
+  recordPackGc(r: Omit<PackGcRecord, 'at'>): void {
+    this.db
+      .prepare(`INSERT INTO pack_gc (at, storage, plan, run_id, packs, referenced, deleted, bytes_freed, pending, pending_bytes, next_deletable_at, failed,
+        blocked_set, blocked_reason, blocked_key, blocked_params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(this.iso(), r.storage, r.plan, r.runId, r.packs, r.referenced, r.deleted, r.bytesFreed, r.pending, r.pendingBytes, r.nextDeletableAt, r.failed,
+        r.blocked?.setId ?? null, r.blocked?.reason ?? null, r.blocked?.key ?? null, r.blocked?.params ? JSON.stringify(r.blocked.params) : null);
+  }
+
+  /** The collection after a backup run's prune, if it got that far. */
+  packGcOfRun(runId: number): PackGcRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM pack_gc WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as PackGcRow | undefined;
+    return row && toPackGc(row);
+  }
+
+  /** The latest collection on each storage (whoever pruned: a run, the daemon, `cofre prune`). */
+  latestPackGc(): PackGcRecord[] {
+    const rows = this.db.prepare('SELECT * FROM pack_gc WHERE id IN (SELECT MAX(id) FROM pack_gc GROUP BY storage) ORDER BY storage').all() as PackGcRow[];
+    return rows.map(toPackGc);
   }
 
   // ---- alert events ----

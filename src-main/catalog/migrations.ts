@@ -111,4 +111,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE run_log ADD COLUMN params TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'pack garbage collection results per prune and storage, for the console',
+    sql: `
+      CREATE TABLE pack_gc (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        plan TEXT,
+        run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+        packs INTEGER NOT NULL,
+        referenced INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        bytes_freed INTEGER NOT NULL,
+        pending INTEGER NOT NULL,
+        pending_bytes INTEGER NOT NULL,
+        next_deletable_at TEXT,
+        failed INTEGER NOT NULL,
+        blocked_set TEXT,
+        blocked_reason TEXT,
+        blocked_key TEXT,
+        blocked_params TEXT
+      ) STRICT;
+      CREATE INDEX pack_gc_storage_at ON pack_gc (storage, at);
+      CREATE INDEX pack_gc_run ON pack_gc (run_id);
+    `,
+  },
 ];

@@ -19,6 +19,7 @@ import { objectRetention } from '../storage/object-lock.js';
 import type { Storage } from '../storage/types.js';
 import { planRetention, type Decision, type SetSummary } from './policy.js';
 import { collectPacks, type PackGcResult } from './pack-gc.js';
+import { recordPackGc } from './gc-record.js';
 import { said } from '../../shared/i18n/catalog.js';
 
 export interface PruneResult {
@@ -44,6 +45,8 @@ export interface PruneOptions {
   dryRun: boolean;
   /** evaluate the policy as of this instant (leases are always judged at the real clock) */
   now?: Date;
+  /** the backup run this prune follows: its pack collection is recorded under it (gc-record.ts) */
+  runId?: number;
 }
 
 export async function prunePlan(ctx: AppContext, planName: string, opts: PruneOptions): Promise<PruneResult> {
@@ -141,6 +144,7 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
     }
   }
   const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !decision.delete.some((d) => d.setId === s.setId)), listedAt } : undefined, opts.dryRun);
+  if (!opts.dryRun) recordPackGc(ctx.catalog, { storage: cfg.storage, plan, runId: opts.runId }, gc);
   return {
     plan, storage: cfg.storage, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, doubtful: decision.doubtful,
     warnings: decision.warnings, ...(decision.safetyStop ? { safetyStop: decision.safetyStop } : {}),

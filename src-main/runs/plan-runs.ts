@@ -49,7 +49,8 @@ export interface StartOptions {
 /** What a run does; tests give fakes, hosts the real engine. `backup` calls `onStart` before its first await (runBackup does), so `start` can return the run id. */
 export interface PlanRunSteps {
   backup(ctx: AppContext, plan: string, opts: BackupOptions): Promise<BackupResult>;
-  prune(ctx: AppContext, plan: string): Promise<PruneOutcome>;
+  /** `runId`: the backup run it follows (its pack collection is recorded under it) */
+  prune(ctx: AppContext, plan: string, runId: number): Promise<PruneOutcome>;
 }
 
 const REAL_STEPS: PlanRunSteps = {
@@ -123,7 +124,7 @@ export class PlanRuns {
       })
       .then(async (result): Promise<PlanRunOutcome> => {
         if (result.status !== 'succeeded' || abort.signal.aborted) return { result };
-        const prune = await this.steps.prune(this.ctx, plan).catch((err: unknown): PruneOutcome => ({ deleted: [], error: toErrorInfo(err).message }));
+        const prune = await this.steps.prune(this.ctx, plan, result.runId).catch((err: unknown): PruneOutcome => ({ deleted: [], error: toErrorInfo(err).message }));
         if (prune.error) opts.onLog?.(`WARNING retention not applied: ${prune.error}`);
         return { result, prune };
       })
@@ -181,8 +182,8 @@ export class PlanRuns {
 }
 
 /** Retention after a good backup, as one outcome: what was deleted, a safety stop, or why nothing was. */
-async function pruneOutcome(ctx: AppContext, plan: string): Promise<PruneOutcome> {
-  const p = await prunePlan(ctx, plan, { dryRun: false });
+async function pruneOutcome(ctx: AppContext, plan: string, runId: number): Promise<PruneOutcome> {
+  const p = await prunePlan(ctx, plan, { dryRun: false, runId });
   const failed = new Set(p.failed.map((f) => f.setId));
   const outcome: PruneOutcome = { deleted: p.delete.map((d) => d.setId).filter((id) => !failed.has(id)), ...(p.safetyStop ? { safetyStop: p.safetyStop } : {}) };
   if (p.failed.length) outcome.error = `could not delete ${p.failed.map((f) => f.setId).join(', ')}`;

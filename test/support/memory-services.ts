@@ -401,8 +401,11 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
         if (!storage.some((s) => s.name === input.storage)) throw new CofreError('CONFIG_REFERENCE', `Plan "${input.name}" uses storage "${input.storage}", which does not exist.`, { hint: 'Add the storage under storage: in cofre.yaml.' });
         if (input.schedule.trim().split(/\s+/).length !== 5) throw new CofreError('INVALID_ARGUMENT', `"${input.schedule}" is not a schedule.`, { hint: 'Use a cron expression like "0 2 * * *" (every day at 02:00).' });
         const nextRunAt = new Date(now().getTime() + DAY).toISOString();
-        const plan: PlanInfo = { ...input, rpoHours: 24, nextRunAt };
+        const { bandwidth, ...rest } = input;
         const i = plans.findIndex((p) => p.name === input.name);
+        // absent: keep the limit; null: none (parsing a limit is the real engine's job)
+        const limit = bandwidth === undefined ? plans[i]?.bandwidth : (bandwidth ?? undefined);
+        const plan: PlanInfo = { ...rest, rpoHours: 24, nextRunAt, ...(limit ? { bandwidth: limit } : {}) };
         if (i >= 0) plans[i] = plan;
         else plans.push(plan);
         record(ctx, 'plans.save', input.name, `${input.sources.join(', ')} → ${input.storage}`);

@@ -55,6 +55,12 @@ export const RetentionInputSchema = z.object({
   keepDays: z.number().int().min(1, 'at least 1 day (the clinic requires 30)'),
   keepMin: z.number().int().min(1, 'at least 1 set'),
 });
+/**
+ * A plan's bandwidth limit as typed in the console: the rate ("20MiB/s") and, optionally, the daily
+ * window it holds in ("07:00-19:00", plan's time zone). Only the engine parses it, with the config
+ * loader's own schema, so the console and cofre.yaml accept exactly the same values.
+ */
+export const BandwidthInputSchema = z.object({ limit: z.string(), window: z.string().optional() });
 export const PlanInputSchema = z.object({
   name: ConfigName,
   sources: z.array(ConfigName).min(1, 'choose at least one source'),
@@ -62,8 +68,12 @@ export const PlanInputSchema = z.object({
   schedule: z.string().min(1),
   timezone: z.string().min(1),
   retention: RetentionInputSchema,
+  /** absent: leave the plan's limit as it is; null: no limit (the key is removed); a value: that limit */
+  bandwidth: BandwidthInputSchema.nullable().optional(),
 });
-export const PlanInfoSchema = PlanInputSchema.extend({
+export const PlanInfoSchema = PlanInputSchema.omit({ bandwidth: true }).extend({
+  /** the plan's bandwidth limit as written in cofre.yaml (absent: unlimited) */
+  bandwidth: BandwidthInputSchema.optional(),
   rpoHours: z.number().positive(),
   nextRunAt: z.string().optional(),
 });
@@ -99,3 +109,4 @@ export type SourceInput = z.infer<typeof SourceInputSchema>;
 export type StorageInfo = z.infer<typeof StorageInfoSchema>;
 export type PlanInput = z.infer<typeof PlanInputSchema>;
 export type PlanInfo = z.infer<typeof PlanInfoSchema>;
+export type BandwidthInput = z.infer<typeof BandwidthInputSchema>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { method, ErrorInfoSchema, IsoDate, Bytes, SaidFields } from '../define.js';
 import { RunStatusSchema } from './status.js';
+import { PackGcSchema } from './pack-gc.js';
 
 export const RunSourceSchema = z.object({
   name: z.string(),
@@ -35,7 +36,8 @@ export const LogLineSchema = z.object({
   ...SaidFields,
 });
 
-export const RunDetailSchema = RunSchema.extend({ log: z.array(LogLineSchema) });
+/** `packs`: the pack collection of the prune after this backup (absent when none ran or the run is older) */
+export const RunDetailSchema = RunSchema.extend({ log: z.array(LogLineSchema), packs: PackGcSchema.optional() });
 
 export const RunProgressSchema = z.object({
   runId: z.string(),

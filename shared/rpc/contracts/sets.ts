@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { method, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../define.js';
 import { CheckStatusSchema } from '../../domain.js';
+import { PackGcSchema } from './pack-gc.js';
 
 export const SetObjectSchema = z.object({ key: z.string(), bytes: Bytes, sha256: z.string() });
 export const SetSourceSchema = z.object({
@@ -28,7 +29,8 @@ export const BackupSetSchema = z.object({
 });
 /** A storage that did not answer the listing (down, timed out, refused): its sets are unknown, not absent. */
 export const UnreachableStorageSchema = z.object({ storage: z.string(), message: z.string() });
-export const SetListSchema = z.object({ sets: z.array(BackupSetSchema), unreachable: z.array(UnreachableStorageSchema) });
+/** `collections`: the latest pack garbage collection on each storage (from the catalog; absent before any prune) */
+export const SetListSchema = z.object({ sets: z.array(BackupSetSchema), unreachable: z.array(UnreachableStorageSchema), collections: z.array(PackGcSchema).optional() });
 /**
  * `ok` is true only when the check passed; `status` also tells a failed check from one that could
  * not be made. Its English name/message are the technical detail; key/params (ok and failed texts)

@@ -16,7 +16,8 @@ import { nextRun, validateSchedule } from '../../scheduler/schedule.js';
 import { parseRecipient } from '../../crypto/age.js';
 import type { Config } from '../../config/schema.js';
 import type { EngineServices } from '../services.js';
-import type { ServerInfo, SourceInput, StorageInfo, PlanInfo } from '../../../shared/rpc/contracts/config.js';
+import type { ServerInfo, SourceInput, StorageInfo, PlanInfo, BandwidthInput } from '../../../shared/rpc/contracts/config.js';
+import type { BandwidthValue } from '../../config/schema.js';
 import type { Settings } from '../../../shared/rpc/contracts/settings.js';
 import type { Runtime } from './runtime.js';
 import { checkHostKeyReplacement } from '../../app/host-key-change.js';
@@ -205,6 +206,7 @@ export function configServices(rt: Runtime): ConfigServices {
             name, sources: p.sources, storage: p.storage, schedule: p.schedule, timezone: p.timezone,
             retention: { keepDays: p.retention.keepDays, keepMin: p.retention.keepMin }, rpoHours: p.rpoHours,
             ...(next ? { nextRunAt: next } : {}),
+            ...(p.bandwidth !== undefined ? { bandwidth: typeof p.bandwidth === 'string' ? { limit: p.bandwidth } : { limit: p.bandwidth.limit, ...(p.bandwidth.window !== undefined ? { window: p.bandwidth.window } : {}) } } : {}),
           };
         });
       },
@@ -219,8 +221,13 @@ export function configServices(rt: Runtime): ConfigServices {
           setFields(doc, ['plans', input.name, 'retention'], { keepDays: input.retention.keepDays, keepMin: input.retention.keepMin });
           const retention = doc.getIn(['plans', input.name, 'retention']);
           if (isMap(retention) && retention.items.length <= 4) retention.flow = true;
+          // checked by the config loader's schema when editConfig validates the edited text (nothing written if bad)
+          if (input.bandwidth !== undefined) setFields(doc, ['plans', input.name], { bandwidth: bandwidthValue(input.bandwidth) });
         });
-        rt.audit(call, before ? 'config.plans.update' : 'config.plans.add', input.name, { sources: input.sources, storage: input.storage, schedule: input.schedule });
+        rt.audit(call, before ? 'config.plans.update' : 'config.plans.add', input.name, {
+          sources: input.sources, storage: input.storage, schedule: input.schedule,
+          ...(input.bandwidth !== undefined ? { bandwidth: bandwidthValue(input.bandwidth) ?? null } : {}),
+        });
         const next = nextRunOf(input.schedule, input.timezone, ctx.now());
         return next ? { nextRunAt: next } : {};
       },
@@ -280,6 +287,15 @@ export function configServices(rt: Runtime): ConfigServices {
       },
     },
   };
+}
+
+/** cofre.yaml's form of a limit typed in the console: `20MiB/s`, or `{ limit, window }` with a window; null or a blank limit and window: none. */
+function bandwidthValue(b: BandwidthInput | null): BandwidthValue | undefined {
+  if (b === null) return undefined;
+  const limit = b.limit.trim();
+  const window = b.window?.trim() ?? '';
+  if (limit === '' && window === '') return undefined;
+  return window === '' ? limit : { limit, window };
 }
 
 /** A webhook URL may carry a token in its path or query: show scheme, host and a hint only. */

@@ -13,7 +13,9 @@ import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.
 import { configuredIdentities } from '../../app/identity.js';
 import { setAuthenticator } from '../../app/signing.js';
 import { drillStatus } from '../../restore/drill.js';
-import type { RunRecord } from '../../catalog/catalog.js';
+import type { PackGcRecord, RunRecord } from '../../catalog/catalog.js';
+import type { PackGc } from '../../../shared/rpc/contracts/pack-gc.js';
+import { GC_DELAY_MS } from '../../retention/pack-gc.js';
 import type { Config } from '../../config/schema.js';
 import type { EngineServices } from '../services.js';
 import type { Run, RunDetail } from '../../../shared/rpc/contracts/runs.js';
@@ -76,6 +78,17 @@ export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
     ...(r.durationMs !== null ? { durationMs: Math.max(0, r.durationMs) } : {}),
     ...(r.error ? { error: errorOf(r.error) } : {}),
     sources: r.kind === 'drill' ? [] : runSources(rt, r, config),
+  };
+}
+
+/** A catalog pack collection record as the console reads it. */
+export function toPackGc(g: PackGcRecord): PackGc {
+  const b = g.blocked;
+  return {
+    storage: g.storage, at: g.at, ...(g.runId !== null ? { runId: String(g.runId) } : {}),
+    packs: g.packs, referenced: g.referenced, deleted: g.deleted, bytesFreed: g.bytesFreed, pending: g.pending, pendingBytes: g.pendingBytes,
+    ...(g.nextDeletableAt ? { nextDeletableAt: g.nextDeletableAt } : {}), waitHours: GC_DELAY_MS / 3_600_000, failed: g.failed,
+    ...(b ? { blocked: { reason: b.reason, ...(b.setId ? { setId: b.setId } : {}), ...(b.key ? { key: b.key } : {}), ...(b.params ? { params: b.params } : {}) } } : {}),
   };
 }
 
@@ -167,7 +180,8 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const r = ctx.catalog.getRun(n);
         if (!r || (r.kind !== 'backup' && r.kind !== 'drill')) return undefined;
         const log = ctx.catalog.runLog(n).map((l) => ({ ...l, level: (l.level === 'warn' || l.level === 'error' ? l.level : 'info') as 'info' | 'warn' | 'error' }));
-        return { ...toRun(rt, r, rt.config()), log };
+        const packs = r.kind === 'backup' ? ctx.catalog.packGcOfRun(n) : undefined;
+        return { ...toRun(rt, r, rt.config()), log, ...(packs ? { packs: toPackGc(packs) } : {}) };
       },
     },
     backup: {
@@ -191,7 +205,10 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const unreachable = listing.unreachable
           .filter((u) => storagesOfPlan === undefined || storagesOfPlan.has(u.storage))
           .map((u) => ({ storage: u.storage, message: u.error.message }));
-        return { sets, unreachable };
+        const collections = ctx.catalog.latestPackGc()
+          .filter((g) => (storagesOfPlan === undefined ? Object.values(config.plans).some((p) => p.storage === g.storage) : storagesOfPlan.has(g.storage)))
+          .map(toPackGc);
+        return { sets, unreachable, collections };
       },
       async verify(setId, { deep }, call) {
         const listing = await storageSets(rt);

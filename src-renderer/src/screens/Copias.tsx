@@ -9,6 +9,8 @@ import { navigate } from '../navigation.js';
 import { CheckList } from '../components/messages.js';
 import { useStore } from 'zustand';
 import { FileBrowser } from '../components/file-browser.js';
+import { PackGcFacts } from '../components/pack-gc.js';
+import type { PackGc } from '../../../shared/rpc/contracts/pack-gc.js';
 
 const STATE_TONE: Record<BackupSet['state'], BadgeTone> = { complete: 'ok', incomplete: 'failing', doubtful: 'late', unsigned: 'late' };
 
@@ -128,9 +130,26 @@ function SetItem({ set }: { set: BackupSet }) {
   );
 }
 
+/** The latest pack cleanup on each storage: what it freed, what waits, and a blocked one as a warning. */
+function StorageCollections({ collections }: { collections: PackGc[] }) {
+  const t = useT();
+  const date = useDate();
+  if (collections.length === 0) return null;
+  return (
+    <>
+      {collections.map((g) => (
+        <Card key={g.storage} title={t('packs.storageTitle', { storage: g.storage })} tone={g.blocked ? 'late' : undefined}>
+          <p className="muted">{t('packs.lastAt', { when: date(g.at) })}</p>
+          <PackGcFacts gc={g} />
+        </Card>
+      ))}
+    </>
+  );
+}
+
 export function Copias() {
   const t = useT();
-  const { sets, unreachable, plan, load, error, loaded } = useSets();
+  const { sets, unreachable, collections, plan, load, error, loaded } = useSets();
   const { plans } = useConfig();
   const filterId = useId();
   const [page, setPage] = useState(1);
@@ -150,6 +169,7 @@ export function Copias() {
       </div>
       <ErrorNote error={error} />
       <UnreachableStorages unreachable={unreachable} />
+      <StorageCollections collections={collections} />
       {!loaded ? (
         <p className="muted" role="status">
           {t('app.loading')}

@@ -6,6 +6,7 @@ import { describePhase } from '../../../shared/i18n/index.js';
 import type { Run } from '../../../shared/rpc/contracts/runs.js';
 import type { SourceProgress } from '../stores/runs.js';
 import { RunLog } from '../components/messages.js';
+import { PackGcFacts } from '../components/pack-gc.js';
 import { navigate, useHashParam } from '../navigation.js';
 import { pageOf } from '../stores/paging.js';
 import { runLabel } from './run-label.js';
@@ -117,6 +118,12 @@ function Details() {
         <p className="muted">
           {t('execucoes.duration')}: {selected.durationMs === undefined ? '—' : formatDuration(selected.durationMs)} · {t('execucoes.size')}: {formatBytes(selected.bytes, lang)}
         </p>
+        {selected.packs ? (
+          <>
+            <h3>{t('packs.title')}</h3>
+            <PackGcFacts gc={selected.packs} />
+          </>
+        ) : null}
         <h3>{t('execucoes.log')}</h3>
         {selected.log.length === 0 ? (
           <p className="muted">{t('execucoes.noLog')}</p>

@@ -15,6 +15,9 @@ interface PlanForm {
   timezone: string;
   keepDays: string;
   keepMin: string;
+  /** the bandwidth limit as typed ("" = none) and its optional daily window */
+  bandwidthLimit: string;
+  bandwidthWindow: string;
 }
 
 /** Inline validation, same rules as the contract; returns messages keyed by field. */
@@ -37,6 +40,8 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
   const sourcesId = useId();
   const storageId = useId();
   const errors = validate(form, t);
+  /** the engine refused the limit (config.bandwidth): its message goes with the bandwidth fields */
+  const bandwidthError = error?.key === 'config.bandwidth';
   const show = (k: keyof PlanForm): string | undefined => (touched || form[k] !== initial[k] ? errors[k] : undefined);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -49,6 +54,10 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
       schedule: form.schedule.trim(),
       timezone: form.timezone,
       retention: { keepDays: Number(form.keepDays), keepMin: Number(form.keepMin) },
+      // parsed only by the engine, with the config loader's schema: one way to read a limit
+      bandwidth: form.bandwidthLimit.trim() === '' && form.bandwidthWindow.trim() === ''
+        ? null
+        : { limit: form.bandwidthLimit.trim(), ...(form.bandwidthWindow.trim() ? { window: form.bandwidthWindow.trim() } : {}) },
     });
     if (res.ok) onDone();
     else setError(res.error);
@@ -86,7 +95,13 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
         <SelectField label={t('planos.timezone')} value={form.timezone} onChange={(timezone) => setForm({ ...form, timezone })} options={timeZoneChoices(form.timezone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))} />
         <Field label={t('planos.keepDays')} value={form.keepDays} onChange={set('keepDays')} inputMode="numeric" error={show('keepDays')} hint={Number(form.keepDays) < 30 ? t('planos.warnKeepDays') : undefined} />
         <Field label={t('planos.keepMin')} value={form.keepMin} onChange={set('keepMin')} inputMode="numeric" error={show('keepMin')} />
-        <ErrorNote error={error} />
+        <fieldset className="field" data-testid="plan-bandwidth">
+          <legend>{t('planos.bandwidth')}</legend>
+          <Field label={t('planos.bandwidthLimit')} value={form.bandwidthLimit} onChange={set('bandwidthLimit')} hint={t('planos.bandwidthLimitHint')} aria-invalid={bandwidthError ? true : undefined} />
+          <Field label={t('planos.bandwidthWindow')} value={form.bandwidthWindow} onChange={set('bandwidthWindow')} hint={t('planos.bandwidthWindowHint')} aria-invalid={bandwidthError ? true : undefined} />
+          <ErrorNote error={bandwidthError ? error : undefined} />
+        </fieldset>
+        <ErrorNote error={bandwidthError ? undefined : error} />
         <div className="row">
           <button type="submit" className="btn btn-primary">
             {t('common.save')}
@@ -99,7 +114,10 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
 }
 
 function toForm(p: PlanInfo): PlanForm {
-  return { name: p.name, sources: p.sources, storage: p.storage, schedule: p.schedule, timezone: p.timezone, keepDays: String(p.retention.keepDays), keepMin: String(p.retention.keepMin) };
+  return {
+    name: p.name, sources: p.sources, storage: p.storage, schedule: p.schedule, timezone: p.timezone, keepDays: String(p.retention.keepDays), keepMin: String(p.retention.keepMin),
+    bandwidthLimit: p.bandwidth?.limit ?? '', bandwidthWindow: p.bandwidth?.window ?? '',
+  };
 }
 
 export function Planos() {
@@ -107,7 +125,7 @@ export function Planos() {
   const date = useDate();
   const { plans, storage, sources, error } = useConfig();
   const [editing, setEditing] = useState<PlanForm | undefined>();
-  const blank: PlanForm = { name: '', sources: [], storage: storage[0]?.name ?? '', schedule: '0 2 * * *', timezone: 'America/Sao_Paulo', keepDays: '30', keepMin: '7' };
+  const blank: PlanForm = { name: '', sources: [], storage: storage[0]?.name ?? '', schedule: '0 2 * * *', timezone: 'America/Sao_Paulo', keepDays: '30', keepMin: '7', bandwidthLimit: '', bandwidthWindow: '' };
   return (
     <>
       <div className="toolbar">
@@ -139,6 +157,14 @@ export function Planos() {
               </dd>
               <dt>{t('planos.retention')}</dt>
               <dd>{t('planos.retentionText', { days: p.retention.keepDays, min: p.retention.keepMin })}</dd>
+              <dt>{t('planos.bandwidth')}</dt>
+              <dd data-testid="plan-bandwidth-text">
+                {!p.bandwidth
+                  ? t('planos.bandwidthNone')
+                  : p.bandwidth.window
+                    ? t('planos.bandwidthWindowed', { limit: p.bandwidth.limit, window: p.bandwidth.window, zone: p.timezone })
+                    : t('planos.bandwidthAlways', { limit: p.bandwidth.limit })}
+              </dd>
             </dl>
           </Card>
         ))}

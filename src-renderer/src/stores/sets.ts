@@ -2,11 +2,14 @@ import { createStore } from 'zustand/vanilla';
 import type { RpcClient } from '../../../shared/rpc/client.js';
 import type { RpcError } from '../../../shared/rpc/define.js';
 import type { BackupSet, UnreachableStorage, VerifyResult } from '../../../shared/rpc/contracts/sets.js';
+import type { PackGc } from '../../../shared/rpc/contracts/pack-gc.js';
 
 export interface SetsState {
   sets: BackupSet[];
   /** storages that did not answer the last listing: their sets are unknown, never "no sets" */
   unreachable: UnreachableStorage[];
+  /** the latest pack garbage collection on each storage shown */
+  collections: PackGc[];
   plan: string | undefined;
   error: RpcError | undefined;
   loaded: boolean;
@@ -20,6 +23,7 @@ export function createSetsStore(client: RpcClient) {
   return createStore<SetsState>()((set, get) => ({
     sets: [],
     unreachable: [],
+    collections: [],
     plan: undefined,
     error: undefined,
     loaded: false,
@@ -28,7 +32,7 @@ export function createSetsStore(client: RpcClient) {
     async load(plan = get().plan) {
       set({ plan });
       const res = await client.call('sets.list', plan === undefined ? {} : { plan });
-      set(res.ok ? { sets: res.value.sets, unreachable: res.value.unreachable, error: undefined, loaded: true } : { error: res.error, loaded: true });
+      set(res.ok ? { sets: res.value.sets, unreachable: res.value.unreachable, collections: res.value.collections ?? [], error: undefined, loaded: true } : { error: res.error, loaded: true });
     },
     async verify(setId, deep) {
       set({ verifying: { ...get().verifying, [setId]: deep ? 'deep' : 'quick' } });

@@ -1,0 +1,53 @@
+/**
+ * Console texts of issue 15's console side (merged into messages.ts): what a prune's pack garbage
+ * collection did (Execuções run detail, Cópias per storage) and the plan's bandwidth limit in Planos.
+ */
+export const console2TextsPtBR = {
+  'packs.title': 'Limpeza de pacotes sem uso',
+  'packs.storageTitle': 'Limpeza de pacotes em {storage}',
+  'packs.lastAt': 'Última limpeza: {when}',
+  'packs.deleted': '{n} pacote(s) sem uso apagado(s), {bytes} liberado(s).',
+  'packs.noneDeleted': 'Nenhum pacote apagado nesta limpeza.',
+  'packs.pending': '{n} pacote(s) sem uso ({bytes}) aguardando: podem ser apagados a partir de {when}, pela primeira limpeza depois disso.',
+  'packs.pendingWhy': 'Um pacote só é apagado quando duas limpezas, com mais de {hours} h entre elas, o encontram sem uso: assim uma cópia em andamento nunca perde o que reaproveita.',
+  'packs.noPending': 'Nenhum pacote aguardando para ser apagado.',
+  'packs.inUse': '{referenced} de {packs} pacote(s) em uso pelas cópias mantidas.',
+  'packs.failed': '{n} pacote(s) não puderam ser apagados agora; a próxima limpeza tenta de novo.',
+  'packs.blockedTitle': 'Limpeza de pacotes bloqueada: nada foi apagado em {storage}',
+  'packs.blockedBySetDo': 'Enquanto a cópia {setId} estiver duvidosa, os pacotes sem uso continuam ocupando espaço em {storage}. Confira-a em Cópias (Verificar). Se ela não tiver conserto, remova-a num terminal deste computador com o comando abaixo; a próxima limpeza então apaga os pacotes sem uso.',
+  'packs.blockedCommand': 'Comando',
+  'packs.none': 'Nenhuma limpeza de pacotes registrada ainda.',
+  'planos.bandwidth': 'Limite de banda',
+  'planos.bandwidthLimit': 'Limite (vazio: sem limite)',
+  'planos.bandwidthLimitHint': 'Por exemplo 20MiB/s, 5 MB/s ou 50Mbit/s. Vale para a leitura do servidor e para o envio ao armazenamento.',
+  'planos.bandwidthWindow': 'Só neste horário (opcional)',
+  'planos.bandwidthWindowHint': 'Por exemplo 07:00-19:00, no fuso do plano; fora dele, sem limite. Vazio: o dia todo.',
+  'planos.bandwidthNone': 'Sem limite',
+  'planos.bandwidthAlways': '{limit}, o dia todo',
+  'planos.bandwidthWindowed': '{limit} das {window} ({zone}); fora disso, sem limite',
+};
+
+export const console2TextsEn: Record<keyof typeof console2TextsPtBR, string> = {
+  'packs.title': 'Cleanup of unused packs',
+  'packs.storageTitle': 'Cleanup of packs on {storage}',
+  'packs.lastAt': 'Last cleanup: {when}',
+  'packs.deleted': '{n} unused pack(s) deleted, {bytes} freed.',
+  'packs.noneDeleted': 'No pack deleted by this cleanup.',
+  'packs.pending': '{n} unused pack(s) ({bytes}) waiting: they may be deleted from {when}, by the first cleanup after that.',
+  'packs.pendingWhy': 'A pack is deleted only when two cleanups more than {hours} h apart find it unused: so a running backup never loses what it reuses.',
+  'packs.noPending': 'No pack waiting to be deleted.',
+  'packs.inUse': '{referenced} of {packs} pack(s) in use by the kept backups.',
+  'packs.failed': '{n} pack(s) could not be deleted now; the next cleanup tries again.',
+  'packs.blockedTitle': 'Pack cleanup blocked: nothing was deleted on {storage}',
+  'packs.blockedBySetDo': 'While backup {setId} is doubtful, unused packs keep taking space on {storage}. Check it in Backups (Verify). If it cannot be repaired, remove it in a terminal on this computer with the command below; the next cleanup then deletes the unused packs.',
+  'packs.blockedCommand': 'Command',
+  'packs.none': 'No pack cleanup recorded yet.',
+  'planos.bandwidth': 'Bandwidth limit',
+  'planos.bandwidthLimit': 'Limit (empty: no limit)',
+  'planos.bandwidthLimitHint': 'For example 20MiB/s, 5 MB/s or 50Mbit/s. It applies to the read from the server and to the upload to storage.',
+  'planos.bandwidthWindow': 'Only during these hours (optional)',
+  'planos.bandwidthWindowHint': "For example 07:00-19:00, in the plan's time zone; unlimited outside it. Empty: all day.",
+  'planos.bandwidthNone': 'No limit',
+  'planos.bandwidthAlways': '{limit}, all day',
+  'planos.bandwidthWindowed': '{limit} during {window} ({zone}); unlimited outside it',
+};

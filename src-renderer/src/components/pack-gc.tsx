@@ -1,0 +1,65 @@
+/**
+ * What a prune's pack garbage collection did on one storage: packs deleted and bytes freed, packs
+ * waiting and from when they may go (clinic time), and — as a warning — a collection blocked by a
+ * doubtful set, naming it and the command that clears it. Used by Execuções (a run's prune) and
+ * Cópias (the latest collection per storage).
+ */
+import { useDate, useLanguage, useT } from '../hooks.js';
+import { formatBytes } from '../../../shared/format.js';
+import { catalogText, isCatalogKey } from '../../../shared/i18n/index.js';
+import type { PackGc } from '../../../shared/rpc/contracts/pack-gc.js';
+import { TechDetail } from './ui.js';
+
+export function PackGcBlocked({ gc }: { gc: PackGc }) {
+  const t = useT();
+  const b = gc.blocked;
+  if (!b) return null;
+  const said = isCatalogKey(b.key) ? catalogText(t.language, b.key, b.params, true) : undefined;
+  const bySet = b.key === 'gc.blockedBySet' && b.setId !== undefined;
+  return (
+    <div className="warn-note" role="alert" data-testid="pack-gc-blocked" data-set={b.setId ?? ''}>
+      <p>
+        <strong>{t('packs.blockedTitle', { storage: gc.storage })}</strong>
+      </p>
+      {said ? <p>{said.text}</p> : null}
+      {bySet ? (
+        <>
+          <p>{t('packs.blockedBySetDo', { setId: b.setId ?? '', storage: gc.storage })}</p>
+          <p>
+            {t('packs.blockedCommand')}: <code data-testid="pack-gc-forget">{`cofre forget ${b.setId ?? ''} --storage ${gc.storage}`}</code>
+          </p>
+        </>
+      ) : said?.action ? (
+        <p>{t('common.whatToDo', { hint: said.action })}</p>
+      ) : null}
+      <TechDetail>
+        <p>{b.reason}</p>
+      </TechDetail>
+    </div>
+  );
+}
+
+/** The numbers of one collection (and its warning when blocked). */
+export function PackGcFacts({ gc }: { gc: PackGc }) {
+  const t = useT();
+  const date = useDate();
+  const lang = useLanguage();
+  return (
+    <div className="pack-gc" data-testid="pack-gc" data-storage={gc.storage}>
+      <PackGcBlocked gc={gc} />
+      <ul className="pack-gc-facts">
+        <li data-testid="pack-gc-deleted">
+          {gc.deleted > 0 ? t('packs.deleted', { n: gc.deleted, bytes: formatBytes(gc.bytesFreed, lang) }) : t('packs.noneDeleted')}
+        </li>
+        <li data-testid="pack-gc-pending">
+          {gc.pending > 0 && gc.nextDeletableAt
+            ? t('packs.pending', { n: gc.pending, bytes: formatBytes(gc.pendingBytes, lang), when: date(gc.nextDeletableAt) })
+            : t('packs.noPending')}
+        </li>
+        {gc.failed > 0 ? <li className="warn-text">{t('packs.failed', { n: gc.failed })}</li> : null}
+        {gc.packs > 0 ? <li className="muted">{t('packs.inUse', { referenced: gc.referenced, packs: gc.packs })}</li> : null}
+      </ul>
+      {gc.pending > 0 ? <p className="muted small">{t('packs.pendingWhy', { hours: gc.waitHours })}</p> : null}
+    </div>
+  );
+}
