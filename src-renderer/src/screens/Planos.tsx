@@ -47,6 +47,7 @@ function PlanEditor({ initial, onDone }: { initial: PlanForm; onDone: () => void
     e.preventDefault();
     setTouched(true);
     if (Object.keys(errors).length > 0) return;
+    setError(undefined);
     const res = await savePlan({
       name: form.name,
       sources: form.sources,
