@@ -194,6 +194,9 @@ describe('pack garbage collection in the console (real prune)', () => {
     expect(pending).toContain(`${waitingKeys.length} pacote(s) sem uso`);
     expect(pending).toContain(`a partir de ${when}`);
     expect(await details.getByTestId('pack-gc-blocked').count()).toBe(0);
+    // what stays: the packs of the sets kept plus the ones waiting
+    const kept = (await storedPacks()).size;
+    expect(await facts.getByText(`de ${kept} pacote(s) em uso pelas cópias mantidas`, { exact: false }).count()).toBe(1);
     await c.screenshot('packs-01-execucao');
 
     await c.go('copias');
@@ -227,6 +230,8 @@ describe('pack garbage collection in the console (real prune)', () => {
     expect(text).toContain(`Limpeza de pacotes bloqueada: nada foi apagado em ${STORAGE}`);
     expect(text).toContain(`a cópia ${doubtful} está duvidosa`);
     expect(await warning.getByTestId('pack-gc-forget').innerText()).toBe(`cofre forget ${doubtful} --storage ${STORAGE}`);
+    // GC did not look for unused packs: the console does not claim none are waiting
+    expect(await page.locator('#run-details').getByTestId('pack-gc-pending').count()).toBe(0);
     await c.screenshot('packs-03-bloqueada');
 
     await c.go('copias');

@@ -14,7 +14,7 @@ describe('catalog', () => {
     const c = fresh();
     expect(c.db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = (c.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(['audit', 'events', 'run_log', 'run_sources', 'runs', 'schema_migrations', 'sets_cache', 'state']);
+    expect(tables).toEqual(['audit', 'events', 'pack_gc', 'run_log', 'run_sources', 'runs', 'schema_migrations', 'sets_cache', 'state']);
     const applied = c.db.prepare('SELECT version, sha256 FROM schema_migrations ORDER BY version').all();
     expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, sha256: migrationHash(m) })));
   });
@@ -49,6 +49,26 @@ describe('catalog', () => {
     c.db.prepare('UPDATE schema_migrations SET sha256 = ? WHERE version = 1').run('0'.repeat(64));
     c.close();
     expect(() => Catalog.open(home)).toThrow(/migration 1 .* was changed after it was applied/);
+  });
+
+  it('keeps each prune\'s pack collection: under its run, and the latest per storage (a blocked one with its set and message key)', () => {
+    let t = Date.parse('2026-11-25T05:00:00Z');
+    const c = Catalog.open(mkdtempSync(join(tmpdir(), 'cofre-cat-')), { now: () => new Date(t) });
+    const run = c.startRun({ kind: 'backup', plan: 'diario' });
+    const base = { plan: 'diario', packs: 6, referenced: 2, failed: 0, pendingBytes: 0, nextDeletableAt: null, blocked: null };
+    c.recordPackGc({ ...base, storage: 'nas', runId: run, deleted: 2, bytesFreed: 365_000, pending: 2, pendingBytes: 360_000, nextDeletableAt: '2026-11-27T06:00:00.000Z' });
+    t += 60_000;
+    c.recordPackGc({ ...base, storage: 'nuvem', runId: null, deleted: 0, bytesFreed: 0, pending: 0 });
+    t += 60_000;
+    c.recordPackGc({
+      ...base, storage: 'nas', runId: null, deleted: 0, bytesFreed: 0, pending: 0, packs: 0, referenced: 0,
+      blocked: { setId: '20261125T040000Z-abc123', reason: 'set 20261125T040000Z-abc123 is doubtful', key: 'gc.blockedBySet', params: { setId: '20261125T040000Z-abc123', storage: 'nas' } },
+    });
+    expect(c.packGcOfRun(run)).toMatchObject({ storage: 'nas', runId: run, deleted: 2, bytesFreed: 365_000, pending: 2, nextDeletableAt: '2026-11-27T06:00:00.000Z', blocked: null, at: '2026-11-25T05:00:00.000Z' });
+    expect(c.packGcOfRun(run + 1)).toBeUndefined();
+    const latest = c.latestPackGc();
+    expect(latest.map((g) => g.storage)).toEqual(['nas', 'nuvem']);
+    expect(latest[0]?.blocked).toEqual({ setId: '20261125T040000Z-abc123', reason: 'set 20261125T040000Z-abc123 is doubtful', key: 'gc.blockedBySet', params: { setId: '20261125T040000Z-abc123', storage: 'nas' } });
   });
 
   it('records a run with per-source results, timings and the error', () => {

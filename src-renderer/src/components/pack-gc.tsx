@@ -51,13 +51,15 @@ export function PackGcFacts({ gc }: { gc: PackGc }) {
         <li data-testid="pack-gc-deleted">
           {gc.deleted > 0 ? t('packs.deleted', { n: gc.deleted, bytes: formatBytes(gc.bytesFreed, lang) }) : t('packs.noneDeleted')}
         </li>
-        <li data-testid="pack-gc-pending">
-          {gc.pending > 0 && gc.nextDeletableAt
-            ? t('packs.pending', { n: gc.pending, bytes: formatBytes(gc.pendingBytes, lang), when: date(gc.nextDeletableAt) })
-            : t('packs.noPending')}
-        </li>
+        {/* a blocked collection may not have looked for unused packs at all: "none waiting" would be a guess */}
+        {gc.pending > 0 && gc.nextDeletableAt ? (
+          <li data-testid="pack-gc-pending">{t('packs.pending', { n: gc.pending, bytes: formatBytes(gc.pendingBytes, lang), when: date(gc.nextDeletableAt) })}</li>
+        ) : gc.blocked ? null : (
+          <li data-testid="pack-gc-pending">{t('packs.noPending')}</li>
+        )}
         {gc.failed > 0 ? <li className="warn-text">{t('packs.failed', { n: gc.failed })}</li> : null}
-        {gc.packs > 0 ? <li className="muted">{t('packs.inUse', { referenced: gc.referenced, packs: gc.packs })}</li> : null}
+        {/* counted before this cleanup's deletions: what stays is packs − deleted */}
+        {gc.packs - gc.deleted > 0 && !gc.blocked ? <li className="muted">{t('packs.inUse', { referenced: gc.referenced, packs: gc.packs - gc.deleted })}</li> : null}
       </ul>
       {gc.pending > 0 ? <p className="muted small">{t('packs.pendingWhy', { hours: gc.waitHours })}</p> : null}
     </div>
