@@ -230,6 +230,10 @@ describe('pack garbage collection in the console (real prune)', () => {
     expect(text).toContain(`Limpeza de pacotes bloqueada: nada foi apagado em ${STORAGE}`);
     expect(text).toContain(`a cópia ${doubtful} está duvidosa`);
     expect(await warning.getByTestId('pack-gc-forget').innerText()).toBe(`cofre forget ${doubtful} --storage ${STORAGE}`);
+    // the engine's English reason stays folded under "Detalhe técnico"
+    const reason = ctx.catalog.packGcOfRun(runId)?.blocked?.reason ?? '';
+    expect(reason).toContain('is doubtful');
+    expect(await page.locator('#run-details').innerText()).not.toContain(reason.slice(0, 40));
     // GC did not look for unused packs: the console does not claim none are waiting
     expect(await page.locator('#run-details').getByTestId('pack-gc-pending').count()).toBe(0);
     await c.screenshot('packs-03-bloqueada');
@@ -276,6 +280,7 @@ describe('the plan bandwidth limit in Planos', () => {
     expect(said).toContain('Limite de banda inválido');
     expect(said).toContain(`plans.${PLAN}.bandwidth`);
     expect(said).toContain('Use uma taxa como "20MiB/s", "5 MB/s", "500KiB/s" ou "50Mbit/s"');
+    expect(said).not.toContain('expected a rate limit'); // the loader's English is the folded detail
     await c.screenshot('bandwidth-02-erro');
     expect(readFileSync(fx.configPath).equals(before)).toBe(true);
     // a window that cannot parse: the same parser, the same refusal
