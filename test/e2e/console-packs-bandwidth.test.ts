@@ -241,6 +241,12 @@ describe('pack garbage collection in the console (real prune)', () => {
     await c.go('copias');
     const card = page.locator('section.card', { has: page.getByRole('heading', { name: `Limpeza de pacotes em ${STORAGE}` }) });
     await card.getByTestId('pack-gc-blocked').getByText(doubtful, { exact: false }).first().waitFor();
+    // and on the dashboard, on the card of each plan of that storage
+    await c.go('painel');
+    const planWarning = new DashboardPage(c).planCard(PLAN).getByTestId('pack-gc-blocked');
+    await planWarning.waitFor();
+    expect(await planWarning.getByTestId('pack-gc-forget').innerText()).toBe(`cofre forget ${doubtful} --storage ${STORAGE}`);
+    await c.screenshot('packs-04-painel');
     expect(c.problems).toEqual([]);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { method, ErrorInfoSchema, IsoDate, Bytes, Empty } from '../define.js';
+import { PackGcSchema } from './pack-gc.js';
 
 export const RpoStateSchema = z.enum(['ok', 'late', 'failing', 'unknown']);
 export const RunStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
@@ -41,6 +42,8 @@ export const PlanStatusSchema = z.object({
   lastRun: RunBriefSchema.optional(),
   /** a source server is `kind: local` (this machine): warning when the storage has credentials, info for a folder */
   localServer: z.object({ level: z.enum(['warning', 'info']), servers: z.array(z.string()), storage: z.string(), message: z.string() }).optional(),
+  /** the latest pack garbage collection on the plan's storage, when it was blocked (a doubtful set…): the card warns */
+  packsBlocked: PackGcSchema.optional(),
 });
 
 export const StatusSchema = z.object({

@@ -92,6 +92,11 @@ export function toPackGc(g: PackGcRecord): PackGc {
   };
 }
 
+function packsBlockedOn(collections: PackGcRecord[], storage: string): { packsBlocked?: PackGc } {
+  const g = collections.find((c) => c.storage === storage);
+  return g?.blocked ? { packsBlocked: toPackGc(g) } : {};
+}
+
 /** Lists the sets of every storage the plans use, each on its own (and refreshes the catalog cache the dashboard reads). */
 async function storageSets(rt: Runtime): Promise<StorageListing> {
   rt.config(); // re-read if edited on disk
@@ -133,6 +138,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         rt.config(); // re-read if edited on disk
         const report = computeStatus(ctx);
         const cached = ctx.catalog.cachedSets();
+        const collections = ctx.catalog.latestPackGc();
         const plans: PlanStatus[] = report.plans.map((p) => ({
           plan: p.plan,
           rpoState: p.rpoState,
@@ -144,6 +150,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
           storageBytes: cached.filter((s) => s.storage === p.storage && s.plan === p.plan).reduce((a, s) => a + s.bytes, 0),
           geo: { separated: p.geo.separated, message: p.geo.message },
           ...(p.localServer ? { localServer: p.localServer } : {}),
+          ...packsBlockedOn(collections, p.storage),
           ...(p.lastRun
             ? {
                 lastRun: {

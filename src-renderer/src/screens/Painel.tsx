@@ -9,6 +9,7 @@ import { navigate } from '../navigation.js';
 import { DemoNotices } from '../components/demo.js';
 import { DrillOutcome } from './Testes.js';
 import { runLabel } from './run-label.js';
+import { PackGcBlocked } from '../components/pack-gc.js';
 
 function PlanCard({ plan }: { plan: PlanStatus }) {
   const t = useT();
@@ -78,6 +79,7 @@ function PlanCard({ plan }: { plan: PlanStatus }) {
           </>
         ) : null}
       </dl>
+      {plan.packsBlocked ? <PackGcBlocked gc={plan.packsBlocked} /> : null}
       <ErrorNote error={error} />
       <Button variant="primary" busy={starting[plan.plan] === true} disabled={running} onClick={() => void start()}>
         {running ? t('painel.running') : t('painel.runNow')}
