@@ -92,9 +92,10 @@ export function toPackGc(g: PackGcRecord): PackGc {
   };
 }
 
+/** The dashboard warns of a blocked collection that needs someone (a doubtful set, a storage that failed), not of a backup that was running. */
 function packsBlockedOn(collections: PackGcRecord[], storage: string): { packsBlocked?: PackGc } {
   const g = collections.find((c) => c.storage === storage);
-  return g?.blocked ? { packsBlocked: toPackGc(g) } : {};
+  return g?.blocked && g.blocked.key !== 'gc.blockedByLease' ? { packsBlocked: toPackGc(g) } : {};
 }
 
 /** Lists the sets of every storage the plans use, each on its own (and refreshes the catalog cache the dashboard reads). */
