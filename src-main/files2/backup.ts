@@ -247,7 +247,8 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
   let stored;
   let indexError: unknown;
   const fail = (err: unknown): void => { if (err) indexError ??= err; };
-  const zstd = compress ? zstdStage('compress', { missing: zstdMissingForBackup }, INDEX_ZSTD_LEVEL) : undefined;
+  let zstdMissing: Error | undefined;
+  const zstd = compress ? zstdStage('compress', { missing: () => (zstdMissing = zstdMissingForBackup()) }, INDEX_ZSTD_LEVEL) : undefined;
   try {
     let plain: Readable = Readable.from(indexLines());
     if (zstd) {
@@ -262,8 +263,10 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
     if (indexError) throw indexError;
   } catch (err) {
     zstd?.kill();
+    // a stream that failed upstream of zstd can still end as a valid (short) frame: no index is left behind
+    await job.storage.delete([key]).catch(() => undefined);
     await deletePacks(job.storage, writer.written);
-    throw indexError ?? err;
+    throw zstdMissing ?? indexError ?? err;
   }
 
   const written = new Map(writer.written.map((p) => [p.pack, p]));
