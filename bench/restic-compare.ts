@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,8 +183,11 @@ plans:
     const loadBefore = loadavg()[0];
     const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env: cofreEnv });
     if (c.code !== 0) throw new Error(`cofre backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
-    const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
+    const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
     const cofreStorage = await duBytes(storage);
+    // the set's index as stored (age over zstd with compress on): the part of a day's growth that is not new content
+    const manifest = JSON.parse(readFileSync(join(storage, 'sets', cj.setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string; bytes: number }> };
+    const index = manifest.indexes?.['arquivos'];
     log(`day ${day}: cofre ${(cj.wallMs / 1000).toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB`);
     const r = await run('restic', ['backup', '--json', '--host', 'bench', tree], { env: resticEnv });
     if (r.code !== 0) throw new Error(`restic backup day ${day} failed: ${r.stderr.slice(-3000)}`);
@@ -198,7 +201,7 @@ plans:
       treeBytes: treeNow,
       ...change,
       loadAvg1Before: loadBefore,
-      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
+      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
       restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage, dataAdded: summary['data_added'], filesNew: summary['files_new'], filesChanged: summary['files_changed'] },
     };
     days.push(row);

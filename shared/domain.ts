@@ -14,7 +14,7 @@ export type SourceType = z.infer<typeof SourceTypeSchema>;
 
 /**
  * What a stored object holds, as named in its key: `<source>.<part>.<format>.age`; `files-v2` is a
- * format-2 files source's encrypted index (`<source>.index.age`), whose contents live in packs.
+ * format-2 files source's encrypted index (`<source>.index.zst.age`, or `.index.age` uncompressed), whose contents live in packs.
  */
 export const ObjectFormatSchema = z.enum(['pgdump', 'sql', 'sql.zst', 'tar', 'tar.zst', 'files-v2']);
 export type ObjectFormat = z.infer<typeof ObjectFormatSchema>;
@@ -82,7 +82,7 @@ export const ManifestV2Schema = z.object({
   ...manifestFields,
   /** packs (shared file contents) this set references; absent or empty when it has no format-2 files source */
   packs: z.array(ManifestRefSchema).optional(),
-  /** per files source: its encrypted index (`<source>.index.age`) */
+  /** per files source: its encrypted index (`<source>.index.zst.age`, or `<source>.index.age` uncompressed) */
   indexes: z.record(z.string(), ManifestRefSchema).optional(),
   /** `sets/<setId>/restore.sh`, the plaintext POSIX script that rebuilds the set with sh + age + tar + zstd */
   restoreScript: ManifestRefSchema.optional(),

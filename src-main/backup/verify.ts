@@ -18,6 +18,7 @@ import type { ProgressListener } from '../util/progress.js';
 import { drainInspector, hashStoredObject, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from './object-reader.js';
 import { listSets, type SetAuthenticator } from './sets.js';
 import { checkPackPresence, forgetBadPacks, indexInspector } from '../files2/verify.js';
+import { isCompressedIndex } from '../files2/index-format.js';
 import { zstdInspector } from './zstd-inspector.js';
 
 export interface VerifyCheck {
@@ -135,7 +136,13 @@ function inspectorFor(o: ManifestObject): Inspector<ContentVerdict> {
   if (o.format === 'tar') return tarInspector(o);
   if (o.format === 'pgdump') return pgRestoreListInspector();
   if (o.format === 'sql') return sqlInspector();
-  if (o.format === 'files-v2') return indexInspector(o);
+  if (o.format === 'files-v2') {
+    if (!isCompressedIndex(o.key)) return indexInspector(o);
+    return zstdInspector(indexInspector(o), {
+      missing: () => ({ status: 'unchecked', message: 'zstd is not installed here: the compressed index was NOT checked (install zstd to check it)' }),
+      failed: (m) => ({ status: 'failed', message: `the index does not decompress (zstd: ${m})` }),
+    });
+  }
   return zstdInspector(o.format === 'tar.zst' ? tarInspector(o) : sqlInspector(), {
     missing: () => ({ status: 'unchecked', message: `zstd is not installed here: the ${o.format} content was NOT checked (install zstd to check it)` }),
     failed: (m) => ({ status: 'failed', message: `the ${o.format} stream does not decompress (zstd: ${m})` }),

@@ -1,6 +1,9 @@
 /**
- * The per-set index of a format-2 files source (`sets/<setId>/<source>.index.age`, encrypted):
- * one line per entry, designed for sh. Fields are separated by one space; each field is escaped
+ * The per-set index of a format-2 files source, encrypted: `sets/<setId>/<source>.index.zst.age`
+ * (zstd-compressed inside, when the source's `compress` is on: the default) or
+ * `sets/<setId>/<source>.index.age` (plain text inside; every set made before indexes were
+ * compressed). Readers tell the two apart by the key's suffix only (`isCompressedIndex`).
+ * One line per entry, designed for sh. Fields are separated by one space; each field is escaped
  * so that `printf '%b'` gives back its bytes: every byte outside [A-Za-z0-9._/+,:@=-] becomes
  * `\0ooo` (octal), an empty field is `-` (and a field that is just `-` is `\0055`). Lines starting with `#` are comments.
  *
@@ -37,6 +40,11 @@ export interface IndexEntry {
   cid: string;
   pack: string;
   member: string;
+}
+
+/** The stored index of a set is zstd-compressed inside its age encryption (decided by the key, never by the bytes). */
+export function isCompressedIndex(key: string): boolean {
+  return key.endsWith('.index.zst.age');
 }
 
 export const INDEX_HEADER = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';

@@ -5,13 +5,13 @@
  * A pack is closed once its plaintext reaches the target size; the next member opens a new one.
  */
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { Readable, pipeline, type Writable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import { CofreError } from '../errors.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
 import type { PackRecord } from './state.js';
+import { zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
 
 export const PACKS_PREFIX = 'packs/';
 /** Default pack size (plaintext): large enough to keep object counts low, small enough to fetch one file cheaply. */
@@ -31,7 +31,7 @@ interface OpenPack {
   name: string;
   tar: Pack;
   plainBytes: number;
-  zstd: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
+  zstd: ZstdStage | undefined;
   zstdDone: Promise<void>;
   stored: Promise<{ bytes: number; sha256: string }>;
 }
@@ -94,18 +94,10 @@ export class PackWriter {
     let plain: Readable = Readable.from(tar);
     let zstdDone: Promise<void> = Promise.resolve();
     if (this.opts.compress) {
-      const child = spawn('zstd', ['-q', '-c', '-3', '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      zstd = child;
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-      zstdDone = new Promise((resolve, reject) => {
-        child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT'
-          ? new CofreError('PRECONDITION', 'zstd is not installed on this backup host (needed for compress: true)', { hint: 'install zstd (apt install zstd), or set compress: false on the files source' })
-          : err));
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new CofreError('STORAGE_FAILED', `zstd failed (exit ${code}): ${stderr.trim()}`))));
-      });
-      pipeline(plain, child.stdin, () => undefined);
-      plain = child.stdout;
+      zstd = zstdStage('compress', { missing: zstdMissingForBackup });
+      zstdDone = zstd.done;
+      pipeline(plain, zstd.stdin, () => undefined);
+      plain = zstd.stdout;
     }
     const encrypted = pipeline(plain, createEncryptStream(this.recipients), () => undefined);
     const stored = this.storage.put(packKey(name), encrypted, this.opts.signal ? { signal: this.opts.signal } : {});

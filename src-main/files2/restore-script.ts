@@ -2,8 +2,9 @@
  * `sets/<setId>/restore.sh`: a plaintext POSIX script, with no file names inside, that rebuilds
  * every source of its set from a copy of the storage root with only sh, coreutils, age, tar and
  * zstd. It checks the SHA-256 of every object it reads against the hashes written into it (its
- * own hash is in the signed manifest), decrypts each index, extracts each pack once into a
- * private stage folder under OUT_DIR, and places the members per the index.
+ * own hash is in the signed manifest), decrypts each index (and decompresses a `.index.zst.age`
+ * one), extracts each pack once into a private stage folder under OUT_DIR, and places the
+ * members per the index.
  *
  * The placement part (`PLACE_SH`) is also what Cofre runs on a restore target, so both ways of
  * restoring place files alike: folders first, then files and hard links, then symlinks (so no
@@ -164,9 +165,15 @@ cofre_obj() { # key sha out zstd
   [ -s "$3" ] || cofre_die "$1 did not decrypt (wrong identity?)"
   echo "restored $3" >&2
 }
-cofre_index() { # source key sha
+cofre_index() { # source key sha  (.index.zst.age: zstd inside the age encryption; .index.age: plain text)
   cofre_sha "$2" "$3"
-  age -d -i "$IDF" -o "$TMP/$1.index" "$2" || cofre_die "$2 did not decrypt (wrong identity?)"
+  case $2 in
+    *.index.zst.age)
+      age -d -i "$IDF" -o "$TMP/$1.index.zst" "$2" || cofre_die "$2 did not decrypt (wrong identity?)"
+      zstd -d -q -c "$TMP/$1.index.zst" > "$TMP/$1.index" || cofre_die "$2 did not decompress"
+      rm -f "$TMP/$1.index.zst" ;;
+    *) age -d -i "$IDF" -o "$TMP/$1.index" "$2" || cofre_die "$2 did not decrypt (wrong identity?)" ;;
+  esac
 }`);
   const files: string[] = [];
   for (const src of manifest.sources) {

@@ -18,10 +18,11 @@ import { createDecryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import type { ManifestObject, ManifestRef } from '../../shared/domain.js';
-import { INDEX_HEADER, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
+import { INDEX_HEADER, isCompressedIndex, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
 import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
 import { isCompressedPack, packKey } from './packs.js';
+import { zstdStage, type ZstdErrors } from './zstd.js';
 
 /** Reads, checks and decrypts a set's index object whole (small indexes; restore and listing stream it with scanIndex). */
 export async function readIndex(storage: Storage, object: Pick<ManifestObject, 'key' | 'sha256'>, identities: readonly string[]): Promise<IndexEntry[]> {
@@ -43,18 +44,37 @@ export async function scanIndex(
   const hash = createHash('sha256');
   const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
   let streamError: unknown;
-  const plain = pipeline(body, hasher, createDecryptStream(identities), (err) => { if (err) streamError ??= err; });
+  const fail = (err: unknown): void => { if (err) streamError ??= err; };
+  let plain: Readable = pipeline(body, hasher, createDecryptStream(identities), fail);
+  // a compressed index (told by its key): zstd here; its own failures come through `done`
+  let zstdMissing: Error | undefined;
+  const errors = indexZstdErrors(object.key);
+  const zstd = isCompressedIndex(object.key) ? zstdStage('decompress', { ...errors, missing: () => (zstdMissing = errors.missing()) }) : undefined;
+  if (zstd) {
+    pipeline(plain, zstd.stdin, () => undefined);
+    plain = zstd.stdout;
+  }
   try {
     for await (const { entry, line } of streamIndex(plain as AsyncIterable<Buffer>)) await onEntry(entry, line);
+    await zstd?.done;
   } catch (err) {
     plain.destroy();
-    throw streamError ?? err;
+    zstd?.kill();
+    throw zstdMissing ?? streamError ?? err;
   }
   if (streamError) throw streamError;
   const sha = hash.digest('hex');
   if (sha !== object.sha256) {
     throw new CofreError('INTEGRITY', `${object.key}: SHA-256 ${sha} differs from the manifest's ${object.sha256}`, { hint: 'the index changed after the backup; restore another set' });
   }
+}
+
+/** What reading a compressed index says when zstd is missing here or the stream does not decompress. */
+export function indexZstdErrors(key: string): ZstdErrors {
+  return {
+    missing: () => new CofreError('PRECONDITION', `zstd is not installed on this computer; it is needed to read the compressed index ${key}`, { hint: 'install zstd (apt install zstd) and try again' }),
+    failed: (detail) => new CofreError('INTEGRITY', `${key} does not decompress (zstd: ${detail})`, { hint: 'the index is damaged; verify the set with `cofre verify --deep` and restore another set' }),
+  };
 }
 
 /** Tells which entries are under the asked paths, and which path matched nothing (nothing is kept but a flag per path). */

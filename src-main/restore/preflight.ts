@@ -26,7 +26,8 @@ import { pgQuery, mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgString, type Targe
 import { mySqlString } from '../sources/mysql.js';
 import { preflightOriginalNames, usesOriginalNames, type OriginalNamesContext } from './original-names.js';
 import { extract as tarExtract } from 'tar-stream';
-import { parseIndex } from '../files2/index-format.js';
+import { isCompressedIndex, parseIndex } from '../files2/index-format.js';
+import { zstdInspector } from '../backup/zstd-inspector.js';
 import { expectedCounts } from '../files2/restore.js';
 import { isUnder, missingPaths, pathsCheck, setIdOfKey, topLevelPaths, type MissingPath } from './paths.js';
 import { normalizeMember } from '../sources/tar-counter.js';
@@ -148,7 +149,13 @@ function objectCheck(name: string, status: CheckStatus, message: string, key: Ca
 /** What a whole read looks at in each object's plaintext, by the kind of item. */
 function inspectorFor(item: RestoreItem): Inspector<Finding> {
   const o = item.object;
-  if (item.type === 'files' && o.format === 'files-v2') return indexRootsInspector(item);
+  if (item.type === 'files' && o.format === 'files-v2') {
+    if (!isCompressedIndex(o.key)) return indexRootsInspector(item);
+    return zstdInspector(indexRootsInspector(item), {
+      missing: () => ({ status: 'failed', message: 'zstd is not installed on this computer: it is needed to read the compressed index (apt install zstd)' }),
+      failed: (m) => ({ status: 'failed', message: `the index does not decompress (zstd: ${m})` }),
+    });
+  }
   if (item.type === 'files' && o.format === 'tar') {
     const counter = new TarCounter({ collectRoots: true });
     const asked = item.paths ? askedPathsWatcher(counter, item.paths) : undefined;

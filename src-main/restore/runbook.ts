@@ -134,6 +134,8 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push('ssh-keygen -Y verify -f allowed_signers -I <signatário> -n cofre-manifest -s sets/<setId>/manifest.json.sig < sets/<setId>/manifest.json');
   out.push('sha256sum sets/<setId>/restore.sh               # deve ser igual a restoreScript.sha256 no manifest.json');
   out.push(`sh sets/<setId>/restore.sh ${identity} /srv/restore   # pede a senha da identidade uma vez, se ela tiver senha`);
+  out.push('# ver o índice de uma origem (uma linha por entrada; confira antes o SHA-256 dele com o manifest):');
+  out.push(`age -d -i ${identity} sets/<setId>/<origem>.index.zst.age | zstd -d | less   # conjuntos sem compress, ou anteriores à compressão do índice: <origem>.index.age, sem o "| zstd -d"`);
   out.push('```', '');
   out.push('Donos são restaurados (pelo nome, senão pelo número) só quando o script roda como root. Atributos estendidos (xattrs) e ACLs não são guardados.', '');
   out.push('## 4. Depois de restaurar', '', '1. Conferir contagens de linhas com `rowCounts` do manifest (por tabela) e número/bytes de arquivos com `fileCount`/`fileBytes`.', '2. Subir a aplicação e testar o acesso.', '3. Registrar horário de término (RTO) e a data do conjunto (RPO); guardar o relatório.', '4. Apagar as cópias de segurança em `/var/tmp/cofre-safety-*` quando a restauração for aceita.', '');

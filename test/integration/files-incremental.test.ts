@@ -23,6 +23,7 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { listSetFiles } from '../../src-main/files2/entries.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
+import { INDEX_HEADER, parseIndex } from '../../src-main/files2/index-format.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { sh } from '../support/compare.js';
 import { cofre } from '../support/cli.js';
@@ -101,6 +102,10 @@ describe('files format 2: incremental forever (real sshd, folder storage, age, t
       c.close();
     }
   };
+  const setCompress = (on: boolean): void => {
+    const yaml = readFileSync(fx.configPath, 'utf8').replace('    compress: false\n', '');
+    writeFileSync(fx.configPath, on ? yaml : yaml.replace('    format: packs\n', '    format: packs\n    compress: false\n'));
+  };
   const write = (rel: string, data: Buffer | string, mode?: number): void => {
     const full = join(uploads, rel);
     mkdirSync(join(full, '..'), { recursive: true });
@@ -157,7 +162,24 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(manifest.format).toBe('cofre-set/2');
     if (manifest.format !== 'cofre-set/2') return;
     expect(manifest.packs?.length).toBeGreaterThan(2); // 3 MiB + 0.3 MiB of content in 1 MiB packs
-    expect(manifest.indexes?.['arquivos']?.key).toBe(`sets/${r.setId}/arquivos.index.age`);
+    // the index: age over zstd (compress is on by default); opens with the age CLI + zstd -d and parses
+    const indexRef = manifest.indexes?.['arquivos'];
+    expect(indexRef?.key).toBe(`sets/${r.setId}/arquivos.index.zst.age`);
+    const indexObject = manifest.sources[0]?.objects[0];
+    expect(indexObject?.key).toBe(indexRef?.key);
+    const stored = readFileSync(join(fx.folderStorage, indexRef?.key ?? ''));
+    expect(stored.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(indexRef?.sha256);
+    const zst = execFileSync('age', ['-d', '-i', fx.identityFile, join(fx.folderStorage, indexRef?.key ?? '')]);
+    expect(zst.readUInt32LE(0)).toBe(0xfd2fb528); // a zstd frame
+    expect(zst.length).toBe(indexObject?.plainBytes); // what verify compares the decryption with
+    const text = execFileSync('zstd', ['-d', '-q', '-c'], { input: zst, encoding: 'latin1' });
+    expect(text.startsWith(INDEX_HEADER)).toBe(true);
+    expect(zst.length).toBeLessThan(text.length / 2);
+    const entries = parseIndex(text);
+    expect(entries.filter((e) => e.type !== 'o').length).toBe(indexObject?.fileCount);
+    expect(entries.find((e) => e.path === join(uploads, 'grande.bin'))).toMatchObject({ type: 'f', size: 3 * 1024 * 1024 });
+    expect(entries.find((e) => e.path === join(uploads, 'ação 🩺.txt'))).toMatchObject({ type: 'f', mode: '640' });
     expect(manifest.restoreScript?.key).toBe(`sets/${r.setId}/restore.sh`);
     expect(r.files?.[0]?.filesRead).toBeGreaterThan(300);
     // every pack the manifest lists is in storage with its size and hash
@@ -188,9 +210,18 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     symlinkSync('grande.bin', join(uploads, 'atalho')); // symlink change
     mkdirSync(join(uploads, 'pasta vazia nova')); // empty folder
     const snap = snapshot(uploads);
+    // compress off for this day: its index is `.index.age` with plain text inside, as every set
+    // written before indexes were compressed; the later days read, list, verify and restore it
+    setCompress(false);
     const r = await backup();
+    setCompress(true);
     expect(r.error).toBeUndefined();
     days.push({ setId: r.setId, snap, result: r });
+    const manifest = JSON.parse(readFileSync(join(fx.folderStorage, 'sets', r.setId, 'manifest.json'), 'utf8')) as Manifest;
+    const indexKey = manifest.format === 'cofre-set/2' ? manifest.indexes?.['arquivos']?.key : undefined;
+    expect(indexKey).toBe(`sets/${r.setId}/arquivos.index.age`);
+    const plain = execFileSync('age', ['-d', '-i', fx.identityFile, join(fx.folderStorage, indexKey ?? '')], { encoding: 'latin1' });
+    expect(plain.startsWith(INDEX_HEADER)).toBe(true);
     const stats = r.files?.[0];
     const changed = modified.length + added.length;
     const reread = changed + readFileSync(join(uploads, 'renomeado.txt')).length + readFileSync(join(uploads, 'executavel.sh')).length;
@@ -314,6 +345,16 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       expect(entries.find((e) => e.path.endsWith('original.pdf'))?.size).toBe(50_000);
 
       expect((await verifySet(storage, day.setId, { deep: true, authenticate: auth(), identities })).ok).toBe(true);
+      // day 2's set has an uncompressed index (as sets made before indexes were compressed): listed and verified alike
+      const day2 = (await listSets(storage, { authenticate: auth() })).find((s) => s.setId === days[1]?.setId)?.manifest;
+      if (!day2) throw new Error('no day 2 manifest');
+      const old = await listSetFiles(storage, day2, identities, join(uploads, 'novos'));
+      expect(old.map((e) => [e.path.slice(uploads.length), e.type, e.size])).toEqual([['/novos', 'dir', 0], ['/novos/laudo 2026 ü.pdf', 'file', 300_000]]);
+      const oldVerify = await verifySet(storage, day2.setId, { deep: true, authenticate: auth(), identities });
+      expect(oldVerify.ok, JSON.stringify(oldVerify.checks)).toBe(true);
+      expect(oldVerify.checks.find((k) => k.name === 'arquivos.index.age')?.message).toMatch(/index lists \d+ entries/);
+      const newVerify = await verifySet(storage, day.setId, { deep: true, authenticate: auth(), identities });
+      expect(newVerify.checks.find((k) => k.name === 'arquivos.index.zst.age')?.message).toMatch(/index lists \d+ entries/);
       if (manifest.format !== 'cofre-set/2') throw new Error('format 1');
       const pack = manifest.packs?.[0];
       if (!pack) throw new Error('no pack');
@@ -337,6 +378,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       const md = runbookMarkdown(c.config, { configPath: fx.configPath, generatedAt: new Date().toISOString() });
       expect(md).toContain('restore.sh --list-packs');
       expect(md).toContain('sha256sum sets/<setId>/restore.sh');
+      expect(md).toMatch(/age -d -i \S+ sets\/<setId>\/<origem>\.index\.zst\.age \| zstd -d/);
     } finally {
       storage.close();
       c.close();

@@ -116,6 +116,8 @@ ${stagingTargetYaml(h, restoreRoot, '', `  producao:
     mkdirSync(join(uploads, 'novos'));
     writeFileSync(join(uploads, 'novos/depois.txt'), randomBytes(10_000));
     const before = treeFingerprint(uploads); // *.tmp included: it is on the server now
+    // the set's index is compressed (age over zstd): the preflight reads the paths the safety copy covers from it
+    expect(readdirSync(join(fx.folderStorage, 'sets', sets['files2'] ?? '')).filter((n) => n.includes('.index.'))).toEqual(['arquivos.index.zst.age']);
     const c = ctx();
     const r = await runRestore(c, { setId: sets['files2'], target: 'producao', yes: true, confirmName: 'producao' }).finally(() => c.close());
     expect(r.error, JSON.stringify(r.validation)).toBeUndefined();

@@ -1,0 +1,53 @@
+/**
+ * The `zstd` CLI as a stream stage (Node 20's zlib has no zstd; the CLI is also what restore.sh
+ * and a restore target use, so every side reads and writes the same frames). Format 2 compresses
+ * packs and indexes with it when the source's `compress` is on.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { CofreError } from '../errors.js';
+
+
+export interface ZstdStage {
+  /** write the input here */
+  stdin: Writable;
+  /** read the output here; destroyed with the error when zstd cannot start */
+  stdout: Readable;
+  /** settles when zstd has exited: rejects when it is missing or exits non-zero */
+  done: Promise<void>;
+  kill(): void;
+}
+
+export interface ZstdErrors {
+  /** zstd is not installed on this computer */
+  missing(): Error;
+  /** zstd exited non-zero (its last stderr line) */
+  failed?(detail: string): Error;
+}
+
+/** Compresses (`compress`, at `level`: `-1` … `-19`) or decompresses (`decompress`) what is written to `stdin`. */
+export function zstdStage(mode: 'compress' | 'decompress', errors: ZstdErrors, level = '-3'): ZstdStage {
+  const args = mode === 'compress' ? ['-q', '-c', level, '-T0'] : ['-d', '-q', '-c'];
+  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const e = err.code === 'ENOENT' ? errors.missing() : err;
+      child.stdout.destroy(e);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) { resolve(); return; }
+      const detail = stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+      reject(errors.failed?.(detail) ?? new CofreError('STORAGE_FAILED', `zstd failed (${detail})`));
+    });
+  });
+  done.catch(() => undefined);
+  return { stdin: child.stdin, stdout: child.stdout, done, kill: () => { child.kill(); } };
+}
+
+/** A backup with `compress: true` on a host without zstd (packs and indexes alike). */
+export function zstdMissingForBackup(): CofreError {
+  return new CofreError('PRECONDITION', 'zstd is not installed on this backup host (needed for compress: true)', { hint: 'install zstd (apt install zstd), or set compress: false on the files source' });
+}
