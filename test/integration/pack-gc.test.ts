@@ -121,7 +121,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const server = String(doc.getIn(['sources', 'arquivos', 'server']));
     doc.setIn(['restoreTargets', 'homologacao', 'server'], server);
     doc.setIn(['sources', 'arquivos', 'packBytes'], 256 * 1024); // small packs: a set spans several
-    doc.setIn(['storage', storageName, 'timeoutSeconds'], 3);
+    doc.setIn(['storage', storageName, 'timeoutSeconds'], 8); // short for the hung-listing cases, long enough for s3rver under a loaded CI machine
     writeFileSync(fx.configPath, doc.toString());
     uploads = join(fx.filesDir, 'uploads');
   });
@@ -201,7 +201,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
   const faults: Array<[string, Fault[], RegExp]> = [
     ['pack listing EIO', [{ kind: 'eio', ops: ['list'], key: 'packs/' }], /packs on storage .* could not be listed .*EIO/],
     ['pack listing 5xx', [{ kind: '5xx', ops: ['list'], key: 'packs/' }], /could not be listed .*503/],
-    ['pack listing timeout', [{ kind: 'timeout', ops: ['list'], key: 'packs/' }], /did not answer the pack listing within 3 s/],
+    ['pack listing timeout', [{ kind: 'timeout', ops: ['list'], key: 'packs/' }], /did not answer the pack listing within 8 s/],
     ['pending file read 5xx', [{ kind: '5xx', ops: ['get'], key: GC_PENDING_KEY }], /gc\/pending\.json on storage .* could not be read .*503/],
     ['pending file head EIO', [{ kind: 'eio', ops: ['head'], key: GC_PENDING_KEY }], /gc\/pending\.json on storage .* could not be read .*EIO/],
     ['pending file write 5xx', [{ kind: '5xx', ops: ['put'], key: GC_PENDING_KEY }], /gc\/pending\.json on storage .* could not be written/],
