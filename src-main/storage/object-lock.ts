@@ -76,6 +76,32 @@ export async function retainAll(storage: Storage, keys: readonly string[], reten
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * `cofre verify` on a storage with objectLock: the bucket still has Object Lock, and every object the
+ * set's manifest names (and the pack it references) is retained at least as long as the manifest.
+ * Failed when the set claims a protection it lacks; unchecked when its manifest has no retention at
+ * all (a set made before objectLock was configured claims nothing).
+ */
+export async function checkSetRetention(storage: Storage, manifestKey: string, keys: readonly string[]): Promise<{ status: 'ok' | 'failed' | 'unchecked'; message: string }> {
+  const s3 = s3Of(storage, 'check the Object Lock');
+  try {
+    await s3.assertObjectLockEnabled();
+  } catch (err) {
+    return { status: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+  const own = await s3.objectRetention(manifestKey);
+  if (!own) return { status: 'unchecked', message: `${manifestKey} has no Object Lock retention (a set made before objectLock was configured is not protected)` };
+  const short: string[] = [];
+  for (const key of keys) {
+    const r = await s3.objectRetention(key).catch(() => undefined);
+    if (!r || r.retainUntil.getTime() < own.retainUntil.getTime()) short.push(`${key} (${r ? `until ${r.retainUntil.toISOString()}` : 'not retained'})`);
+  }
+  if (short.length > 0) {
+    return { status: 'failed', message: `${short.length} object(s) of the set are retained for less than its manifest (${own.mode} until ${own.retainUntil.toISOString()}), e.g. ${short[0] ?? ''}` };
+  }
+  return { status: 'ok', message: `${keys.length + 1} object(s) under Object Lock (${own.mode}) until at least ${own.retainUntil.toISOString()}` };
+}
+
 /** Writes a small object already under Object Lock (the manifest and its signature). */
 export async function putBytesRetained(storage: Storage, key: string, data: Uint8Array, retention: ObjectRetention): Promise<StoredObject> {
   return await s3Of(storage, `write ${key}`).putBytes(key, data, retention);

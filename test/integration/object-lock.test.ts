@@ -24,6 +24,8 @@ import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listSetsOf } from '../../src-main/backup/sets.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { objectRetention } from '../../src-main/storage/object-lock.js';
+import { verifySet } from '../../src-main/backup/verify.js';
+import { setAuthenticator } from '../../src-main/app/signing.js';
 import { prunePlan, type PruneResult } from '../../src-main/retention/prune.js';
 import { GC_DELAY_MS } from '../../src-main/retention/pack-gc.js';
 import { parseConfigText } from '../../src-main/config/load.js';
@@ -170,6 +172,16 @@ describe('S3 Object Lock (test stand-in: s3rver has none)', () => {
     exclusive = day2.packs.filter((p) => !day4.packs.includes(p));
     expect(exclusive.length).toBeGreaterThan(0);
     for (const k of exclusive) expect(await retainedUntil(k)).toBe(until2);
+
+    // `cofre verify` checks it from storage: the bucket has Object Lock, every object of the set and pack it needs is retained as long as its manifest
+    const s = open();
+    try {
+      const v = await withCtx(at(4), (x) => verifySet(s, c.setId, { deep: false, authenticate: setAuthenticator(x.config, x.now) }));
+      expect(v.checks.find((x) => x.name === 'object lock')).toMatchObject({ status: 'ok', message: expect.stringContaining(`(COMPLIANCE) until at least ${until4}`) });
+      expect(v.status).toBe('ok');
+    } finally {
+      s.close();
+    }
   }, 300_000);
 
   it('forget of a set still locked is refused with a clear message, and nothing is deleted', async () => {
