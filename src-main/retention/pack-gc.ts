@@ -28,7 +28,7 @@ import { PACKS_PREFIX, PACK_NAME } from '../files2/packs.js';
 import { packIdsKey } from '../files2/pack-ids.js';
 import type { FilesState } from '../files2/state.js';
 import type { Storage } from '../storage/types.js';
-import { ObjectLockedError, objectRetention } from '../storage/object-lock.js';
+import { ObjectLockedError, objectLockPolicy, objectRetention } from '../storage/object-lock.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 
 /** `<prefix>/gc/pending.json`: packs found unreferenced, with when each was first seen so. */
@@ -212,8 +212,9 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
   const failed: PackGcResult['failed'] = [];
   const retained: PackGcResult['retained'] = [];
   for (const [key, bytes] of due) {
-    // still under Object Lock: not a candidate for this prune (an unanswered question only leaves it to S3 to refuse)
-    const lock = await within(objectRetention(storage, key), `reading the Object Lock of ${key}`).catch(() => undefined);
+    // still under Object Lock (asked on storages configured with it): not deletable by this prune; an
+    // unanswered question only leaves it to S3 to refuse (ObjectLockedError below, whatever the config)
+    const lock = objectLockPolicy(storage) ? await within(objectRetention(storage, key), `reading the Object Lock of ${key}`).catch(() => undefined) : undefined;
     if (lock && lock.retainUntil.getTime() > input.listedAt.getTime()) {
       retained.push({ key, bytes, retainUntil: lock.retainUntil.toISOString() });
       continue;

@@ -8,7 +8,7 @@
  *   404 ObjectLockConfigurationNotFoundError for a bucket created without it.
  * - PutObject with `x-amz-object-lock-mode` + `x-amz-object-lock-retain-until-date` (Content-MD5 or
  *   an x-amz-checksum-* header required, as AWS does) stores the object retained; HEAD/GET show it.
- * - PutObjectRetention (`PUT /bucket/key?retention`): retention may grow; shortening it, or
+ * - PutObjectRetention (`PUT /bucket/key?retention`, Content-MD5 or a checksum header required): retention may grow; shortening it, or
  *   COMPLIANCE → GOVERNANCE, is AccessDenied (no governance bypass here). GetObjectRetention
  *   answers the XML, 404 NoSuchObjectLockConfiguration for an object without one, and
  *   400 InvalidRequest on a bucket without Object Lock.
@@ -97,6 +97,13 @@ function parseDate(v: string | undefined): Date {
   return d;
 }
 
+/** AWS requires Content-MD5 or an x-amz-checksum-* header on Object Lock writes. */
+function requireIntegrityHeader(ctx: KoaContext, what: string): void {
+  if (ctx.get('content-md5') === '' && !Object.keys(ctx.req.headers).some((h) => h.startsWith('x-amz-checksum-'))) {
+    throw s3Error('InvalidRequest', `Content-MD5 OR x-amz-checksum- HTTP header is required for ${what}`);
+  }
+}
+
 function hasQuery(ctx: KoaContext, name: string): boolean {
   return Object.prototype.hasOwnProperty.call(ctx.query, name);
 }
@@ -177,6 +184,7 @@ export function objectLockStandIn(): ObjectLockStandIn {
         return undefined;
       }
       if (ctx.method === 'PUT') {
+        requireIntegrityHeader(ctx, 'Put Object Retention requests');
         const xml = await readBody(ctx.req);
         const wanted = futureRetention(parseMode(tag(xml, 'Mode')), parseDate(tag(xml, 'RetainUntilDate')));
         const current = retained(bucket, key);
@@ -201,9 +209,7 @@ export function objectLockStandIn(): ObjectLockStandIn {
         return undefined;
       }
       requireLockedBucket(bucket);
-      if (ctx.get('content-md5') === '' && !Object.keys(ctx.req.headers).some((h) => h.startsWith('x-amz-checksum-'))) {
-        throw s3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
-      }
+      requireIntegrityHeader(ctx, 'Put Object requests with Object Lock parameters');
       const wanted = futureRetention(parseMode(modeHeader), parseDate(untilHeader));
       await next();
       if (ctx.status < 300) retentions.set(id(bucket, key), wanted);
