@@ -17,13 +17,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CreateBucketCommand, PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand, PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3rver, type S3ServerHandle } from '../harness/index.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listSetsOf } from '../../src-main/backup/sets.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
-import { objectRetention } from '../../src-main/storage/object-lock.js';
+import { objectRetention, retainAll } from '../../src-main/storage/object-lock.js';
 import { verifySet } from '../../src-main/backup/verify.js';
 import { setAuthenticator } from '../../src-main/app/signing.js';
 import { prunePlan, type PruneResult } from '../../src-main/retention/prune.js';
@@ -244,6 +245,33 @@ describe('S3 Object Lock (test stand-in: s3rver has none)', () => {
     // what the remaining set references is all still there
     for (const k of sets[2]!.packs) expect(await keys('packs/')).toContain(k);
   }, 120_000);
+
+  it('a retention that cannot be extended is an error that says so (what fails the backup before its manifest); one already longer and as strict is kept', async () => {
+    at(0);
+    const c = client();
+    const put = async (key: string, mode: 'GOVERNANCE' | 'COMPLIANCE', until: Date): Promise<void> => {
+      const body = randomBytes(1000);
+      await c.send(new PutObjectCommand({
+        Bucket: lockedBucket, Key: `cofre/${key}`, Body: body, ContentMD5: createHash('md5').update(body).digest('base64'),
+        ObjectLockMode: mode, ObjectLockRetainUntilDate: until,
+      }));
+    };
+    const soon = { mode: 'COMPLIANCE' as const, retainUntil: new Date(t0 + 5 * DAY) };
+    await put('outros/governanca.bin', 'GOVERNANCE', new Date(t0 + 100 * DAY));
+    await put('outros/compliance.bin', 'COMPLIANCE', new Date(t0 + 100 * DAY));
+    c.destroy();
+    const s = open();
+    try {
+      // GOVERNANCE for 100 days is not COMPLIANCE: S3 refuses to shorten it, and Cofre does not pretend
+      await expect(retainAll(s, ['outros/compliance.bin', 'outros/governanca.bin'], soon))
+        .rejects.toThrow(/extend the Object Lock retention of outros\/governanca\.bin to [0-9T:.-]+Z.*\(it is retained GOVERNANCE until [0-9T:.-]+Z\)/);
+      // COMPLIANCE for longer already protects more than asked: accepted, date unchanged
+      await retainAll(s, ['outros/compliance.bin'], soon);
+      expect(await retainedUntil('outros/compliance.bin')).toBe(new Date(t0 + 100 * DAY).toISOString());
+    } finally {
+      s.close();
+    }
+  });
 
   it('a config asking for Object Lock on a bucket without it: the backup is refused and writes nothing', async () => {
     const r = await backup(0, 'semtrava');
