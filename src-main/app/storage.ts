@@ -21,6 +21,7 @@ export function storageFromConfig(config: Config, name: string, env: NodeJS.Proc
     {
       type: 's3', name, region: s.region, bucket: s.bucket, prefix: s.prefix, forcePathStyle: s.forcePathStyle,
       ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.location ? { location: s.location } : {}),
+      ...(s.objectLock ? { objectLock: s.objectLock } : {}),
     },
     { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '' },
   );

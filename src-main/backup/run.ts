@@ -34,6 +34,7 @@ import { takeLease, type Lease } from './lease.js';
 import { loadSigningKey, signManifest } from '../app/signing.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 import { BandwidthLimiter, bandwidthSpec, limitUploads, progressWithLimit } from './bandwidth.js';
+import { objectLockPolicy, putBytesRetained, retainAll, setRetention, type ObjectRetention } from '../storage/object-lock.js';
 
 import { COFRE_VERSION } from '../version.js';
 import { planOf } from '../config/plans.js';
@@ -211,10 +212,21 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       lease?.assertWithinMaxAge(); // pack GC waits longer than this between its two looks
       manifest = await formatTwoParts(target, manifest, filesOutcomes);
     }
-    // The manifest is the commit marker: written last, only after every object and its signature are stored.
+    // The manifest is the commit marker: written last, only after every object and its signature are stored
+    // (and, with Object Lock, retained: a set never claims a protection it lacks).
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
-    await target.putBytes(manifestKey(setId), manifestBytes);
+    const lock = objectLockPolicy(target);
+    if (lock) {
+      const retention = setRetention(lock, started);
+      const objects = await retainSet(target, manifest, retention);
+      log('info', `set ${setId}: ${objects + 2} object(s) under Object Lock (${retention.mode}) until ${retention.retainUntil.toISOString()}`,
+        said('log.objlock.retained', { setId, objects: objects + 2, mode: retention.mode, until: retention.retainUntil.toISOString() }));
+      await putBytesRetained(target, manifestSigKey(setId), signManifest(manifestBytes, signingKey), retention);
+      await putBytesRetained(target, manifestKey(setId), manifestBytes, retention);
+    } else {
+      await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
+      await target.putBytes(manifestKey(setId), manifestBytes);
+    }
     for (const o of filesOutcomes) o.commit();
     const durationMs = ctx.now().getTime() - started.getTime();
     catalog.finishRun(runId, { status: 'succeeded', bytes: totalBytes, details: { warnings } });
@@ -255,6 +267,22 @@ async function formatTwoParts(storage: Storage, base: Manifest, outcomes: FilesV
   const script = restoreScript({ manifest: base, indexes, packs: packList });
   const stored = await storage.putBytes(objectKey(base.setId, 'restore.sh'), Buffer.from(script));
   return { ...base, format: 'cofre-set/2', packs: packList, indexes, restoreScript: { key: stored.key, bytes: stored.bytes, sha256: stored.sha256 } };
+}
+
+/**
+ * Object Lock, right before the manifest: every object of the set stored so far (dumps, indexes,
+ * restore.sh) and every pack the manifest lists, written by this set or reused from older ones, is
+ * retained until the set's time + days. A pack retained longer already keeps its date. Any failure
+ * fails the backup: the set is not written rather than written with a protection it lacks (a reused
+ * pack's content cannot be uploaded again without reading it anew; the next backup does that if the
+ * pack is gone). Returns how many objects it retained.
+ */
+async function retainSet(storage: Storage, manifest: Manifest, retention: ObjectRetention): Promise<number> {
+  const keys: string[] = [];
+  for await (const o of storage.list(setPrefix(manifest.setId))) keys.push(o.key);
+  if (manifest.format === 'cofre-set/2') for (const p of manifest.packs ?? []) keys.push(p.key);
+  await retainAll(storage, keys, retention);
+  return keys.length;
 }
 
 interface SourceJob {

@@ -20,6 +20,8 @@ import { listSets, type SetAuthenticator } from './sets.js';
 import { checkPackPresence, forgetBadPacks, indexInspector } from '../files2/verify.js';
 import { isCompressedIndex } from '../files2/index-format.js';
 import { zstdInspector } from './zstd-inspector.js';
+import { checkSetRetention, objectLockPolicy } from '../storage/object-lock.js';
+import { manifestKey, manifestSigKey } from './layout.js';
 
 export interface VerifyCheck {
   name: string;
@@ -87,6 +89,15 @@ export async function verifySet(
   for (const p of await checkPackPresence(storage, manifest)) {
     checks.push(check(p.name, p.status, p.message));
     for (const k of p.bad) badPacks.add(k);
+  }
+  if (objectLockPolicy(storage)) {
+    const keys = [
+      manifestSigKey(setId),
+      ...manifest.sources.flatMap((src) => src.objects.map((o) => o.key)),
+      ...(manifest.format === 'cofre-set/2' ? [...(manifest.packs ?? []).map((p) => p.key), ...(manifest.restoreScript ? [manifest.restoreScript.key] : [])] : []),
+    ];
+    const lock = await checkSetRetention(storage, manifestKey(setId), [...new Set(keys)]);
+    checks.push({ name: 'object lock', ok: lock.status === 'ok', status: lock.status, message: lock.message, ...said('objlock.check') });
   }
   if (opts.deep) {
     if (!opts.identities?.length) {

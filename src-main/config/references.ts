@@ -1,5 +1,5 @@
 /** Cross-references inside a config: names used by plans, sources and targets must exist. */
-import type { Config } from './schema.js';
+import type { Config, ObjectLockConfig } from './schema.js';
 import { CofreError } from '../errors.js';
 import { validateSchedule } from '../scheduler/schedule.js';
 import { isTimeZone } from '../scheduler/timezone.js';
@@ -29,6 +29,13 @@ export function checkReferences(config: Config): ReferenceProblem | undefined {
     for (const [i, s] of plan.sources.entries()) {
       if (!config.sources[s]) return { path: ['plans', planName, 'sources', String(i)], message: unknown('source', s, sources) };
     }
+    const lock = objectLockOf(config, plan.storage);
+    if (lock && lock.days < plan.retention.keepDays) {
+      return {
+        path: ['storage', plan.storage, 'objectLock', 'days'],
+        message: `${lock.days} day(s) of Object Lock is shorter than plan ${planName}'s retention (keepDays: ${plan.retention.keepDays}): its sets would lose their protection while still kept; set objectLock.days to at least ${plan.retention.keepDays}`,
+      };
+    }
     if (!isTimeZone(plan.timezone)) {
       return { path: ['plans', planName, 'timezone'], message: `"${plan.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
     }
@@ -54,4 +61,10 @@ export function checkReferences(config: Config): ReferenceProblem | undefined {
     return { path: ['console', 'timezone'], message: `"${config.console.timezone}" is not a known time zone (e.g. America/Sao_Paulo)` };
   }
   return undefined;
+}
+
+/** The Object Lock a storage asks for (S3 only), or undefined. */
+export function objectLockOf(config: Config, storageName: string): ObjectLockConfig | undefined {
+  const s = config.storage[storageName];
+  return s?.type === 's3' ? s.objectLock : undefined;
 }

@@ -86,6 +86,11 @@ export const FilesSourceSchema = z.strictObject({
 
 export const SourceSchema = z.discriminatedUnion('type', [PostgresSourceSchema, MysqlSourceSchema, FilesSourceSchema]);
 
+export const ObjectLockSchema = z.strictObject({
+  mode: z.enum(['COMPLIANCE', 'GOVERNANCE'], 'COMPLIANCE (nobody can shorten it, not even the account root) or GOVERNANCE (users with s3:BypassGovernanceRetention can)'),
+  days: z.number('a whole number of days, e.g. 35').int('a whole number of days').min(1, 'at least 1 day').max(36500, 'at most 36500 days (100 years)'),
+});
+
 export const S3StorageSchema = z.strictObject({
   type: z.literal('s3'),
   endpoint: z.url().optional(),
@@ -99,6 +104,12 @@ export const S3StorageSchema = z.strictObject({
   location: LocationSchema.optional(),
   /** a listing that takes longer marks the storage unreachable (beside the others), seconds */
   timeoutSeconds: z.number().positive().default(60),
+  /**
+   * S3 Object Lock (storage/object-lock.ts): every object of a set, and every pack it reuses, is
+   * retained until the set's time + `days`; the bucket must have been created with Object Lock.
+   * `days` must cover the keepDays of every plan on this storage (references.ts).
+   */
+  objectLock: ObjectLockSchema.optional(),
 });
 
 export const FolderStorageSchema = z.strictObject({
@@ -250,6 +261,7 @@ export type FilesSourceConfig = z.infer<typeof FilesSourceSchema>;
 export type StorageConfig = z.infer<typeof StorageSchema>;
 export type S3StorageConfig = z.infer<typeof S3StorageSchema>;
 export type FolderStorageConfig = z.infer<typeof FolderStorageSchema>;
+export type ObjectLockConfig = z.infer<typeof ObjectLockSchema>;
 export type PlanConfig = z.infer<typeof PlanSchema>;
 export type RestoreTargetConfig = z.infer<typeof RestoreTargetSchema>;
 export type AlertsConfig = z.infer<typeof AlertsSchema>;

@@ -8,6 +8,9 @@ import type { AppContext } from '../app/context.js';
 import { listStorages, storagesFor, type StorageSet, type UnreachableStorage } from '../backup/storage-sets.js';
 import { CofreError } from '../errors.js';
 import { deleteSet } from './prune.js';
+import { manifestKey } from '../backup/layout.js';
+import { ObjectLockedError, objectRetention } from '../storage/object-lock.js';
+import { said } from '../../shared/i18n/catalog.js';
 
 export interface ForgetResult {
   setId: string;
@@ -46,7 +49,13 @@ export async function forgetSet(ctx: AppContext, setId: string, opts: { yes?: bo
   }
   const storage = ctx.storage(hit.storage);
   try {
+    // S3 Object Lock: the set cannot go before its retain-until date; say so instead of failing halfway
+    const lock = await objectRetention(storage, manifestKey(setId)).catch(() => undefined);
+    if (lock && lock.retainUntil.getTime() > ctx.now().getTime()) throw lockedSet(setId, hit.storage, lock.retainUntil);
     await deleteSet(storage, setId);
+  } catch (err) {
+    if (err instanceof ObjectLockedError) throw lockedSet(setId, hit.storage, err.until);
+    throw err;
   } finally {
     storage.close();
   }
@@ -57,4 +66,11 @@ export async function forgetSet(ctx: AppContext, setId: string, opts: { yes?: bo
   }
   await listStorages(ctx, { storages: [hit.storage] }).catch(() => undefined);
   return { setId, storage: hit.storage, plan: hit.plan, state: hit.state, deleted: true, unreachable: listing.unreachable };
+}
+
+function lockedSet(setId: string, storage: string, until: Date): CofreError {
+  return new CofreError('PRECONDITION', `set ${setId} on storage ${storage} is under S3 Object Lock until ${until.toISOString()}: S3 refuses to delete it before then, and nothing was deleted`, {
+    hint: 'nothing to do: once that date passes, `cofre forget` (or prune, when retention no longer keeps it) deletes it',
+    ...said('objlock.forgetLocked', { setId, storage, until: until.toISOString() }),
+  });
 }

@@ -13,6 +13,9 @@
  *   candidate either saw it pending (and stored that content anew) or finished before the deleting
  *   prune listed the manifests, and its manifest then keeps the pack;
  * - while any backup lease on the storage is fresh, nothing is deleted (candidates are still recorded).
+ * With S3 Object Lock, a due pack still retained (a set that reused it extended its date) is not
+ * deleted: it is reported as `retained` with its date, stays pending, and goes at the first prune
+ * after that date (S3 refusing the deletion counts the same).
  * Fail closed like retention: a doubtful or unreadable manifest, a listing or lease error, an
  * unreadable pending file: nothing is deleted on that storage, and the result says what blocks it
  * (a doubtful set: `cofre forget <set>` clears it). Doubt is never absence.
@@ -25,6 +28,7 @@ import { PACKS_PREFIX, PACK_NAME } from '../files2/packs.js';
 import { packIdsKey } from '../files2/pack-ids.js';
 import type { FilesState } from '../files2/state.js';
 import type { Storage } from '../storage/types.js';
+import { ObjectLockedError, objectLockPolicy, objectRetention } from '../storage/object-lock.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 
 /** `<prefix>/gc/pending.json`: packs found unreferenced, with when each was first seen so. */
@@ -67,6 +71,8 @@ export interface PackGcResult {
   blocked?: { reason: string; setId?: string } & MessageRef;
   /** deletions that failed (kept pending for the next prune) */
   failed: Array<{ key: string; error: string }>;
+  /** unreferenced and due, but still under S3 Object Lock: kept pending, deleted by a prune after `retainUntil` */
+  retained: Array<{ key: string; bytes: number; retainUntil: string }>;
   warnings: string[];
   /** one line of what happened, for the console */
   summary: MessageRef;
@@ -122,7 +128,7 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
   const { storage, storageName: st } = input;
   const within = input.within ?? (<T>(work: Promise<T>): Promise<T> => work);
   const warnings: string[] = [];
-  const empty = { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], warnings };
+  const empty = { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], retained: [], warnings };
 
   // Mark: every pack a set with a readable manifest lists. A doubtful set's references are unknown.
   const doubt = input.sets.find((s) => s.state === 'doubtful');
@@ -204,7 +210,15 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
 
   const deleted: PackGcResult['deleted'] = [];
   const failed: PackGcResult['failed'] = [];
+  const retained: PackGcResult['retained'] = [];
   for (const [key, bytes] of due) {
+    // still under Object Lock (asked on storages configured with it): not deletable by this prune; an
+    // unanswered question only leaves it to S3 to refuse (ObjectLockedError below, whatever the config)
+    const lock = objectLockPolicy(storage) ? await within(objectRetention(storage, key), `reading the Object Lock of ${key}`).catch(() => undefined) : undefined;
+    if (lock && lock.retainUntil.getTime() > input.listedAt.getTime()) {
+      retained.push({ key, bytes, retainUntil: lock.retainUntil.toISOString() });
+      continue;
+    }
     if (input.dryRun) {
       deleted.push({ key, bytes });
       continue;
@@ -215,7 +229,8 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
       // its dedup hint goes with it (a leftover one is ignored: its pack is gone)
       await storage.delete([packIdsKey(key.slice(PACKS_PREFIX.length))]).catch(() => undefined);
     } catch (err) {
-      failed.push({ key, error: `pack ${key} on storage ${st}: ${toErrorInfo(err).message}` });
+      if (err instanceof ObjectLockedError) retained.push({ key, bytes, retainUntil: err.until.toISOString() });
+      else failed.push({ key, error: `pack ${key} on storage ${st}: ${toErrorInfo(err).message}` });
     }
   }
   if (!input.dryRun && deleted.length > 0) {
@@ -228,12 +243,13 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
       warnings.push(`${GC_PENDING_KEY} could not be updated after the deletions (${toErrorInfo(err).message}); the next prune drops the stale entries`);
     });
   }
-  const gone = new Set(deleted.map((d) => d.key));
+  const gone = new Set([...deleted, ...retained].map((d) => d.key));
   const pending = pendingOf(candidates.filter(([k]) => !gone.has(k)));
   const bytesFreed = deleted.reduce((a, d) => a + d.bytes, 0);
   const nextDeletable = pending.map((p) => p.deletableAfter).sort()[0];
+  retained.sort((a, b) => a.retainUntil.localeCompare(b.retainUntil));
   return {
-    ...counts, deleted, bytesFreed, pending, failed, warnings,
+    ...counts, deleted, bytesFreed, pending, failed, retained, warnings,
     summary: said('gc.summary', { deleted: deleted.length, bytes: formatBytes(bytesFreed), pending: pending.length, ...(nextDeletable ? { after: nextDeletable } : { after: '-' }) }),
   };
 }

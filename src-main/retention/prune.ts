@@ -15,7 +15,7 @@ import { manifestKey, setPrefix } from '../backup/layout.js';
 import { freshLeases } from '../backup/lease.js';
 import { DEFAULT_LIST_TIMEOUT_SECONDS } from '../backup/storage-sets.js';
 import { CofreError, toErrorInfo } from '../errors.js';
-import { objectRetention } from '../storage/object-lock.js';
+import { ObjectLockedError, objectRetention } from '../storage/object-lock.js';
 import type { Storage } from '../storage/types.js';
 import { planRetention, type Decision, type SetSummary } from './policy.js';
 import { collectPacks, type PackGcResult } from './pack-gc.js';
@@ -133,17 +133,25 @@ export async function pruneStorage(ctx: AppContext, planName: string, storage: S
     }
   }
   const failed: PruneResult['failed'] = [];
+  const lockRefused: Decision[] = [];
   if (!opts.dryRun) {
     for (const d of decision.delete) {
       try {
         await deleteSet(storage, d.setId);
         ctx.catalog.audit(ctx.actor, 'set.delete', `${plan}/${d.setId}`, { reason: d.reason, storage: cfg.storage });
       } catch (err) {
-        failed.push({ setId: d.setId, error: `set ${d.setId} on storage ${cfg.storage}: ${toErrorInfo(err).message}` });
+        // S3 refused because the set is still under Object Lock: an expected state, kept and retried by a later prune
+        if (err instanceof ObjectLockedError) lockRefused.push({ setId: d.setId, action: 'keep', reason: `${d.reason}; S3 refused the deletion: object lock until ${err.until.toISOString()} (a later prune retries)` });
+        else failed.push({ setId: d.setId, error: `set ${d.setId} on storage ${cfg.storage}: ${toErrorInfo(err).message}` });
       }
     }
   }
-  const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !decision.delete.some((d) => d.setId === s.setId)), listedAt } : undefined, opts.dryRun);
+  if (lockRefused.length > 0) {
+    const refused = new Set(lockRefused.map((d) => d.setId));
+    decision = { ...decision, delete: decision.delete.filter((d) => !refused.has(d.setId)), held: [...decision.held, ...lockRefused] };
+  }
+  const deleting = decision.delete;
+  const gc = await collectAfter(ctx, cfg.storage, storage, opts.dryRun ? { sets: all.filter((s) => !deleting.some((d) => d.setId === s.setId)), listedAt } : undefined, opts.dryRun);
   if (!opts.dryRun) recordPackGc(ctx.catalog, { storage: cfg.storage, plan, runId: opts.runId }, gc);
   return {
     plan, storage: cfg.storage, dryRun: opts.dryRun, keep: decision.keep, delete: decision.delete, held: decision.held, doubtful: decision.doubtful,
@@ -168,7 +176,7 @@ async function collectAfter(ctx: AppContext, storageName: string, storage: Stora
   } catch (err) {
     const reason = `storage ${storageName} could not be listed for garbage collection (${toErrorInfo(err).message}); no pack is deleted${dryRun ? '' : ' (the set deletions above stand)'}`;
     const ref = said('gc.blockedStorage', { storage: storageName });
-    return { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], warnings: [], blocked: { reason, ...ref }, summary: ref };
+    return { packs: 0, referenced: 0, deleted: [], bytesFreed: 0, pending: [], failed: [], retained: [], warnings: [], blocked: { reason, ...ref }, summary: ref };
   }
   if (!dry) {
     ctx.catalog.cacheSets(

@@ -12,6 +12,8 @@ export type {
   FolderStorageSpec,
   GetOptions,
   ObjectInfo,
+  ObjectLockPolicy,
+  ObjectRetention,
   PutOptions,
   S3Credentials,
   S3StorageSpec,
@@ -24,7 +26,7 @@ export type {
 export { FolderStorage } from './folder.js';
 export { S3Storage } from './s3.js';
 export type { S3StorageOptions } from './s3.js';
-export { isUnderRetention, objectRetention } from './object-lock.js';
+export { isUnderRetention, objectRetention, objectLockPolicy, ObjectLockedError } from './object-lock.js';
 export { validateKey } from './keys.js';
 
 export interface OpenStorageOptions extends S3StorageOptions {

@@ -64,6 +64,32 @@ function fields(err: unknown): SdkErrorFields {
   };
 }
 
+/** The SDK error's name (e.g. `AccessDenied`, `NoSuchObjectLockConfiguration`), or '' for a non-error. */
+export function s3ErrorName(err: unknown): string {
+  return err instanceof Error ? fields(err).name : '';
+}
+
+/**
+ * S3 refused to delete objects that are still under Object Lock retention: an expected state, not a
+ * fault. Nothing of those objects was deleted; retry after `until` (the latest retain-until date).
+ */
+export class ObjectLockedError extends CofreError {
+  readonly locked: ReadonlyArray<{ key: string; retainUntil: Date }>;
+  readonly until: Date;
+
+  constructor(storageName: string, locked: ReadonlyArray<{ key: string; retainUntil: Date }>) {
+    const until = new Date(Math.max(...locked.map((l) => l.retainUntil.getTime())));
+    const first = locked[0]?.key ?? '?';
+    super('STORAGE_FAILED', `storage "${storageName}": ${locked.length} object(s) are still under Object Lock until ${until.toISOString()} (e.g. ${first}); S3 refused to delete them`, {
+      hint: 'nothing to do: they are deleted by a prune after that date',
+      ...said('objlock.stillLocked', { storage: storageName, until: until.toISOString() }),
+    });
+    this.name = 'ObjectLockedError';
+    this.locked = locked;
+    this.until = until;
+  }
+}
+
 export function isS3NotFound(err: unknown): boolean {
   const f = fields(err);
   return f.name === 'NotFound' || f.name === 'NoSuchKey' || (f.status === 404 && f.name !== 'NoSuchBucket');

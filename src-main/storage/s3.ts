@@ -12,10 +12,14 @@ import { Readable, addAbortSignal } from 'node:stream';
 import { CofreError } from '../errors.js';
 import { isReservedKey, normalizePrefix, RESERVED_NAME_PREFIX, validateKey, validateListPrefix } from './keys.js';
 import { StreamMeter, cancelledError, putFailure } from './meter.js';
-import { isS3NotFound, isS3NotImplemented, mapS3Error } from './s3-errors.js';
+import { ObjectLockedError, isS3NotFound, isS3NotImplemented, mapS3Error, s3ErrorName } from './s3-errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type {
   GetOptions,
   ObjectInfo,
+  ObjectLockMode,
+  ObjectLockPolicy,
+  ObjectRetention,
   PutOptions,
   S3Credentials,
   S3StorageSpec,
@@ -55,10 +59,7 @@ export interface S3StorageOptions {
   maxAttempts?: number;
 }
 
-export interface ObjectRetention {
-  mode: string;
-  retainUntil: Date;
-}
+export type { ObjectRetention };
 
 export class S3Storage implements Storage {
   readonly name: string;
@@ -73,6 +74,8 @@ export class S3Storage implements Storage {
   private readonly partSize: number;
   private readonly unsizedPartSize: number;
   private readonly queueSize: number;
+  /** the Object Lock the config asks for on this storage, if any */
+  readonly objectLock: ObjectLockPolicy | undefined;
 
   constructor(spec: S3StorageSpec, credentials: S3Credentials | undefined, opts: S3StorageOptions = {}) {
     this.name = spec.name;
@@ -84,6 +87,7 @@ export class S3Storage implements Storage {
     this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
     this.unsizedPartSize = opts.partSize ?? UNSIZED_PART_SIZE;
     this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.objectLock = spec.objectLock;
     const config: S3ClientConfig = {
       region: spec.region,
       forcePathStyle: spec.forcePathStyle ?? false,
@@ -121,6 +125,7 @@ export class S3Storage implements Storage {
     } catch (err) {
       throw mapS3Error(err, this.ctx(`open bucket ${this.bucket}`));
     }
+    if (this.objectLock) await this.assertObjectLockEnabled();
     const probe = this.fullKey(`${RESERVED_NAME_PREFIX}check-${randomBytes(6).toString('hex')}`);
     try {
       await client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: probe, Body: 'cofre write check\n' }));
@@ -166,12 +171,21 @@ export class S3Storage implements Storage {
     }
   }
 
-  async putBytes(key: string, data: Uint8Array): Promise<StoredObject> {
+  /**
+   * With `retention`, the object is written already under Object Lock (x-amz-object-lock-mode and
+   * -retain-until-date; S3 then requires Content-MD5): a manifest is never stored unprotected.
+   */
+  async putBytes(key: string, data: Uint8Array, retention?: ObjectRetention): Promise<StoredObject> {
     validateKey(key);
     const { sdk, client } = await this.sdk();
+    const lock = retention === undefined ? {} : {
+      ObjectLockMode: retention.mode,
+      ObjectLockRetainUntilDate: retention.retainUntil,
+      ContentMD5: createHash('md5').update(data).digest('base64'),
+    };
     try {
       await client.send(
-        new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength }),
+        new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength, ...lock }),
       );
     } catch (err) {
       throw mapS3Error(err, this.ctx(`upload ${key}`, key));
@@ -247,10 +261,18 @@ export class S3Storage implements Storage {
     } while (token !== undefined);
   }
 
+  /**
+   * Deletes in batches of 1000; a failure in one batch does not stop the others. Keys S3 refused
+   * with AccessDenied are asked for their retention: when every refused key is still under Object
+   * Lock, the error is an ObjectLockedError (an expected state: retry after the date), otherwise a
+   * plain STORAGE_FAILED (e.g. missing s3:DeleteObject).
+   */
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) validateKey(key);
     if (keys.length === 0) return;
     const { sdk, client } = await this.sdk();
+    const failed: Array<{ key: string; code: string; message: string }> = [];
+    let thrown: unknown;
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
       let res;
@@ -262,18 +284,78 @@ export class S3Storage implements Storage {
           }),
         );
       } catch (err) {
-        throw mapS3Error(err, this.ctx(`delete ${batch.length} object(s)`));
+        thrown ??= mapS3Error(err, this.ctx(`delete ${batch.length} object(s)`));
+        continue;
       }
-      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      const first = failed[0];
-      if (first !== undefined) {
-        const rel = first.Key?.startsWith(this.prefix) ? first.Key.slice(this.prefix === '' ? 0 : this.prefix.length + 1) : first.Key;
-        throw new CofreError(
-          'STORAGE_FAILED',
-          `storage "${this.name}": could not delete ${failed.length} object(s), e.g. ${rel ?? '?'}: ${first.Code ?? 'error'} ${first.Message ?? ''}`.trim(),
-          { hint: first.Code === 'AccessDenied' ? 'the credentials need s3:DeleteObject (and the objects must not be under Object Lock)' : 'try again; if it persists check the bucket in the provider console' },
-        );
+      for (const e of res.Errors ?? []) {
+        if (e.Code === 'NoSuchKey') continue;
+        failed.push({ key: this.relativeKey(e.Key ?? '?'), code: e.Code ?? 'error', message: e.Message ?? '' });
       }
+    }
+    if (thrown !== undefined) throw thrown;
+    if (failed.length === 0) return;
+    const denied = failed.filter((f) => f.code === 'AccessDenied');
+    if (denied.length === failed.length) {
+      const locked: Array<{ key: string; retainUntil: Date }> = [];
+      for (const f of denied) {
+        const r = await this.objectRetention(f.key).catch(() => undefined);
+        if (r) locked.push({ key: f.key, retainUntil: r.retainUntil });
+      }
+      if (locked.length === denied.length) throw new ObjectLockedError(this.name, locked);
+    }
+    const first = failed[0] as (typeof failed)[number];
+    throw new CofreError(
+      'STORAGE_FAILED',
+      `storage "${this.name}": could not delete ${failed.length} object(s), e.g. ${first.key}: ${first.code} ${first.message}`.trim(),
+      { hint: first.code === 'AccessDenied' ? 'the credentials need s3:DeleteObject (and the objects must not be under Object Lock)' : 'try again; if it persists check the bucket in the provider console' },
+    );
+  }
+
+  /**
+   * Puts `retention` on an object already stored (PutObjectRetention). Retention can only grow: when
+   * S3 refuses (an object already retained longer, or in COMPLIANCE while GOVERNANCE is asked), the
+   * object's current retention is read and accepted if it protects at least as long and as strictly.
+   */
+  async retain(key: string, retention: ObjectRetention): Promise<void> {
+    validateKey(key);
+    const { sdk, client } = await this.sdk();
+    try {
+      await client.send(new sdk.PutObjectRetentionCommand({
+        Bucket: this.bucket, Key: this.fullKey(key), Retention: { Mode: retention.mode, RetainUntilDate: retention.retainUntil },
+      }));
+      return;
+    } catch (err) {
+      if (isS3NotFound(err)) throw mapS3Error(err, this.ctx(`extend the Object Lock retention of ${key}`, key));
+      const current = await this.objectRetention(key).catch(() => undefined);
+      if (current && covers(current, retention)) return;
+      const base = mapS3Error(err, this.ctx(`extend the Object Lock retention of ${key} to ${retention.retainUntil.toISOString()}`, key));
+      throw new CofreError('STORAGE_FAILED', `${base.message}${current ? ` (it is retained ${current.mode} until ${current.retainUntil.toISOString()})` : ''}`, {
+        hint: 'give the credentials s3:PutObjectRetention and s3:GetObjectRetention on the bucket; the set was not written',
+        ...said('objlock.retainFailed', { storage: this.name }),
+        cause: err,
+      });
+    }
+  }
+
+  /** Throws unless the bucket has Object Lock enabled (GetObjectLockConfiguration). */
+  async assertObjectLockEnabled(): Promise<void> {
+    const { sdk, client } = await this.sdk();
+    let enabled: string | undefined;
+    try {
+      const res = await client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
+      enabled = res.ObjectLockConfiguration?.ObjectLockEnabled;
+    } catch (err) {
+      const name = s3ErrorName(err);
+      if (!(isS3NotImplemented(err) || name === 'ObjectLockConfigurationNotFoundError' || name === 'NoSuchObjectLockConfiguration')) {
+        throw mapS3Error(err, this.ctx(`read the Object Lock configuration of bucket ${this.bucket}`));
+      }
+      this.logger.debug(`storage "${this.name}": bucket ${this.bucket} has no Object Lock configuration (${name})`);
+    }
+    if (enabled !== 'Enabled') {
+      throw new CofreError('PRECONDITION', `storage "${this.name}": the config asks for Object Lock (storage.${this.name}.objectLock) but bucket ${this.bucket} at ${this.where} does not have Object Lock enabled; nothing was backed up, since the sets would claim a protection they do not have`, {
+        hint: 'Object Lock can only be turned on when a bucket is created (AWS: --object-lock-enabled-for-bucket, which also turns versioning on): create a new bucket with it and point the storage there, or remove objectLock from the config',
+        ...said('objlock.bucketNotLocked', { storage: this.name, bucket: this.bucket }),
+      });
     }
   }
 
@@ -288,9 +370,9 @@ export class S3Storage implements Storage {
       const res = await client.send(new sdk.GetObjectRetentionCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
       const mode = res.Retention?.Mode;
       const until = res.Retention?.RetainUntilDate;
-      return mode !== undefined && until !== undefined ? { mode, retainUntil: new Date(until) } : undefined;
+      return (mode === 'COMPLIANCE' || mode === 'GOVERNANCE') && until !== undefined ? { mode, retainUntil: new Date(until) } : undefined;
     } catch (err) {
-      const name = err instanceof Error ? err.name : '';
+      const name = s3ErrorName(err);
       if (
         isS3NotImplemented(err) ||
         name === 'ObjectLockConfigurationNotFoundError' ||
@@ -310,6 +392,10 @@ export class S3Storage implements Storage {
 
   private fullKey(key: string): string {
     return this.prefix === '' ? key : `${this.prefix}/${key}`;
+  }
+
+  private relativeKey(fullKey: string): string {
+    return this.prefix !== '' && fullKey.startsWith(`${this.prefix}/`) ? fullKey.slice(this.prefix.length + 1) : fullKey;
   }
 
   private ctx(action: string, key?: string): { storageName: string; bucket: string; where: string; action: string; key?: string } {
@@ -346,4 +432,10 @@ export class S3Storage implements Storage {
       }
     }
   }
+}
+
+/** True when `current` protects at least until `wanted` and at least as strictly (COMPLIANCE ≥ GOVERNANCE). */
+export function covers(current: ObjectRetention, wanted: ObjectRetention): boolean {
+  const strict = (m: ObjectLockMode): number => (m === 'COMPLIANCE' ? 1 : 0);
+  return current.retainUntil.getTime() >= wanted.retainUntil.getTime() && strict(current.mode) >= strict(wanted.mode);
 }

@@ -22,6 +22,22 @@ export interface S3StorageSpec {
   prefix?: string;
   forcePathStyle?: boolean;
   location?: StorageLocation;
+  /** S3 Object Lock the config asks for: check() refuses a bucket without it (object-lock.ts) */
+  objectLock?: ObjectLockPolicy;
+}
+
+/** How long, and how strictly, the objects of a set stay undeletable (S3 Object Lock). */
+export interface ObjectLockPolicy {
+  mode: ObjectLockMode;
+  days: number;
+}
+
+export type ObjectLockMode = 'COMPLIANCE' | 'GOVERNANCE';
+
+/** An object's Object Lock retention. */
+export interface ObjectRetention {
+  mode: ObjectLockMode;
+  retainUntil: Date;
 }
 
 export interface FolderStorageSpec {

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { removeDir, tempDir } from './util.js';
+import { objectLockStandIn, type KoaMiddleware, type ObjectLockStandIn } from './s3-object-lock.js';
 
 export interface S3ServerInfo {
   /** e.g. `http://127.0.0.1:43521` */
@@ -27,6 +28,8 @@ export interface S3ServerHandle extends S3ServerInfo {
   createBucket(name: string): Promise<void>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
+  /** with `startS3rver({ objectLock: true })`: the test stand-in for S3 Object Lock (s3-object-lock.ts) */
+  objectLock?: ObjectLockStandIn;
 }
 
 /** The little of s3rver's API used here (the package ships no types). */
@@ -34,6 +37,8 @@ interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   store: { putBucket(name: string): Promise<unknown> };
+  /** Koa's middleware list (s3rver is a Koa app) */
+  middleware: KoaMiddleware[];
 }
 type S3rverConstructor = new (options: {
   address: string;
@@ -47,7 +52,12 @@ type S3rverConstructor = new (options: {
 
 const require = createRequire(import.meta.url);
 
-export async function startS3rver(opts: { buckets?: string[] } = {}): Promise<S3ServerHandle> {
+/**
+ * `objectLock: true` puts the Object Lock stand-in (s3-object-lock.ts: s3rver has no Object Lock)
+ * in front of s3rver's own routes; buckets then get Object Lock when created with
+ * `x-amz-bucket-object-lock-enabled: true` (CreateBucket's ObjectLockEnabledForBucket).
+ */
+export async function startS3rver(opts: { buckets?: string[]; objectLock?: boolean } = {}): Promise<S3ServerHandle> {
   const S3rver = require('s3rver') as S3rverConstructor;
   const root = await tempDir('s3');
   const directory = join(root, 'data');
@@ -61,6 +71,9 @@ export async function startS3rver(opts: { buckets?: string[] } = {}): Promise<S3
     vhostBuckets: false,
     configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
   });
+  const lock = opts.objectLock ? objectLockStandIn() : undefined;
+  // first in the chain: it answers the Object Lock calls itself and wraps the object ones
+  if (lock) server.middleware.unshift(lock.middleware);
   let address: AddressInfo;
   try {
     address = await server.run();
@@ -79,6 +92,7 @@ export async function startS3rver(opts: { buckets?: string[] } = {}): Promise<S3
     host,
     port,
     directory,
+    ...(lock ? { objectLock: lock } : {}),
     async createBucket(name: string): Promise<void> {
       await server.store.putBucket(name);
     },

@@ -39,6 +39,7 @@ export async function pruneCommand(ctx: AppContext, out: Output, opts: { plan?: 
       deleted: results.reduce((a, r) => a + r.gc.deleted.length, 0),
       bytesFreed: results.reduce((a, r) => a + r.gc.bytesFreed, 0),
       pending: results.reduce((a, r) => a + r.gc.pending.length, 0),
+      retainedByLock: results.reduce((a, r) => a + r.gc.retained.length, 0),
       blocked: results.flatMap((r) => (r.gc.blocked ? [{ plan: r.plan, storage: r.storage, reason: r.gc.blocked.reason, setId: r.gc.blocked.setId ?? null }] : [])),
     },
     plans: [
@@ -74,6 +75,9 @@ function gcLines(g: PackGcResult, dryRun: boolean): string[] {
   if (g.deleted.length > 0 || g.pending.length > 0 || !g.blocked) {
     const next = g.pending.map((p) => p.deletableAfter).sort()[0];
     lines.push(`  packs: ${g.referenced} referenced; ${dryRun ? 'would delete' : 'deleted'} ${g.deleted.length} unreferenced (${formatBytes(g.bytesFreed)} freed); ${g.pending.length} pending${next ? ` (the first deletable after ${next}, at a later prune)` : ''}`);
+  }
+  if (g.retained.length > 0) {
+    lines.push(`  packs: ${g.retained.length} unreferenced pack(s) retained by Object Lock (${formatBytes(g.retained.reduce((a, r) => a + r.bytes, 0))}); the first is deleted by a prune after ${g.retained[0]?.retainUntil ?? '?'}`);
   }
   lines.push(...g.failed.map((f) => `  FAILED to delete ${f.error}`), ...g.warnings.map((w) => `  packs warning: ${w}`));
   return lines;
