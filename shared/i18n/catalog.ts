@@ -261,6 +261,7 @@ export const CATALOG = {
   // ── console2 ───────────────────────────────────────────────────────────────
   // (end of console2)
   // ── hygiene ───────────────────────────────────────────────────────────────
+  'backup.writeTimeout': { pt: 'O armazenamento {storage} não respondeu em {seconds} s ao gravar o fim da cópia; a cópia não foi gravada', en: 'Storage {storage} did not answer within {seconds} s writing the end of the backup; the set was not written', ptDo: 'Confira se o armazenamento {storage} responde (rede, disco) e execute a cópia de novo.', enDo: 'Check that storage {storage} answers (network, disk) and run the backup again.' },
   // (end of hygiene)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 

@@ -10,7 +10,6 @@ import { CofreError, toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { AppContext } from '../app/context.js';
 import type { SourceConfig } from '../config/schema.js';
 import { serverSpec } from '../app/servers.js';
-import { storageFromConfig } from '../app/storage.js';
 import { checkGeoSeparation } from '../app/geo.js';
 import { resolveSecret } from '../config/secrets.js';
 import { connectServer } from '../remote/connect.js';
@@ -30,6 +29,7 @@ import { DEFAULT_PACK_BYTES } from '../files2/packs.js';
 import { restoreScript } from '../files2/restore-script.js';
 import { newSetId, objectKey, manifestKey, manifestSigKey, setPrefix } from './layout.js';
 import { listSetsOf, refreshSetsCache } from './sets.js';
+import { DEFAULT_LIST_TIMEOUT_SECONDS } from './storage-sets.js';
 import { takeLease, type Lease } from './lease.js';
 import { loadSigningKey, signManifest } from '../app/signing.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
@@ -113,7 +113,8 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
     const spec = bandwidthSpec(planCfg);
     const limiter = spec ? new BandwidthLimiter(spec) : undefined;
     const progress = progressWithLimit(opts.onProgress, limiter);
-    const opened = storageFromConfig(config, planCfg.storage, ctx.env);
+    // the context's storage: the one way every engine caller opens it (tests inject faults there)
+    const opened = ctx.storage(planCfg.storage);
     const target = limiter ? limitUploads(opened, limiter) : opened;
     storage = target;
     // The storage check and the first SSH handshake are independent: overlap them. A storage
@@ -208,9 +209,13 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       format: 'cofre-set/2', setId, plan, createdAt: started.toISOString(), finishedAt: ctx.now().toISOString(),
       recipients, sources: manifestSources, cofreVersion: COFRE_VERSION,
     };
+    // The last small writes (restore.sh, signature, manifest) must answer within the storage's
+    // timeout: one that never answers (a hung mount, a stalled request) fails the run and its
+    // partial set is removed, instead of hanging the run (and its plan) for good.
+    const answered = answerWithin(target, (config.storage[planCfg.storage]?.timeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS) * 1000, opts.signal);
     if (filesOutcomes.length > 0) {
       lease?.assertWithinMaxAge(); // pack GC waits longer than this between its two looks
-      manifest = await formatTwoParts(target, manifest, filesOutcomes);
+      manifest = await formatTwoParts(target, manifest, filesOutcomes, answered);
     }
     // The manifest is the commit marker: written last, only after every object and its signature are stored
     // (and, with Object Lock, retained: a set never claims a protection it lacks).
@@ -221,11 +226,11 @@ export async function runBackup(ctx: AppContext, planName: string | undefined, o
       const objects = await retainSet(target, manifest, retention);
       log('info', `set ${setId}: ${objects + 2} object(s) under Object Lock (${retention.mode}) until ${retention.retainUntil.toISOString()}`,
         said('log.objlock.retained', { setId, objects: objects + 2, mode: retention.mode, until: retention.retainUntil.toISOString() }));
-      await putBytesRetained(target, manifestSigKey(setId), signManifest(manifestBytes, signingKey), retention);
-      await putBytesRetained(target, manifestKey(setId), manifestBytes, retention);
+      await answered(manifestSigKey(setId), putBytesRetained(target, manifestSigKey(setId), signManifest(manifestBytes, signingKey), retention));
+      await answered(manifestKey(setId), putBytesRetained(target, manifestKey(setId), manifestBytes, retention));
     } else {
-      await target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey));
-      await target.putBytes(manifestKey(setId), manifestBytes);
+      await answered(manifestSigKey(setId), target.putBytes(manifestSigKey(setId), signManifest(manifestBytes, signingKey)));
+      await answered(manifestKey(setId), target.putBytes(manifestKey(setId), manifestBytes));
     }
     for (const o of filesOutcomes) o.commit();
     const durationMs = ctx.now().getTime() - started.getTime();
@@ -258,14 +263,15 @@ function filesStats(outcomes: FilesV2Outcome[]): Pick<BackupResult, 'files'> {
  * Format 2: checks that every pack reused by deduplication still exists (right before the
  * manifest), writes restore.sh, and lists packs, indexes and restore.sh in the manifest.
  */
-async function formatTwoParts(storage: Storage, base: Manifest, outcomes: FilesV2Outcome[]): Promise<Manifest> {
+async function formatTwoParts(storage: Storage, base: Manifest, outcomes: FilesV2Outcome[], answered: Answered): Promise<Manifest> {
   for (const o of outcomes) await o.confirmReused();
   const packs = new Map<string, { key: string; bytes: number; sha256: string }>();
   for (const o of outcomes) for (const p of o.packs) packs.set(p.key, p);
   const indexes = Object.fromEntries(outcomes.map((o) => [o.source.name, o.index]));
   const packList = [...packs.values()].sort((a, b) => a.key.localeCompare(b.key));
   const script = restoreScript({ manifest: base, indexes, packs: packList });
-  const stored = await storage.putBytes(objectKey(base.setId, 'restore.sh'), Buffer.from(script));
+  const scriptKey = objectKey(base.setId, 'restore.sh');
+  const stored = await answered(scriptKey, storage.putBytes(scriptKey, Buffer.from(script)));
   return { ...base, format: 'cofre-set/2', packs: packList, indexes, restoreScript: { key: stored.key, bytes: stored.bytes, sha256: stored.sha256 } };
 }
 
@@ -283,6 +289,31 @@ async function retainSet(storage: Storage, manifest: Manifest, retention: Object
   if (manifest.format === 'cofre-set/2') for (const p of manifest.packs ?? []) keys.push(p.key);
   await retainAll(storage, keys, retention);
   return keys.length;
+}
+
+/** Waits for a small write of the set's last step, at most the storage's timeout (or until cancelled). */
+type Answered = <T>(key: string, write: Promise<T>) => Promise<T>;
+
+function answerWithin(storage: Storage, ms: number, signal: AbortSignal | undefined): Answered {
+  return async (key, write) => {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CofreError('STORAGE_UNREACHABLE', `storage ${storage.name} (${storage.describe}) did not answer writing ${key} within ${Math.round(ms / 1000)} s: the set was not written`, {
+        hint: `check that storage ${storage.name} is reachable (network, disk), then run the backup again; raise storage.${storage.name}.timeoutSeconds if it is only slow`,
+        ...said('backup.writeTimeout', { storage: storage.name, seconds: Math.round(ms / 1000) }),
+      })), ms);
+      onAbort = () => reject(new CofreError('CANCELLED', 'backup cancelled'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    write.catch(() => undefined); // a write that fails after we stopped waiting is not unhandled
+    try {
+      return await Promise.race([write, stop]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  };
 }
 
 interface SourceJob {

@@ -2,7 +2,9 @@
  * Lists sets from storage alone (the source of truth) and says what each one is (SetState in
  * shared/domain.ts). Fail closed: a manifest that cannot be read is never taken for a missing one.
  * A set with no manifest is `incomplete`; a manifest that cannot be read, does not parse, is of an
- * unknown format or names missing / wrong-size objects makes the set `doubtful`; a good manifest
+ * unknown format or names missing / wrong-size objects (a format-2 set: also packs, from one listing
+ * of `packs/` made after the sets' listing, only when a format-2 manifest is seen) makes the set
+ * `doubtful`; a good manifest
  * that its authenticator refuses makes it `unsigned`. Listing the storage itself failing rejects
  * (the caller names the storage as unreachable, beside the others).
  */
@@ -12,6 +14,7 @@ import { toErrorInfo } from '../errors.js';
 import { setAuthenticator } from '../app/signing.js';
 import type { Storage } from '../storage/types.js';
 import { SETS_PREFIX, MANIFEST, MANIFEST_SIG, isSetId, setIdTime, manifestKey } from './layout.js';
+import { PACKS_PREFIX } from '../files2/packs.js';
 
 export interface SetInfo {
   setId: string;
@@ -31,6 +34,11 @@ export interface SetInfo {
   unreadable?: boolean;
   bytes: number;
   manifest?: Manifest;
+  /**
+   * doubtful only because packs its good, authentic manifest references are missing or of another
+   * size: never a restore point, but `verify` still checks it whole (and stops their reuse)
+   */
+  packsDoubtful?: boolean;
   sources: Array<{ name: string; type: SourceType | null; bytes: number }>;
 }
 
@@ -64,14 +72,24 @@ export async function listSets(storage: Storage, opts: ListSetsOptions): Promise
     objects.set(o.key, o.bytes);
     bySet.set(setId, objects);
   }
+  // Packs are listed once, after the sets (a backup stores its packs before its manifest, so a
+  // manifest seen above has its packs in this later listing), alongside the manifests' reads; only
+  // a format-2 set waits for it (and sees its failure).
+  const packs = (async () => {
+    const m = new Map<string, number>();
+    for await (const o of storage.list(PACKS_PREFIX)) m.set(o.key, o.bytes);
+    return m;
+  })();
+  packs.catch(() => undefined);
+  const storedPacks = (): Promise<Map<string, number>> => packs;
   const out: SetInfo[] = [];
-  for (const [setId, objects] of bySet) out.push(await describeSet(storage, setId, objects, opts));
+  for (const [setId, objects] of bySet) out.push(await describeSet(storage, setId, objects, storedPacks, opts));
   // Oldest first. A set id carries its start to the second; the manifest's createdAt has the
   // milliseconds, so two sets started within one second still list in the order they ran.
   return out.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.setId.localeCompare(b.setId));
 }
 
-async function describeSet(storage: Storage, setId: string, objects: Map<string, number>, opts: ListSetsOptions): Promise<SetInfo> {
+async function describeSet(storage: Storage, setId: string, objects: Map<string, number>, storedPacks: () => Promise<Map<string, number>>, opts: ListSetsOptions): Promise<SetInfo> {
   const bytes = [...objects.values()].reduce((a, b) => a + b, 0);
   const base = { setId, createdAt: setIdTime(setId).toISOString(), bytes };
   const notGood = (state: 'incomplete' | 'doubtful', problem: string, plan: string | null = null, extra: Partial<SetInfo> = {}): SetInfo => ({
@@ -108,6 +126,8 @@ async function describeSet(storage: Storage, setId: string, objects: Map<string,
       if (size !== o.bytes) return notGood('doubtful', `object ${o.key} has ${size} bytes, the manifest says ${o.bytes}`, manifest.plan);
     }
   }
+  const script = manifest.format === 'cofre-set/2' ? manifest.restoreScript : undefined;
+  if (script && objects.get(script.key) === undefined) return notGood('doubtful', `object ${script.key} is missing`, manifest.plan);
   const good: SetInfo = {
     ...base,
     createdAt: manifest.createdAt,
@@ -120,6 +140,14 @@ async function describeSet(storage: Storage, setId: string, objects: Map<string,
   };
   const auth = await opts.authenticate({ setId, manifest, manifestBytes, objects, storage });
   if (!auth.ok) return { ...good, state: 'unsigned', complete: false, problem: auth.problem };
+  if (manifest.format === 'cofre-set/2' && manifest.packs?.length) {
+    const stored = await storedPacks(); // a failing listing rejects: the storage is unreachable, never "no packs"
+    for (const p of manifest.packs) {
+      const size = stored.get(p.key);
+      const problem = size === undefined ? `pack ${p.key} is missing` : size !== p.bytes ? `pack ${p.key} has ${size} bytes, the manifest says ${p.bytes}` : undefined;
+      if (problem) return { ...good, state: 'doubtful', complete: false, problem, packsDoubtful: true };
+    }
+  }
   return good;
 }
 

@@ -62,10 +62,11 @@ export function overallStatus(checks: ReadonlyArray<{ status?: CheckStatus | und
 export async function findSet(storage: Storage, setId: string, authenticate: SetAuthenticator): Promise<{ manifest: Manifest; signature: VerifyCheck }> {
   const set = (await listSets(storage, { authenticate })).find((s) => s.setId === setId);
   if (!set) throw new CofreError('SET_NOT_FOUND', `no set ${setId} in ${storage.describe}`, { hint: 'run `cofre sets` to list the restore points', ...said('set.notFound', { setId }) });
-  if ((set.state !== 'complete' && set.state !== 'unsigned') || !set.manifest) {
+  // a set doubtful only for its packs has a good, authentic manifest: it is checked whole (the packs' checks fail)
+  if ((set.state !== 'complete' && set.state !== 'unsigned' && !set.packsDoubtful) || !set.manifest) {
     throw new CofreError('SET_INCOMPLETE', `set ${setId} is ${set.state}: ${set.problem ?? 'unknown reason'}`, { hint: 'choose another set; prune removes incomplete ones', ...said('set.incomplete', { setId }) });
   }
-  const signature = set.state === 'complete'
+  const signature = set.state !== 'unsigned'
     ? check(SIGNATURE_CHECK, 'ok', 'manifest signed by a configured signer')
     : check(SIGNATURE_CHECK, 'failed', `unsigned: ${set.problem ?? 'no valid signature'}`);
   return { manifest: set.manifest, signature };

@@ -358,6 +358,12 @@ export class Catalog {
     })();
   }
 
+  /** The complete sets of a storage's last listing (ids only: cheap enough to ask on every request). */
+  cachedCompleteSetIds(storage: string): Set<string> {
+    const rows = this.db.prepare('SELECT set_id FROM sets_cache WHERE storage = ? AND complete = 1').all(storage) as Array<{ set_id: string }>;
+    return new Set(rows.map((r) => r.set_id));
+  }
+
   cachedSets(storage?: string): CachedSet[] {
     const rows = (storage
       ? this.db.prepare('SELECT * FROM sets_cache WHERE storage = ? ORDER BY set_id').all(storage)

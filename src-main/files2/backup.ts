@@ -6,9 +6,7 @@
  * committed only after the manifest is written (`commit`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -32,7 +30,7 @@ import { Spool } from './spool.js';
 import { zstdMissingForBackup, zstdStage } from './zstd.js';
 import { BackupScratch } from './scratch.js';
 
-/** Members up to this size are held in memory while hashed; larger ones go to a private temp file. */
+/** Members up to this size are held in memory while hashed; larger ones go to a file in the job's spool. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
 
 export const FILES_V2_FORMAT = 'files-v2';
@@ -162,7 +160,7 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
   try {
     if (toRead > 0) {
       job.log('info', `${job.name}: ${listing.count} entries listed; reading ${toRead} new or changed file(s) over SSH`);
-      bytesRead = await readFiles(job, namesFile, toRead, scratch, async (cid, size, body) => {
+      bytesRead = await readFiles(job, spool, namesFile, toRead, scratch, async (cid, size, body) => {
         if (scratch.content(cid) || job.state.content(storageId, cid)) {
           if (!Buffer.isBuffer(body)) body.destroy();
           return;
@@ -329,7 +327,7 @@ type OnContent = (cid: string, size: number, body: Buffer | Readable) => Promise
  * with one tar; records each one's content id and size in the scratch; returns the bytes read.
  * Files that vanished are warnings.
  */
-async function readFiles(job: FilesV2Job, namesFile: string, count: number, scratch: BackupScratch, onContent: OnContent, warnings: string[]): Promise<number> {
+async function readFiles(job: FilesV2Job, spool: Spool, namesFile: string, count: number, scratch: BackupScratch, onContent: OnContent, warnings: string[]): Promise<number> {
   const p = job.host.exec('tar --create --file=- --format=posix --no-recursion --ignore-failed-read --null --verbatim-files-from -C / -T -', {
     stdin: createReadStream(namesFile), label: 'tar', okCodes: [0, 1],
   });
@@ -342,7 +340,7 @@ async function readFiles(job: FilesV2Job, namesFile: string, count: number, scra
   meter.on('error', (err) => ex.destroy(err));
   read.pipe(meter).pipe(ex);
   let seen = 0;
-  let spoolDir: string | undefined;
+  const memberFile = spool.file('member');
   try {
     for await (const entry of ex) {
       const path = `/${entry.header.name.replace(/\/+$/, '')}`;
@@ -363,8 +361,7 @@ async function readFiles(job: FilesV2Job, namesFile: string, count: number, scra
         scratch.setRead(path, cid, size);
         await onContent(cid, size, Buffer.concat(chunks));
       } else {
-        spoolDir ??= await mkdtemp(join(tmpdir(), 'cofre-spool-'));
-        const file = join(spoolDir, 'member');
+        const file = memberFile;
         const out = createWriteStream(file, { mode: 0o600 });
         entry.on('data', (c) => { hmac.update(c as Buffer); });
         entry.pipe(out);
@@ -392,6 +389,6 @@ async function readFiles(job: FilesV2Job, namesFile: string, count: number, scra
     throw err;
   } finally {
     job.signal?.removeEventListener('abort', onAbort);
-    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+    await rm(memberFile, { force: true });
   }
 }

@@ -52,12 +52,15 @@ export class PackWriter {
     const written = new Promise<void>((resolve, reject) => {
       const header = { name: cid, size, mode: 0o600, mtime: new Date(0), type: 'file' as const };
       if (Buffer.isBuffer(data)) {
-        p.tar.entry(header, data, (err) => (err ? reject(err) : resolve()));
+        // the callback gets the entry's failure; the entry also emits it, with no reader left
+        // once the pack is abandoned: unheard, that 'error' would end the process
+        p.tar.entry(header, data, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
       } else {
         const entry = p.tar.entry(header, (err) => (err ? reject(err) : resolve()));
         pipeline(data, entry, (err) => { if (err) reject(err); });
       }
     });
+    written.catch(() => undefined); // when the upload failed first, the member's own failure comes after
     // an upload that fails stops the member from waiting forever
     await Promise.race([written, p.stored.then(() => undefined), p.zstdDone.then(() => new Promise<void>(() => undefined))]);
     p.plainBytes += size;

@@ -2,20 +2,98 @@
  * Bounded memory for trees of any size: a private temp folder (0700, on the backup host) for
  * what a format-2 backup or restore must keep while it runs, and an external sort that keeps at
  * most one run of items in memory (sorted runs on disk, merged while read back).
- * What lands here is plaintext (paths of the source), like the dedup state; it is removed when
- * the job ends.
+ * What lands here is plaintext (paths of the source, file contents being hashed), like the dedup
+ * state; it is removed when the job ends. A job that is killed (SIGKILL, power cut) cannot remove
+ * its folder: each folder lives under one Cofre-owned 0700 folder of the temp dir and its name
+ * carries the owner's pid and process start time, so the next job's open removes the folders
+ * whose owner is gone, and never one of a job still running.
  */
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { CofreError } from '../errors.js';
+
+/** `<label>.<pid>.<start>.<random>`: the owner of a spool folder, in its name (mkdtemp makes it atomically). */
+const SPOOL_NAME = /^([a-z0-9-]+)\.(\d+)\.([0-9]+|x)\.[A-Za-z0-9]{6}$/;
+
+/** The Cofre-owned folder the spools live in: `<tmp>/cofre-<uid>` (one per user of the machine). */
+export function spoolRoot(base: string = tmpdir()): string {
+  return join(base, `cofre-${process.getuid?.() ?? 'user'}`);
+}
+
+/** When a process started (Linux: clock ticks since boot, /proc/<pid>/stat field 22); 'x' when unknown. */
+export function processStart(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start && /^\d+$/.test(start) ? start : 'x';
+  } catch {
+    return 'x';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A spool folder whose owner is gone: its pid is not running, or runs another process (same pid, other start). */
+export function isStaleSpool(name: string): boolean {
+  const m = SPOOL_NAME.exec(name);
+  if (!m) return false; // not a spool folder: never touched
+  const pid = Number(m[2]);
+  const start = m[3] ?? 'x';
+  if (!alive(pid)) return true;
+  if (start === 'x') return false;
+  const now = processStart(pid);
+  return now !== 'x' && now !== start;
+}
+
+/** The spool root, made 0700 and checked to be this user's own folder (not a link someone planted). */
+async function ownedRoot(root: string): Promise<string> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const st = await lstat(root);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new CofreError('PRECONDITION', `${root} is not a folder of this user: Cofre keeps private temporary files there`, {
+      hint: `remove ${root} (or point TMPDIR at a private folder) and run again`,
+    });
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(root, 0o700);
+  return root;
+}
+
+/** Removes the spool folders of jobs that are gone (killed before they could clean up); returns how many. */
+export async function removeStaleSpools(root: string = spoolRoot()): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!isStaleSpool(name)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
 
 export class Spool {
   private constructor(readonly dir: string) {}
 
-  static async open(label: string): Promise<Spool> {
-    return new Spool(await mkdtemp(join(tmpdir(), `cofre-${label}-`)));
+  /** A new private folder for one job; first removes the folders of jobs that are gone. */
+  static async open(label: string, root: string = spoolRoot()): Promise<Spool> {
+    await ownedRoot(root);
+    await removeStaleSpools(root);
+    return new Spool(await mkdtemp(join(root, `${label}.${process.pid}.${processStart(process.pid)}.`)));
   }
 
   file(name: string): string {

@@ -297,6 +297,8 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     const existing = await withCtx(ctxAt(), async (c) => { const s = open(); try { return new Set((await listSetsOf(c, s)).map((x) => x.setId)); } finally { s.close(); } });
     let setId = '';
     let vanished: Promise<void> | undefined;
+    // the pack comes back at the end: meanwhile the day-3 set that references it is doubtful (pack missing)
+    const saved = await (async () => { const s = open(); try { return await s.getBytes(reused); } finally { s.close(); } })();
     const r = await backup((line) => {
       const m = /^set (\S+) →/.exec(line);
       if (m?.[1]) setId = m[1];
@@ -323,7 +325,10 @@ ${stagingTargetYaml(h, restoreRoot)}`,
       const v = await withCtx(c, async (x) => verifySet(s, next.setId, { deep: true, authenticate: setAuthenticator(x.config, x.now), identities: await configuredIdentities(x.config, fx.env) }));
       expect(v.ok, JSON.stringify(v.checks.filter((k) => !k.ok))).toBe(true);
       expect(await manifestPacks(next.setId)).not.toContain(reused);
+      const day3 = days[2]?.setId ?? '';
+      expect((await withCtx(ctxAt(), (x) => listSetsOf(x, s))).find((x) => x.setId === day3)).toMatchObject({ state: 'doubtful', problem: `pack ${reused} is missing` });
     } finally {
+      await s.putBytes(reused, saved);
       s.close();
     }
   }, 300_000);

@@ -69,7 +69,8 @@ export class FaultyStorage implements Storage {
     private readonly faults: readonly Fault[],
   ) {
     this.name = inner.name;
-    this.describe = `${inner.describe} (with injected faults)`;
+    // the same storage: its description is its identity (e.g. in the host's dedup state)
+    this.describe = inner.describe;
   }
 
   private fault(op: FaultOp, key: string): Fault | undefined {
@@ -120,7 +121,10 @@ export class FaultyStorage implements Storage {
     const f = this.fault('head', key);
     if (f?.kind === 'timeout') return hang();
     if (f && (f.kind === 'eio' || f.kind === '5xx')) throw failure(this, f.kind, 'head', key);
-    return this.inner.head(key);
+    const info = await this.inner.head(key);
+    // a truncated object: storage answers with fewer bytes than were written
+    if (f?.kind === 'truncated' && info) return { ...info, bytes: Math.floor(info.bytes / 2) };
+    return info;
   }
 
   list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -84,7 +84,7 @@ export async function verifyCommand(ctx: AppContext, out: Output, opts: { deep?:
       hint: down ? 'the set may be on a storage that did not answer: fix it, or pass --storage NAME' : 'run `cofre sets` to list the restore points',
     });
   }
-  if (hit.state !== 'complete' && hit.state !== 'unsigned') {
+  if (hit.state !== 'complete' && hit.state !== 'unsigned' && !hit.packsDoubtful) {
     ctx.catalog.audit(ctx.actor, opts.deep ? 'set.verify.deep' : 'set.verify', setId, { ok: false, storage: hit.storage, state: hit.state });
     const r = { setId, storage: hit.storage, state: hit.state, deep: Boolean(opts.deep), ok: false, status: 'failed', checks: [{ name: 'manifest', ok: false, status: 'failed', message: `set ${setId} on storage ${hit.storage} is ${hit.state}: ${hit.problem ?? 'unknown reason'}` }] };
     out.result(r, () => [`Set ${setId} (storage ${hit.storage}): PROBLEMS FOUND`, ...r.checks.map((c) => `  FAIL ${c.name}: ${c.message}`)].join('\n'));

@@ -1,7 +1,8 @@
 /**
  * The console's file browser of a set: the set's index (format 2) read and decrypted once and
  * kept for a few sets in this process (the console asks for one folder or one search page at a
- * time); the same path across the other complete sets; "salvar no computador" (the desktop app's
+ * time) while the set stays complete in its storage's last listing (a set forgotten, pruned or
+ * found doubtful since, by this process or another, is dropped at the next request); the same path across the other complete sets; "salvar no computador" (the desktop app's
  * save dialog, or a one-time download link for a browser console), audited with who, which set,
  * which path and where it went.
  */
@@ -11,7 +12,6 @@ import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { said } from '../../../shared/i18n/catalog.js';
-import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { selectSet } from '../../restore/select.js';
 import { listStorages, storagesFor } from '../../backup/storage-sets.js';
@@ -58,7 +58,7 @@ export function filesServices(rt: Runtime): FilesServices {
     const filesSources = manifest.sources.filter((s) => s.type === 'files');
     const v2 = filesSources.flatMap((s) => s.objects.filter((o) => o.format === 'files-v2').map((o) => ({ source: s.name, object: o })));
     if (v2.length === 0) return { setId, storage, manifest, index: undefined, filesSources: filesSources.map((s) => s.name) };
-    const store = storageFromConfig(config, storage, ctx.env);
+    const store = ctx.storage(storage);
     try {
       const identities = await configuredIdentities(config, ctx.env);
       const entries: SourcedEntry[] = [];
@@ -69,7 +69,26 @@ export function filesServices(rt: Runtime): FilesServices {
     }
   };
 
+  /** setId → storage of each loaded set (for dropping it) */
+  const loadedOn = new Map<string, string>();
+  /**
+   * Drops the indexes of sets no longer complete in their storage's last listing (the catalog's
+   * cache, refreshed by every listing: the console's, forget's, prune's, a backup's).
+   */
+  const dropGone = (): void => {
+    const complete = new Map<string, Set<string>>();
+    for (const [setId, storage] of loadedOn) {
+      let ids = complete.get(storage);
+      if (!ids) complete.set(storage, (ids = ctx.catalog.cachedCompleteSetIds(storage)));
+      if (!ids.has(setId)) {
+        cache.delete(setId);
+        loadedOn.delete(setId);
+      }
+    }
+  };
+
   const cached = (setId: string, make: () => Promise<LoadedSet>): Promise<LoadedSet> => {
+    dropGone();
     const hit = cache.get(setId);
     if (hit) {
       cache.delete(setId);
@@ -78,11 +97,12 @@ export function filesServices(rt: Runtime): FilesServices {
     }
     const p = make();
     cache.set(setId, p);
-    p.catch(() => cache.delete(setId));
+    p.then((set) => { if (cache.get(setId) === p) loadedOn.set(setId, set.storage); }, () => cache.delete(setId));
     while (cache.size > CACHED_SETS) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
       cache.delete(oldest);
+      loadedOn.delete(oldest);
     }
     return p;
   };
@@ -111,7 +131,7 @@ export function filesServices(rt: Runtime): FilesServices {
     const set = await indexOf(setId);
     const plan = planExport(set.index.entries, path);
     const config = rt.config();
-    const store = storageFromConfig(config, set.storage, ctx.env);
+    const store = ctx.storage(set.storage);
     try {
       const bytes = await writeExport({ storage: store, identities: await configuredIdentities(config, ctx.env), packs: packsOf(set.manifest), plan }, out);
       rt.audit(call, 'files.save', setId, { path, savedTo, bytes });
