@@ -147,7 +147,7 @@ describe('S3 Object Lock (test stand-in: s3rver has none)', () => {
     const day0 = sets[0]!;
     const until0 = new Date(day0.createdAt + LOCK_DAYS * DAY).toISOString();
     const own0 = await keys(`sets/${a.setId}/`);
-    expect(own0).toEqual(expect.arrayContaining([`sets/${a.setId}/manifest.json`, `sets/${a.setId}/manifest.json.sig`, `sets/${a.setId}/restore.sh`, `sets/${a.setId}/arquivos.index.age`]));
+    expect(own0).toEqual(expect.arrayContaining([`sets/${a.setId}/manifest.json`, `sets/${a.setId}/manifest.json.sig`, `sets/${a.setId}/restore.sh`, `sets/${a.setId}/arquivos.index.zst.age`]));
     for (const k of [...own0, ...day0.packs]) expect([k, await retainedUntil(k)]).toEqual([k, until0]);
 
     for (let i = 0; i < 8; i++) write(`dia2/exame-${i}.bin`, randomBytes(60_000));
