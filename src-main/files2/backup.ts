@@ -33,6 +33,13 @@ import { BackupScratch } from './scratch.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a private temp file. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
+/** Members up to this size are handed to the pack as one Buffer, larger ones as a stream of their chunks. */
+const WHOLE_MEMBER = 256 * 1024;
+
+/** Yields the chunks and drops each one from the array as it goes (the array holds only what is not written yet). */
+function* drain(chunks: Buffer[]): Generator<Buffer> {
+  for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) yield c;
+}
 
 export const FILES_V2_FORMAT = 'files-v2';
 
@@ -236,7 +243,8 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
   let indexError: unknown;
   try {
     const sealed = pipeline(Readable.from(indexLines()), createEncryptStream(job.recipients), (err) => { if (err) indexError ??= err; });
-    stored = await job.storage.put(key, sealed, job.signal ? { signal: job.signal } : {});
+    // the hint sizes S3's parts (5 MiB, not 16 MiB for an object of unknown size)
+    stored = await job.storage.put(key, sealed, { sizeHint: listing.count * 512, ...(job.signal ? { signal: job.signal } : {}) });
     if (indexError) throw indexError;
   } catch (err) {
     await deletePacks(job.storage, writer.written);
@@ -334,7 +342,9 @@ async function readFiles(job: FilesV2Job, namesFile: string, count: number, scra
         for await (const c of entry) { hmac.update(c as Buffer); chunks.push(c as Buffer); }
         cid = hmac.digest('hex');
         scratch.setRead(path, cid, size);
-        await onContent(cid, size, Buffer.concat(chunks));
+        // a small member goes to the pack as one Buffer; a larger one as its chunks, let go as the
+        // pack takes them (no second copy, and zstd's pace holds back the next read)
+        await onContent(cid, size, size <= WHOLE_MEMBER ? Buffer.concat(chunks) : Readable.from(drain(chunks), { objectMode: false }));
       } else {
         spoolDir ??= await mkdtemp(join(tmpdir(), 'cofre-spool-'));
         const file = join(spoolDir, 'member');
