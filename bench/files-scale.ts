@@ -13,6 +13,7 @@
  * BENCH_NO_RESTORE_SH=1 skips restore.sh (≈ 35 min at 100 000 files here).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,9 @@ async function treeDigest(dir: string): Promise<string> {
   return r.stdout.trim();
 }
 
+// a server name of its own: the server-side lock (backup-<server>) would otherwise make this bench
+// wait for any other bench or test backing up a server named alike on this machine
+const SERVER = `s${randomBytes(3).toString('hex')}`;
 const ssh = await startSshd();
 const keep = stopOnSignal(() => ssh.stop());
 const dir = await tempDir('bench-files-scale');
@@ -81,9 +85,9 @@ try {
     mkdirSync(home);
     const cfg = join(dir, `cofre-${n}.yaml`);
     writeFileSync(cfg, `servers:
-  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+  ${SERVER}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
 sources:
-  arquivos: { server: s, type: files, paths: [${tree}], format: packs }
+  arquivos: { server: ${SERVER}, type: files, paths: [${tree}], format: packs }
 storage:
   nas: { type: folder, path: ${storage} }
 encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
