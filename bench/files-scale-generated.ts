@@ -100,15 +100,24 @@ async function child(home: string, storageDir: string, label: string): Promise<v
   const state = FilesState.open(home);
   const storage = new FolderStorage({ type: 'folder', name: 'nas', path: storageDir });
   const t0 = performance.now();
+  // BENCH_MEM_TRACE=1: a memoryUsage() sample every 250 ms on stderr, with the backup's log lines, to see which phase holds what
+  const trace = process.env['BENCH_MEM_TRACE'] ? (s: string): void => { process.stderr.write(`[mem ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`); } : undefined;
+  const mib = (n: number): string => (n / 1048576).toFixed(0);
+  const sampler = trace ? setInterval(() => {
+    const m = process.memoryUsage();
+    trace(`rss ${mib(m.rss)} heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB`);
+  }, 250) : undefined;
   const o = await backupFilesV2({
     host: generatedHost(), storage, state, contentKey: contentKey(home), setId: `20261202T00000${label === 'first' ? 1 : 2}Z-aaaaaa`, name: 'gen',
     src: { server: 's', type: 'files', paths: ['/gen'], exclude: [], format: 'packs' } as never,
-    recipients: [generateIdentity().recipient], packBytes: 64 * 1024 * 1024, toolVersion: 'generated', log: () => undefined,
+    recipients: [generateIdentity().recipient], packBytes: 64 * 1024 * 1024, toolVersion: 'generated', log: (_level, msg) => trace?.(msg),
   });
   o.commit();
+  if (sampler) clearInterval(sampler);
   const wallMs = performance.now() - t0;
   state.close();
-  process.stdout.write(`${JSON.stringify({ label, wallS: wallMs / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024, stats: o.stats, indexBytes: o.index.bytes })}\n`);
+  const usage = process.resourceUsage();
+  process.stdout.write(`${JSON.stringify({ label, wallS: wallMs / 1000, cpuS: (usage.userCPUTime + usage.systemCPUTime) / 1e6, peakRssMiB: usage.maxRSS / 1024, stats: o.stats, indexBytes: o.index.bytes })}\n`);
 }
 
 if (process.argv[4] === '--child') {

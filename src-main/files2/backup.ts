@@ -32,6 +32,13 @@ import { BackupScratch } from './scratch.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a file in the job's spool. */
 const SPOOL_IN_MEMORY = 16 * 1024 * 1024;
+/** Members up to this size are handed to the pack as one Buffer, larger ones as a stream of their chunks. */
+const WHOLE_MEMBER = 256 * 1024;
+
+/** Yields the chunks and drops each one from the array as it goes (the array holds only what is not written yet). */
+function* drain(chunks: Buffer[]): Generator<Buffer> {
+  for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) yield c;
+}
 
 export const FILES_V2_FORMAT = 'files-v2';
 
@@ -256,7 +263,8 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
     // what age encrypts (the compressed bytes when compressed): verify compares its decryption with this
     const counted = new Transform({ transform(chunk: Buffer, _e, cb) { counts.storedPlainBytes += chunk.length; cb(null, chunk); } });
     const sealed = pipeline(plain, counted, createEncryptStream(job.recipients), fail);
-    stored = await job.storage.put(key, sealed, job.signal ? { signal: job.signal } : {});
+    // the hint sizes S3's parts (5 MiB, not 16 MiB for an object of unknown size)
+    stored = await job.storage.put(key, sealed, { sizeHint: listing.count * 512, ...(job.signal ? { signal: job.signal } : {}) });
     await zstd?.done;
     if (indexError) throw indexError;
   } catch (err) {
@@ -359,7 +367,9 @@ async function readFiles(job: FilesV2Job, spool: Spool, namesFile: string, count
         for await (const c of entry) { hmac.update(c as Buffer); chunks.push(c as Buffer); }
         cid = hmac.digest('hex');
         scratch.setRead(path, cid, size);
-        await onContent(cid, size, Buffer.concat(chunks));
+        // a small member goes to the pack as one Buffer; a larger one as its chunks, let go as the
+        // pack takes them (no second copy, and zstd's pace holds back the next read)
+        await onContent(cid, size, size <= WHOLE_MEMBER ? Buffer.concat(chunks) : Readable.from(drain(chunks), { objectMode: false }));
       } else {
         const file = memberFile;
         const out = createWriteStream(file, { mode: 0o600 });

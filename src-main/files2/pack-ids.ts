@@ -15,6 +15,7 @@
  * loses the ids once that set is pruned while later sets still share the pack.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Storage } from '../storage/types.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
 import { PACKS_PREFIX, PACK_NAME } from './packs.js';
@@ -37,12 +38,25 @@ export interface PackIds extends PackRecord {
 }
 
 export function sealPackIds(contentKey: Buffer, ids: PackIds): Buffer {
-  const text = `${HEADER} ${ids.pack} ${ids.bytes} ${ids.sha256}\n${ids.contents.map((c) => `${c.cid} ${c.size}\n`).join('')}`;
+  return Buffer.concat([...sealedChunks(contentKey, ids, ids.contents)]);
+}
+
+/**
+ * The sealed object a chunk at a time (AES-GCM encrypts as it goes): a pack of a million small
+ * files costs no more memory to seal than one of ten (held whole, the list of a pack of 100 000
+ * files was ≈ 40 MB, the peak of a first backup).
+ */
+function* sealedChunks(contentKey: Buffer, pack: PackRecord, contents: Iterable<{ cid: string; size: number }>): Generator<Buffer> {
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealKey(contentKey), nonce);
-  cipher.setAAD(Buffer.from(ids.pack, 'utf8'));
-  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-  return Buffer.concat([MAGIC, nonce, body, cipher.getAuthTag()]);
+  cipher.setAAD(Buffer.from(pack.pack, 'utf8'));
+  yield Buffer.concat([MAGIC, nonce, cipher.update(`${HEADER} ${pack.pack} ${pack.bytes} ${pack.sha256}\n`, 'utf8')]);
+  let batch = '';
+  for (const c of contents) {
+    batch += `${c.cid} ${c.size}\n`;
+    if (batch.length >= 64 * 1024) { yield cipher.update(batch, 'utf8'); batch = ''; }
+  }
+  yield Buffer.concat([cipher.update(batch, 'utf8'), cipher.final(), cipher.getAuthTag()]);
 }
 
 /** The ids of `pack`, or undefined when the object was sealed with another content key (or was altered). */
@@ -70,10 +84,10 @@ export function openPackIds(contentKey: Buffer, pack: string, data: Buffer): Pac
   return { pack, bytes: Number(bytes), sha256, contents };
 }
 
-/** Stores the ids of every pack this run wrote; `contentsOf(pack)` lists what went into one pack (one pack's list in memory at a time). */
-export async function writePackIds(storage: Storage, contentKey: Buffer, packs: readonly PackRecord[], contentsOf: (pack: string) => Array<{ cid: string; size: number }>): Promise<void> {
+/** Stores the ids of every pack this run wrote; `contentsOf(pack)` lists what went into one pack (read as sealed, not held). */
+export async function writePackIds(storage: Storage, contentKey: Buffer, packs: readonly PackRecord[], contentsOf: (pack: string) => Iterable<{ cid: string; size: number }>): Promise<void> {
   for (const p of packs) {
-    await storage.putBytes(packIdsKey(p.pack), sealPackIds(contentKey, { ...p, contents: contentsOf(p.pack) }));
+    await storage.put(packIdsKey(p.pack), Readable.from(sealedChunks(contentKey, p, contentsOf(p.pack)), { objectMode: false }));
   }
 }
 

@@ -2,7 +2,9 @@
  * Packs: tar archives of file contents, one member per content id, zstd-compressed (the `zstd`
  * CLI, the tool restore.sh uses too) when the source's `compress` is on, encrypted to the
  * recipients and stored as `packs/<32 random hex>.tar[.zst].age`: the name reveals nothing.
- * A pack is closed once its plaintext reaches the target size; the next member opens a new one.
+ * A pack is closed once its plaintext reaches the target size; the next member opens a new one. A
+ * member of the target size or more gets a pack of its own: a pack then holds less than twice the
+ * target, or one file, and its upload is sized for that (S3: 5 MiB parts, 15 MiB in flight).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
@@ -34,6 +36,10 @@ interface OpenPack {
   zstd: ZstdStage | undefined;
   zstdDone: Promise<void>;
   stored: Promise<{ bytes: number; sha256: string }>;
+  /** the first error of zstd or the upload, once there is one */
+  failed: Error | undefined;
+  /** rejects the member being written, if any */
+  waiting: ((err: Error) => void) | undefined;
 }
 
 export class PackWriter {
@@ -48,21 +54,30 @@ export class PackWriter {
 
   /** Adds one member (content `cid`) and returns the pack it went into. */
   async add(cid: string, data: Buffer | Readable, size: number): Promise<string> {
-    const p = this.current ?? this.open();
-    const written = new Promise<void>((resolve, reject) => {
+    // a member of the target size or more gets a pack of its own, whose size is then known up front
+    if (size >= this.opts.targetBytes) await this.close();
+    const p = this.current ?? this.open(size >= this.opts.targetBytes ? size : 2 * this.opts.targetBytes);
+    if (p.failed) throw p.failed;
+    await new Promise<void>((resolve, reject) => {
+      // an upload or zstd that fails rejects the member waiting here (one slot, not a reaction per
+      // member on the pack's promises: those stay pending until the pack closes and would hold
+      // every member's closure, ≈ 650 B each, 65 MB for a pack of 100 000 small files)
+      p.waiting = reject;
+      const done = (err?: Error | null): void => {
+        p.waiting = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
       const header = { name: cid, size, mode: 0o600, mtime: new Date(0), type: 'file' as const };
       if (Buffer.isBuffer(data)) {
         // the callback gets the entry's failure; the entry also emits it, with no reader left
         // once the pack is abandoned: unheard, that 'error' would end the process
-        p.tar.entry(header, data, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
+        p.tar.entry(header, data, done).on('error', () => undefined);
       } else {
-        const entry = p.tar.entry(header, (err) => (err ? reject(err) : resolve()));
-        pipeline(data, entry, (err) => { if (err) reject(err); });
+        const entry = p.tar.entry(header, done);
+        pipeline(data, entry, (err) => { if (err) done(err); });
       }
     });
-    written.catch(() => undefined); // when the upload failed first, the member's own failure comes after
-    // an upload that fails stops the member from waiting forever
-    await Promise.race([written, p.stored.then(() => undefined), p.zstdDone.then(() => new Promise<void>(() => undefined))]);
     p.plainBytes += size;
     if (p.plainBytes >= this.opts.targetBytes) await this.close();
     return p.name;
@@ -89,7 +104,8 @@ export class PackWriter {
     p.zstdDone.catch(() => undefined);
   }
 
-  private open(): OpenPack {
+  /** `bound`: the most plaintext the pack will hold (sizes the S3 upload's parts: 5 MiB ones, not 16, for a normal pack) */
+  private open(bound: number): OpenPack {
     const name = `${randomBytes(16).toString('hex')}.tar${this.opts.compress ? '.zst' : ''}.age`;
     const tar = tarPack();
     let zstd: OpenPack['zstd'];
@@ -103,10 +119,17 @@ export class PackWriter {
       plain = zstd.stdout;
     }
     const encrypted = pipeline(plain, createEncryptStream(this.recipients), () => undefined);
-    const stored = this.storage.put(packKey(name), encrypted, this.opts.signal ? { signal: this.opts.signal } : {});
-    stored.catch(() => undefined);
-    zstdDone.catch(() => undefined);
-    this.current = { name, tar, plainBytes: 0, zstd, zstdDone, stored };
-    return this.current;
+    // zstd (random data grows by < 0.1 %), tar headers and age's 16 B per 64 KiB fit in the 1 % added
+    const sizeHint = Math.ceil(bound * 1.01) + 64 * 1024;
+    const stored = this.storage.put(packKey(name), encrypted, { sizeHint, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+    const p: OpenPack = { name, tar, plainBytes: 0, zstd, zstdDone, stored, failed: undefined, waiting: undefined };
+    const fail = (err: unknown): void => {
+      p.failed ??= err instanceof Error ? err : new Error(String(err));
+      p.waiting?.(p.failed);
+    };
+    stored.catch(fail);
+    zstdDone.catch(fail);
+    this.current = p;
+    return p;
   }
 }

@@ -144,6 +144,8 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
     const out = createWriteStream(selected, { mode: 0o600 });
     const selection = new PathSelection(opts.paths);
     const needed = new Set<string>();
+    // a granular restore names its members to tar: only they are written on the target
+    const members = opts.paths?.length ? new Map<string, Set<string> | undefined>() : undefined;
     const counts = { entries: 0, bytes: 0 };
     out.write(`${INDEX_HEADER}\n`);
     const scanned = scanIndex(opts.storage, opts.index, opts.identities, async (e, line) => {
@@ -152,21 +154,34 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
         counts.entries++;
         if (e.type === 'f' || e.type === 'h') counts.bytes += e.size;
       }
-      if (e.cid && (e.type === 'f' || e.type === 'h')) needed.add(e.pack);
+      if (e.cid && (e.type === 'f' || e.type === 'h')) {
+        needed.add(e.pack);
+        if (members) nameMember(members, e.pack, e.cid);
+      }
       if (!out.write(`${line}\n`)) await once(out, 'drain');
     }, opts.signal);
     await scanned.catch((err: unknown) => { out.destroy(); throw err; });
     out.end();
     await finished(out);
     selection.check(`the set's files of ${opts.label}`);
-    const refs = await placeFromPacks(opts, [...needed].sort(), selected);
+    const refs = await placeFromPacks(opts, [...needed].sort(), selected, members);
     return { ...counts, packsRead: refs };
   } finally {
     await spool.dispose();
   }
 }
 
-async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string): Promise<number> {
+/** Members named to tar per pack: past this many, the pack is extracted whole (the names go on tar's command line). */
+const MAX_NAMED_MEMBERS = 256;
+
+function nameMember(members: Map<string, Set<string> | undefined>, pack: string, cid: string): void {
+  const named = members.has(pack) ? members.get(pack) : new Set<string>();
+  if (!named) return;
+  named.add(cid);
+  members.set(pack, /^[0-9a-f]+$/.test(cid) && named.size <= MAX_NAMED_MEMBERS ? named : undefined);
+}
+
+async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string, members?: Map<string, Set<string> | undefined>): Promise<number> {
   const byKey = new Map(opts.packs.map((p) => [p.key, p]));
   const refs = needed.map((name) => {
     const ref = byKey.get(packKey(name));
@@ -183,8 +198,11 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
   const stage = made.stdout.trim();
   if (!stage.startsWith('/')) throw new CofreError('REMOTE_COMMAND_FAILED', `mktemp on the target gave no folder: ${made.stdout}`);
   try {
-    for (const ref of refs) {
-      const unpack = `${isCompressedPack(ref.key) ? 'zstd -d -q -c | ' : ''}tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions`;
+    for (const [i, ref] of refs.entries()) {
+      // tar still reads the whole pack (its SHA-256 is checked over every byte) but writes only the named members
+      const named = members?.get(needed[i] ?? '');
+      const only = named ? ` -- ${[...named].sort().join(' ')}` : '';
+      const unpack = `${isCompressedPack(ref.key) ? 'zstd -d -q -c | ' : ''}tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions${only}`;
       await streamObject(opts, ref, unpack);
     }
     await opts.beforePlace?.();

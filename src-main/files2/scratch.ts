@@ -100,11 +100,11 @@ export class BackupScratch {
     yield* this.db.prepare('SELECT cid, pack, size FROM contents').iterate() as IterableIterator<StoredContent & { cid: string }>;
   }
 
-  /** the contents that went into one pack (indexed on first use, after the packs are written) */
-  contentsOf(pack: string): Array<{ cid: string; size: number }> {
+  /** the contents that went into one pack, a row at a time (indexed on first use, after the packs are written) */
+  *contentsOf(pack: string): IterableIterator<{ cid: string; size: number }> {
     this.flush();
     this.db.exec('CREATE INDEX IF NOT EXISTS contents_pack ON contents (pack)');
-    return this.db.prepare('SELECT cid, size FROM contents WHERE pack = ?').all(pack) as Array<{ cid: string; size: number }>;
+    yield* this.db.prepare('SELECT cid, size FROM contents WHERE pack = ?').iterate(pack) as IterableIterator<{ cid: string; size: number }>;
   }
 
   close(): void {
