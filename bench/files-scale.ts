@@ -29,6 +29,8 @@ const SIZES = (cut < 0 ? argv : argv.slice(0, cut)).map(Number).filter((n) => n 
 if (SIZES.length === 0) SIZES.push(1000, 100_000);
 const RESTORE_SIZES = cut < 0 ? [Math.max(...SIZES)] : argv.slice(cut + 1).map(Number).filter((n) => n > 0);
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
+/** the largest N the earlier commit is timed at too (its per-file placement takes about 35 min at 100k) */
+const BEFORE_UPTO = Number(process.env['BENCH_BEFORE_UPTO'] ?? '10000');
 const log = (s: string): void => { process.stderr.write(`[files-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
@@ -110,7 +112,7 @@ restoreTargets:
     }
     if (RESTORE_SIZES.includes(n)) {
       const variants: Array<{ label: string; root: string; place?: string }> = [{ label: 'after', root: ROOT }];
-      if (BEFORE_ROOT) {
+      if (BEFORE_ROOT && n <= BEFORE_UPTO) {
         const before = await import(join(BEFORE_ROOT, 'src-main', 'files2', 'restore-script.ts')) as { PLACE_SH: string };
         variants.unshift({ label: 'before', root: BEFORE_ROOT, place: before.PLACE_SH });
       }

@@ -35,22 +35,31 @@ const BLOCK_SUM = (() => {
   return sum;
 })();
 
+/** The pax records every entry carries, in one printf format (an empty value unsets its keyword). */
+const RECORDS_FMT = '%s path=%s%b\\n%s linkpath=%s%b\\n%s mtime=%s\\n%s uid=%s\\n%s gid=%s\\n%s uname=%b\\n%s gname=%b\\n%s size=%s\\n';
+/** One entry: the padding of the data before it, a pax header block, its records and their padding, the entry's block. */
+const ENTRY_FMT = `%*s${BLOCK_FMT}${RECORDS_FMT}%*s${BLOCK_FMT}`;
+
 /**
  * sh functions: `cofre_place INDEX STAGE OUT` (OUT absolute, STAGE holds the packs' members).
  *
  * Placing files one process at a time (ln, touch, chmod per file) took 210 s for 10k files here:
- * process starts, not bytes, were the cost. So the sh loop starts no process per entry: it
- * writes one tar stream (pax headers made with printf, the staged members' bytes joined to them
- * by `cat`, a thousand files a `cat`) into one `tar -x -p`, which sets modes, mtimes (to the
- * nanosecond), owners (as root: by name, else by id), symlinks and hard links itself. Every file
- * gets its own copy of its content, so files sharing content are never hard-linked to each other
- * (only the index's hard links are). Folders come last, deepest first, so their mtimes and modes
- * hold; symlinks come after every file, so nothing is ever written through one. A sparse file
- * (rare) is copied with `cp --sparse=always`, given its metadata, and linked into place.
- * Paths with `.` or `..` components, relative paths and member names that are not content ids
- * are refused. Each escaped field is validated before it reaches arithmetic or printf.
+ * process starts, not bytes, were the cost; and sh's `read` reads a byte per system call. So the
+ * index is read a few thousand lines at a time (`split`, `cat`, split into lines in the shell),
+ * and the loop starts no process per entry: it writes one tar stream (pax headers made with one
+ * printf per entry, the staged members' bytes joined to them by `cat`, a thousand files a `cat`)
+ * into one `tar -x -p`, which sets modes, mtimes (to the nanosecond), owners (as root: by name,
+ * else by id), symlinks and hard links itself. Every file gets its own copy of its content, so
+ * files sharing content are never hard-linked to each other (only the index's hard links are).
+ * Symlinks come after every file, so nothing is written through one; folders come last, deepest
+ * first, so their mtimes and modes hold. A sparse file (rare) is copied with `cp --sparse=always`,
+ * given its metadata, and linked into place. Paths with `.` or `..` components, relative paths
+ * and member names that are not content ids are refused; each field is checked before it reaches
+ * arithmetic or printf.
  */
 export const PLACE_SH = `cofre_die() { echo "cofre: $*" >&2; exit 1; }
+cofre_nl='
+'
 cofre_unesc() {
   case $1 in
     -) cofre_v= ;;
@@ -75,105 +84,121 @@ cofre_rl() { # length of a pax record "LEN KEY=VALUE\\n" whose key and value tak
   cofre_b=$(($1 + 3)); cofre_l=$((cofre_b + \${#cofre_b}))
   [ \${#cofre_l} = \${#cofre_b} ] || cofre_l=$((cofre_l + 1))
 }
-cofre_block() { # type mode size: one ustar header block
-  cofre_s=$((${BLOCK_SUM} + $4))
+cofre_sum() { # ord(type) mode size: the checksum of a header block
+  cofre_s=$((${BLOCK_SUM} + $1))
   for cofre_k in $2 $3; do
     while [ "$cofre_k" -gt 0 ]; do cofre_s=$((cofre_s + cofre_k % 8)); cofre_k=$((cofre_k / 8)); done
   done
-  printf '${BLOCK_FMT}' "$2" "$3" "$cofre_s" "$1" >&3
 }
-# one entry: type-flag type-code(ord) path(esc) link-prefix link(esc, or empty) mode(octal text) uid gid owner(esc) group(esc) mtime size
+# one entry: type-flag ord(type-flag) path(esc) link-prefix link(esc, or empty) mode(octal text) uid gid owner(esc) group(esc) mtime size
 cofre_entry() {
-  cofre_len "$3"; cofre_rl $((4 + \${#cofre_out} + cofre_n)); cofre_r1=$cofre_l; cofre_x=$cofre_l
-  cofre_r2=0; if [ -n "$5" ]; then cofre_len "$5"; cofre_rl $((8 + \${#4} + cofre_n)); cofre_r2=$cofre_l; cofre_x=$((cofre_x + cofre_l)); fi
+  cofre_len "$3"; cofre_rl $((4 + \${#cofre_out} + cofre_n)); cofre_r1=$cofre_l
+  cofre_len "$5"; cofre_rl $((8 + \${#4} + cofre_n)); cofre_r2=$cofre_l
   cofre_t=\${11}; cofre_rl $((5 + \${#cofre_t})); cofre_r3=$cofre_l
   cofre_rl $((3 + \${#7})); cofre_r4=$cofre_l
   cofre_rl $((3 + \${#8})); cofre_r5=$cofre_l
-  cofre_x=$((cofre_x + cofre_r3 + cofre_r4 + cofre_r5))
-  cofre_r6=0; if [ "$9" != - ]; then cofre_len "$9"; cofre_rl $((5 + cofre_n)); cofre_r6=$cofre_l; cofre_x=$((cofre_x + cofre_l)); fi
-  cofre_r7=0; if [ "\${10}" != - ]; then cofre_len "\${10}"; cofre_rl $((5 + cofre_n)); cofre_r7=$cofre_l; cofre_x=$((cofre_x + cofre_l)); fi
-  cofre_z=\${12} cofre_r8=0
-  if [ \${#cofre_z} -gt 10 ] && [ "$cofre_z" -gt 8589934591 ]; then cofre_rl $((4 + \${#cofre_z})); cofre_r8=$cofre_l; cofre_x=$((cofre_x + cofre_l)); cofre_z=0; fi
-  cofre_block x 420 "$cofre_x" 120
-  printf '%s path=%s%b\\n' "$cofre_r1" "$cofre_out" "$3" >&3
-  [ "$cofre_r2" = 0 ] || printf '%s linkpath=%s%b\\n' "$cofre_r2" "$4" "$5" >&3
-  printf '%s mtime=%s\\n%s uid=%s\\n%s gid=%s\\n' "$cofre_r3" "\${11}" "$cofre_r4" "$7" "$cofre_r5" "$8" >&3
-  [ "$cofre_r6" = 0 ] || printf '%s uname=%b\\n' "$cofre_r6" "$9" >&3
-  [ "$cofre_r7" = 0 ] || printf '%s gname=%b\\n' "$cofre_r7" "\${10}" >&3
-  [ "$cofre_r8" = 0 ] || printf '%s size=%s\\n' "$cofre_r8" "\${12}" >&3
-  printf '%*s' $(((512 - cofre_x % 512) % 512)) '' >&3
-  cofre_block "$1" $((0$6)) "$cofre_z" "$2"
+  cofre_o=$9; [ "$cofre_o" != - ] || cofre_o=; cofre_len "$cofre_o"; cofre_rl $((5 + cofre_n)); cofre_r6=$cofre_l
+  cofre_g=\${10}; [ "$cofre_g" != - ] || cofre_g=; cofre_len "$cofre_g"; cofre_rl $((5 + cofre_n)); cofre_r7=$cofre_l
+  cofre_z=\${12}; cofre_rl $((4 + \${#cofre_z})); cofre_r8=$cofre_l
+  cofre_x=$((cofre_r1 + cofre_r2 + cofre_r3 + cofre_r4 + cofre_r5 + cofre_r6 + cofre_r7 + cofre_r8))
+  # sizes past the ustar field (8 GiB) are in the pax record alone
+  [ \${#cofre_z} -lt 11 ] || [ "$cofre_z" -le 8589934591 ] || cofre_z=0
+  cofre_sum 120 420 "$cofre_x"; cofre_xs=$cofre_s
+  cofre_m=$((0$6)); cofre_sum "$2" "$cofre_m" "$cofre_z"
+  printf '${ENTRY_FMT}' "$cofre_pad" '' 420 "$cofre_x" "$cofre_xs" x \\
+    "$cofre_r1" "$cofre_out" "$3" "$cofre_r2" "$4" "$5" "$cofre_r3" "$cofre_t" "$cofre_r4" "$7" "$cofre_r5" "$8" \\
+    "$cofre_r6" "$cofre_o" "$cofre_r7" "$cofre_g" "$cofre_r8" "\${12}" $(((512 - cofre_x % 512) % 512)) '' \\
+    "$cofre_m" "$cofre_z" "$cofre_s" "$1" >&3
+  cofre_pad=0
 }
-cofre_stream() { # reads the index on stdin, writes the tar stream on stdout
-  cofre_i=0 cofre_nb=0 cofre_sp=0
+cofre_one() { # one index line (type path mode uid gid owner group mtime size target linkGroup sparse cid); sets cofre_d when its content follows
+  cofre_d=
+  case $1 in f|h|l|d) ;; *) return 0 ;; esac
+  cofre_check "$2" "$3" "$4" "$5" "$8"
+  case $1 in
+    d) printf '%s\\n' "$*" >&4; return 0 ;;
+    l) printf '%s\\n' "$*" >&5; return 0 ;;
+  esac
+  case $9\${11} in *[!0-9]*|'') cofre_die "refusing a size that is not a number in the index" ;; esac
+  if [ "\${11}" != 0 ]; then
+    if [ -f "$cofre_meta/g.\${11}" ]; then
+      # a hard link of an entry placed above (the group's first, or the first of it asked for)
+      read -r cofre_gp < "$cofre_meta/g.\${11}"
+      cofre_entry 1 49 "$2" "$cofre_out" "$cofre_gp" "$3" "$4" "$5" "$6" "$7" "$8" 0
+      return 0
+    fi
+    printf '%s\\n' "$2" > "$cofre_meta/g.\${11}"
+  fi
+  if [ "\${13}" = - ]; then
+    cofre_entry 0 48 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" 0
+    return 0
+  fi
+  case \${13} in *[!0-9a-f]*|'') cofre_die "refusing a member name that is not a content id" ;; esac
+  [ -f "$cofre_stage/\${13}" ] || cofre_die "content \${13} of an entry is missing from its pack"
+  if [ "\${12}" = 1 ]; then
+    # sparse: a private copy keeps its holes, gets its metadata, and is linked into place
+    cofre_sp=$((cofre_sp + 1)); cofre_f=$cofre_stage/.sparse.$cofre_sp
+    cp --sparse=always "$cofre_stage/\${13}" "$cofre_f"
+    if [ "$cofre_root" = 1 ]; then
+      cofre_unesc "$6"; cofre_o=$cofre_v; cofre_unesc "$7"
+      chown "$cofre_o:$cofre_v" "$cofre_f" 2>/dev/null || chown "$4:$5" "$cofre_f"
+    fi
+    chmod "$3" "$cofre_f"; touch -d "@$8" "$cofre_f"
+    cofre_entry 1 49 "$2" "$cofre_stage/" ".sparse.$cofre_sp" "$3" "$4" "$5" "$6" "$7" "$8" 0
+    return 0
+  fi
+  cofre_entry 0 48 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" "$9"
+  cofre_d=$cofre_stage/\${13} cofre_pad=$(((512 - $9 % 512) % 512))
+}
+cofre_lines() { # file handler: runs the handler on each line of the file, read whole (sh's read takes a byte per system call)
+  IFS=$cofre_nl; cofre_c=$(cat "$1")
+  for cofre_line in $cofre_c; do IFS=' '; $2 $cofre_line; IFS=$cofre_nl; done
+  IFS=' '
+}
+cofre_stream() { # writes the tar stream on stdout
+  cofre_i=0 cofre_nb=0 cofre_sp=0 cofre_pad=0
   exec 3>"$cofre_meta/h.0" 4>"$cofre_meta/dirs" 5>"$cofre_meta/links"
   set --
-  while read -r t p mode uid gid own grp mt size tgt lg sp cid pack mem; do
-    case $t in f|h|l|d) ;; *) continue ;; esac
-    cofre_check "$p" "$mode" "$uid" "$gid" "$mt"
-    case $t in
-      d) printf '%s\\n' "$p $mode $uid $gid $own $grp $mt" >&4; continue ;;
-      l) printf '%s\\n' "$p $mode $uid $gid $own $grp $mt $tgt" >&5; continue ;;
-    esac
-    case $size$lg in *[!0-9]*|'') cofre_die "refusing a size that is not a number in the index" ;; esac
-    if [ "$lg" != 0 ]; then
-      if [ -f "$cofre_meta/g.$lg" ]; then
-        # a hard link of an entry placed above (the group's first, or the first of it asked for)
-        read -r cofre_gp < "$cofre_meta/g.$lg"
-        cofre_entry 1 49 "$p" "$cofre_out" "$cofre_gp" "$mode" "$uid" "$gid" "$own" "$grp" "$mt" 0
-        continue
+  set +f
+  for cofre_chunk in "$cofre_meta"/c.*; do
+    [ -f "$cofre_chunk" ] || continue
+    set -f
+    IFS=$cofre_nl; cofre_c=$(cat "$cofre_chunk")
+    for cofre_line in $cofre_c; do
+      IFS=' '; cofre_one $cofre_line
+      if [ -n "$cofre_d" ]; then
+        # the member's bytes follow the headers written so far; a new header file goes after them
+        exec 3>&-
+        set -- "$@" "$cofre_meta/h.$cofre_i" "$cofre_d"
+        cofre_i=$(((cofre_i + 1) % 4096)); cofre_nb=$((cofre_nb + 1))
+        exec 3>"$cofre_meta/h.$cofre_i"
+        if [ "$cofre_nb" -ge 1000 ]; then cat "$@"; set --; cofre_nb=0; fi
       fi
-      printf '%s\\n' "$p" > "$cofre_meta/g.$lg"
-    fi
-    if [ "$cid" = - ]; then
-      cofre_entry 0 48 "$p" '' '' "$mode" "$uid" "$gid" "$own" "$grp" "$mt" 0
-      continue
-    fi
-    case $cid in *[!0-9a-f]*|'') cofre_die "refusing a member name that is not a content id" ;; esac
-    [ -f "$cofre_stage/$cid" ] || cofre_die "content of an entry is missing from its pack (pack $pack)"
-    if [ "$sp" = 1 ]; then
-      # sparse: a private copy keeps its holes, gets its metadata, and is linked into place
-      cofre_sp=$((cofre_sp + 1)); s=$cofre_stage/.sparse.$cofre_sp
-      cp --sparse=always "$cofre_stage/$cid" "$s"
-      if [ "$cofre_root" = 1 ]; then
-        cofre_unesc "$own"; cofre_o=$cofre_v; cofre_unesc "$grp"
-        chown "$cofre_o:$cofre_v" "$s" 2>/dev/null || chown "$uid:$gid" "$s"
-      fi
-      chmod "$mode" "$s"; touch -d "@$mt" "$s"
-      cofre_entry 1 49 "$p" "$cofre_stage/" ".sparse.$cofre_sp" "$mode" "$uid" "$gid" "$own" "$grp" "$mt" 0
-      continue
-    fi
-    cofre_entry 0 48 "$p" '' '' "$mode" "$uid" "$gid" "$own" "$grp" "$mt" "$size"
-    # the member's bytes follow; the next header file starts with their padding to 512
-    exec 3>&-
-    set -- "$@" "$cofre_meta/h.$cofre_i" "$cofre_stage/$cid"
-    cofre_i=$(((cofre_i + 1) % 4096)); cofre_nb=$((cofre_nb + 1))
-    exec 3>"$cofre_meta/h.$cofre_i"
-    printf '%*s' $(((512 - size % 512) % 512)) '' >&3
-    if [ "$cofre_nb" -ge 1000 ]; then cat "$@"; set --; cofre_nb=0; fi
+    done
   done
+  IFS=' '
   exec 4>&- 5>&-
   # symlinks after every file, so nothing is written through one
-  while read -r p mode uid gid own grp mt tgt; do
-    cofre_entry 2 50 "$p" '' "$tgt" "$mode" "$uid" "$gid" "$own" "$grp" "$mt" 0
-  done < "$cofre_meta/links"
+  cofre_lines "$cofre_meta/links" cofre_link
   # folders last, deepest first: nothing is created in them after their mtime and mode are set
   tac "$cofre_meta/dirs" > "$cofre_meta/dirs.r"
-  while read -r p mode uid gid own grp mt; do
-    cofre_entry 5 53 "$p" '' '' "$mode" "$uid" "$gid" "$own" "$grp" "$mt" 0
-  done < "$cofre_meta/dirs.r"
-  printf '${nul(1024)}' >&3
+  cofre_lines "$cofre_meta/dirs.r" cofre_dir
+  printf '%*s${nul(1024)}' "$cofre_pad" '' >&3
   exec 3>&-
   cat "$@" "$cofre_meta/h.$cofre_i"
   : > "$cofre_meta/ok"
 }
+cofre_link() { cofre_entry 2 50 "$2" '' "\${10}" "$3" "$4" "$5" "$6" "$7" "$8" 0; }
+cofre_dir() { cofre_entry 5 53 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" 0; }
 cofre_place() {
   LC_ALL=C; export LC_ALL
   cofre_idx=$1 cofre_stage=$2 cofre_out=\${3%/} cofre_meta=$2/.meta
   cofre_root=0; [ "$(id -u)" != 0 ] || cofre_root=1
   mkdir -p "\${cofre_out:-/}" "$cofre_meta"
-  rm -f "$cofre_meta/ok"
-  cofre_stream < "$cofre_idx" | tar -x -P -p -f - || cofre_die "tar could not place the files (read its message above)"
+  rm -f "$cofre_meta/ok" "$cofre_meta"/c.*
+  # only the fields placing needs (a shorter line is fewer bytes for sh), a few thousand lines a chunk
+  cut -d ' ' -f 1-13 "$cofre_idx" | split -a 6 -l 4000 - "$cofre_meta/c."
+  cofre_stream | tar -x -P -p -f - || cofre_die "tar could not place the files (read its message above)"
   [ -f "$cofre_meta/ok" ] || cofre_die "the files were not all placed (read the message above)"
 }
 `;
