@@ -19,24 +19,32 @@ const nul = (n: number): string => '\\000'.repeat(n);
 
 /**
  * One ustar header block as a printf format: name `cofre` (the pax `path` record overrides it),
- * %07o mode, uid/gid/mtime zero (pax records carry them), %011o size, %06o checksum, %s type flag,
- * empty link name (pax `linkpath`), magic `ustar` 00, empty owner names (pax `uname`/`gname`).
+ * %07o mode, uid and gid, mtime zero (a pax record carries it), %011o size, %06o checksum, %s type
+ * flag, empty link name (pax `linkpath`), magic `ustar` 00, %b owner and group names (32 bytes each,
+ * NUL-padded by the caller). Names and ids stay in the block: GNU tar looks up the block's owner
+ * name and falls back to the block's id, while pax `uname`/`uid` records are taken as they are.
  */
 const BLOCK_PARTS: Array<[string, string]> = [
-  ['cofre', nul(95)], ['%07o', nul(1)], ['0000000', nul(1)], ['0000000', nul(1)], ['%011o', nul(1)],
-  ['00000000000', nul(1)], ['%06o', `${nul(1)} `], ['%s', nul(100)], ['ustar', nul(1)], ['00', nul(32 + 32 + 8 + 8 + 155 + 12)],
+  ['cofre', nul(95)], ['%07o', nul(1)], ['%07o', nul(1)], ['%07o', nul(1)], ['%011o', nul(1)],
+  ['00000000000', nul(1)], ['%06o', `${nul(1)} `], ['%s', nul(100)], ['ustar', nul(1)], ['00', ''], ['%b', ''], ['%b', nul(8 + 8 + 155 + 12)],
 ];
 const BLOCK_FMT = BLOCK_PARTS.map(([a, b]) => a + b).join('');
-/** The checksum of a block whose mode, size and type digits are all zero (`0`), with the checksum field as 8 spaces. */
+/** The checksum of a block whose mode, uid, gid and size digits are all zero (`0`), type and names empty, with the checksum field as 8 spaces. */
 const BLOCK_SUM = (() => {
-  const fixed = BLOCK_PARTS.map(([a]) => a).join('').replace('%07o', '0000000').replace('%011o', '00000000000').replace('%06o', '        ').replace('%s', '');
+  const fixed = BLOCK_PARTS.map(([a]) => a).join('').replaceAll('%07o', '0000000').replace('%011o', '00000000000').replace('%06o', '        ').replace('%s', '').replaceAll('%b', '');
   let sum = 0;
   for (const ch of fixed) sum += ch.charCodeAt(0);
   return sum;
 })();
 
+/** `case` branches giving the first byte of a string, when an index field keeps it as is (`[A-Za-z0-9._/+,:@=-]`), its code in cofre_c. */
+const ORD_CASES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+,:@=-']
+  .map((ch) => `${ch === '-' ? '\\-' : ch}*) cofre_c=${ch.charCodeAt(0)} ;;`).join(' ');
+/** 32 NULs as a %b argument. */
+const NUL32 = '\\0000'.repeat(32);
+
 /** The pax records every entry carries, in one printf format (an empty value unsets its keyword). */
-const RECORDS_FMT = '%s path=%s%b\\n%s linkpath=%s%b\\n%s mtime=%s\\n%s uid=%s\\n%s gid=%s\\n%s uname=%b\\n%s gname=%b\\n%s size=%s\\n';
+const RECORDS_FMT = '%s path=%s%b\\n%s linkpath=%s%b\\n%s mtime=%s\\n%s %s=%s\\n%s %s=%s\\n%s uname=%b\\n%s gname=%b\\n%s size=%s\\n';
 /** One entry: the padding of the data before it, a pax header block, its records and their padding, the entry's block. */
 const ENTRY_FMT = `%*s${BLOCK_FMT}${RECORDS_FMT}%*s${BLOCK_FMT}`;
 
@@ -84,31 +92,51 @@ cofre_rl() { # length of a pax record "LEN KEY=VALUE\\n" whose key and value tak
   cofre_b=$(($1 + 3)); cofre_l=$((cofre_b + \${#cofre_b}))
   [ \${#cofre_l} = \${#cofre_b} ] || cofre_l=$((cofre_l + 1))
 }
-cofre_sum() { # ord(type) mode size: the checksum of a header block
-  cofre_s=$((${BLOCK_SUM} + $1))
-  for cofre_k in $2 $3; do
+cofre_sum() { # ord(type) mode size [uid gid]: the checksum of a header block
+  cofre_s=$((${BLOCK_SUM} + $1)); shift
+  for cofre_k in "$@"; do
     while [ "$cofre_k" -gt 0 ]; do cofre_s=$((cofre_s + cofre_k % 8)); cofre_k=$((cofre_k / 8)); done
   done
+}
+cofre_name() { # escaped name: cofre_nf (the 32-byte block field as a %b argument), cofre_ns (its byte sum)
+  cofre_r=$1 cofre_ns=0 cofre_nn=0 cofre_nf=$1
+  [ "$cofre_r" != - ] || cofre_r= cofre_nf=
+  while [ -n "$cofre_r" ]; do
+    case $cofre_r in
+      \\\\0[0-7][0-7][0-7]*) cofre_c=\${cofre_r#??}; cofre_c=\${cofre_c%"\${cofre_c#???}"}; cofre_c=$((0$cofre_c)); cofre_r=\${cofre_r#?????} ;;
+      *) case $cofre_r in ${ORD_CASES} *) cofre_die "refusing an owner name the index cannot hold" ;; esac; cofre_r=\${cofre_r#?} ;;
+    esac
+    cofre_ns=$((cofre_ns + cofre_c)); cofre_nn=$((cofre_nn + 1))
+  done
+  # a name longer than the field is left to its pax record (then the id is used)
+  if [ "$cofre_nn" -gt 31 ]; then cofre_nf= cofre_ns=0 cofre_nn=0; fi
+  while [ "$cofre_nn" -lt 32 ]; do cofre_nf="$cofre_nf\\\\0000"; cofre_nn=$((cofre_nn + 1)); done
 }
 # one entry: type-flag ord(type-flag) path(esc) link-prefix link(esc, or empty) mode(octal text) uid gid owner(esc) group(esc) mtime size
 cofre_entry() {
   cofre_len "$3"; cofre_rl $((4 + \${#cofre_out} + cofre_n)); cofre_r1=$cofre_l
   cofre_len "$5"; cofre_rl $((8 + \${#4} + cofre_n)); cofre_r2=$cofre_l
   cofre_t=\${11}; cofre_rl $((5 + \${#cofre_t})); cofre_r3=$cofre_l
-  cofre_rl $((3 + \${#7})); cofre_r4=$cofre_l
-  cofre_rl $((3 + \${#8})); cofre_r5=$cofre_l
+  # ids past the block's 7 octal digits go in pax records (then the name is not looked up); else an ignored comment
+  cofre_u=$7 cofre_ku=comment cofre_vu=; if [ \${#cofre_u} -gt 6 ] && [ "$cofre_u" -gt 2097151 ]; then cofre_ku=uid cofre_vu=$cofre_u cofre_u=0; fi
+  cofre_rl $((\${#cofre_ku} + \${#cofre_vu})); cofre_r4=$cofre_l
+  cofre_h=$8 cofre_kg=comment cofre_vg=; if [ \${#cofre_h} -gt 6 ] && [ "$cofre_h" -gt 2097151 ]; then cofre_kg=gid cofre_vg=$cofre_h cofre_h=0; fi
+  cofre_rl $((\${#cofre_kg} + \${#cofre_vg})); cofre_r5=$cofre_l
   cofre_o=$9; [ "$cofre_o" != - ] || cofre_o=; cofre_len "$cofre_o"; cofre_rl $((5 + cofre_n)); cofre_r6=$cofre_l
   cofre_g=\${10}; [ "$cofre_g" != - ] || cofre_g=; cofre_len "$cofre_g"; cofre_rl $((5 + cofre_n)); cofre_r7=$cofre_l
   cofre_z=\${12}; cofre_rl $((4 + \${#cofre_z})); cofre_r8=$cofre_l
   cofre_x=$((cofre_r1 + cofre_r2 + cofre_r3 + cofre_r4 + cofre_r5 + cofre_r6 + cofre_r7 + cofre_r8))
-  # sizes past the ustar field (8 GiB) are in the pax record alone
+  # sizes past the block's 11 octal digits (8 GiB) are in the pax record alone
   [ \${#cofre_z} -lt 11 ] || [ "$cofre_z" -le 8589934591 ] || cofre_z=0
   cofre_sum 120 420 "$cofre_x"; cofre_xs=$cofre_s
-  cofre_m=$((0$6)); cofre_sum "$2" "$cofre_m" "$cofre_z"
-  printf '${ENTRY_FMT}' "$cofre_pad" '' 420 "$cofre_x" "$cofre_xs" x \\
-    "$cofre_r1" "$cofre_out" "$3" "$cofre_r2" "$4" "$5" "$cofre_r3" "$cofre_t" "$cofre_r4" "$7" "$cofre_r5" "$8" \\
+  # owner and group names for the block, worked out again only when they change from the entry before
+  if [ "$9" != "$cofre_lo" ]; then cofre_name "$9"; cofre_lo=$9 cofre_of=$cofre_nf cofre_os=$cofre_ns; fi
+  if [ "\${10}" != "$cofre_lg" ]; then cofre_name "\${10}"; cofre_lg=\${10} cofre_gf=$cofre_nf cofre_gs=$cofre_ns; fi
+  cofre_m=$((0$6)); cofre_sum $(($2 + cofre_os + cofre_gs)) "$cofre_m" "$cofre_z" "$cofre_u" "$cofre_h"
+  printf '${ENTRY_FMT}' "$cofre_pad" '' 420 0 0 "$cofre_x" "$cofre_xs" x '${NUL32}' '${NUL32}' \\
+    "$cofre_r1" "$cofre_out" "$3" "$cofre_r2" "$4" "$5" "$cofre_r3" "$cofre_t" "$cofre_r4" "$cofre_ku" "$cofre_vu" "$cofre_r5" "$cofre_kg" "$cofre_vg" \\
     "$cofre_r6" "$cofre_o" "$cofre_r7" "$cofre_g" "$cofre_r8" "\${12}" $(((512 - cofre_x % 512) % 512)) '' \\
-    "$cofre_m" "$cofre_z" "$cofre_s" "$1" >&3
+    "$cofre_m" "$cofre_u" "$cofre_h" "$cofre_z" "$cofre_s" "$1" "$cofre_of" "$cofre_gf" >&3
   cofre_pad=0
 }
 cofre_one() { # one index line (type path mode uid gid owner group mtime size target linkGroup sparse cid); sets cofre_d when its content follows
@@ -156,7 +184,7 @@ cofre_lines() { # file handler: runs the handler on each line of the file, read 
   IFS=' '
 }
 cofre_stream() { # writes the tar stream on stdout
-  cofre_i=0 cofre_nb=0 cofre_sp=0 cofre_pad=0
+  cofre_i=0 cofre_nb=0 cofre_sp=0 cofre_pad=0 cofre_lo=/ cofre_lg=/
   exec 3>"$cofre_meta/h.0" 4>"$cofre_meta/dirs" 5>"$cofre_meta/links"
   set --
   set +f
