@@ -6,10 +6,11 @@
  * private stage folder under OUT_DIR, and places the members per the index.
  *
  * The placement part (`PLACE_SH`) is also what Cofre runs on a restore target, so both ways of
- * restoring place files alike: folders first, then files and hard links, then symlinks (so no
- * path is ever created through a symlink), then folder modes and mtimes deepest first. Owners
- * are set (by name, else by id) only when running as root. Paths with `.` or `..` components,
- * relative paths and member names that are not content ids are refused.
+ * restoring place files alike: one tar stream, made by the shell, into one GNU `tar -x -p`:
+ * files and hard links, then symlinks (so no path is ever created through a symlink), then
+ * folders deepest first (their modes and mtimes hold). Owners are set (by name, else by id) only
+ * when running as root. Paths with `.` or `..` components, relative paths and member names that
+ * are not content ids are refused.
  */
 import type { Manifest } from '../../shared/domain.js';
 import { shq } from '../remote/shell.js';
@@ -61,9 +62,11 @@ const ENTRY_FMT = `%*s${BLOCK_FMT}${RECORDS_FMT}%*s${BLOCK_FMT}`;
  * files sharing content are never hard-linked to each other (only the index's hard links are).
  * Symlinks come after every file, so nothing is written through one; folders come last, deepest
  * first, so their mtimes and modes hold. A sparse file (rare) is copied with `cp --sparse=always`,
- * given its metadata, and linked into place. Paths with `.` or `..` components, relative paths
- * and member names that are not content ids are refused; each field is checked before it reaches
- * arithmetic or printf.
+ * given its metadata (chown, chmod, touch) and linked into place; the first file of a content of
+ * 1 MiB or more gets its metadata on the staged member itself and is linked into place (large
+ * bytes are not written twice, nor held twice on disk). Paths with `.` or `..` components,
+ * relative paths and member names that are not content ids are refused; each field is checked
+ * before it reaches arithmetic or printf.
  */
 export const PLACE_SH = `cofre_die() { echo "cofre: $*" >&2; exit 1; }
 cofre_nl='
@@ -139,6 +142,13 @@ cofre_entry() {
     "$cofre_m" "$cofre_u" "$cofre_h" "$cofre_z" "$cofre_s" "$1" "$cofre_of" "$cofre_gf" >&3
   cofre_pad=0
 }
+cofre_meta_of() { # file mode uid gid owner group mtime: metadata set by processes (sparse and large files only)
+  if [ "$cofre_root" = 1 ]; then
+    cofre_unesc "$5"; cofre_o=$cofre_v; cofre_unesc "$6"
+    if [ -n "$cofre_o" ] && [ -n "$cofre_v" ] && chown "$cofre_o:$cofre_v" "$1" 2>/dev/null; then :; else chown "$3:$4" "$1"; fi
+  fi
+  chmod "$2" "$1"; touch -d "@$7" "$1"
+}
 cofre_one() { # one index line (type path mode uid gid owner group mtime size target linkGroup sparse cid); sets cofre_d when its content follows
   cofre_d=
   case $1 in f|h|l|d) ;; *) return 0 ;; esac
@@ -167,13 +177,21 @@ cofre_one() { # one index line (type path mode uid gid owner group mtime size ta
     # sparse: a private copy keeps its holes, gets its metadata, and is linked into place
     cofre_sp=$((cofre_sp + 1)); cofre_f=$cofre_stage/.sparse.$cofre_sp
     cp --sparse=always "$cofre_stage/\${13}" "$cofre_f"
-    if [ "$cofre_root" = 1 ]; then
-      cofre_unesc "$6"; cofre_o=$cofre_v; cofre_unesc "$7"
-      chown "$cofre_o:$cofre_v" "$cofre_f" 2>/dev/null || chown "$4:$5" "$cofre_f"
-    fi
-    chmod "$3" "$cofre_f"; touch -d "@$8" "$cofre_f"
+    cofre_meta_of "$cofre_f" "$3" "$4" "$5" "$6" "$7" "$8"
     cofre_entry 1 49 "$2" "$cofre_stage/" ".sparse.$cofre_sp" "$3" "$4" "$5" "$6" "$7" "$8" 0
     return 0
+  fi
+  if [ "$9" -ge 1048576 ] && [ ! -f "$cofre_stage/\${13}.used" ]; then
+    case $cofre_root$3 in 1*|0*[4567][0-7][0-7]) cofre_big=1 ;; *) cofre_big= ;; esac
+    if [ -n "$cofre_big" ]; then
+      # a large file takes the staged member itself (its bytes are not written twice, nor held
+      # twice on disk): its metadata is set on it and it is linked into place; a later file
+      # with the same content copies it (readable: its owner can read it, or this is root)
+      : > "$cofre_stage/\${13}.used"
+      cofre_meta_of "$cofre_stage/\${13}" "$3" "$4" "$5" "$6" "$7" "$8"
+      cofre_entry 1 49 "$2" "$cofre_stage/" "\${13}" "$3" "$4" "$5" "$6" "$7" "$8" 0
+      return 0
+    fi
   fi
   cofre_entry 0 48 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" "$9"
   cofre_d=$cofre_stage/\${13} cofre_pad=$(((512 - $9 % 512) % 512))

@@ -25,7 +25,8 @@ const base = (path: string, over: Partial<IndexEntry> = {}): IndexEntry => ({
   target: '', linkGroup: 0, sparse: false, cid: '', pack: 'p.tar.age', member: '', ...over,
 });
 
-describe('PLACE_SH: one tar stream places what the index says (real sh, tar, coreutils)', () => {
+// a few real processes per case: seconds on a loaded machine
+describe('PLACE_SH: one tar stream places what the index says (real sh, tar, coreutils)', { timeout: 120_000 }, () => {
   let dir: string;
   let stage: string;
   let out: string;
@@ -76,6 +77,21 @@ describe('PLACE_SH: one tar stream places what the index says (real sh, tar, cor
     expect(mode('srv/a')).toBe(0o750);
     expect(mtimeNs('srv/a')).toBe(1600000001000000000n);
     expect(mtimeNs('srv')).toBe(1600000000000000000n);
+  });
+
+  it('a large content (1 MiB or more, linked from the stage) shared by two files: each keeps its own inode and metadata', () => {
+    const big = Buffer.alloc(1536 * 1024, 7);
+    const data = content(big);
+    const r = place([
+      base('/srv/grande-a.bin', { ...data, mode: '640', mtime: '1700000011.0000000010' }),
+      base('/srv/grande-b.bin', { ...data, mode: '600', mtime: '1700000012.0000000020' }),
+    ]);
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect(readFileSync(at('srv/grande-a.bin')).equals(big)).toBe(true);
+    expect(readFileSync(at('srv/grande-b.bin')).equals(big)).toBe(true);
+    expect(statSync(at('srv/grande-a.bin')).ino).not.toBe(statSync(at('srv/grande-b.bin')).ino);
+    expect([mode('srv/grande-a.bin'), mode('srv/grande-b.bin')]).toEqual([0o640, 0o600]);
+    expect([mtimeNs('srv/grande-a.bin'), mtimeNs('srv/grande-b.bin')]).toEqual([1700000011000000001n, 1700000012000000002n]);
   });
 
   it('hard links of the index share one inode; one asked for without its group\'s first path gets the content', () => {
