@@ -1,6 +1,7 @@
 /**
- * Format 2 at scale (issue 15, "Performance"): peak RSS of a files backup with N files, and
- * restore.sh on the same set under `env -i PATH=/usr/bin:/bin sh`.
+ * Format 2 at scale (issue 15, "Performance"): peak RSS of a files backup with N files, and the
+ * restore of the same set both ways: restore.sh under `env -i PATH=/usr/bin:/bin sh`, and Cofre's
+ * own restore (`cofre restore <set> --target` a staging target on the same sshd).
  * For each N (default 1000, 100000): a real tree of N small files (unique contents of 100–300
  * bytes, 500 per folder, one symlink per 1000 files) on the harness sshd; a first backup (every
  * file read over SSH and packed) and a second one (nothing changed: listing, dedup look-ups,
@@ -8,23 +9,29 @@
  * process's (process.resourceUsage().maxRSS). Then, for the largest N, restore.sh from the
  * storage root, timed, and the restored tree compared with the source (paths + SHA-256).
  * Reported, not asserted. Writes bench/results-files-scale.json.
- *   node --import tsx bench/files-scale.ts [N ...]          e.g. 1000 100000 1000000
- * Env: BENCH_KEEP_TREE=dir reuses/keeps a generated tree root (trees take minutes at 1M);
- * BENCH_NO_RESTORE_SH=1 skips restore.sh (≈ 35 min at 100 000 files here).
+ *   node --import tsx bench/files-scale.ts [N ...] [--restore N ...]   e.g. 1000 100000 --restore 10000 100000
+ * Env: BENCH_KEEP_TREE=dir reuses/keeps a generated tree root (trees take minutes at 1M).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
 import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { PLACE_SH } from '../src-main/files2/restore-script.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const argv = process.argv.slice(2);
+const cut = argv.indexOf('--restore');
+const SIZES = (cut < 0 ? argv : argv.slice(0, cut)).map(Number).filter((n) => n > 0);
 if (SIZES.length === 0) SIZES.push(1000, 100_000);
+const RESTORE_SIZES = cut < 0 ? [Math.max(...SIZES)] : argv.slice(cut + 1).map(Number).filter((n) => n > 0);
+const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
+/** the largest N the earlier commit is timed at too (its per-file placement takes about 35 min at 100k) */
+const BEFORE_UPTO = Number(process.env['BENCH_BEFORE_UPTO'] ?? '10000');
 const log = (s: string): void => { process.stderr.write(`[files-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
@@ -93,6 +100,8 @@ storage:
 encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
 plans:
   p: { sources: [arquivos], storage: nas }
+restoreTargets:
+  t: { kind: staging, server: s, filesRoot: ${join(dir, `cofre-restored-${n}`)} }
 `);
     const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
     const row: Record<string, unknown> = { files: n };
@@ -105,17 +114,42 @@ plans:
       row[label] = { wallS: j.wallMs / 1000, cpuS: j.cpuS, peakRssMiB: j.maxRssKiB / 1024, stats: j.files?.[0] };
       log(`${n} files, ${label} backup: ${(j.wallMs / 1000).toFixed(1)} s (Node CPU ${j.cpuS.toFixed(1)} s), peak RSS ${(j.maxRssKiB / 1024).toFixed(1)} MiB, ${JSON.stringify(j.files?.[0])}`);
     }
-    if (n === Math.max(...SIZES) && !process.env['BENCH_NO_RESTORE_SH']) {
-      const out = join(dir, `restored-${n}`);
-      t0 = performance.now();
-      const r = await run('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', `sets/${setId}/restore.sh`, idFile, out], { cwd: storage });
-      const restoreS = (performance.now() - t0) / 1000;
-      if (r.code !== 0) throw new Error(`restore.sh failed: ${r.stderr.slice(-3000)}`);
-      const srcName = readdirSync(out).find((f) => !f.startsWith('.')) ?? '';
-      const same = (await treeDigest(tree)) === (await treeDigest(join(out, srcName, tree)));
-      row['restoreSh'] = { wallS: restoreS, identical: same };
-      log(`restore.sh of ${n} files under env -i: ${restoreS.toFixed(1)} s, identical: ${same}`);
-      await removeDir(out);
+    if (RESTORE_SIZES.includes(n)) {
+      const variants: Array<{ label: string; root: string; place?: string }> = [{ label: 'after', root: ROOT }];
+      if (BEFORE_ROOT && n <= BEFORE_UPTO) {
+        const before = await import(join(BEFORE_ROOT, 'src-main', 'files2', 'restore-script.ts')) as { PLACE_SH: string };
+        variants.unshift({ label: 'before', root: BEFORE_ROOT, place: before.PLACE_SH });
+      }
+      for (const v of variants) {
+        // restore.sh: this set's script, or the same with the earlier commit's placement code
+        let script = `sets/${setId}/restore.sh`;
+        if (v.place !== undefined) {
+          const text = readFileSync(join(storage, script), 'utf8');
+          if (!text.includes(PLACE_SH)) throw new Error('restore.sh does not hold this checkout\'s PLACE_SH');
+          script = `sets/${setId}/restore-${v.label}.sh`;
+          writeFileSync(join(storage, script), text.replace(PLACE_SH, () => v.place ?? ''));
+        }
+        const out = join(dir, `restored-${n}`);
+        t0 = performance.now();
+        const r = await run('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', script, idFile, out], { cwd: storage });
+        const restoreS = (performance.now() - t0) / 1000;
+        if (r.code !== 0) throw new Error(`restore.sh (${v.label}) failed: ${r.stderr.slice(-3000)}`);
+        const srcName = readdirSync(out).find((f) => !f.startsWith('.')) ?? '';
+        const same = (await treeDigest(tree)) === (await treeDigest(join(out, srcName, tree)));
+        row[v.label === 'after' ? 'restoreSh' : 'restoreShBefore'] = { wallS: restoreS, identical: same };
+        log(`${v.label}: restore.sh of ${n} files under env -i: ${restoreS.toFixed(1)} s, identical: ${same}`);
+        await removeDir(out);
+        // Cofre's own restore to a staging target on the same sshd (stream packs, place with the same sh)
+        const filesRoot = join(dir, `cofre-restored-${n}`);
+        t0 = performance.now();
+        const c = await run(process.execPath, ['--import', 'tsx', join(v.root, 'src-main', 'cli', 'main.ts'), 'restore', setId, '--target', 't', '--yes', '--json'], { env });
+        const cofreS = (performance.now() - t0) / 1000;
+        if (c.code !== 0) throw new Error(`cofre restore (${v.label}) failed: ${c.stdout.slice(-2000)}\n${c.stderr.slice(-3000)}`);
+        const sameC = (await treeDigest(tree)) === (await treeDigest(join(filesRoot, setId, tree)));
+        row[v.label === 'after' ? 'cofreRestore' : 'cofreRestoreBefore'] = { wallS: cofreS, identical: sameC };
+        log(`${v.label}: cofre restore of ${n} files: ${cofreS.toFixed(1)} s, identical: ${sameC}`);
+        await removeDir(filesRoot);
+      }
     }
     results.push(row);
     await removeDir(storage);

@@ -206,7 +206,7 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
       await streamObject(opts, ref, unpack);
     }
     await opts.beforePlace?.();
-    const place = `${PLACE_SH}\ncofre_place "$1" "$2" "$3"\n`;
+    const place = `${PLACE_SH}\nset -eu\ncofre_place "$1" "$2" "$3"\n`;
     await put(opts.host, `${stage}/.place.sh`, Readable.from([Buffer.from(place)]));
     await put(opts.host, `${stage}/.index`, createReadStream(indexFile));
     await opts.host.runChecked(`sh ${shq(`${stage}/.place.sh`)} ${shq(`${stage}/.index`)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}`, { label: 'sh (placing files)' });
