@@ -37,6 +37,7 @@ import { listSetsOf, type SetInfo } from '../backup/sets.js';
 import { freshLeases, takeLease, type Lease } from '../backup/lease.js';
 import { manifestKey, manifestSigKey, objectKey, setPrefix } from '../backup/layout.js';
 import { createDecryptStream, createEncryptStream } from '../crypto/age.js';
+import { verifySshsig } from '../crypto/sshsig.js';
 import { CofreError, toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
@@ -206,7 +207,7 @@ async function repackLeased(ctx: AppContext, storage: Storage, opts: RepackOptio
       stored.set(p.key, p);
     }
   }
-  if (!opts.dryRun) result.settled = await settle(ctx, storage, complete, keys, opts);
+  if (!opts.dryRun) result.settled = await settle(ctx, storage, complete, opts);
 
   // live members: (pack key → cid → size), from every complete set's indexes
   const live = new Map<string, Map<string, number>>();
@@ -333,7 +334,7 @@ async function repackLeased(ctx: AppContext, storage: Storage, opts: RepackOptio
   const rewritten: string[] = [];
   for (const { set } of touched) {
     try {
-      await rewriteSet(ctx, storage, set.setId, { chosen, moved, written, keys, opts });
+      await rewriteSet(storage, set.setId, { chosen, moved, written, keys, opts });
       rewritten.push(set.setId);
     } catch (err) {
       // sets committed so far stand (their new packs are referenced); the others keep their old manifest
@@ -357,7 +358,7 @@ interface RewriteInput {
   opts: RepackOptions;
 }
 
-async function rewriteSet(ctx: AppContext, storage: Storage, setId: string, input: RewriteInput): Promise<void> {
+async function rewriteSet(storage: Storage, setId: string, input: RewriteInput): Promise<void> {
   const { keys, opts } = input;
   // the manifest as stored (every field kept as it is); it must still be the one planned from
   const raw = JSON.parse((await storage.getBytes(manifestKey(setId))).toString('utf8')) as Extract<Manifest, { format: 'cofre-set/2' }>;
@@ -426,7 +427,6 @@ async function rewriteSet(ctx: AppContext, storage: Storage, setId: string, inpu
   await finishSet(storage, setId, superseded);
   await opts.onStep?.(`done:${setId}`);
   log(opts, `set ${setId} rewritten`);
-  void ctx;
 }
 
 /** After the manifest: restore.sh and manifest.json.sig follow it, sig.next and the superseded indexes go. */
@@ -461,7 +461,8 @@ async function writeRestoreScript(storage: Storage, manifest: Extract<Manifest, 
  * signature is moved in place, or dropped when the manifest's own verifies), a restore.sh that the
  * manifest describes differently (written again), index objects the manifest no longer names.
  */
-async function settle(ctx: AppContext, storage: Storage, complete: readonly SetPlan[], keys: Keys, opts: RepackOptions): Promise<string[]> {
+async function settle(ctx: AppContext, storage: Storage, complete: readonly SetPlan[], opts: RepackOptions): Promise<string[]> {
+  const signers = ctx.config.encryption?.signers ?? [];
   const settled: string[] = [];
   for (const { set, manifest } of complete) {
     const objects: string[] = [];
@@ -471,7 +472,20 @@ async function settle(ctx: AppContext, storage: Storage, complete: readonly SetP
     const hasNext = objects.includes(sigNextKey(set.setId));
     let did = false;
     if (hasNext) {
-      await finishSet(storage, set.setId, []);
+      // stopped before its manifest (sig.next signs a manifest never written: it goes), or after it
+      // (the manifest verifies only with sig.next: restore.sh and the signature follow it)
+      const bytes = await storage.getBytes(manifestKey(set.setId));
+      const own = await storage.getBytes(manifestSigKey(set.setId)).catch(() => Buffer.alloc(0));
+      if (verifySshsig(bytes, own.toString('utf8'), signers).ok) {
+        await storage.delete([sigNextKey(set.setId)]);
+        await writeRestoreScript(storage, manifest);
+      } else {
+        const next = await storage.getBytes(sigNextKey(set.setId));
+        if (!verifySshsig(bytes, next.toString('utf8'), signers).ok) {
+          throw new CofreError('INTEGRITY', `set ${set.setId} lists as complete but neither of its signatures verifies its manifest now; repack changes nothing`, { hint: `check the set with \`cofre verify ${set.setId}\`` });
+        }
+        await finishSet(storage, set.setId, []);
+      }
       did = true;
     } else if (await writeRestoreScript(storage, manifest)) {
       did = true;
@@ -485,8 +499,6 @@ async function settle(ctx: AppContext, storage: Storage, complete: readonly SetP
       log(opts, `set ${set.setId}: finished what a stopped repack left`);
     }
   }
-  void ctx;
-  void keys;
   return settled;
 }
 

@@ -34,6 +34,7 @@ export async function repackCommand(ctx: AppContext, out: Output, opts: RepackCl
         storage, threshold, dryRun: Boolean(opts.dryRun),
         onProgress: (p) => out.progress(progressLine(p)),
         onLog: (l) => out.log(l),
+        ...haltHook(ctx.env),
       }));
       out.endProgress();
     } catch (err) {
@@ -57,4 +58,21 @@ export async function repackCommand(ctx: AppContext, out: Output, opts: RepackCl
       ...errors.map((e) => `${e.storage}: STOPPED, nothing changed: ${e.error.message}`),
     ].join('\n'));
   return errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * Crash tests only: `COFRE_TEST_REPACK_HALT_AT=<step prefix>` (e.g. `manifest:`) makes the run
+ * stop forever at the first write step that starts so, after saying so on stderr, for the test to
+ * SIGKILL it there. Steps: `packs`, `index:<set>`, `sig-next:<set>`, `manifest:<set>`, `done:<set>`.
+ */
+function haltHook(env: NodeJS.ProcessEnv): { onStep?: (step: string) => Promise<void> } {
+  const at = env['COFRE_TEST_REPACK_HALT_AT'];
+  if (!at) return {};
+  return {
+    onStep: async (step) => {
+      if (!step.startsWith(at)) return;
+      process.stderr.write(`repack halted at ${step}\n`);
+      await new Promise<never>(() => { setInterval(() => undefined, 60_000); }); // a timer keeps the process alive
+    },
+  };
 }
