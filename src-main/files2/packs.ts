@@ -52,12 +52,14 @@ export class PackWriter {
     const written = new Promise<void>((resolve, reject) => {
       const header = { name: cid, size, mode: 0o600, mtime: new Date(0), type: 'file' as const };
       if (Buffer.isBuffer(data)) {
-        p.tar.entry(header, data, (err) => (err ? reject(err) : resolve()));
+        // errors reach the callback; the sink's own error event (abort() destroys it) has no reader
+        p.tar.entry(header, data, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
       } else {
         const entry = p.tar.entry(header, (err) => (err ? reject(err) : resolve()));
         pipeline(data, entry, (err) => { if (err) reject(err); });
       }
     });
+    written.catch(() => undefined); // after a failed upload, abort() ends the entry: nobody waits for it then
     // an upload that fails stops the member from waiting forever
     await Promise.race([written, p.stored.then(() => undefined), p.zstdDone.then(() => new Promise<void>(() => undefined))]);
     p.plainBytes += size;

@@ -30,9 +30,10 @@ import { prunePlan } from '../../src-main/retention/prune.js';
 import { forgetSet } from '../../src-main/retention/forget.js';
 import { GC_DELAY_MS } from '../../src-main/retention/pack-gc.js';
 import { repackOpen } from '../../src-main/files2/repack.js';
+import { verifySshsig } from '../../src-main/crypto/sshsig.js';
 import { makeFixture, ownServerName, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
-import { FaultyStorage } from '../support/faulty-storage.js';
+import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 import type { Storage } from '../../src-main/storage/types.js';
 
 const h = inject('harness');
@@ -200,7 +201,28 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(await objects()).toEqual(before);
   }, 120_000);
 
+  it.each([
+    ['a pack upload fails', { kind: '5xx', ops: ['put'], key: 'packs/' }],
+    ['the new index upload fails', { kind: 'eio', ops: ['put'], key: /\.index\.[0-9a-f]{8}\.age$/ }],
+    ['the manifest put fails', { kind: '5xx', ops: ['put'], key: /manifest\.json$/ }],
+  ] as Array<[string, Fault]>)('a storage fault in the write phase (%s): repack stops, no set changes, all restore', async (_name, fault) => {
+    const setsBefore = (await objects()).filter((o) => o.startsWith('sets/'));
+    const c = new AppContext({ env: fx.env, actor: 'test' });
+    const faulty = new FaultyStorage(storageFromConfig(c.config, storageName, fx.env), [fault]);
+    try {
+      await expect(repackOpen(c, faulty, { storage: storageName, threshold: 0.5, dryRun: false })).rejects.toThrow(/503|EIO/);
+      expect(faulty.hits.length).toBeGreaterThan(0);
+    } finally {
+      faulty.close();
+      c.close();
+    }
+    expect((await objects()).filter((o) => o.startsWith('sets/'))).toEqual(setsBefore);
+    expect((await sets()).filter((x) => x.setId !== days[0]?.setId).every((x) => x.state === 'complete')).toBe(true);
+  }, 120_000);
+
   it.each(['packs', 'sig-next:', 'manifest:'])('a repack SIGKILLed at %s leaves every set complete and restorable', async (step) => {
+    const packsBefore = new Set((await objects()).filter((o) => o.startsWith('packs/')).map((o) => o.split(' ')[0]));
+    const manifestsBefore = new Map((await sets()).map((x) => [x.setId, JSON.stringify(x.manifest)]));
     const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, 'repack', '--storage', storageName], {
       env: { ...fx.env, COFRE_TEST_REPACK_HALT_AT: step }, stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -215,6 +237,20 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     });
     child.kill('SIGKILL');
     await closed;
+    // killed where asked: new packs uploaded; before the manifest put no manifest changed, after it
+    // the first set's manifest is the new one, authenticated by sig.next alone (manifest.json.sig is the old one)
+    const after = await objects();
+    expect(after.filter((o) => o.startsWith('packs/')).some((o) => !packsBefore.has(o.split(' ')[0] ?? ''))).toBe(true);
+    const first = days[1]?.setId ?? '';
+    const sigNext = `${manifestKey(first)}.sig.next`;
+    const listed = await sets();
+    const changed = listed.filter((x) => manifestsBefore.get(x.setId) !== JSON.stringify(x.manifest)).map((x) => x.setId);
+    expect(changed).toEqual(step === 'manifest:' ? [first] : []);
+    expect(after.some((o) => o.startsWith(`${sigNext} `))).toBe(step !== 'packs');
+    if (step === 'manifest:') {
+      const [bytes, sig] = await withStorage(async (s) => Promise.all([s.getBytes(manifestKey(first)), s.getBytes(`${manifestKey(first)}.sig`)]));
+      expect(verifySshsig(bytes, sig.toString('utf8'), [fx.signer]).ok).toBe(false);
+    }
     await dropStaleLeases();
     await remainingRestore(`killed at ${step}`);
   }, 300_000);
