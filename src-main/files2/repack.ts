@@ -33,7 +33,7 @@ import { extract as tarExtract } from 'tar-stream';
 import type { AppContext } from '../app/context.js';
 import { configuredIdentities } from '../app/identity.js';
 import { loadSigningKey, signManifest, MANIFEST_SIG_NEXT } from '../app/signing.js';
-import { listSetsOf, type SetInfo } from '../backup/sets.js';
+import { listSetsOf, refreshSetsCache, type SetInfo } from '../backup/sets.js';
 import { freshLeases, takeLease, type Lease } from '../backup/lease.js';
 import { manifestKey, manifestSigKey, objectKey, setPrefix } from '../backup/layout.js';
 import { createDecryptStream, createEncryptStream } from '../crypto/age.js';
@@ -346,6 +346,8 @@ async function repackLeased(ctx: AppContext, storage: Storage, opts: RepackOptio
   }
   result.setsRewritten = rewritten;
   updateDedupState(ctx.home, storage, moved, written);
+  // the console's cached manifests name the old indexes: list again
+  await refreshSetsCache(ctx, st, storage).catch((err: unknown) => result.warnings.push(`the sets cache could not be refreshed (${toErrorInfo(err).message}); \`cofre sets\` lists them again`));
   ctx.catalog.audit(ctx.actor, 'packs.repack', st, { storage: st, packs: plans.length, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, sets: rewritten });
   return result;
 }
@@ -361,7 +363,8 @@ interface RewriteInput {
 async function rewriteSet(storage: Storage, setId: string, input: RewriteInput): Promise<void> {
   const { keys, opts } = input;
   // the manifest as stored (every field kept as it is); it must still be the one planned from
-  const raw = JSON.parse((await storage.getBytes(manifestKey(setId))).toString('utf8')) as Extract<Manifest, { format: 'cofre-set/2' }>;
+  const rawBytes = await storage.getBytes(manifestKey(setId));
+  const raw = JSON.parse(rawBytes.toString('utf8')) as Extract<Manifest, { format: 'cofre-set/2' }>;
   const indexes = { ...(raw.indexes ?? {}) };
   const refs = new Set((raw.packs ?? []).map((p) => p.key).filter((k) => !input.chosen.has(k)));
   const superseded: string[] = [];
@@ -417,6 +420,11 @@ async function rewriteSet(storage: Storage, setId: string, input: RewriteInput):
     await storage.putBytes(sigNextKey(setId), sig);
     await opts.onStep?.(`sig-next:${setId}`);
     keys.lease?.assertWithinMaxAge();
+    // a prune or `forget` that deleted the set meanwhile (manifest first) must not see it come back
+    const now = await storage.getBytes(manifestKey(setId)).catch(() => undefined);
+    if (!now?.equals(rawBytes)) {
+      throw new CofreError('PRECONDITION', `the manifest of set ${setId} changed or was deleted while repack ran (a prune, a forget or another repack); this set was left as it is`, { hint: 'run `cofre repack` again' });
+    }
     await storage.putBytes(manifestKey(setId), bytes); // the commit point
   } catch (err) {
     // nothing of this set changed but new objects no manifest names: they go
