@@ -242,6 +242,8 @@ export const CATALOG = {
   // ── orchestrator ───────────────────────────────────────────────────────────────
   // (end of orchestrator)
   // ── repack ───────────────────────────────────────────────────────────────
+  'repack.blockedBySet': { pt: 'O conjunto {setId} em {storage} está duvidoso: a reorganização de pacotes não mudou nada', en: 'Set {setId} on {storage} is doubtful: repack changed nothing', ptDo: 'Verifique o conjunto; se ele estiver perdido, "cofre forget {setId}" o remove.', enDo: 'Check the set; if it is lost, "cofre forget {setId}" clears it.' },
+  'repack.busy': { pt: 'Um backup está em andamento em {storage}: a reorganização de pacotes não mudou nada', en: 'A backup is running on {storage}: repack changed nothing', ptDo: 'Rode "cofre repack" de novo quando o backup terminar.', enDo: 'Run "cofre repack" again once the backup has finished.' },
   // (end of repack)
   // ── indexzst ───────────────────────────────────────────────────────────────
   // (end of indexzst)

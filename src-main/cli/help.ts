@@ -25,7 +25,7 @@ export const EXAMPLES: Record<string, readonly [string, string]> = {
   files: ['cofre files 20260301T050000Z-a1b2c3', 'cofre files 20260301T050000Z-a1b2c3 --path /srv/clinica/uploads --json'],
   forget: ['cofre forget 20260301T050000Z-a1b2c3 --yes', 'cofre forget 20260301T050000Z-a1b2c3 --yes --json'],
   adopt: ['cofre adopt', 'cofre adopt --json'],
-  repack: ['cofre repack', 'cofre repack --json'],
+  repack: ['cofre repack --dry-run', 'cofre repack --storage nuvem --threshold 0.3 --json'],
 };
 
 /** Adds the examples and the global options to every registered subcommand's help. */

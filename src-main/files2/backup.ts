@@ -27,7 +27,7 @@ import { contentHmac, type FilesState, type PackRecord } from './state.js';
 import { packIdsKey, recoverDedupState, writePackIds, type DedupLog } from './pack-ids.js';
 import { planFullRead } from './full-read.js';
 import { Spool } from './spool.js';
-import { zstdMissingForBackup, zstdStage } from './zstd.js';
+import { INDEX_ZSTD_LEVEL, zstdMissingForBackup, zstdStage } from './zstd.js';
 import { BackupScratch } from './scratch.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a file in the job's spool. */
@@ -41,14 +41,6 @@ function* drain(chunks: Buffer[]): Generator<Buffer> {
 }
 
 export const FILES_V2_FORMAT = 'files-v2';
-
-/**
- * zstd level of the index. Measured on a 20 000-entry index (5.7 MB of text, the bench's tree):
- * -1 gives 0.99 MB, -3 1.10 MB, -5 1.14 MB, -9 1.15 MB, -19 0.94 MB (at 30–60× the time of -1).
- * Most of what is left is the content ids (64 hex digits of a keyed hash: 32 random bytes an
- * entry), which no level compresses; -1 is both the smallest of the fast levels and the fastest.
- */
-const INDEX_ZSTD_LEVEL = '-1';
 
 /** `<source>.index.zst.age` when compressed (the default), `<source>.index.age` otherwise. */
 export function indexKey(setId: string, source: string, compressed: boolean): string {

@@ -123,6 +123,17 @@ export class FilesState {
     tx();
   }
 
+  /** After `cofre repack`: contents moved out of old packs are known in their new packs (only where this host still had them in the old one). */
+  repoint(storage: string, moves: ReadonlyArray<{ cid: string; from: string; to: string }>, packs: readonly PackRecord[]): void {
+    const tx = this.db.transaction(() => {
+      const insPack = this.db.prepare('INSERT OR REPLACE INTO packs (storage, pack, bytes, sha256) VALUES (?, ?, ?, ?)');
+      for (const p of packs) insPack.run(storage, p.pack, p.bytes, p.sha256);
+      const move = this.db.prepare('UPDATE contents SET pack = ? WHERE storage = ? AND cid = ? AND pack = ?');
+      for (const m of moves) move.run(m.to, storage, m.cid, m.from);
+    });
+    tx();
+  }
+
   /** A pack found missing or wrong: its contents are uploaded again by the next backup. */
   forgetPack(storage: string, pack: string): void {
     const tx = this.db.transaction(() => {

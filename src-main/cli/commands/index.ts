@@ -136,6 +136,14 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .action(wrap<{ storage?: string; dryRun?: boolean }>(async (ctx, out, o, setId) => (await import('./adopt.js')).adoptCommand(ctx, out, o, setId ? [setId] : [])));
 
   program
+    .command('repack')
+    .description("rewrite mostly-unused format-2 packs (needs the age identity and the signing key): live contents move to new packs, each set gets a new index and a re-signed manifest; the old packs go at a later prune")
+    .option('--storage <name>', 'only this storage (default: every storage, each on its own)')
+    .option('--threshold <fraction>', 'repack a pack when less than this share of its bytes is still used (default 0.5)')
+    .option('--dry-run', 'show what would be repacked, change nothing')
+    .action(wrap<{ storage?: string; threshold?: string; dryRun?: boolean }>(async (ctx, out, o) => (await import('./repack.js')).repackCommand(ctx, out, o)));
+
+  program
     .command('runbook')
     .description('write the restore procedure for this config (with and without Cofre), Markdown')
     .option('-o, --out <file>', 'write to this file instead of stdout')
