@@ -244,6 +244,7 @@ export const CATALOG = {
   // ── repack ───────────────────────────────────────────────────────────────
   'repack.blockedBySet': { pt: 'O conjunto {setId} em {storage} está duvidoso: a reorganização de pacotes não mudou nada', en: 'Set {setId} on {storage} is doubtful: repack changed nothing', ptDo: 'Verifique o conjunto; se ele estiver perdido, "cofre forget {setId}" o remove.', enDo: 'Check the set; if it is lost, "cofre forget {setId}" clears it.' },
   'repack.busy': { pt: 'Um backup está em andamento em {storage}: a reorganização de pacotes não mudou nada', en: 'A backup is running on {storage}: repack changed nothing', ptDo: 'Rode "cofre repack" de novo quando o backup terminar.', enDo: 'Run "cofre repack" again once the backup has finished.' },
+  'repack.objectLock': { pt: 'O armazenamento {storage} usa Object Lock: a reorganização de pacotes substituiria manifestos travados, então não mudou nada', en: 'Storage {storage} uses Object Lock: repack would replace locked manifests, so it changed nothing', ptDo: 'Os pacotes sem uso ainda são apagados pela limpeza quando a trava vence.', enDo: 'Unused packs are still deleted by prune once their lock ends.' },
   // (end of repack)
   // ── indexzst ───────────────────────────────────────────────────────────────
   // (end of indexzst)

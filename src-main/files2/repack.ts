@@ -40,6 +40,7 @@ import { createDecryptStream, createEncryptStream } from '../crypto/age.js';
 import { verifySshsig } from '../crypto/sshsig.js';
 import { CofreError, toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
+import { objectLockPolicy } from '../storage/object-lock.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import type { Manifest, ManifestRef } from '../../shared/domain.js';
 import { INDEX_HEADER, isCompressedIndex } from './index-format.js';
@@ -126,6 +127,13 @@ export async function repackOpen(ctx: AppContext, storage: Storage, opts: Repack
     throw new CofreError('INVALID_ARGUMENT', `--threshold ${opts.threshold} is not a fraction between 0 and 1`, { hint: 'e.g. --threshold 0.5 rewrites packs less than half of whose bytes are still used' });
   }
   const st = opts.storage;
+  if (objectLockPolicy(storage) && !opts.dryRun) {
+    // repack replaces manifests, restore.sh and signatures in place, which Object Lock forbids until
+    // they expire; and its new packs would lack the retention the sets claim
+    throw new CofreError('PRECONDITION', `storage ${st} uses Object Lock: repack would replace the sets' locked manifests, so it changes nothing there`, {
+      hint: 'unreferenced packs are still deleted by prune once their lock ends; `cofre repack --dry-run` shows what a repack would save', key: 'repack.objectLock', params: { storage: st },
+    });
+  }
   const identities = await configuredIdentities(ctx.config, ctx.env, ctx.askSecret);
   const signingKey = opts.dryRun ? undefined : await loadSigningKey(ctx.config, ctx.env);
   const recipients = ctx.config.encryption?.recipients ?? [];

@@ -195,6 +195,15 @@ describe('S3 Object Lock (test stand-in: s3rver has none)', () => {
     expect(await keys(`sets/${middle}/`)).toEqual(before);
   }, 120_000);
 
+  it('repack on a locked storage is refused before it changes anything (it would replace locked manifests)', async () => {
+    at(4);
+    const before = await keys('');
+    const r = await cofre(['repack', '--storage', 'trancada', '--json'], { env: fx.env, fromSource: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/storage trancada uses Object Lock: repack would replace the sets' locked manifests, so it changes nothing there/);
+    expect(await keys('')).toEqual(before);
+  }, 120_000);
+
   it('prune deletes the set whose lock ended, holds the locked one (asked first, or refused by S3), and deletes it after its date', async () => {
     const [first, middle, last] = [sets[0]!.setId, sets[1]!.setId, sets[2]!.setId];
     const middleUntil = new Date(sets[1]!.createdAt + LOCK_DAYS * DAY);
