@@ -175,7 +175,7 @@ encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyF
 plans:
   p: { sources: [arquivos], storage: nas }
 restoreTargets:
-  t: { kind: staging, server: s, filesRoot: ${join(dir, `cofre-restored-${n}`)} }
+  t: { kind: staging, server: ${SERVER}, filesRoot: ${join(dir, `cofre-restored-${n}`)} }
 `);
     const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
     const row: Record<string, unknown> = { files: n };
