@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shq } from '../remote/shell.js';
@@ -243,14 +243,22 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
     return ref;
   });
   const tools = ['tar', ...(refs.some((r) => isCompressedPack(r.key)) ? ['zstd'] : [])];
-  const missing = (await opts.host.run(`for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`)).stdout.trim();
-  if (missing) {
-    throw new CofreError('PRECONDITION', `${missing.split('\n').join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
-  }
   const dest = opts.destination;
-  const made = await opts.host.runChecked(`mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`, { label: 'mktemp' });
-  const stage = made.stdout.trim();
+  // one command on the target: the tools it needs (nothing is written without them), then the private stage folder
+  const made = await opts.host.runChecked(
+    `m=; for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || m="$m $t"; done; `
+    + `if [ -n "$m" ]; then echo "missing:$m"; exit 0; fi; `
+    + `mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`,
+    { label: 'mktemp' },
+  );
+  const out = made.stdout.trim();
+  if (out.startsWith('missing:')) {
+    const missing = out.slice('missing:'.length).trim().split(/\s+/);
+    throw new CofreError('PRECONDITION', `${missing.join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
+  }
+  const stage = out;
   if (!stage.startsWith('/')) throw new CofreError('REMOTE_COMMAND_FAILED', `mktemp on the target gave no folder: ${made.stdout}`);
+  let removed = false;
   try {
     for (const [i, ref] of refs.entries()) {
       // tar still reads the whole pack (its SHA-256 is checked over every byte) but writes only the named members
@@ -260,18 +268,18 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
       await streamObject(opts, ref, unpack);
     }
     await opts.beforePlace?.();
+    // one command: the selected index arrives on stdin, the place code runs, the stage is removed
     const place = `${PLACE_SH}\nset -eu\ncofre_place "$1" "$2" "$3"\n`;
-    await put(opts.host, `${stage}/.place.sh`, Readable.from([Buffer.from(place)]));
-    await put(opts.host, `${stage}/.index`, createReadStream(indexFile));
-    await opts.host.runChecked(`sh ${shq(`${stage}/.place.sh`)} ${shq(`${stage}/.index`)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}`, { label: 'sh (placing files)' });
+    const index = `${stage}/.index`;
+    await opts.host.runChecked(
+      `cat > ${shq(index)} && sh -c ${shq(place)} sh ${shq(index)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}; rc=$?; rm -rf ${shq(stage)}; exit $rc`,
+      { stdin: createReadStream(indexFile), label: 'sh (placing files)' },
+    );
+    removed = true;
   } finally {
-    await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
+    if (!removed) await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
   }
   return refs.length;
-}
-
-async function put(host: RemoteHost, file: string, data: Readable): Promise<void> {
-  await host.runChecked(`cat > ${shq(file)}`, { stdin: data, label: 'cat' });
 }
 
 /** Streams one stored object, hash-checked and decrypted, into a command on the target. */

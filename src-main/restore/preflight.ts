@@ -16,7 +16,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 import type { CheckStatus } from '../../shared/domain.js';
-import { bufferInspector, readStoredObject, sinkInspector, type Inspector } from '../backup/object-reader.js';
+import { bufferInspector, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from '../backup/object-reader.js';
 import { describeRead } from '../backup/verify.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
@@ -97,6 +97,23 @@ export function needsZstd(item: RestoreItem): boolean {
   return item.object.format.endsWith('.zst') || (item.packs ?? []).some((p) => isCompressedPack(p.key));
 }
 
+/** The object the identity check decrypts: the smallest of the set. */
+function identityProbeItem(items: readonly RestoreItem[]): RestoreItem | undefined {
+  return [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
+}
+
+/**
+ * The identity check judged from the whole read of its object (a format-2 index is read whole
+ * anyway): the identity opens it when any plaintext came out, as `checkIdentity` asks of the first chunk.
+ */
+function identityFromRead(item: RestoreItem, r: ReadOutcome<unknown>): CheckResult {
+  const key = said('check.identity');
+  const name = item.object.key.split('/').pop() ?? item.object.key;
+  const e = r.decryptCause;
+  if (e && r.plainBytes === 0) return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...key, cause: e };
+  return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}`, ...key };
+}
+
 /** Decrypts the header (and first chunk) of the smallest object: proves the identity opens the set. */
 export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string | ErrorInfo): Promise<CheckResult> {
   const key = said('check.identity');
@@ -104,7 +121,7 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
     const cause = typeof identityError === 'object' ? identityError : undefined;
     return { name: 'identity decrypts the set', ok: false, message: (typeof identityError === 'string' ? identityError : identityError?.message) ?? 'no identity', ...key, ...(cause ? { cause } : {}) };
   }
-  const smallest = [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
+  const smallest = identityProbeItem(items);
   if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object', ...key };
   const name = smallest.object.key.split('/').pop() ?? smallest.object.key;
   let body: Readable | undefined;
@@ -283,7 +300,11 @@ function askedPathsWatcher(counter: TarCounter, asked: readonly string[]): Promi
 export async function checkObjects(
   storage: Storage,
   items: RestoreItem[],
-  opts: { fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined; spool?: Spool | undefined },
+  opts: {
+    fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined; spool?: Spool | undefined;
+    /** every whole read, as it ends (the identity check reuses the read of its object) */
+    onRead?: ((key: string, r: ReadOutcome<Finding>) => void) | undefined;
+  },
 ): Promise<{ checks: CheckResult[]; findings: ObjectFindings }> {
   const checks: CheckResult[] = [];
   const findings: ObjectFindings = { fileRoots: new Map(), missingPaths: new Map(), prepared: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
@@ -299,6 +320,7 @@ export async function checkObjects(
       if (!opts.identities) { checks.push(objectCheck(name, 'failed', 'not read: the identity that decrypts it is not available (see the identity check)')); continue; }
       const keep = opts.spool && o.format === 'files-v2' ? opts.spool.file(`index-${n}`) : undefined;
       const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item, keep), { onProgress: opts.onProgress, phase: 'preflight' });
+      opts.onRead?.(o.key, r);
       findings.readBytes += r.storedBytes;
       findings.readMs += r.durationMs;
       const described = describeRead(`object ${name}`, o, r);
@@ -510,8 +532,17 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
   const live = i.items.filter((x) => !x.skip);
   const checks: CheckResult[] = [];
   if (i.host) checks.push(...(await checkTools(i.host, i.items)));
-  checks.push(await checkIdentity(i.storage, i.items, identities, identityError));
-  const objects = await checkObjects(i.storage, live, { fullRead: production || i.verifyHashes, identities, onProgress: i.onProgress, spool: i.spool });
+  // the smallest object is a format-2 index, read whole below: the identity is judged from that read (one GET, not two)
+  const probe = identityProbeItem(i.items);
+  const byRead = identities !== undefined && probe !== undefined && !probe.skip && probe.object.format === 'files-v2' ? probe : undefined;
+  let probeRead: ReadOutcome<unknown> | undefined;
+  const identityCheck = byRead ? undefined : await checkIdentity(i.storage, i.items, identities, identityError);
+  const objects = await checkObjects(i.storage, live, {
+    fullRead: production || i.verifyHashes, identities, onProgress: i.onProgress, spool: i.spool,
+    onRead: (key, r) => { if (key === byRead?.object.key) probeRead = r; },
+  });
+  // not read (missing, wrong size): the probe of before says why
+  checks.push(identityCheck ?? (byRead && probeRead ? identityFromRead(byRead, probeRead) : await checkIdentity(i.storage, i.items, identities, identityError)));
   checks.push(...objects.checks);
   if (i.host) {
     if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));
