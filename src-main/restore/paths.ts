@@ -76,6 +76,7 @@ export function missingPaths(paths: readonly string[] | undefined, held: readonl
 export class HeldPaths {
   private readonly roots: string[] = [];
   private readonly rootSet = new Set<string>();
+  private readonly below = new Map<string, number>();
   private readonly asked: Array<{ raw: string; wanted: string; found: boolean; near: string | undefined }>;
   /** entries seen */
   count = 0;
@@ -98,13 +99,25 @@ export class HeldPaths {
       if (this.rootSet.has(q)) return;
       if (q === '/') break;
     }
-    // a new top-level path: the roots seen so far under it are no longer top-level
-    for (let i = this.roots.length - 1; i >= 0; i--) {
-      const r = this.roots[i] ?? '';
-      if (isUnder(r, p)) { this.roots.splice(i, 1); this.rootSet.delete(r); }
+    // a new top-level path: the roots seen so far under it (rare: find lists a folder first) are no longer top-level
+    if (this.below.has(p)) {
+      for (let i = this.roots.length - 1; i >= 0; i--) {
+        const r = this.roots[i] ?? '';
+        if (r !== p && isUnder(r, p)) { this.roots.splice(i, 1); this.rootSet.delete(r); this.countAbove(r, -1); }
+      }
     }
     this.roots.push(p);
     this.rootSet.add(p);
+    this.countAbove(p, 1);
+  }
+
+  /** Counts, per folder, the roots under it (tells in one lookup whether a new root covers earlier ones). */
+  private countAbove(root: string, by: 1 | -1): void {
+    for (let q = parentOf(root); q !== root; q = parentOf(q)) {
+      const n = (this.below.get(q) ?? 0) + by;
+      if (n > 0) this.below.set(q, n); else this.below.delete(q);
+      if (q === '/') break;
+    }
   }
 
   topLevel(): string[] {
