@@ -191,7 +191,7 @@ restoreTargets:
     const p = m[1] ?? '';
     if (!p.startsWith(`${storage}/`)) continue;
     const key = p.slice(storage.length + 1);
-    if (!(key.startsWith('packs/') || /\.index\.age$/.test(key))) continue;
+    if (!(key.startsWith('packs/') || /\.index(\.zst)?\.age$/.test(key))) continue;
     opened.set(key, (opened.get(key) ?? 0) + 1);
   }
   const read = [...opened].map(([key, times]) => ({ key, times, bytes: statSync(join(storage, key)).size }));

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { toErrorInfo } from '../errors.js';
+import { toErrorInfo, type ErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { ManifestObject } from '../../shared/domain.js';
 import { createDecryptStream } from '../crypto/age.js';
@@ -82,6 +82,8 @@ export interface ReadOutcome<R> {
   plainBytes: number;
   /** why the object did not decrypt (age authentication failed, wrong identity, truncated) */
   decryptError?: string;
+  /** the same failure whole (message, hint, code), for a check that reports it as its own */
+  decryptCause?: ErrorInfo;
   /** the inspector's verdict; absent when decryption failed */
   inspected?: R;
   durationMs: number;
@@ -144,7 +146,8 @@ export async function readStoredObject<R>(
   const base = { sha256, hashOk: sha256 === o.sha256, storedBytes: hasher.bytes, plainBytes: plainCounter.bytes };
   if (decryptFailure) {
     inspector.abort();
-    return { ...base, decryptError: toErrorInfo(decryptFailure).message, durationMs: Date.now() - t0 };
+    const cause = toErrorInfo(decryptFailure);
+    return { ...base, decryptError: cause.message, decryptCause: cause, durationMs: Date.now() - t0 };
   }
   const inspected = await inspector.result();
   return { ...base, inspected, durationMs: Date.now() - t0 };

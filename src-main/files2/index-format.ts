@@ -100,25 +100,43 @@ export function parseEntry(line: string, lineNo: number): IndexEntry {
 }
 
 /**
- * Parses a plaintext index as it streams (one line at a time: memory does not grow with the
- * index), yielding each entry with its line as stored.
+ * Splits a plaintext index into entries as its chunks arrive (one line at a time: memory does not
+ * grow with the index). Synchronous, for a Writable as well as an async stream.
  */
-export async function* streamIndex(plain: AsyncIterable<Buffer | string>): AsyncGenerator<{ entry: IndexEntry; line: string }> {
-  let rest = '';
-  let lineNo = 0;
-  for await (const chunk of plain) {
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
+export class IndexLineReader {
+  private rest = '';
+  private lineNo = 0;
+
+  /** The entries the chunk completes, each with its line as stored (throws on a line that does not parse). */
+  *push(chunk: Buffer | string): Generator<{ entry: IndexEntry; line: string }> {
+    const text = this.rest + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const line = text.slice(start, nl);
       start = nl + 1;
-      lineNo++;
+      this.lineNo++;
       if (line === '' || line.startsWith('#')) continue;
-      yield { entry: parseEntry(line, lineNo), line };
+      yield { entry: parseEntry(line, this.lineNo), line };
     }
-    rest = text.slice(start);
+    this.rest = text.slice(start);
   }
-  if (rest !== '' && !rest.startsWith('#')) yield { entry: parseEntry(rest, lineNo + 1), line: rest };
+
+  /** The last entry, when the index does not end with a newline. */
+  *end(): Generator<{ entry: IndexEntry; line: string }> {
+    const rest = this.rest;
+    this.rest = '';
+    if (rest !== '' && !rest.startsWith('#')) yield { entry: parseEntry(rest, this.lineNo + 1), line: rest };
+  }
+}
+
+/**
+ * Parses a plaintext index as it streams (one line at a time: memory does not grow with the
+ * index), yielding each entry with its line as stored.
+ */
+export async function* streamIndex(plain: AsyncIterable<Buffer | string>): AsyncGenerator<{ entry: IndexEntry; line: string }> {
+  const reader = new IndexLineReader();
+  for await (const chunk of plain) yield* reader.push(chunk);
+  yield* reader.end();
 }
 
 /** Parses a whole plaintext index held in memory (small indexes, tests). */

@@ -6,10 +6,10 @@
  * hash are the files placed, by the same sh code restore.sh uses (PLACE_SH).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import { CofreError } from '../errors.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shq } from '../remote/shell.js';
@@ -134,38 +134,92 @@ export interface FilesV2RestoreOptions {
   beforePlace?: (() => Promise<void>) | undefined;
   onProgress?: ProgressListener | undefined;
   signal?: AbortSignal | undefined;
+  /** the selection kept when the preflight read the index (hash checked): the index is not read again */
+  prepared?: PreparedSelection | undefined;
+}
+
+/**
+ * What a restore needs from a set's index, kept while the index is read once: the selected lines
+ * (header first) in a private spool file, the packs they need and, for a granular restore, the
+ * members to name to tar per pack.
+ */
+export interface PreparedSelection {
+  /** private file (under the job's spool folder) with the index header and the selected lines */
+  file: string;
+  /** pack names the selected entries need, sorted */
+  packs: string[];
+  /** members named to tar per pack (granular restore; a pack with too many: undefined, extracted whole) */
+  members: Map<string, Set<string> | undefined> | undefined;
+  /** restorable selected entries and their regular-file bytes */
+  entries: number;
+  bytes: number;
+}
+
+/**
+ * Keeps what a restore needs of the entries under the asked paths as the index streams by: their
+ * lines go to a private file, only the packs' names (and, for a granular restore, the members) are
+ * held. `add` returns false when the file wants a pause (`await drained()`).
+ */
+export class IndexSelection {
+  readonly paths: PathSelection;
+  private readonly out: WriteStream;
+  private readonly needed = new Set<string>();
+  private readonly members: Map<string, Set<string> | undefined> | undefined;
+  private readonly counts = { entries: 0, bytes: 0 };
+
+  constructor(private readonly file: string, paths: readonly string[] | undefined) {
+    this.paths = new PathSelection(paths);
+    // a granular restore names its members to tar: only they are written on the target
+    this.members = paths?.length ? new Map() : undefined;
+    this.out = createWriteStream(file, { mode: 0o600 });
+    this.out.on('error', () => undefined); // surfaced by drained() and finish()
+    this.out.write(`${INDEX_HEADER}\n`);
+  }
+
+  add(e: IndexEntry, line: string): boolean {
+    if (!this.paths.has(e.path)) return true;
+    if (e.type !== 'o') {
+      this.counts.entries++;
+      if (e.type === 'f' || e.type === 'h') this.counts.bytes += e.size;
+    }
+    if (e.cid && (e.type === 'f' || e.type === 'h')) {
+      this.needed.add(e.pack);
+      if (this.members) nameMember(this.members, e.pack, e.cid);
+    }
+    return this.out.write(`${line}\n`);
+  }
+
+  async drained(): Promise<void> {
+    await once(this.out, 'drain');
+  }
+
+  async finish(): Promise<PreparedSelection> {
+    this.out.end();
+    await finished(this.out);
+    return { file: this.file, packs: [...this.needed].sort(), members: this.members, ...this.counts };
+  }
+
+  abort(): void {
+    this.out.destroy();
+  }
 }
 
 export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ entries: number; bytes: number; packsRead: number }> {
+  // read once: the preflight kept the selection while it read (and hash-checked) the index
+  if (opts.prepared) {
+    const p = opts.prepared;
+    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p.packs, p.file, p.members) };
+  }
   // the selected lines go to a private file here as the index streams: only the packs' names are held
   const spool = await Spool.open('restore');
   try {
-    const selected = spool.file('index');
-    const out = createWriteStream(selected, { mode: 0o600 });
-    const selection = new PathSelection(opts.paths);
-    const needed = new Set<string>();
-    // a granular restore names its members to tar: only they are written on the target
-    const members = opts.paths?.length ? new Map<string, Set<string> | undefined>() : undefined;
-    const counts = { entries: 0, bytes: 0 };
-    out.write(`${INDEX_HEADER}\n`);
-    const scanned = scanIndex(opts.storage, opts.index, opts.identities, async (e, line) => {
-      if (!selection.has(e.path)) return;
-      if (e.type !== 'o') {
-        counts.entries++;
-        if (e.type === 'f' || e.type === 'h') counts.bytes += e.size;
-      }
-      if (e.cid && (e.type === 'f' || e.type === 'h')) {
-        needed.add(e.pack);
-        if (members) nameMember(members, e.pack, e.cid);
-      }
-      if (!out.write(`${line}\n`)) await once(out, 'drain');
-    }, opts.signal);
-    await scanned.catch((err: unknown) => { out.destroy(); throw err; });
-    out.end();
-    await finished(out);
-    selection.check(`the set's files of ${opts.label}`);
-    const refs = await placeFromPacks(opts, [...needed].sort(), selected, members);
-    return { ...counts, packsRead: refs };
+    const selection = new IndexSelection(spool.file('index'), opts.paths);
+    await scanIndex(opts.storage, opts.index, opts.identities, async (e, line) => {
+      if (!selection.add(e, line)) await selection.drained();
+    }, opts.signal).catch((err: unknown) => { selection.abort(); throw err; });
+    const p = await selection.finish();
+    selection.paths.check(`the set's files of ${opts.label}`);
+    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p.packs, p.file, p.members) };
   } finally {
     await spool.dispose();
   }
@@ -189,14 +243,22 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
     return ref;
   });
   const tools = ['tar', ...(refs.some((r) => isCompressedPack(r.key)) ? ['zstd'] : [])];
-  const missing = (await opts.host.run(`for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`)).stdout.trim();
-  if (missing) {
-    throw new CofreError('PRECONDITION', `${missing.split('\n').join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
-  }
   const dest = opts.destination;
-  const made = await opts.host.runChecked(`mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`, { label: 'mktemp' });
-  const stage = made.stdout.trim();
+  // one command on the target: the tools it needs (nothing is written without them), then the private stage folder
+  const made = await opts.host.runChecked(
+    `m=; for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || m="$m $t"; done; `
+    + `if [ -n "$m" ]; then echo "missing:$m"; exit 0; fi; `
+    + `mkdir -p ${shq(dest)} && mktemp -d ${shq(`${dest.replace(/\/+$/, '')}/.cofre-stage.XXXXXX`)}`,
+    { label: 'mktemp' },
+  );
+  const out = made.stdout.trim();
+  if (out.startsWith('missing:')) {
+    const missing = out.slice('missing:'.length).trim().split(/\s+/);
+    throw new CofreError('PRECONDITION', `${missing.join(', ')} not installed on the restore target; nothing was written there`, { hint: 'install it on the target (apt install zstd tar) and run the restore again' });
+  }
+  const stage = out;
   if (!stage.startsWith('/')) throw new CofreError('REMOTE_COMMAND_FAILED', `mktemp on the target gave no folder: ${made.stdout}`);
+  let removed = false;
   try {
     for (const [i, ref] of refs.entries()) {
       // tar still reads the whole pack (its SHA-256 is checked over every byte) but writes only the named members
@@ -206,18 +268,18 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
       await streamObject(opts, ref, unpack);
     }
     await opts.beforePlace?.();
+    // one command: the selected index arrives on stdin, the place code runs, the stage is removed
     const place = `${PLACE_SH}\nset -eu\ncofre_place "$1" "$2" "$3"\n`;
-    await put(opts.host, `${stage}/.place.sh`, Readable.from([Buffer.from(place)]));
-    await put(opts.host, `${stage}/.index`, createReadStream(indexFile));
-    await opts.host.runChecked(`sh ${shq(`${stage}/.place.sh`)} ${shq(`${stage}/.index`)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}`, { label: 'sh (placing files)' });
+    const index = `${stage}/.index`;
+    await opts.host.runChecked(
+      `cat > ${shq(index)} && sh -c ${shq(place)} sh ${shq(index)} ${shq(stage)} ${shq(dest.replace(/\/+$/, '') || '/')}; rc=$?; rm -rf ${shq(stage)}; exit $rc`,
+      { stdin: createReadStream(indexFile), label: 'sh (placing files)' },
+    );
+    removed = true;
   } finally {
-    await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
+    if (!removed) await opts.host.run(`rm -rf ${shq(stage)}`).catch(() => undefined);
   }
   return refs.length;
-}
-
-async function put(host: RemoteHost, file: string, data: Readable): Promise<void> {
-  await host.runChecked(`cat > ${shq(file)}`, { stdin: data, label: 'cat' });
 }
 
 /** Streams one stored object, hash-checked and decrypted, into a command on the target. */

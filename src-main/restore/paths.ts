@@ -68,6 +68,68 @@ export function missingPaths(paths: readonly string[] | undefined, held: readonl
   return out;
 }
 
+/**
+ * What the preflight learns of a set's paths as its index streams by, keeping nothing per entry:
+ * its top-level paths (as `topLevelPaths` gives them, in the same order) and, per asked path,
+ * whether the set holds it and the deepest folder above it that it holds (as `missingPaths`).
+ */
+export class HeldPaths {
+  private readonly roots: string[] = [];
+  private readonly rootSet = new Set<string>();
+  private readonly below = new Map<string, number>();
+  private readonly asked: Array<{ raw: string; wanted: string; found: boolean; near: string | undefined }>;
+  /** entries seen */
+  count = 0;
+
+  constructor(asked: readonly string[] | undefined) {
+    this.asked = (asked ?? []).map((raw) => ({ raw, wanted: trimSlash(raw), found: false, near: undefined }));
+  }
+
+  add(raw: string): void {
+    const p = trimSlash(raw);
+    this.count++;
+    for (const a of this.asked) {
+      if (a.found) continue;
+      if (isUnder(p, a.wanted)) a.found = true;
+      else if (isUnder(a.wanted, p) && (a.near === undefined || p.length > a.near.length)) a.near = p;
+    }
+    if (this.rootSet.has(p)) return;
+    // covered when a folder above it is held: then the topmost one held is a root already
+    for (let q = parentOf(p); q !== p; q = parentOf(q)) {
+      if (this.rootSet.has(q)) return;
+      if (q === '/') break;
+    }
+    // a new top-level path: the roots seen so far under it (rare: find lists a folder first) are no longer top-level
+    if (this.below.has(p)) {
+      for (let i = this.roots.length - 1; i >= 0; i--) {
+        const r = this.roots[i] ?? '';
+        if (r !== p && isUnder(r, p)) { this.roots.splice(i, 1); this.rootSet.delete(r); this.countAbove(r, -1); }
+      }
+    }
+    this.roots.push(p);
+    this.rootSet.add(p);
+    this.countAbove(p, 1);
+  }
+
+  /** Counts, per folder, the roots under it (tells in one lookup whether a new root covers earlier ones). */
+  private countAbove(root: string, by: 1 | -1): void {
+    for (let q = parentOf(root); q !== root; q = parentOf(q)) {
+      const n = (this.below.get(q) ?? 0) + by;
+      if (n > 0) this.below.set(q, n); else this.below.delete(q);
+      if (q === '/') break;
+    }
+  }
+
+  topLevel(): string[] {
+    return [...this.roots];
+  }
+
+  /** The asked paths that matched no entry (each with a folder to list instead). */
+  missing(): MissingPath[] {
+    return this.asked.filter((a) => !a.found).map((a) => ({ path: a.raw, near: a.near ?? this.roots[0] ?? '/' }));
+  }
+}
+
 function listCommand(setId: string, near: string): string {
   return `cofre files ${setId} --path ${near.includes(' ') ? JSON.stringify(near) : near}`;
 }

@@ -16,7 +16,7 @@ import { createDecryptStream } from '../crypto/age.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 import type { CheckStatus } from '../../shared/domain.js';
-import { bufferInspector, readStoredObject, sinkInspector, type Inspector } from '../backup/object-reader.js';
+import { bufferInspector, readStoredObject, sinkInspector, type Inspector, type ReadOutcome } from '../backup/object-reader.js';
 import { describeRead } from '../backup/verify.js';
 import { TarCounter } from '../sources/tar-counter.js';
 import type { ProgressListener } from '../util/progress.js';
@@ -26,10 +26,11 @@ import { pgQuery, mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgString, type Targe
 import { mySqlString } from '../sources/mysql.js';
 import { preflightOriginalNames, usesOriginalNames, type OriginalNamesContext } from './original-names.js';
 import { extract as tarExtract } from 'tar-stream';
-import { isCompressedIndex, parseIndex } from '../files2/index-format.js';
+import { IndexLineReader, isCompressedIndex, type IndexEntry } from '../files2/index-format.js';
 import { zstdInspector } from '../backup/zstd-inspector.js';
-import { expectedCounts } from '../files2/restore.js';
-import { isUnder, missingPaths, pathsCheck, setIdOfKey, topLevelPaths, type MissingPath } from './paths.js';
+import { IndexSelection, type PreparedSelection } from '../files2/restore.js';
+import type { Spool } from '../files2/spool.js';
+import { HeldPaths, isUnder, missingPaths, pathsCheck, setIdOfKey, type MissingPath } from './paths.js';
 import { normalizeMember } from '../sources/tar-counter.js';
 import { isCompressedPack } from '../files2/packs.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
@@ -96,6 +97,23 @@ export function needsZstd(item: RestoreItem): boolean {
   return item.object.format.endsWith('.zst') || (item.packs ?? []).some((p) => isCompressedPack(p.key));
 }
 
+/** The object the identity check decrypts: the smallest of the set. */
+function identityProbeItem(items: readonly RestoreItem[]): RestoreItem | undefined {
+  return [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
+}
+
+/**
+ * The identity check judged from the whole read of its object (a format-2 index is read whole
+ * anyway): the identity opens it when any plaintext came out, as `checkIdentity` asks of the first chunk.
+ */
+function identityFromRead(item: RestoreItem, r: ReadOutcome<unknown>): CheckResult {
+  const key = said('check.identity');
+  const name = item.object.key.split('/').pop() ?? item.object.key;
+  const e = r.decryptCause;
+  if (e && r.plainBytes === 0) return { name: 'identity decrypts the set', ok: false, message: `${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`, ...key, cause: e };
+  return { name: 'identity decrypts the set', ok: true, message: `the configured identity opens ${name}`, ...key };
+}
+
 /** Decrypts the header (and first chunk) of the smallest object: proves the identity opens the set. */
 export async function checkIdentity(storage: Storage, items: RestoreItem[], identities: string[] | undefined, identityError?: string | ErrorInfo): Promise<CheckResult> {
   const key = said('check.identity');
@@ -103,7 +121,7 @@ export async function checkIdentity(storage: Storage, items: RestoreItem[], iden
     const cause = typeof identityError === 'object' ? identityError : undefined;
     return { name: 'identity decrypts the set', ok: false, message: (typeof identityError === 'string' ? identityError : identityError?.message) ?? 'no identity', ...key, ...(cause ? { cause } : {}) };
   }
-  const smallest = [...items].sort((a, b) => a.object.bytes - b.object.bytes)[0];
+  const smallest = identityProbeItem(items);
   if (!smallest) return { name: 'identity decrypts the set', ok: false, message: 'no object', ...key };
   const name = smallest.object.key.split('/').pop() ?? smallest.object.key;
   let body: Readable | undefined;
@@ -135,23 +153,25 @@ export interface ObjectFindings {
   missingPaths: Map<string, MissingPath[]>;
   /** the globals dump holds `\restrict` (the target's psql must know it) */
   globalsRestrict: boolean;
+  /** format-2 items, with a spool: what the transfer needs of each index (read once, here), by object key */
+  prepared: Map<string, PreparedSelection>;
   /** stored bytes read whole and the time it took (the projection of the next restore uses it) */
   readBytes: number;
   readMs: number;
 }
 
-type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean; missing?: MissingPath[] };
+type Finding = { status: CheckStatus; message: string; roots?: string[]; restrict?: boolean; missing?: MissingPath[]; prepared?: PreparedSelection };
 
 function objectCheck(name: string, status: CheckStatus, message: string, key: CatalogKey = 'check.object'): CheckResult {
   return { name: `object ${name}`, ok: status === 'ok', status, message, ...said(status === 'unchecked' ? 'check.contentUnchecked' : key, { object: name }) };
 }
 
 /** What a whole read looks at in each object's plaintext, by the kind of item. */
-function inspectorFor(item: RestoreItem): Inspector<Finding> {
+function inspectorFor(item: RestoreItem, keep: string | undefined): Inspector<Finding> {
   const o = item.object;
   if (item.type === 'files' && o.format === 'files-v2') {
-    if (!isCompressedIndex(o.key)) return indexRootsInspector(item);
-    return zstdInspector(indexRootsInspector(item), {
+    if (!isCompressedIndex(o.key)) return indexRootsInspector(item, keep);
+    return zstdInspector(indexRootsInspector(item, keep), {
       missing: () => ({ status: 'failed', message: 'zstd is not installed on this computer: it is needed to read the compressed index (apt install zstd)' }),
       failed: (m) => ({ status: 'failed', message: `the index does not decompress (zstd: ${m})` }),
     });
@@ -190,26 +210,55 @@ function inspectorFor(item: RestoreItem): Inspector<Finding> {
   return { stream: sink, abort: () => sink.destroy(), result: () => Promise.resolve({ status: 'ok', message: 'decrypts to the recorded size' }) };
 }
 
-/** Format 2: the index read whole: every line parses, its counts equal the manifest's, its top-level paths and the asked paths it lacks. */
-function indexRootsInspector(item: RestoreItem): Inspector<Finding> {
+/**
+ * Format 2: the index streamed whole (nothing kept per entry): every line parses, its counts equal
+ * the manifest's, its top-level paths and the asked paths it lacks. With `keep`, the selection a
+ * restore needs goes to that private file as it passes, so the transfer does not read it again.
+ */
+function indexRootsInspector(item: RestoreItem, keep: string | undefined): Inspector<Finding> {
   const o = item.object;
-  const chunks: Buffer[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk); cb(); } });
-  return sinkInspector(sink, () => {
-    let paths: string[];
+  const reader = new IndexLineReader();
+  const held = new HeldPaths(item.paths);
+  const counts = { entries: 0, bytes: 0 };
+  const selection = keep ? new IndexSelection(keep, item.paths) : undefined;
+  let failure: string | undefined;
+  const take = async (lines: Iterable<{ entry: IndexEntry; line: string }>): Promise<void> => {
     try {
-      const entries = parseIndex(Buffer.concat(chunks).toString('utf8'));
-      const counts = expectedCounts(entries);
-      if (counts.entries !== o.fileCount || counts.bytes !== o.fileBytes) {
-        return { status: 'failed', message: `the index lists ${counts.entries} entries and ${counts.bytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
+      for (const { entry, line } of lines) {
+        held.add(entry.path);
+        if (entry.type !== 'o') {
+          counts.entries++;
+          if (entry.type === 'f' || entry.type === 'h') counts.bytes += entry.size;
+        }
+        if (selection && !selection.add(entry, line)) await selection.drained();
       }
-      paths = entries.map((e) => e.path);
     } catch (err) {
-      return { status: 'failed', message: toErrorInfo(err).message };
+      // the rest still flows through (the hash covers every byte); the verdict is this failure
+      failure ??= toErrorInfo(err).message;
+      selection?.abort();
     }
-    const roots = topLevelPaths(paths);
-    return { status: 'ok', message: `index lists ${paths.length} entries under ${roots.length} top-level path(s)`, roots, missing: missingPaths(item.paths, paths) };
+  };
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (failure !== undefined) { cb(); return; }
+      void take(reader.push(chunk)).then(() => cb());
+    },
+    final(cb) {
+      if (failure !== undefined) { cb(); return; }
+      void take(reader.end()).then(() => cb());
+    },
   });
+  const inspector = sinkInspector(sink, async (): Promise<Finding> => {
+    if (failure !== undefined) return { status: 'failed', message: failure };
+    if (counts.entries !== o.fileCount || counts.bytes !== o.fileBytes) {
+      selection?.abort();
+      return { status: 'failed', message: `the index lists ${counts.entries} entries and ${counts.bytes} file bytes, the manifest ${o.fileCount} and ${o.fileBytes}` };
+    }
+    const roots = held.topLevel();
+    const prepared = selection ? await selection.finish() : undefined;
+    return { status: 'ok', message: `index lists ${held.count} entries under ${roots.length} top-level path(s)`, roots, missing: held.missing(), ...(prepared ? { prepared } : {}) };
+  });
+  return { ...inspector, abort: () => { inspector.abort(); selection?.abort(); } };
 }
 
 /**
@@ -251,11 +300,15 @@ function askedPathsWatcher(counter: TarCounter, asked: readonly string[]): Promi
 export async function checkObjects(
   storage: Storage,
   items: RestoreItem[],
-  opts: { fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined },
+  opts: {
+    fullRead: boolean; identities: string[] | undefined; onProgress?: ProgressListener | undefined; spool?: Spool | undefined;
+    /** every whole read, as it ends (the identity check reuses the read of its object) */
+    onRead?: ((key: string, r: ReadOutcome<Finding>) => void) | undefined;
+  },
 ): Promise<{ checks: CheckResult[]; findings: ObjectFindings }> {
   const checks: CheckResult[] = [];
-  const findings: ObjectFindings = { fileRoots: new Map(), missingPaths: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
-  for (const item of items) {
+  const findings: ObjectFindings = { fileRoots: new Map(), missingPaths: new Map(), prepared: new Map(), globalsRestrict: false, readBytes: 0, readMs: 0 };
+  for (const [n, item] of items.entries()) {
     const o = item.object;
     const name = o.key.split('/').pop() ?? o.key;
     try {
@@ -265,12 +318,15 @@ export async function checkObjects(
       // a format-2 index is small: always read whole (its top-level paths, the asked paths it lacks)
       if (!opts.fullRead && o.format !== 'files-v2') { checks.push(objectCheck(name, 'ok', `${formatBytes(o.bytes)}, size matches (hash checked during transfer)`, 'check.objectSize')); continue; }
       if (!opts.identities) { checks.push(objectCheck(name, 'failed', 'not read: the identity that decrypts it is not available (see the identity check)')); continue; }
-      const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item), { onProgress: opts.onProgress, phase: 'preflight' });
+      const keep = opts.spool && o.format === 'files-v2' ? opts.spool.file(`index-${n}`) : undefined;
+      const r = await readStoredObject(storage, o, opts.identities, inspectorFor(item, keep), { onProgress: opts.onProgress, phase: 'preflight' });
+      opts.onRead?.(o.key, r);
       findings.readBytes += r.storedBytes;
       findings.readMs += r.durationMs;
       const described = describeRead(`object ${name}`, o, r);
       if (described.status !== 'ok' || !r.inspected) { checks.push({ ...described, ...said(described.status === 'unchecked' ? 'check.contentUnchecked' : 'check.objectHash', { object: name }) }); continue; }
       if (r.inspected.roots) findings.fileRoots.set(o.key, r.inspected.roots);
+      if (r.inspected.prepared && r.inspected.status === 'ok') findings.prepared.set(o.key, r.inspected.prepared);
       if (r.inspected.missing && item.paths) {
         findings.missingPaths.set(o.key, r.inspected.missing);
         checks.push(pathsCheck(setIdOfKey(o.key), item.source.name, r.inspected.missing, item.paths));
@@ -449,6 +505,8 @@ export interface PreflightInput {
   elapsedMs: number;
   /** staging targets with `names: original`: the config and environment to ask the sources' servers, and the aside suffix */
   original?: OriginalNamesContext | undefined;
+  /** the restore's private spool: format-2 index selections are kept there for the transfer (absent: a check only) */
+  spool?: Spool | undefined;
   /** loads the age identities; its error becomes a failed check, not an exception */
   identities: () => Promise<string[]>;
   onProgress?: ProgressListener | undefined;
@@ -474,8 +532,17 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
   const live = i.items.filter((x) => !x.skip);
   const checks: CheckResult[] = [];
   if (i.host) checks.push(...(await checkTools(i.host, i.items)));
-  checks.push(await checkIdentity(i.storage, i.items, identities, identityError));
-  const objects = await checkObjects(i.storage, live, { fullRead: production || i.verifyHashes, identities, onProgress: i.onProgress });
+  // the smallest object is a format-2 index, read whole below: the identity is judged from that read (one GET, not two)
+  const probe = identityProbeItem(i.items);
+  const byRead = identities !== undefined && probe !== undefined && !probe.skip && probe.object.format === 'files-v2' ? probe : undefined;
+  let probeRead: ReadOutcome<unknown> | undefined;
+  const identityCheck = byRead ? undefined : await checkIdentity(i.storage, i.items, identities, identityError);
+  const objects = await checkObjects(i.storage, live, {
+    fullRead: production || i.verifyHashes, identities, onProgress: i.onProgress, spool: i.spool,
+    onRead: (key, r) => { if (key === byRead?.object.key) probeRead = r; },
+  });
+  // not read (missing, wrong size): the probe of before says why
+  checks.push(identityCheck ?? (byRead && probeRead ? identityFromRead(byRead, probeRead) : await checkIdentity(i.storage, i.items, identities, identityError)));
   checks.push(...objects.checks);
   if (i.host) {
     if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));

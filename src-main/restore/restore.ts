@@ -19,6 +19,7 @@ import { dropForProduction, renameExisting, transferItem } from './transfer.js';
 import { takeSafetyDumps, safetyDir } from './safety.js';
 import { recordHashFailure } from '../backup/verify.js';
 import type { ObjectFindings } from './preflight.js';
+import { Spool } from '../files2/spool.js';
 import { runTargetChecks, validateItems } from './validate.js';
 import { catalogDetails, writeReport } from './report.js';
 import { waitForTarget } from './target-busy.js';
@@ -83,6 +84,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   let items: RestoreItem[] = [];
   let host: RemoteHost | undefined;
   let storage: Storage | undefined;
+  let spool: Spool | undefined;
   let error: ErrorInfo | undefined;
   let targetState: string | undefined;
   let touched = false;
@@ -150,8 +152,10 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
       host = reach.host;
       storage = ctx.storage(set.storage);
       const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
+      // a format-2 index is read once: the preflight keeps what the transfer needs in a private spool
+      if (items.some((i) => !i.skip && i.object.format === 'files-v2')) spool = await Spool.open('restore');
       const checked = await runPreflightChecks({
-        host, storage, target, items, jobs, catalog, elapsedMs: elapsed(),
+        host, storage, target, items, jobs, catalog, elapsedMs: elapsed(), spool,
         verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
         original: { config, env: ctx.env, stamp },
@@ -175,6 +179,10 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
           hint: 'nothing was done on the target; fix what the failed checks say and run the restore again',
           ...said('restore.preflightFailed'),
         });
+      }
+      for (const item of items) {
+        const prepared = f.prepared.get(item.object.key);
+        if (prepared) item.prepared = prepared;
       }
       return { identities: checked.identities as string[], findings: checked.findings };
     }).then(async ({ identities, findings }: { identities: string[]; findings: ObjectFindings }) => {
@@ -257,6 +265,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
   } finally {
     host?.close();
     storage?.close();
+    await spool?.dispose().catch(() => undefined);
   }
 
   const finished = ctx.now();

@@ -185,7 +185,7 @@ export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Pr
   if (item.object.format === 'files-v2') {
     const r = await restoreFilesV2({
       storage: opts.storage, host: opts.host, identities: opts.identities, destination: dest, index: item.object, packs: item.packs ?? [],
-      paths: item.paths, label: item.source.name, onProgress: opts.onProgress, signal: opts.signal,
+      paths: item.paths, label: item.source.name, onProgress: opts.onProgress, signal: opts.signal, prepared: item.prepared,
       ...(item.replace ? { beforePlace: () => removeReplaced(opts.host, dest, item.replace ?? []) } : {}),
     });
     if (item.paths) item.expected = { entries: r.entries, bytes: r.bytes };

@@ -1,6 +1,7 @@
 /** Types shared by the restore phases (preflight, transfer, validate, report) and the drill. */
 import type { CheckStatus, ManifestObject, ManifestRef, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
+import type { PreparedSelection } from '../files2/restore.js';
 import type { CatalogKey, MessageParams } from '../../shared/i18n/catalog.js';
 
 /** RNF-BACK-002: the clinic's objectives. */
@@ -51,6 +52,8 @@ export interface RestoreItem {
   tables?: string[];
   /** files in format 2 on production: the server paths removed right before the set's files are placed (after the safety copy) */
   replace?: string[];
+  /** files in format 2: what the preflight kept of the index (read and hash-checked once, there) for the transfer */
+  prepared?: PreparedSelection;
   /** what the transfer of this item left out or noticed (the result's warnings) */
   warnings?: string[];
 }

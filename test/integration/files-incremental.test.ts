@@ -30,6 +30,26 @@ import { cofre } from '../support/cli.js';
 
 const CLI_SOURCE = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url));
 import type { Manifest } from '../../shared/domain.js';
+import type { StorageOpener } from '../../src-main/app/context.js';
+import type { GetOptions, Storage } from '../../src-main/storage/types.js';
+import { FaultyStorage } from '../support/faulty-storage.js';
+
+/** A storage that records the key of every GET (no faults). */
+class CountingStorage extends FaultyStorage {
+  constructor(inner: Storage, private readonly gets: string[]) {
+    super(inner, []);
+  }
+
+  override get(key: string, opts?: GetOptions): ReturnType<Storage['get']> {
+    this.gets.push(key);
+    return super.get(key, opts);
+  }
+
+  override getBytes(key: string): ReturnType<Storage['getBytes']> {
+    this.gets.push(key);
+    return super.getBytes(key);
+  }
+}
 
 const h = inject('harness');
 
@@ -326,6 +346,32 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     c.close();
     expect(bad.status).toBe('failed');
     expect(bad.error?.message).toMatch(/nao-existe is not in/);
+  });
+
+  it('a single-file restore reads the index once and fetches only the pack that holds the file (storage GETs counted)', async () => {
+    const day = days[2];
+    if (!day) throw new Error('no day 3');
+    const file = join(uploads, 'dia3/novo.bin');
+    const manifest = JSON.parse(readFileSync(join(fx.folderStorage, 'sets', day.setId, 'manifest.json'), 'utf8')) as Manifest;
+    if (manifest.format !== 'cofre-set/2') throw new Error('not format 2');
+    const indexKey = manifest.indexes?.['arquivos']?.key ?? '';
+    const zst = execFileSync('age', ['-d', '-i', fx.identityFile, join(fx.folderStorage, indexKey)]);
+    const entry = parseIndex(execFileSync('zstd', ['-d', '-q', '-c'], { input: zst, encoding: 'latin1' })).find((e) => e.path === file);
+    expect(entry?.pack).toMatch(/^[0-9a-f]{32}/);
+    expect(manifest.packs?.length).toBeGreaterThan(2); // the set spans packs the file does not need
+    const yaml = readFileSync(fx.configPath, 'utf8').replace(`filesRoot: ${restoreRoot}`, `filesRoot: ${join(restoreRoot, 'um')}`);
+    const oneConfig = join(fx.dir, 'um.yaml');
+    writeFileSync(oneConfig, yaml);
+    const gets: string[] = [];
+    const counting: StorageOpener = (config, name, env) => new CountingStorage(storageFromConfig(config, name, env), gets);
+    const c = new AppContext({ env: fx.env, configFlag: oneConfig, openStorage: counting });
+    const r = await runRestore(c, { setId: day.setId, target: 'homologacao', yes: true, paths: [file] }).finally(() => c.close());
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('succeeded');
+    const restored = join(restoreRoot, 'um', day.setId, file);
+    expect(createHash('sha256').update(readFileSync(restored)).digest('hex')).toBe(day.snap.find((e) => e.path === 'dia3/novo.bin')?.sha256);
+    expect(gets.filter((k) => k.startsWith('packs/'))).toEqual([`packs/${entry?.pack ?? ''}`]);
+    expect(gets.filter((k) => k === indexKey)).toHaveLength(1);
   });
 
   it('cofre files lists entries; verify checks packs (quick: presence and size; deep: hash, each pack once)', async () => {
