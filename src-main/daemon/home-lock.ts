@@ -2,25 +2,18 @@
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CofreError } from '../errors.js';
+import { isAlive } from '../util/process.js';
 import { said } from '../../shared/i18n/catalog.js';
 
 export interface HomeLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function runningSchedulerPid(home: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(home, 'scheduler.lock'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
   } catch {
     return undefined;
   }

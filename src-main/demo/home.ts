@@ -22,7 +22,8 @@ import { loadIdentities } from '../crypto/identity-file.js';
 import { writeSampleFiles } from './sample-files.js';
 import { DEMO_DATABASE, DEMO_PG_BIN, startDemoPostgres, type DemoPostgres } from './postgres.js';
 import { DEMO_MARIADB_DATABASE, DEMO_MARIADB_USER, mariadbBinaries, resetDemoMariadb, startDemoMariadb, type DemoMariadb } from './mariadb.js';
-import { isAlive, notice, runProgram, type DemoNotice } from './notices.js';
+import { notice, runProgram, type DemoNotice } from './notices.js';
+import { isAlive } from '../util/process.js';
 
 export const DEMO_CONFIG = 'cofre-demo.yaml';
 export const DEMO_PLAN = 'diario';

@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, notice, portIsFree, runProgram, type DemoNotice, type RunOutput } from './notices.js';
+import { freePort, notice, portIsFree, runProgram, type DemoNotice, type RunOutput } from './notices.js';
+import { isAlive } from '../util/process.js';
 
 export const DEMO_MARIADB_DATABASE = 'agenda';
 export const DEMO_MARIADB_USER = 'cofre';

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, notice, portIsFree, runProgram, type DemoNotice, type RunOutput } from './notices.js';
+import { freePort, notice, portIsFree, runProgram, type DemoNotice, type RunOutput } from './notices.js';
+import { isAlive } from '../util/process.js';
 
 export const DEMO_PG_BIN = '/usr/lib/postgresql/15/bin';
 export const DEMO_DATABASE = 'clinica';

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CofreError } from '../errors.js';
+import { isAlive } from '../util/process.js';
 
 /** `<label>.<pid>.<start>.<random>`: the owner of a spool folder, in its name (mkdtemp makes it atomically). */
 const SPOOL_NAME = /^([a-z0-9-]+)\.(\d+)\.([0-9]+|x)\.[A-Za-z0-9]{6}$/;
@@ -34,14 +35,6 @@ export function processStart(pid: number): string {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A spool folder whose owner is gone: its pid is not running, or runs another process (same pid, other start). */
 export function isStaleSpool(name: string): boolean {
@@ -49,7 +42,7 @@ export function isStaleSpool(name: string): boolean {
   if (!m) return false; // not a spool folder: never touched
   const pid = Number(m[2]);
   const start = m[3] ?? 'x';
-  if (!alive(pid)) return true;
+  if (!isAlive(pid)) return true;
   if (start === 'x') return false;
   const now = processStart(pid);
   return now !== 'x' && now !== start;
