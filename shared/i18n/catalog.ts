@@ -266,6 +266,18 @@ export const CATALOG = {
   // ── hygiene ───────────────────────────────────────────────────────────────
   'backup.writeTimeout': { pt: 'O armazenamento {storage} não respondeu em {seconds} s ao gravar o fim da cópia; a cópia não foi gravada', en: 'Storage {storage} did not answer within {seconds} s writing the end of the backup; the set was not written', ptDo: 'Confira se o armazenamento {storage} responde (rede, disco) e execute a cópia de novo.', enDo: 'Check that storage {storage} answers (network, disk) and run the backup again.' },
   // (end of hygiene)
+  // ── storage ───────────────────────────────────────────────────────────────
+  // (end of storage)
+  // ── restorefilter ───────────────────────────────────────────────────────────────
+  // (end of restorefilter)
+  // ── incwall ───────────────────────────────────────────────────────────────
+  // (end of incwall)
+  // ── hygiene2 ───────────────────────────────────────────────────────────────
+  // (end of hygiene2)
+  // ── repack100k ───────────────────────────────────────────────────────────────
+  // (end of repack100k)
+  // ── drill ───────────────────────────────────────────────────────────────
+  // (end of drill)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;
