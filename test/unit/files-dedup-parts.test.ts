@@ -3,7 +3,7 @@
  * content-id lists (openable only with the content key that sealed them, bound to their pack).
  */
 import { describe, it, expect } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { fullReadDecision, fullReadPeriodMs } from '../../src-main/files2/full-read.js';
 import { openPackIds, sealPackIds, type PackIds } from '../../src-main/files2/pack-ids.js';
 
@@ -55,5 +55,42 @@ describe('sealed pack id lists', () => {
     altered[20] = (altered[20] ?? 0) ^ 1;
     expect(openPackIds(key, ids.pack, altered)).toBeUndefined();
     expect(openPackIds(key, ids.pack, Buffer.from('nonsense'))).toBeUndefined();
+  });
+
+  /** An object sealed as pack-ids.ts seals it, with any magic and plaintext (what an older version wrote, or a forged body). */
+  function sealRaw(magic: string, pack: string, plain: Buffer): Buffer {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', createHmac('sha256', key).update('cofre pack-ids seal/1').digest(), nonce);
+    cipher.setAAD(Buffer.from(pack, 'utf8'));
+    return Buffer.concat([Buffer.from(magic), nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  it('stores an id in about 34 bytes (binary id, varint size), every size up to the largest safe integer coming back', () => {
+    const sizes = [0, 1, 127, 128, 16_383, 16_384, 100_000, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER];
+    const many: PackIds = { ...ids, contents: sizes.map((size) => ({ cid: randomBytes(32).toString('hex'), size })) };
+    expect(openPackIds(key, many.pack, sealPackIds(key, many))).toEqual(many);
+    const thousand: PackIds = { ...ids, contents: Array.from({ length: 1000 }, (_, i) => ({ cid: randomBytes(32).toString('hex'), size: 50_000 + i })) };
+    const sealed = sealPackIds(key, thousand);
+    expect(sealed.subarray(0, 4).toString()).toBe('CPI2');
+    // 32 bytes of id + 3 of size an entry, plus magic, nonce, header line and tag (hex text was ≈ 72 bytes an id)
+    expect(sealed.length).toBeLessThan(1000 * 35 + 200);
+    expect(openPackIds(key, thousand.pack, sealed)).toEqual(thousand);
+  });
+
+  it('still opens CPI1 objects (hex text, written by earlier versions): a host rebuilding its state from older packs keeps working', () => {
+    const text = `cofre-pack-ids/1 ${ids.pack} ${ids.bytes} ${ids.sha256}\n${ids.contents.map((c) => `${c.cid} ${c.size}\n`).join('')}`;
+    expect(openPackIds(key, ids.pack, sealRaw('CPI1', ids.pack, Buffer.from(text)))).toEqual(ids);
+    // each format's header only under its own magic
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.from(text)))).toBeUndefined();
+  });
+
+  it('a CPI2 body cut inside a record or with a size beyond a safe integer is refused, even with a valid seal', () => {
+    const header = Buffer.from(`cofre-pack-ids/2 ${ids.pack} ${ids.bytes} ${ids.sha256}\n`);
+    const cid = Buffer.alloc(32, 0xcc);
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.from([10])])))).toEqual({ ...ids, contents: [{ cid: 'cc'.repeat(32), size: 10 }] });
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid])))).toBeUndefined();
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.from([0x80])])))).toBeUndefined();
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.from([10]), cid.subarray(0, 31)])))).toBeUndefined();
+    expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.alloc(8, 0xff), Buffer.from([0x7f])])))).toBeUndefined();
   });
 });
