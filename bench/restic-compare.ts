@@ -18,23 +18,21 @@
  * `pg_dump -Fc` every day) against `pg_dump | restic backup --stdin`, each in its own storage).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd, startPostgres, pgCreateDatabase, pgPsql, PG_BIN, stopOnSignal, tempDir, removeDir, type PostgresHandle } from '../test/harness/index.js';
 import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
 import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { SIZE_FACTOR, churn, makeTree } from './bench-tree.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 7);
-const SIZE_FACTOR = Number(process.env['BENCH_SIZE_FACTOR'] ?? 1);
 const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
 /** pgbench scale of the database part (0: files only) */
 const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
-const CHURN = 0.01;
 const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
@@ -53,87 +51,6 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
 async function duBytes(dir: string): Promise<number> {
   const r = await run('du', ['-sb', dir]);
   return Number(r.stdout.split('\t')[0]);
-}
-
-/** mulberry32: the same files are picked in every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(15);
-const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
-
-/** Contents of file number i: its size class is fixed by i, its bytes new on every call. */
-function contents(i: number): Buffer {
-  const k = i % 1000;
-  if (k < 3) return randomBytes(Math.round((1_000_000 + Math.floor(rand() * 3_000_000)) * SIZE_FACTOR));
-  if (k < 50) return randomBytes(Math.round((50_000 + Math.floor(rand() * 200_000)) * SIZE_FACTOR));
-  const size = 500 + Math.floor(rand() * 7_500);
-  const parts: string[] = [];
-  let len = 0;
-  while (len < size) {
-    const w = `${WORDS[Math.floor(rand() * WORDS.length)] ?? ''} ${Math.floor(rand() * 1e6)}${rand() < 0.1 ? '\n' : ' '}`;
-    parts.push(w);
-    len += w.length;
-  }
-  return Buffer.from(parts.join('').slice(0, size));
-}
-
-const pathOf = (tree: string, i: number): string => join(tree, `p${String(i % 200).padStart(3, '0')}`, `exame-${i}.dat`);
-
-function makeTree(tree: string, n: number): { live: Set<number>; bytes: number } {
-  const live = new Set<number>();
-  let bytes = 0;
-  for (let d = 0; d < 200; d++) mkdirSync(join(tree, `p${String(d).padStart(3, '0')}`), { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const c = contents(i);
-    writeFileSync(pathOf(tree, i), c);
-    bytes += c.length;
-    live.add(i);
-  }
-  return { live, bytes };
-}
-
-/** One simulated day: 1 % of the files, a third rewritten, a third deleted, a third added. */
-function churn(tree: string, live: Set<number>, next: { id: number }): { modified: number; deleted: number; added: number; changedBytes: number; deletedBytes: number } {
-  const ids = [...live];
-  const count = Math.round(ids.length * CHURN);
-  const picked = new Set<number>();
-  while (picked.size < Math.round((count * 2) / 3)) picked.add(ids[Math.floor(rand() * ids.length)] ?? 0);
-  let modified = 0;
-  let deleted = 0;
-  let changedBytes = 0;
-  let deletedBytes = 0;
-  let n = 0;
-  for (const i of picked) {
-    const p = pathOf(tree, i);
-    if (n++ % 2 === 0) {
-      const c = contents(i);
-      writeFileSync(p, c);
-      changedBytes += c.length;
-      modified++;
-    } else {
-      deletedBytes += statSync(p).size;
-      rmSync(p);
-      live.delete(i);
-      deleted++;
-    }
-  }
-  const added = count - modified - deleted;
-  for (let k = 0; k < added; k++) {
-    const i = next.id++;
-    const c = contents(i);
-    writeFileSync(pathOf(tree, i), c);
-    changedBytes += c.length;
-    live.add(i);
-  }
-  return { modified, deleted, added, changedBytes, deletedBytes };
 }
 
 const ssh = await startSshd();
@@ -185,6 +102,8 @@ plans:
     if (c.code !== 0) throw new Error(`cofre backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
     const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
     const cofreStorage = await duBytes(storage);
+    // where Cofre's bytes are: packs, the sealed pack id lists, and the sets (index, restore.sh, manifest, signature)
+    const cofreParts = { packs: await duBytes(join(storage, 'packs')), packIds: await duBytes(join(storage, 'pack-ids')), sets: await duBytes(join(storage, 'sets')) };
     // the set's index as stored (age over zstd with compress on): the part of a day's growth that is not new content
     const manifest = JSON.parse(readFileSync(join(storage, 'sets', cj.setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string; bytes: number }> };
     const index = manifest.indexes?.['arquivos'];
@@ -201,12 +120,12 @@ plans:
       treeBytes: treeNow,
       ...change,
       loadAvg1Before: loadBefore,
-      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
+      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, parts: cofreParts, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
       restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage, dataAdded: summary['data_added'], filesNew: summary['files_new'], filesChanged: summary['files_changed'] },
     };
     days.push(row);
     log(`day ${day}: changed ${(change.changedBytes / 1e6).toFixed(1)} MB (${change.modified} mod, ${change.added} add, ${change.deleted} del), load ${loadBefore?.toFixed(1)}; ` +
-      `cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB, read ${(Number(cj.files?.[0]?.['bytesRead'] ?? 0) / 1e6).toFixed(1)} MB; ` +
+      `cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB (packs ${(cofreParts.packs / 1e6).toFixed(2)}, pack-ids ${(cofreParts.packIds / 1e6).toFixed(2)}, sets ${(cofreParts.sets / 1e6).toFixed(2)}), read ${(Number(cj.files?.[0]?.['bytesRead'] ?? 0) / 1e6).toFixed(1)} MB; ` +
       `restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
   }
 

@@ -11,7 +11,7 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
@@ -26,6 +26,8 @@ import { storageFromConfig } from '../../src-main/app/storage.js';
 import { configuredIdentities } from '../../src-main/app/identity.js';
 import { listSetFiles } from '../../src-main/files2/entries.js';
 import { readIndex } from '../../src-main/files2/restore.js';
+import { openPackIds, type PackIds } from '../../src-main/files2/pack-ids.js';
+import { contentKey } from '../../src-main/files2/state.js';
 import { runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
 import { treeFingerprint, type FileEntry } from '../support/compare.js';
@@ -42,6 +44,16 @@ function excluded(path: string, name: string): boolean {
 
 /** What a restore brings back: folders, regular files (content, mtime), symlinks; special files and excludes are skipped. */
 const tree = (root: string): FileEntry[] => treeFingerprint(root, { skip: excluded });
+
+/** A pack id list sealed as versions before CPI2 sealed it: `CPI1`, then AES-256-GCM over hex text lines. */
+function sealAsCpi1(key: Buffer, ids: PackIds | undefined): Buffer {
+  if (!ids) throw new Error('pack id list did not open');
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', createHmac('sha256', key).update('cofre pack-ids seal/1').digest(), nonce);
+  cipher.setAAD(Buffer.from(ids.pack, 'utf8'));
+  const text = `cofre-pack-ids/1 ${ids.pack} ${ids.bytes} ${ids.sha256}\n${ids.contents.map((c) => `${c.cid} ${c.size}\n`).join('')}`;
+  return Buffer.concat([Buffer.from('CPI1'), nonce, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+}
 
 const keysUnder = (dir: string): Set<string> => new Set(existsSync(dir) ? readdirSync(dir) : []);
 const findField = (file: string, fmt: string): string => execFileSync('find', [file, '-maxdepth', '0', '-printf', fmt], { encoding: 'utf8' });
@@ -263,8 +275,18 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(tree(await restore(r.setId))).toEqual(snap);
   }, 300_000);
 
-  it('a host that lost files-state.sqlite re-reads over SSH but uploads no pack again (content key kept, no identity needed)', async () => {
+  it('a host that lost files-state.sqlite re-reads over SSH but uploads no pack again (content key kept, no identity needed), from CPI2 and older CPI1 id lists alike', async () => {
     for (const f of readdirSync(fx.home).filter((n) => n.startsWith('files-state.sqlite'))) rmSync(join(fx.home, f));
+    // half of the id lists as an earlier version wrote them (CPI1, hex text): packs stored before
+    // the binary lists must still be recognized
+    const key = contentKey(fx.home);
+    const written = [...keysUnder(idsDir())].sort();
+    expect(written.length).toBeGreaterThan(1);
+    for (const name of written.slice(0, Math.ceil(written.length / 2))) {
+      const file = join(idsDir(), name);
+      expect(readFileSync(file).subarray(0, 4).toString()).toBe('CPI2');
+      writeFileSync(file, sealAsCpi1(key, openPackIds(key, name.slice(0, -'.ids'.length), readFileSync(file))));
+    }
     // the rebuild needs no identity: take it away for this run
     const identity = readFileSync(fx.identityFile);
     rmSync(fx.identityFile);
@@ -279,6 +301,7 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     }
     expect(r.error).toBeUndefined();
     expect(logs.join('\n')).toMatch(/dedup state rebuilt from storage: \d+ stored content\(s\) in \d+ pack\(s\)/);
+    expect(logs.join('\n')).not.toMatch(/sealed with another content key|could not be read/);
     expect(r.files?.[0]).toMatchObject({ fullRead: true, newContents: 0, newPackBytes: 0 });
     expect(r.files?.[0]?.filesRead).toBeGreaterThan(12);
     // nothing uploaded under packs/ or pack-ids/: only the index, restore.sh and the manifest
