@@ -13,7 +13,7 @@ import { CofreError } from '../errors.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
 import type { PackRecord } from './state.js';
-import { zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
+import { PACK_ZSTD_LEVEL, zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
 
 export const PACKS_PREFIX = 'packs/';
 /** Default pack size (plaintext): large enough to keep object counts low, small enough to fetch one file cheaply. */
@@ -113,7 +113,7 @@ export class PackWriter {
     let plain: Readable = Readable.from(tar);
     let zstdDone: Promise<void> = Promise.resolve();
     if (this.opts.compress) {
-      zstd = zstdStage('compress', { missing: zstdMissingForBackup });
+      zstd = zstdStage('compress', { missing: zstdMissingForBackup }, PACK_ZSTD_LEVEL);
       zstdDone = zstd.done;
       pipeline(plain, zstd.stdin, () => undefined);
       plain = zstd.stdout;

@@ -26,8 +26,24 @@ export interface ZstdErrors {
   failed?(detail: string): Error;
 }
 
+/**
+ * zstd level of packs. Measured with bench/pack-zstd-levels.ts on the tree of
+ * bench/restic-compare.ts (2 Dec 2026, 2 CPUs, load average 5.5–12: times are only ratios; zstd
+ * 1.5.4, `-T0`, 64 MiB packs; results-pack-zstd-levels*.json):
+ *   370 MB tree: -3 320.80 MB 3.9 s · -4 320.97 · -5 321.03 · -6 319.96 8.6 s · -7 319.33 11.1 s ·
+ *                -8 318.21 15.3 s · -9 317.87 18.2 s · -3 --long 320.65 · -6 --long 319.87
+ *   2 GB tree:   -3 1 943.10 MB 37.5–56.8 s · -7 1 941.69 51.7 s · -8 1 940.53 71.6 s · -9 1 940.29 111.1 s
+ * Only the text-like part compresses (≈ 80 MB in both trees; the random files do not, at any
+ * level): -8 saves ≈ 2.6 MB of it against -3, which is what brings Cofre's storage at or below
+ * restic's (whose per-file blobs compress that text better than -3 did), for ≈ 1.3–1.9× the
+ * zstd time of -3; -9 saves 0.3 MB more for ≈ 3×. `--long` saves nothing here (no long-range
+ * repeats) and would need `--long` on decompress above 27: not used, so any pack decompresses
+ * with plain `zstd -d` (restore.sh).
+ */
+export const PACK_ZSTD_LEVEL = '-8';
+
 /** Compresses (`compress`, at `level`: `-1` … `-19`) or decompresses (`decompress`) what is written to `stdin`. */
-export function zstdStage(mode: 'compress' | 'decompress', errors: ZstdErrors, level = '-3'): ZstdStage {
+export function zstdStage(mode: 'compress' | 'decompress', errors: ZstdErrors, level = PACK_ZSTD_LEVEL): ZstdStage {
   const args = mode === 'compress' ? ['-q', '-c', level, '-T0'] : ['-d', '-q', '-c'];
   const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
