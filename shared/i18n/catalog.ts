@@ -273,6 +273,7 @@ export const CATALOG = {
   // ── incwall ───────────────────────────────────────────────────────────────
   // (end of incwall)
   // ── hygiene2 ───────────────────────────────────────────────────────────────
+  'gc.blockedNoManifest': { pt: 'Nenhum pacote foi apagado em {storage}: a cópia {setId} foi listada sem o manifesto, então não se sabe quais pacotes ela usa', en: 'No pack was deleted on {storage}: set {setId} was listed without its manifest, so the packs it uses are unknown', ptDo: 'Nada a apagar por enquanto: a próxima limpeza lista de novo. Se o aviso voltar, confira a cópia com "cofre verify {setId}".', enDo: 'Nothing to delete for now: the next prune lists again. If this comes back, check the set with "cofre verify {setId}".' },
   // (end of hygiene2)
   // ── repack100k ───────────────────────────────────────────────────────────────
   // (end of repack100k)
