@@ -274,6 +274,7 @@ export const CATALOG = {
   // (end of incwall)
   // ── hygiene2 ───────────────────────────────────────────────────────────────
   'gc.blockedNoManifest': { pt: 'Nenhum pacote foi apagado em {storage}: a cópia {setId} foi listada sem o manifesto, então não se sabe quais pacotes ela usa', en: 'No pack was deleted on {storage}: set {setId} was listed without its manifest, so the packs it uses are unknown', ptDo: 'Nada a apagar por enquanto: a próxima limpeza lista de novo. Se o aviso voltar, confira a cópia com "cofre verify {setId}".', enDo: 'Nothing to delete for now: the next prune lists again. If this comes back, check the set with "cofre verify {setId}".' },
+  'gc.blockerForgotten': { pt: 'A cópia {setId}, que impedia a limpeza de pacotes em {storage}, foi removida (cofre forget) em {when}', en: 'Set {setId}, which blocked the pack cleanup on {storage}, was forgotten (cofre forget) at {when}', ptDo: 'Nada a fazer: a próxima limpeza apaga os pacotes sem uso.', enDo: 'Nothing to do: the next prune deletes the unused packs.' },
   // (end of hygiene2)
   // ── repack100k ───────────────────────────────────────────────────────────────
   // (end of repack100k)
