@@ -273,6 +273,9 @@ export const CATALOG = {
   // ── incwall ───────────────────────────────────────────────────────────────
   // (end of incwall)
   // ── hygiene2 ───────────────────────────────────────────────────────────────
+  'gc.blockedNoManifest': { pt: 'Nenhum pacote foi apagado em {storage}: a cópia {setId} foi listada sem o manifesto, então não se sabe quais pacotes ela usa', en: 'No pack was deleted on {storage}: set {setId} was listed without its manifest, so the packs it uses are unknown', ptDo: 'Nada a apagar por enquanto: a próxima limpeza lista de novo. Se o aviso voltar, confira a cópia com "cofre verify {setId}".', enDo: 'Nothing to delete for now: the next prune lists again. If this comes back, check the set with "cofre verify {setId}".' },
+  'gc.blockerForgotten': { pt: 'A cópia {setId}, que impedia a limpeza de pacotes em {storage}, foi removida (cofre forget) em {when}', en: 'Set {setId}, which blocked the pack cleanup on {storage}, was forgotten (cofre forget) at {when}', ptDo: 'Nada a fazer: a próxima limpeza apaga os pacotes sem uso.', enDo: 'Nothing to do: the next prune deletes the unused packs.' },
+  'check.gnuTar': { pt: 'GNU tar instalado no destino', ptFail: 'O tar do destino não é o GNU tar', en: 'GNU tar installed on the target', enFail: 'The target\'s tar is not GNU tar', ptDo: 'Instale o GNU tar no destino (Debian/Ubuntu: apt install tar; Alpine: apk add tar) e restaure de novo: a restauração de arquivos usa recursos dele (cabeçalhos pax, -P).', enDo: 'Install GNU tar on the target (Debian/Ubuntu: apt install tar; Alpine: apk add tar) and restore again: restoring files uses its features (pax headers, -P).' },
   // (end of hygiene2)
   // ── repack100k ───────────────────────────────────────────────────────────────
   // (end of repack100k)

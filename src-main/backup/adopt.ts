@@ -10,7 +10,6 @@
 import type { AppContext } from '../app/context.js';
 import { configuredIdentities } from '../app/identity.js';
 import { loadSigningKey, setAuthenticator, signManifest, FUTURE_TOLERANCE_MS } from '../app/signing.js';
-import { storageFromConfig } from '../app/storage.js';
 import { CofreError, toErrorInfo } from '../errors.js';
 import type { ProgressListener } from '../util/progress.js';
 import { manifestKey, manifestSigKey } from './layout.js';
@@ -54,7 +53,7 @@ export async function adoptSets(ctx: AppContext, opts: AdoptOptions = {}): Promi
   const madeHere = new Set(ctx.catalog.listRuns({ kind: 'backup', status: 'succeeded', limit: 100_000 }).map((r) => r.setId).filter((s): s is string => Boolean(s)));
   const out: AdoptResult = { sets: [], unreachable: [] };
   for (const name of names) {
-    const storage = storageFromConfig(config, name, ctx.env);
+    const storage = ctx.storage(name);
     try {
       let sets: SetInfo[];
       try {

@@ -85,11 +85,27 @@ export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promis
       ? { name: 'zstd', ok: true, message: r.stdout.trim().replace(/^\*+\s*|\s*\*+$/g, ''), ...said('check.zstd') }
       : { name: 'zstd', ok: false, message: 'zstd is not installed on the target, and the set holds compressed objects: install it (apt install zstd)', ...said('check.zstd') });
   }
-  if (types.has('files')) {
-    const r = await host.run('tar --version');
-    out.push({ ...(r.code === 0 ? { name: 'tar', ok: true, message: r.stdout.split('\n')[0]?.trim() ?? 'tar' } : { name: 'tar', ok: false, message: 'tar is not installed on the target' }), ...said('check.tar') });
-  }
+  if (types.has('files')) out.push(tarCheck(await host.run(TAR_PROBE)));
   return out;
+}
+
+/** Exit 127 without tar; else the first line of `tar --version` (a tar without that option says so there). */
+export const TAR_PROBE = 'command -v tar >/dev/null 2>&1 || exit 127; tar --version 2>&1 | head -n 1';
+
+/**
+ * Files are restored with GNU tar: placement (`PLACE_SH`) writes pax headers and extracts with
+ * `-P`, format 1 and the safety copy use GNU long options. BusyBox tar and bsdtar refuse or
+ * misread those, so another tar fails the preflight, naming what was found.
+ */
+export function tarCheck(r: { code: number | null; stdout: string }): CheckResult {
+  if (r.code === 127) return { name: 'tar', ok: false, message: 'tar is not installed on the target: install GNU tar (Debian/Ubuntu: apt install tar)', ...said('check.tar') };
+  const first = r.stdout.split('\n')[0]?.trim() ?? '';
+  if (r.code === 0 && /^tar \(GNU tar\) \d/.test(first)) return { name: 'tar', ok: true, message: first, ...said('check.gnuTar') };
+  return {
+    name: 'tar', ok: false,
+    message: `the target's tar is not GNU tar (\`tar --version\` says: ${first || 'nothing'}): restoring files needs GNU tar (pax headers, -P); install it on the target (Debian/Ubuntu: apt install tar; Alpine: apk add tar) and run the restore again`,
+    ...said('check.gnuTar'),
+  };
 }
 
 /** The item is decompressed on the target: a `.zst` dump, or files in zstd-compressed packs. */

@@ -11,6 +11,7 @@ import { deleteSet } from './prune.js';
 import { manifestKey } from '../backup/layout.js';
 import { ObjectLockedError, objectRetention } from '../storage/object-lock.js';
 import { said } from '../../shared/i18n/catalog.js';
+import { noteSetForgotten } from './gc-record.js';
 
 export interface ForgetResult {
   setId: string;
@@ -64,6 +65,8 @@ export async function forgetSet(ctx: AppContext, setId: string, opts: { yes?: bo
   for (const plan of Object.keys(ctx.config.plans)) {
     for (const finding of ['doubtful', 'missing']) ctx.catalog.deleteState(`alert:plan:${plan}:${finding}:${setId}`);
   }
+  // and a pack collection it blocked no longer warns: the next prune collects
+  noteSetForgotten(ctx.catalog, hit.storage, setId, ctx.now());
   await listStorages(ctx, { storages: [hit.storage] }).catch(() => undefined);
   return { setId, storage: hit.storage, plan: hit.plan, state: hit.state, deleted: true, unreachable: listing.unreachable };
 }

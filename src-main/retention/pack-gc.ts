@@ -141,7 +141,7 @@ export async function collectPacks(input: PackGcInput): Promise<PackGcResult> {
   for (const s of input.sets) {
     if (s.state !== 'complete' && s.state !== 'unsigned') continue;
     if (!s.manifest) {
-      return blockedResult(empty, `set ${s.setId} has no manifest in the listing: no pack is deleted on storage ${st}`, said('gc.blockedBySet', { setId: s.setId, storage: st }), s.setId);
+      return blockedResult(empty, `set ${s.setId} has no manifest in the listing: no pack is deleted on storage ${st}`, said('gc.blockedNoManifest', { setId: s.setId, storage: st }), s.setId);
     }
     if (s.manifest.format === 'cofre-set/2') for (const p of s.manifest.packs ?? []) referenced.add(p.key);
   }

@@ -7,7 +7,8 @@
  *   detail in Execuções and the storage's card in Cópias show packs deleted and bytes freed, packs
  *   pending and when they become deletable (clinic time zone), read back from the catalog.
  * - A doubtful set on the storage blocks GC: the next run shows the warning naming the set and the
- *   `cofre forget` command, and no pack is deleted.
+ *   `cofre forget` command, and no pack is deleted. Forgetting that set clears the Painel's warning
+ *   at once, before any prune, and Cópias says the next prune collects.
  * - Planos edits the plan's bandwidth limit: cofre.yaml gets it with its comments kept; a value the
  *   config loader refuses shows the pt-BR error and leaves the file byte for byte as it was.
  */
@@ -149,6 +150,8 @@ describe('pack garbage collection in the console (real prune)', () => {
   let goneKeys: string[] = [];
   let goneBytes = 0;
   let waitingKeys: string[] = [];
+  /** the doubtful set that blocks GC, made by the second test */
+  let doubtful = '';
 
   it('a run whose prune deletes some packs and pends others shows both, with when they become deletable', async () => {
     for (let i = 0; i < 8; i++) write(`base/exame-${i}.bin`, 30_000);
@@ -208,7 +211,7 @@ describe('pack garbage collection in the console (real prune)', () => {
   }, 300_000);
 
   it('a doubtful set blocks GC: the run shows the warning naming the set and the forget command, and no pack goes', async () => {
-    const doubtful = newSetId(new Date(Date.now() - 3_600_000));
+    doubtful = newSetId(new Date(Date.now() - 3_600_000));
     const s = storageFromConfig(ctx.config, STORAGE, fx.env);
     try {
       await s.putBytes(`sets/${doubtful}/arquivos.index.age`, randomBytes(100));
@@ -249,6 +252,36 @@ describe('pack garbage collection in the console (real prune)', () => {
     await c.screenshot('packs-04-painel');
     expect(c.problems).toEqual([]);
   }, 300_000);
+
+  it('`cofre forget` of the blocking set clears the warning at once (no prune in between); Cópias says the next prune collects', async () => {
+    expect(doubtful).not.toBe('');
+    const packs = [...(await storedPacks()).keys()].sort();
+    const runs = ctx.catalog.listRuns({ kind: 'backup', plan: PLAN, limit: 1 })[0]?.id;
+    // what `cofre forget` does, in a context of its own (another process on the same $COFRE_HOME)
+    await withCtx(0, (x) => forgetSet(x, doubtful, { yes: true, storage: STORAGE }));
+
+    await c.go('copias');
+    const card = page.locator('section.card', { has: page.getByRole('heading', { name: `Limpeza de pacotes em ${STORAGE}` }) });
+    const note = card.getByTestId('pack-gc-forgotten');
+    await note.waitFor();
+    expect(await note.getAttribute('data-set')).toBe(doubtful);
+    const said = await note.innerText();
+    expect(said).toContain(`A cópia ${doubtful}, que impedia a limpeza de pacotes em ${STORAGE}, foi removida (cofre forget)`);
+    expect(said).toContain('a próxima limpeza apaga os pacotes sem uso');
+    expect(await card.getByTestId('pack-gc-blocked').count()).toBe(0);
+    // the blocked collection did not look for unused packs: still no claim that none are waiting
+    expect(await card.getByTestId('pack-gc-pending').count()).toBe(0);
+    await c.screenshot('packs-05-esquecida');
+
+    await c.go('painel');
+    const planCard = new DashboardPage(c).planCard(PLAN);
+    await planCard.waitFor();
+    await expect.poll(() => planCard.getByTestId('pack-gc-blocked').count(), { timeout: 15_000, interval: 250 }).toBe(0);
+    // nothing ran meanwhile: no new run, the same packs in storage
+    expect(ctx.catalog.listRuns({ kind: 'backup', plan: PLAN, limit: 1 })[0]?.id).toBe(runs);
+    expect([...(await storedPacks()).keys()].sort()).toEqual(packs);
+    expect(c.problems).toEqual([]);
+  }, 120_000);
 });
 
 describe('the plan bandwidth limit in Planos', () => {

@@ -8,16 +8,15 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { treeFingerprint, type FileEntry } from '../support/compare.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listStorages } from '../../src-main/backup/storage-sets.js';
 import { runRestore } from '../../src-main/restore/restore.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
-import { makeFixture, ownServerName, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 
 const h = inject('harness');
@@ -66,21 +65,11 @@ describe('format-2 backup under storage faults', () => {
   beforeAll(async () => {
     restoreRoot = join('/tmp', `cofre-bsf-${process.pid}-${Date.now()}`);
     mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 300 * 1024,
-      extraYaml: `  ${PLAN}:
-    sources: [arquivos]
-    storage: ${STORAGE}
-    schedule: "0 4 * * *"
-${stagingTargetYaml(h, restoreRoot)}`,
+    fx = await filesPlanFixture(h, {
+      plan: PLAN, storage: STORAGE, restoreRoot, largeBytes: 300 * 1024,
+      packBytes: 128 * 1024, // small packs: a set spans several
+      timeoutSeconds: 3,
     });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    ownServerName(doc);
-    doc.setIn(['restoreTargets', 'homologacao', 'server'], String(doc.getIn(['sources', 'arquivos', 'server'])));
-    doc.setIn(['sources', 'arquivos', 'packBytes'], 128 * 1024); // small packs: a set spans several
-    doc.setIn(['storage', STORAGE, 'timeoutSeconds'], 3);
-    writeFileSync(fx.configPath, doc.toString());
     uploads = join(fx.filesDir, 'uploads');
     for (let i = 0; i < 8; i++) write(`base/f${i}.bin`, randomBytes(40_000));
     const first = await backup();

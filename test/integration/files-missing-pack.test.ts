@@ -7,9 +7,8 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
 import { listStorages } from '../../src-main/backup/storage-sets.js';
@@ -17,7 +16,7 @@ import { runRestore } from '../../src-main/restore/restore.js';
 import { runDrill } from '../../src-main/restore/drill.js';
 import { prunePlan } from '../../src-main/retention/prune.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
-import { makeFixture, ownServerName, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 
 const h = inject('harness');
@@ -53,19 +52,7 @@ describe('a format-2 set with a missing pack', () => {
   beforeAll(async () => {
     restoreRoot = join('/tmp', `cofre-missing-pack-${process.pid}-${Date.now()}`);
     mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 200 * 1024,
-      extraYaml: `  ${PLAN}:
-    sources: [arquivos]
-    storage: ${STORAGE}
-    schedule: "0 4 * * *"
-${stagingTargetYaml(h, restoreRoot)}`,
-    });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    ownServerName(doc);
-    doc.setIn(['restoreTargets', 'homologacao', 'server'], String(doc.getIn(['sources', 'arquivos', 'server'])));
-    writeFileSync(fx.configPath, doc.toString());
+    fx = await filesPlanFixture(h, { plan: PLAN, storage: STORAGE, restoreRoot, largeBytes: 200 * 1024 });
     const a = await withCtx((c) => runBackup(c, PLAN));
     expect(a.error).toBeUndefined();
     older = a.setId;

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { treeFingerprint, type FileEntry } from '../support/compare.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
@@ -31,7 +30,7 @@ import { configuredIdentities } from '../../src-main/app/identity.js';
 import { prunePlan, type PruneResult } from '../../src-main/retention/prune.js';
 import { forgetSet } from '../../src-main/retention/forget.js';
 import { GC_DELAY_MS, GC_PENDING_KEY } from '../../src-main/retention/pack-gc.js';
-import { makeFixture, ownServerName, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 import type { Storage } from '../../src-main/storage/types.js';
@@ -106,23 +105,11 @@ describe.each([['nas', 'gcnas'], ['nuvem', 'gcs3']] as const)('pack garbage coll
   beforeAll(async () => {
     restoreRoot = join('/tmp', `cofre-gc-${storageName}-${process.pid}-${Date.now()}`);
     mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 600 * 1024,
-      extraYaml: `  ${plan}:
-    sources: [arquivos]
-    storage: ${storageName}
-    schedule: "0 4 * * *"
-    rpoHours: 10000
-${stagingTargetYaml(h, restoreRoot)}`,
+    fx = await filesPlanFixture(h, {
+      plan, storage: storageName, restoreRoot, largeBytes: 600 * 1024, planExtra: '    rpoHours: 10000\n',
+      packBytes: 256 * 1024, // small packs: a set spans several
+      timeoutSeconds: 8, // short for the hung-listing cases, long enough for s3rver under a loaded CI machine
     });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    ownServerName(doc);
-    const server = String(doc.getIn(['sources', 'arquivos', 'server']));
-    doc.setIn(['restoreTargets', 'homologacao', 'server'], server);
-    doc.setIn(['sources', 'arquivos', 'packBytes'], 256 * 1024); // small packs: a set spans several
-    doc.setIn(['storage', storageName, 'timeoutSeconds'], 8); // short for the hung-listing cases, long enough for s3rver under a loaded CI machine
-    writeFileSync(fx.configPath, doc.toString());
     uploads = join(fx.filesDir, 'uploads');
   });
   afterAll(() => {

@@ -12,12 +12,11 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { treeFingerprint, type FileEntry } from '../support/compare.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { runBackup } from '../../src-main/backup/run.js';
@@ -31,7 +30,7 @@ import { forgetSet } from '../../src-main/retention/forget.js';
 import { GC_DELAY_MS } from '../../src-main/retention/pack-gc.js';
 import { repackOpen } from '../../src-main/files2/repack.js';
 import { verifySshsig } from '../../src-main/crypto/sshsig.js';
-import { makeFixture, ownServerName, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 import type { Storage } from '../../src-main/storage/types.js';
@@ -118,21 +117,9 @@ describe.each([['nas', 'rpnas'], ['nuvem', 'rps3']] as const)('cofre repack on s
   beforeAll(async () => {
     restoreRoot = join('/tmp', `cofre-repack-${storageName}-${process.pid}-${Date.now()}`);
     mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 300 * 1024,
-      extraYaml: `  ${plan}:
-    sources: [arquivos]
-    storage: ${storageName}
-    schedule: "0 4 * * *"
-    rpoHours: 10000
-${stagingTargetYaml(h, restoreRoot)}`,
+    fx = await filesPlanFixture(h, {
+      plan, storage: storageName, restoreRoot, largeBytes: 300 * 1024, planExtra: '    rpoHours: 10000\n', packBytes: 256 * 1024,
     });
-    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
-    ownServerName(doc);
-    doc.setIn(['restoreTargets', 'homologacao', 'server'], String(doc.getIn(['sources', 'arquivos', 'server'])));
-    doc.setIn(['sources', 'arquivos', 'packBytes'], 256 * 1024);
-    writeFileSync(fx.configPath, doc.toString());
     uploads = join(fx.filesDir, 'uploads');
   });
   afterAll(() => {

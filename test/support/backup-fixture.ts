@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync, symlinkSync, chmodSync, utimesSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Document } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { HarnessInfo } from '../harness/index.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } from '../harness/index.js';
@@ -222,6 +222,46 @@ ${opts.extraYaml ?? ''}`,
     TEST_S3_SECRET: h.s3.secretAccessKey,
   };
   return { dir, home, configPath, identityFile, recipient, signingKeyFile, signer, pgDb, myDb, filesDir, folderStorage, bucket, env };
+}
+
+export interface FilesPlanOptions {
+  /** the plan's name: it backs up the `arquivos` source alone (format 2) to `storage` */
+  plan: string;
+  storage: 'nas' | 'nuvem';
+  /** the staging target `homologacao` restores files under this folder */
+  restoreRoot: string;
+  /** the size of the fixture's large file */
+  largeBytes: number;
+  /** extra lines inside the plan (indented 4), e.g. `    rpoHours: 10000\n` */
+  planExtra?: string;
+  /** the files source's pack size (small packs: a set spans several) */
+  packBytes?: number;
+  /** the storage's timeout in seconds (short for the hung-storage cases) */
+  timeoutSeconds?: number;
+}
+
+/**
+ * A format-2 files plan with a staging restore target on the source's own server: `makeFixture`
+ * with the files source in packs, the plan `plan` and the target `homologacao`, then the server
+ * renamed (`ownServerName`) and the target pointed at it, so restores run where the backup read.
+ */
+export async function filesPlanFixture(h: HarnessInfo, opts: FilesPlanOptions): Promise<Fixture> {
+  const fx = await makeFixture(h, {
+    filesFormat: 'packs',
+    largeBytes: opts.largeBytes,
+    extraYaml: `  ${opts.plan}:
+    sources: [arquivos]
+    storage: ${opts.storage}
+    schedule: "0 4 * * *"
+${opts.planExtra ?? ''}${stagingTargetYaml(h, opts.restoreRoot)}`,
+  });
+  const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
+  ownServerName(doc);
+  doc.setIn(['restoreTargets', 'homologacao', 'server'], String(doc.getIn(['sources', 'arquivos', 'server'])));
+  if (opts.packBytes !== undefined) doc.setIn(['sources', 'arquivos', 'packBytes'], opts.packBytes);
+  if (opts.timeoutSeconds !== undefined) doc.setIn(['storage', opts.storage, 'timeoutSeconds'], opts.timeoutSeconds);
+  writeFileSync(fx.configPath, doc.toString());
+  return fx;
 }
 
 /**

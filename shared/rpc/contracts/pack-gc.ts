@@ -26,6 +26,8 @@ export const PackGcSchema = z.object({
   failed: z.number().int().nonnegative(),
   /** GC deleted nothing on this storage: why (English detail), the set in doubt, and the console's text by key */
   blocked: z.object({ reason: z.string(), setId: z.string().optional(), ...SaidFields }).optional(),
+  /** this collection was blocked by that set, forgotten since (`cofre forget`): no warning, the next prune collects */
+  blockerForgotten: z.object({ setId: z.string(), at: IsoDate }).optional(),
 });
 
 export type PackGc = z.infer<typeof PackGcSchema>;

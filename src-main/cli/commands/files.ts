@@ -1,7 +1,6 @@
 /** `cofre files <setId>`: the file entries a set holds (format 2 decrypts only the index). */
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
-import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { findSet } from '../../backup/verify.js';
 import { setAuthenticator } from '../../app/signing.js';
@@ -13,7 +12,7 @@ export async function filesCommand(ctx: AppContext, out: Output, opts: { path?: 
   const names = opts.storage ? [opts.storage] : Object.keys(ctx.config.storage);
   let lastError: unknown;
   for (const name of names) {
-    const storage = storageFromConfig(ctx.config, name, ctx.env);
+    const storage = ctx.storage(name);
     try {
       const { manifest } = await findSet(storage, setId, setAuthenticator(ctx.config, ctx.now));
       const entries = await listSetFiles(storage, manifest, await configuredIdentities(ctx.config, ctx.env), opts.path);

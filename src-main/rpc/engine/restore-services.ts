@@ -6,7 +6,6 @@
 import { CofreError, toErrorInfo } from '../../errors.js';
 import { said } from '../../../shared/i18n/catalog.js';
 import { serverSpec } from '../../app/servers.js';
-import { storageFromConfig } from '../../app/storage.js';
 import { configuredIdentities } from '../../app/identity.js';
 import { selectSet } from '../../restore/select.js';
 import { planItems, targetOf } from '../../restore/target.js';
@@ -94,7 +93,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const checks: CheckResult[] = [];
         const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
         checks.push(reach.check);
-        const storage = storageFromConfig(config, set.storage, ctx.env);
+        const storage = ctx.storage(set.storage);
         let projection: Projection;
         try {
           const checked = await runPreflightChecks({

@@ -14,6 +14,7 @@ import { configuredIdentities } from '../../app/identity.js';
 import { setAuthenticator } from '../../app/signing.js';
 import { drillStatus } from '../../restore/drill.js';
 import type { PackGcRecord, RunRecord } from '../../catalog/catalog.js';
+import { currentPackGc, type CurrentPackGc } from '../../retention/gc-record.js';
 import type { PackGc } from '../../../shared/rpc/contracts/pack-gc.js';
 import { GC_DELAY_MS } from '../../retention/pack-gc.js';
 import type { Config } from '../../config/schema.js';
@@ -82,13 +83,15 @@ export function toRun(rt: Runtime, r: RunRecord, config: Config): Run {
 }
 
 /** A catalog pack collection record as the console reads it. */
-export function toPackGc(g: PackGcRecord): PackGc {
+export function toPackGc(g: PackGcRecord | CurrentPackGc): PackGc {
   const b = g.blocked;
+  const forgotten = 'blockerForgotten' in g ? g.blockerForgotten : undefined;
   return {
     storage: g.storage, at: g.at, ...(g.runId !== null ? { runId: String(g.runId) } : {}),
     packs: g.packs, referenced: g.referenced, deleted: g.deleted, bytesFreed: g.bytesFreed, pending: g.pending, pendingBytes: g.pendingBytes,
     ...(g.nextDeletableAt ? { nextDeletableAt: g.nextDeletableAt } : {}), waitHours: GC_DELAY_MS / 3_600_000, failed: g.failed,
     ...(b ? { blocked: { reason: b.reason, ...(b.setId ? { setId: b.setId } : {}), ...(b.key ? { key: b.key } : {}), ...(b.params ? { params: b.params } : {}) } } : {}),
+    ...(forgotten ? { blockerForgotten: forgotten } : {}),
   };
 }
 
@@ -139,7 +142,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         rt.config(); // re-read if edited on disk
         const report = computeStatus(ctx);
         const cached = ctx.catalog.cachedSets();
-        const collections = ctx.catalog.latestPackGc();
+        const collections = currentPackGc(ctx.catalog);
         const plans: PlanStatus[] = report.plans.map((p) => ({
           plan: p.plan,
           rpoState: p.rpoState,
@@ -213,7 +216,7 @@ export function runServices(rt: Runtime): RunServices & { refreshAllSets(): Prom
         const unreachable = listing.unreachable
           .filter((u) => storagesOfPlan === undefined || storagesOfPlan.has(u.storage))
           .map((u) => ({ storage: u.storage, message: u.error.message }));
-        const collections = ctx.catalog.latestPackGc()
+        const collections = currentPackGc(ctx.catalog)
           .filter((g) => (storagesOfPlan === undefined ? Object.values(config.plans).some((p) => p.storage === g.storage) : storagesOfPlan.has(g.storage)))
           .map(toPackGc);
         return { sets, unreachable, collections };
