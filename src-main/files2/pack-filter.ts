@@ -23,8 +23,8 @@ export const FILTER_AT_MOST = 0.5;
 export const TAR_MEMBER_OVERHEAD = 1024;
 
 /** True when the members asked of a pack, headers included, are a small enough part of its stored bytes to filter it here. */
-export function worthFiltering(selected: { members: number; bytes: number }, storedBytes: number): boolean {
-  return selected.bytes + selected.members * TAR_MEMBER_OVERHEAD <= storedBytes * FILTER_AT_MOST;
+export function worthFiltering(selected: { members: number; bytes: number }, storedBytes: number, atMost = FILTER_AT_MOST): boolean {
+  return selected.bytes + selected.members * TAR_MEMBER_OVERHEAD <= storedBytes * atMost;
 }
 
 let zstdHere: Promise<boolean> | undefined;
@@ -52,6 +52,10 @@ export interface FilteredTar {
 export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: string): FilteredTar {
   const ex = tarExtract();
   const out = tarPack();
+  // their failures reach `done` and the output's reader; once those have stopped listening, an
+  // 'error' event unheard would end the process
+  ex.on('error', () => undefined);
+  out.on('error', () => undefined);
   input.on('error', (err) => ex.destroy(err));
   input.pipe(ex);
   const done = (async () => {
@@ -60,6 +64,8 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
     for await (const entry of ex) {
       const header = entry.header;
       if (!wanted.has(header.name) || found.has(header.name)) {
+        // a cut stream fails this skipped member too: the extract's iterator reports it, unheard here it would end the process
+        entry.on('error', () => undefined);
         entry.resume();
         continue;
       }
@@ -92,10 +98,12 @@ async function copyMember(body: AsyncIterable<unknown>, out: Pack, header: Heade
     w = out.entry(header, (err) => (err ? reject(err) : resolve()));
   });
   entryDone.catch(() => undefined); // awaited below, after the content
+  w.on('error', () => undefined); // destroyed with the output when the input fails: `done` says why
   for await (const data of body) {
     const chunk = data as Buffer;
     bytes += chunk.length;
-    if (!w.write(chunk)) await new Promise<void>((resolve) => w.once('drain', () => resolve()));
+    if (!w.write(chunk)) await drainedOrClosed(w);
+    if (w.destroyed) throw new CofreError('CANCELLED', 'the filtered pack stream was closed before its end');
   }
   await new Promise<void>((resolve, reject) => {
     w.once('finish', () => resolve());
@@ -104,4 +112,18 @@ async function copyMember(body: AsyncIterable<unknown>, out: Pack, header: Heade
   });
   await entryDone;
   return bytes;
+}
+
+/** Waits for room in a member's sink, or for its end (the output destroyed: `done` fails on the next write). */
+function drainedOrClosed(w: ReturnType<Pack['entry']>): Promise<void> {
+  return new Promise((resolve) => {
+    if (w.destroyed) { resolve(); return; }
+    const go = (): void => {
+      w.off('drain', go);
+      w.off('close', go);
+      resolve();
+    };
+    w.on('drain', go);
+    w.on('close', go);
+  });
 }

@@ -137,6 +137,8 @@ export interface FilesV2RestoreOptions {
   signal?: AbortSignal | undefined;
   /** the selection kept when the preflight read the index (hash checked): the index is not read again */
   prepared?: PreparedSelection | undefined;
+  /** bench only (bench/pack-filter-crossover.ts): the part of a pack's stored bytes up to which it is filtered; default FILTER_AT_MOST */
+  filterAtMost?: number | undefined;
 }
 
 /**
@@ -267,12 +269,12 @@ interface PackRoute {
 }
 
 /** Per pack: filtered here when the asked members are a small part of it, else sent whole (named to tar when few). */
-async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined): Promise<PackRoute[]> {
+async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined, atMost: number | undefined): Promise<PackRoute[]> {
   const routes: PackRoute[] = [];
   for (const [i, ref] of refs.entries()) {
     const sel = members?.of(needed[i] ?? '');
     if (!sel) { routes.push({ ref }); continue; }
-    if (worthFiltering({ members: sel.names.size, bytes: sel.bytes }, ref.bytes) && (!isCompressedPack(ref.key) || await zstdAvailableHere())) {
+    if (worthFiltering({ members: sel.names.size, bytes: sel.bytes }, ref.bytes, atMost) && (!isCompressedPack(ref.key) || await zstdAvailableHere())) {
       routes.push({ ref, filter: sel.names });
       continue;
     }
@@ -288,7 +290,7 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
     if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
     return ref;
   });
-  const routes = await routePacks(refs, needed, members);
+  const routes = await routePacks(refs, needed, members, opts.filterAtMost);
   // zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar)
   const tools = ['tar', ...(routes.some((r) => !r.filter && isCompressedPack(r.ref.key)) ? ['zstd'] : [])];
   const dest = opts.destination;
@@ -348,6 +350,7 @@ async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, comma
   let zstd: ZstdStage | undefined;
   let zstdError: unknown;
   let filtered: FilteredTar | undefined;
+  let filterError: unknown;
   if (filter) {
     if (isCompressedPack(ref.key)) {
       zstd = zstdStage('decompress', {
@@ -359,7 +362,7 @@ async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, comma
       plain = zstd.stdout;
     }
     filtered = filterTar(plain, filter, ref.key);
-    filtered.done.catch(() => undefined); // judged below, after the storage stream and zstd
+    filtered.done.catch((err: unknown) => { filterError ??= err; }); // judged below, after the storage stream and zstd
   }
   const p = opts.host.exec(command, { stdin: filtered?.stream ?? plain, label: 'tar (pack)' });
   p.stdout.resume();
@@ -371,8 +374,8 @@ async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, comma
     await zstd?.done;
     await filtered?.done;
   } catch (err) {
-    // the first cause: storage or decryption, then zstd here, then the filter or the target
-    const cause = streamError ?? zstdError ?? err;
+    // the first cause: storage or decryption, then zstd here, then the filter, then the target
+    const cause = streamError ?? zstdError ?? filterError ?? err;
     zstd?.kill();
     body.destroy();
     throw cause;
