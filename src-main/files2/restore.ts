@@ -22,7 +22,8 @@ import { INDEX_HEADER, isCompressedIndex, selectEntries, streamIndex, underPath,
 import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
 import { isCompressedPack, packKey } from './packs.js';
-import { zstdStage, type ZstdErrors } from './zstd.js';
+import { zstdStage, type ZstdErrors, type ZstdStage } from './zstd.js';
+import { filterTar, worthFiltering, zstdAvailableHere, type FilteredTar } from './pack-filter.js';
 
 /** Reads, checks and decrypts a set's index object whole (small indexes; restore and listing stream it with scanIndex). */
 export async function readIndex(storage: Storage, object: Pick<ManifestObject, 'key' | 'sha256'>, identities: readonly string[]): Promise<IndexEntry[]> {
@@ -136,6 +137,8 @@ export interface FilesV2RestoreOptions {
   signal?: AbortSignal | undefined;
   /** the selection kept when the preflight read the index (hash checked): the index is not read again */
   prepared?: PreparedSelection | undefined;
+  /** bench only (bench/pack-filter-crossover.ts): the part of a pack's stored bytes up to which it is filtered; default FILTER_AT_MOST */
+  filterAtMost?: number | undefined;
 }
 
 /**
@@ -148,8 +151,8 @@ export interface PreparedSelection {
   file: string;
   /** pack names the selected entries need, sorted */
   packs: string[];
-  /** members named to tar per pack (granular restore; a pack with too many: undefined, extracted whole) */
-  members: Map<string, Set<string> | undefined> | undefined;
+  /** granular restore: the members asked of each pack (a pack past the limit of names held: undefined, extracted whole) */
+  members: SelectedMembers | undefined;
   /** restorable selected entries and their regular-file bytes */
   entries: number;
   bytes: number;
@@ -164,13 +167,13 @@ export class IndexSelection {
   readonly paths: PathSelection;
   private readonly out: WriteStream;
   private readonly needed = new Set<string>();
-  private readonly members: Map<string, Set<string> | undefined> | undefined;
+  private readonly members: SelectedMembers | undefined;
   private readonly counts = { entries: 0, bytes: 0 };
 
   constructor(private readonly file: string, paths: readonly string[] | undefined) {
     this.paths = new PathSelection(paths);
     // a granular restore names its members to tar: only they are written on the target
-    this.members = paths?.length ? new Map() : undefined;
+    this.members = paths?.length ? new SelectedMembers() : undefined;
     this.out = createWriteStream(file, { mode: 0o600 });
     this.out.on('error', () => undefined); // surfaced by drained() and finish()
     this.out.write(`${INDEX_HEADER}\n`);
@@ -184,7 +187,7 @@ export class IndexSelection {
     }
     if (e.cid && (e.type === 'f' || e.type === 'h')) {
       this.needed.add(e.pack);
-      if (this.members) nameMember(this.members, e.pack, e.cid);
+      this.members?.add(e.pack, e.cid, e.size);
     }
     return this.out.write(`${line}\n`);
   }
@@ -225,24 +228,71 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
   }
 }
 
-/** Members named to tar per pack: past this many, the pack is extracted whole (the names go on tar's command line). */
+/** Members named to tar per pack: past this many, tar on the target is given none (the names go on its command line). */
 const MAX_NAMED_MEMBERS = 256;
+/** Member names held for a whole restore (≈ 100 B each): past this many, a pack whose list would grow is extracted whole. */
+const MAX_HELD_MEMBERS = 100_000;
 
-function nameMember(members: Map<string, Set<string> | undefined>, pack: string, cid: string): void {
-  const named = members.has(pack) ? members.get(pack) : new Set<string>();
-  if (!named) return;
-  named.add(cid);
-  members.set(pack, /^[0-9a-f]+$/.test(cid) && named.size <= MAX_NAMED_MEMBERS ? named : undefined);
+/** The members a granular restore asks of each pack and their content bytes (each member counted once). */
+export class SelectedMembers {
+  private readonly byPack = new Map<string, { names: Set<string>; bytes: number } | undefined>();
+  private held = 0;
+
+  add(pack: string, cid: string, size: number): void {
+    const sel = this.byPack.has(pack) ? this.byPack.get(pack) : { names: new Set<string>(), bytes: 0 };
+    if (!sel || sel.names.has(cid)) return;
+    if (!/^[0-9a-f]+$/.test(cid) || this.held >= MAX_HELD_MEMBERS) {
+      // that pack goes whole: its names are let go
+      this.held -= sel.names.size;
+      this.byPack.set(pack, undefined);
+      return;
+    }
+    sel.names.add(cid);
+    sel.bytes += size;
+    this.held++;
+    this.byPack.set(pack, sel);
+  }
+
+  /** The members asked of a pack and their bytes; undefined when the pack is to be extracted whole. */
+  of(pack: string): { names: ReadonlySet<string>; bytes: number } | undefined {
+    return this.byPack.get(pack);
+  }
 }
 
-async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string, members?: Map<string, Set<string> | undefined>): Promise<number> {
+/** How one pack reaches the target's stage. */
+interface PackRoute {
+  ref: ManifestRef;
+  /** filtered here: only these members cross SSH (a plain tar, no zstd on the target) */
+  filter?: ReadonlySet<string>;
+  /** sent whole: these members named to tar on the target (it writes only them) */
+  named?: ReadonlySet<string>;
+}
+
+/** Per pack: filtered here when the asked members are a small part of it, else sent whole (named to tar when few). */
+async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined, atMost: number | undefined): Promise<PackRoute[]> {
+  const routes: PackRoute[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const sel = members?.of(needed[i] ?? '');
+    if (!sel) { routes.push({ ref }); continue; }
+    if (worthFiltering({ members: sel.names.size, bytes: sel.bytes }, ref.bytes, atMost) && (!isCompressedPack(ref.key) || await zstdAvailableHere())) {
+      routes.push({ ref, filter: sel.names });
+      continue;
+    }
+    routes.push(sel.names.size <= MAX_NAMED_MEMBERS ? { ref, named: sel.names } : { ref });
+  }
+  return routes;
+}
+
+async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string, members?: SelectedMembers): Promise<number> {
   const byKey = new Map(opts.packs.map((p) => [p.key, p]));
   const refs = needed.map((name) => {
     const ref = byKey.get(packKey(name));
     if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
     return ref;
   });
-  const tools = ['tar', ...(refs.some((r) => isCompressedPack(r.key)) ? ['zstd'] : [])];
+  const routes = await routePacks(refs, needed, members, opts.filterAtMost);
+  // zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar)
+  const tools = ['tar', ...(routes.some((r) => !r.filter && isCompressedPack(r.ref.key)) ? ['zstd'] : [])];
   const dest = opts.destination;
   // one command on the target: the tools it needs (nothing is written without them), then the private stage folder
   const made = await opts.host.runChecked(
@@ -260,12 +310,15 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
   if (!stage.startsWith('/')) throw new CofreError('REMOTE_COMMAND_FAILED', `mktemp on the target gave no folder: ${made.stdout}`);
   let removed = false;
   try {
-    for (const [i, ref] of refs.entries()) {
-      // tar still reads the whole pack (its SHA-256 is checked over every byte) but writes only the named members
-      const named = members?.get(needed[i] ?? '');
-      const only = named ? ` -- ${[...named].sort().join(' ')}` : '';
-      const unpack = `${isCompressedPack(ref.key) ? 'zstd -d -q -c | ' : ''}tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions${only}`;
-      await streamObject(opts, ref, unpack);
+    for (const route of routes) {
+      const tar = `tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions`;
+      if (route.filter) {
+        await streamObject(opts, route.ref, tar, route.filter);
+        continue;
+      }
+      // sent whole, tar reads every member but writes only the named ones
+      const only = route.named ? ` -- ${[...route.named].sort().join(' ')}` : '';
+      await streamObject(opts, route.ref, `${isCompressedPack(route.ref.key) ? 'zstd -d -q -c | ' : ''}${tar}${only}`);
     }
     await opts.beforePlace?.();
     // one command: the selected index arrives on stdin, the place code runs, the stage is removed
@@ -282,23 +335,50 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
   return refs.length;
 }
 
-/** Streams one stored object, hash-checked and decrypted, into a command on the target. */
-async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, command: string): Promise<void> {
+/**
+ * Streams one pack, hash-checked and decrypted, into a command on the target; with `filter`, the
+ * pack is decompressed here and only those members go to the command (a plain tar stream).
+ * Progress counts the bytes read from storage (the whole pack either way).
+ */
+async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, command: string, filter?: ReadonlySet<string>): Promise<void> {
   const body = await opts.storage.get(ref.key, opts.signal ? { signal: opts.signal } : {});
   const hash = createHash('sha256');
   const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
   const meter = new ByteMeter('transfer', opts.onProgress, { source: opts.label, totalBytes: ref.bytes });
   let streamError: unknown;
-  const plain = pipeline(body, meter, hasher, createDecryptStream(opts.identities), (err) => { if (err) streamError ??= err; });
-  const p = opts.host.exec(command, { stdin: plain, label: 'tar (pack)' });
+  let plain: Readable = pipeline(body, meter, hasher, createDecryptStream(opts.identities), (err) => { if (err) streamError ??= err; });
+  let zstd: ZstdStage | undefined;
+  let zstdError: unknown;
+  let filtered: FilteredTar | undefined;
+  let filterError: unknown;
+  if (filter) {
+    if (isCompressedPack(ref.key)) {
+      zstd = zstdStage('decompress', {
+        missing: () => new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to read the compressed packs', { hint: 'install zstd (apt install zstd) and try again' }),
+        failed: (detail) => new CofreError('INTEGRITY', `${ref.key} does not decompress (zstd: ${detail})`, { hint: 'the stored pack is damaged; nothing was placed on the target; restore another set' }),
+      });
+      pipeline(plain, zstd.stdin, (err) => { if (err) streamError ??= err; });
+      zstd.done.catch((err: unknown) => { zstdError ??= err; });
+      plain = zstd.stdout;
+    }
+    filtered = filterTar(plain, filter, ref.key);
+    filtered.done.catch((err: unknown) => { filterError ??= err; }); // judged below, after the storage stream and zstd
+  }
+  const p = opts.host.exec(command, { stdin: filtered?.stream ?? plain, label: 'tar (pack)' });
   p.stdout.resume();
   const onAbort = (): void => p.cancel();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let result;
   try {
     result = await p.done;
+    await zstd?.done;
+    await filtered?.done;
   } catch (err) {
-    throw streamError ?? err;
+    // the first cause: storage or decryption, then zstd here, then the filter, then the target
+    const cause = streamError ?? zstdError ?? filterError ?? err;
+    zstd?.kill();
+    body.destroy();
+    throw cause;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -309,7 +389,7 @@ async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, comma
   }
   if (result.code !== 0) {
     throw new CofreError('REMOTE_COMMAND_FAILED', `unpacking ${ref.key} on the target failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
-      hint: 'zstd and tar must be installed on the target; read the error above',
+      hint: filter ? 'tar must be installed on the target; read the error above' : 'zstd and tar must be installed on the target; read the error above',
     });
   }
 }
