@@ -124,7 +124,7 @@ export class FilesState {
   }
 
   /** After `cofre repack`: contents moved out of old packs are known in their new packs (only where this host still had them in the old one). */
-  repoint(storage: string, moves: ReadonlyArray<{ cid: string; from: string; to: string }>, packs: readonly PackRecord[]): void {
+  repoint(storage: string, moves: Iterable<{ cid: string; from: string; to: string }>, packs: readonly PackRecord[]): void {
     const tx = this.db.transaction(() => {
       const insPack = this.db.prepare('INSERT OR REPLACE INTO packs (storage, pack, bytes, sha256) VALUES (?, ?, ?, ?)');
       for (const p of packs) insPack.run(storage, p.pack, p.bytes, p.sha256);

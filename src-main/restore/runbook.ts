@@ -54,6 +54,15 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
 /** The exact check of a manifest's signature, with OpenSSH only (run where manifest.json and its .sig were saved). */
 export const VERIFY_COMMAND = 'ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig < manifest.json';
 
+/**
+ * The same check in the window a stopped `cofre repack` can leave on one set: the new manifest is
+ * written and its signature is still in `manifest.json.sig.next` (files2/repack-sets.ts).
+ */
+export const VERIFY_NEXT_COMMAND = 'ssh-keygen -Y verify -f allowed_signers -I cofre -n cofre-manifest -s manifest.json.sig.next < manifest.json';
+
+/** What to do when manifest.json.sig does not verify and a manifest.json.sig.next lies beside it (pt-BR, as the runbook). */
+const SIG_NEXT_NOTE = 'Se a conferência falhar e existir `manifest.json.sig.next` ao lado: um `cofre repack` parou no meio deste conjunto (o `manifest.json` novo já foi gravado, e a assinatura dele ainda está no `.sig.next`). Confira com ele; se imprimir `Good "cofre-manifest" signature`, o manifest é autêntico e os hashes dele valem (índices, pacotes, `restore.sh`). Se nenhum dos dois conferir, **não restaure** este conjunto. Só um conjunto fica nesse estado; o próximo `cofre repack` (onde estão a identidade e a chave de assinatura) termina-o.';
+
 /** The allowed_signers file ssh-keygen needs: one `cofre <public key line>` per configured signer. */
 export function allowedSignersText(config: Config): string {
   return (config.encryption?.signers ?? []).map((line) => `cofre ${line.trim()}\n`).join('');
@@ -69,6 +78,7 @@ function signersSection(config: Config): string[] {
   }
   out.push('Salve este conteúdo como `allowed_signers` (os assinantes autorizados; **guarde-o junto com a chave em papel**, no cofre físico):', '', '```', signers.trimEnd(), '```', '');
   out.push('Conferir um manifest sem o Cofre (deve imprimir `Good "cofre-manifest" signature for cofre`):', '', '```sh', VERIFY_COMMAND, '```', '');
+  out.push(SIG_NEXT_NOTE, '', '```sh', VERIFY_NEXT_COMMAND, '```', '');
   out.push('Para aposentar uma chave de assinatura: acrescente a nova linha em `encryption.signers`, mantenha a antiga enquanto houver conjuntos dela dentro da retenção, depois remova-a. Conjuntos anteriores à assinatura: `cofre adopt` (verifica a fundo e assina os que passam).', '');
   return out;
 }
@@ -119,7 +129,9 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
     const st = config.storage[p.storage];
     if (!st) continue;
     const w = storageWhere(st);
-    out.push(`### Plano ${n}`, '', '```sh', '# 1. listar os conjuntos e escolher o mais recente com manifest.json', w.list, `${w.list.replace(/\/$/, '')}/<setId>/`, `${w.get('<setId>', 'manifest.json')} > manifest.json   # tamanhos, SHA-256 e contagem de linhas`, `${w.get('<setId>', 'manifest.json.sig')} > manifest.json.sig`, '# 1b. OBRIGATÓRIO: conferir a assinatura antes de confiar no manifest (arquivo allowed_signers da seção 1)', VERIFY_COMMAND, '# 2. conferir o hash de cada objeto com o manifest (o manifest assinado garante os hashes)', `${w.get('<setId>', '<objeto>.age')} | sha256sum`, '# 3. restaurar (substitua <host>; o prefixo sai de cada objeto)');
+    out.push(`### Plano ${n}`, '', '```sh', '# 1. listar os conjuntos e escolher o mais recente com manifest.json', w.list, `${w.list.replace(/\/$/, '')}/<setId>/`, `${w.get('<setId>', 'manifest.json')} > manifest.json   # tamanhos, SHA-256 e contagem de linhas`, `${w.get('<setId>', 'manifest.json.sig')} > manifest.json.sig`, '# 1b. OBRIGATÓRIO: conferir a assinatura antes de confiar no manifest (arquivo allowed_signers da seção 1)', VERIFY_COMMAND,
+      '# se falhar e existir manifest.json.sig.next (repack interrompido neste conjunto; seção 1), confira com ele:',
+      `${w.get('<setId>', 'manifest.json.sig.next')} > manifest.json.sig.next`, VERIFY_NEXT_COMMAND, '# 2. conferir o hash de cada objeto com o manifest (o manifest assinado garante os hashes)', `${w.get('<setId>', '<objeto>.age')} | sha256sum`, '# 3. restaurar (substitua <host>; o prefixo sai de cada objeto)');
     for (const s of p.sources) {
       const src = config.sources[s];
       if (src) out.push(...manualSteps(s, src, (obj) => w.get('<setId>', obj), identity));
@@ -132,7 +144,11 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push('# numa cópia da raiz do armazenamento (a pasta com sets/ e packs/); no S3 baixe sets/<setId>/ e os pacotes que o script lista:');
   out.push('sh sets/<setId>/restore.sh --list-packs          # pacotes necessários (packs/<id>.tar.zst.age), um por linha');
   out.push('ssh-keygen -Y verify -f allowed_signers -I <signatário> -n cofre-manifest -s sets/<setId>/manifest.json.sig < sets/<setId>/manifest.json');
+  out.push('# se a assinatura falhar e existir manifest.json.sig.next (um repack parou neste conjunto), confira com ele:');
+  out.push('ssh-keygen -Y verify -f allowed_signers -I <signatário> -n cofre-manifest -s sets/<setId>/manifest.json.sig.next < sets/<setId>/manifest.json');
   out.push('sha256sum sets/<setId>/restore.sh               # deve ser igual a restoreScript.sha256 no manifest.json');
+  out.push('# diferente logo após conferir com o .sig.next: o repack parou antes de regravar o restore.sh. NÃO o rode:');
+  out.push('# use o conjunto anterior ou o seguinte (só este fica assim) ou rode `cofre repack`, que o termina');
   out.push(`sh sets/<setId>/restore.sh ${identity} /srv/restore   # pede a senha da identidade uma vez, se ela tiver senha`);
   out.push('# ver o índice de uma origem (uma linha por entrada; confira antes o SHA-256 dele com o manifest):');
   out.push(`age -d -i ${identity} sets/<setId>/<origem>.index.zst.age | zstd -d | less   # conjuntos sem compress, ou anteriores à compressão do índice: <origem>.index.age, sem o "| zstd -d"`);

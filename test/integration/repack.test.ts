@@ -30,6 +30,7 @@ import { forgetSet } from '../../src-main/retention/forget.js';
 import { GC_DELAY_MS } from '../../src-main/retention/pack-gc.js';
 import { repackOpen } from '../../src-main/files2/repack.js';
 import { verifySshsig } from '../../src-main/crypto/sshsig.js';
+import { VERIFY_COMMAND, VERIFY_NEXT_COMMAND, allowedSignersText, runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
@@ -59,6 +60,14 @@ describe.each([['nas', 'rpnas'], ['nuvem', 'rps3']] as const)('cofre repack on s
   const withCtx = async <T>(c: AppContext, fn: (c: AppContext) => Promise<T>): Promise<T> => {
     try {
       return await fn(c);
+    } finally {
+      c.close();
+    }
+  };
+  const withCtxSync = <T>(fn: (c: AppContext) => T): T => {
+    const c = ctxAt();
+    try {
+      return fn(c);
     } finally {
       c.close();
     }
@@ -207,6 +216,29 @@ describe.each([['nas', 'rpnas'], ['nuvem', 'rps3']] as const)('cofre repack on s
     expect((await sets()).filter((x) => x.setId !== days[0]?.setId).every((x) => x.state === 'complete')).toBe(true);
   }, 120_000);
 
+  it('an index found damaged while its rewrite streams to storage: repack stops, no new index is left, no set changes', async () => {
+    // the new index is uploaded as the old one is read, before the old one's hash is known at its
+    // end: the old index reads fine while planning and is corrupted (last byte flipped) on the
+    // rewrite's read, so the upload has begun when the damage shows
+    const setsBefore = (await objects()).filter((o) => o.startsWith('sets/'));
+    const c = new AppContext({ env: fx.env, actor: 'test' });
+    const faults: Fault[] = [];
+    const faulty = new FaultyStorage(storageFromConfig(c.config, storageName, fx.env), faults);
+    try {
+      await expect(repackOpen(c, faulty, {
+        storage: storageName, threshold: 0.5, dryRun: false,
+        onStep: (step) => { if (step === 'packs') faults.push({ kind: 'corrupted', ops: ['get'], key: /\/arquivos(\.[0-9a-f]{8})?\.index\.zst\.age$/ }); },
+      })).rejects.toThrow(/repack stopped at set/);
+      expect(faulty.hits.some((x) => x.op === 'get')).toBe(true);
+    } finally {
+      faulty.close();
+      c.close();
+    }
+    await dropStaleLeases();
+    expect((await objects()).filter((o) => o.startsWith('sets/'))).toEqual(setsBefore);
+    expect((await sets()).filter((x) => x.setId !== days[0]?.setId).every((x) => x.state === 'complete')).toBe(true);
+  }, 120_000);
+
   it.each(['packs', 'sig-next:', 'manifest:'])('a repack SIGKILLed at %s leaves every set complete and restorable', async (step) => {
     const packsBefore = new Set((await objects()).filter((o) => o.startsWith('packs/')).map((o) => o.split(' ')[0]));
     const manifestsBefore = new Map((await sets()).map((x) => [x.setId, JSON.stringify(x.manifest)]));
@@ -237,6 +269,22 @@ describe.each([['nas', 'rpnas'], ['nuvem', 'rps3']] as const)('cofre repack on s
     if (step === 'manifest:') {
       const [bytes, sig] = await withStorage(async (s) => Promise.all([s.getBytes(manifestKey(first)), s.getBytes(`${manifestKey(first)}.sig`)]));
       expect(verifySshsig(bytes, sig.toString('utf8'), [fx.signer]).ok).toBe(false);
+      // the runbook's checks with OpenSSH alone: manifest.json.sig refuses, manifest.json.sig.next verifies
+      const by = join(restoreRoot, 'by-hand');
+      mkdirSync(by, { recursive: true });
+      const next = await withStorage((s) => s.getBytes(sigNext));
+      writeFileSync(join(by, 'manifest.json'), bytes);
+      writeFileSync(join(by, 'manifest.json.sig'), sig);
+      writeFileSync(join(by, 'manifest.json.sig.next'), next);
+      writeFileSync(join(by, 'allowed_signers'), withCtxSync((c) => allowedSignersText(c.config)));
+      const check = (cmd: string): ReturnType<typeof spawnSync> => spawnSync('sh', ['-c', cmd], { cwd: by, encoding: 'utf8' });
+      expect(check(VERIFY_COMMAND).status).not.toBe(0);
+      const good = check(VERIFY_NEXT_COMMAND);
+      expect(good.status, String(good.stderr)).toBe(0);
+      expect(String(good.stdout) + String(good.stderr)).toContain('Good "cofre-manifest" signature');
+      const md = withCtxSync((c) => runbookMarkdown(c.config, { configPath: fx.configPath, generatedAt: new Date().toISOString() }));
+      expect(md).toContain(VERIFY_NEXT_COMMAND);
+      rmSync(by, { recursive: true, force: true });
     }
     await dropStaleLeases();
     await remainingRestore(`killed at ${step}`);

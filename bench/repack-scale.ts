@@ -1,0 +1,223 @@
+/**
+ * `cofre repack` at scale (issue 15): peak RSS and wall time of a repack whose sets hold N files,
+ * against the raw pipeline on the same objects in the same run.
+ * For each N (default 10000, 100000): a real tree of N small files (unique contents of 100–300
+ * bytes, 500 per folder) on the harness sshd; day 1 backs it up; day 2 deletes 4 files in 5 and
+ * adds as many new ones (other names, other contents), so the tree keeps N files; day 3 changes 1%;
+ * then `cofre forget` day 1. Day 1's packs are then about 20% live, and both remaining sets
+ * (N entries each) reference them. The repack runs in a new process (bench/repack-child.ts,
+ * repackStorage as the CLI calls it); peak RSS = that process's maxRSS.
+ * Raw pipeline, on the same objects after the repack (repack deletes no pack): each repacked pack
+ * `age -d | zstd -d | tar -x`, its live members (those in the new packs) `tar -c | zstd | age -r`,
+ * and each remaining set's index read (`age -d | zstd -d`) and rewritten (`… | zstd -1 | age -r`),
+ * as repack reads the indexes once to plan and once to rewrite them. Ratio = repack / raw.
+ * Then `cofre verify --deep` of each remaining set (not timed) says the repacked sets are whole.
+ * BENCH_BEFORE_ROOT=dir: a checkout of an earlier commit; its repack runs first on a copy of the
+ * same storage and home, for a before/after in the same run.
+ *   flock /tmp/cofre-bench.lock node --import tsx bench/repack-scale.ts [N ...]
+ * Writes bench/results-repack-scale.json (runs already in it move to `earlierRuns`).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
+import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
+import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+if (SIZES.length === 0) SIZES.push(10_000, 100_000);
+const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
+const log = (s: string): void => { process.stderr.write(`[repack-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20000)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
+  });
+}
+
+/** A shell pipeline, checked; returns its wall seconds. */
+async function sh(script: string, cwd: string): Promise<number> {
+  const r = await run('sh', ['-c', `set -e; ${script}`], { cwd });
+  if (r.code !== 0) throw new Error(`raw pipeline failed: ${script}\n${r.stderr.slice(-2000)}`);
+  return r.wallMs / 1000;
+}
+
+const filler = 'paciente exame consulta laudo receita retorno hemograma glicemia '.repeat(5);
+const content = (i: number, tag: string): string => `${tag}${i};${filler.slice(0, 100 + ((i * 7919) % 200))}\n`;
+const folderOf = (dir: string, i: number): string => join(dir, `d${String(Math.floor(i / 500)).padStart(5, '0')}`);
+
+function makeTree(dir: string, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const folder = folderOf(dir, i);
+    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `exame-${i}.txt`), content(i, ''));
+  }
+}
+
+/** Day 2: 4 files in 5 deleted, as many new ones (other names, other contents). */
+function replaceMost(dir: string, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (i % 5 === 0) continue;
+    rmSync(join(folderOf(dir, i), `exame-${i}.txt`));
+    writeFileSync(join(folderOf(dir, i), `novo-${i}.txt`), content(i, 'novo '));
+  }
+}
+
+/** Day 3: 1% of the files changed. */
+function changeFew(dir: string, n: number): void {
+  for (let i = 0; i < n; i += 100) writeFileSync(join(folderOf(dir, i), `exame-${i}.txt`), content(i, 'dia 3 '));
+}
+
+interface ChildOut { wallMs: number; cpuS: number; maxRssKiB: number; result: { repacked: Array<{ key: string }>; newPacks: string[]; setsRewritten: string[]; bytesBefore: number; bytesAfter: number; liveBytes: number } }
+
+async function repackIn(root: string, env: NodeJS.ProcessEnv, label: string): Promise<ChildOut & { processWallS: number }> {
+  const child = join(root, 'bench', 'repack-child.ts');
+  if (!existsSync(child)) copyFileSync(join(ROOT, 'bench', 'repack-child.ts'), child);
+  const r = await run(process.execPath, ['--import', 'tsx', child, 'nas'], { env, cwd: root });
+  if (r.code !== 0) throw new Error(`repack (${label}) failed: ${r.stdout}\n${r.stderr.slice(-3000)}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildOut;
+  return { ...j, processWallS: r.wallMs / 1000 };
+}
+
+const SERVER = `s${randomBytes(3).toString('hex')}`;
+const ssh = await startSshd();
+const keep = stopOnSignal(() => ssh.stop());
+const dir = await tempDir('bench-repack-scale');
+const results: Array<Record<string, unknown>> = [];
+const loadAvgAtStart = loadavg();
+try {
+  const { identity, recipient } = generateIdentity();
+  const idFile = join(dir, 'id.txt');
+  await writeIdentityFile(idFile, identity, recipient);
+  const signingKeyFile = join(dir, 'signing_key');
+  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
+  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  for (const n of SIZES) {
+    const tree = join(dir, `tree-${n}`);
+    const storage = join(dir, `storage-${n}`);
+    const home = join(dir, `home-${n}`);
+    mkdirSync(storage);
+    mkdirSync(home);
+    const cfg = join(dir, `cofre-${n}.yaml`);
+    const yaml = (st: string): string => `servers:
+  ${SERVER}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+sources:
+  arquivos: { server: ${SERVER}, type: files, paths: [${tree}], format: packs }
+storage:
+  nas: { type: folder, path: ${st} }
+encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+plans:
+  p: { sources: [arquivos], storage: nas }
+`;
+    writeFileSync(cfg, yaml(storage));
+    const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
+    const row: Record<string, unknown> = { files: n };
+    const setIds: string[] = [];
+    const backup = async (label: string): Promise<void> => {
+      const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env });
+      if (r.code !== 0) throw new Error(`backup ${label} (${n}) failed: ${r.stdout}\n${r.stderr.slice(-3000)}`);
+      const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number };
+      setIds.push(j.setId);
+      log(`${n} files, backup ${label}: ${(j.wallMs / 1000).toFixed(1)} s, peak RSS ${(j.maxRssKiB / 1024).toFixed(1)} MiB`);
+    };
+    const t0 = performance.now();
+    makeTree(tree, n);
+    log(`tree of ${n} files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await backup('day 1');
+    replaceMost(tree, n);
+    await backup('day 2 (4 files in 5 replaced)');
+    changeFew(tree, n);
+    await backup('day 3 (1% changed)');
+    const f = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main', 'cli', 'main.ts'), 'forget', setIds[0] ?? '', '--yes', '--storage', 'nas'], { env });
+    if (f.code !== 0) throw new Error(`forget failed: ${f.stderr.slice(-2000)}`);
+
+    if (BEFORE_ROOT) {
+      // the earlier commit's repack on a copy of the same storage and home
+      const storageB = `${storage}-before`;
+      const homeB = `${home}-before`;
+      cpSync(storage, storageB, { recursive: true });
+      cpSync(home, homeB, { recursive: true });
+      const cfgB = join(dir, `cofre-${n}-before.yaml`);
+      writeFileSync(cfgB, yaml(storageB));
+      const b = await repackIn(BEFORE_ROOT, { ...process.env, COFRE_CONFIG: cfgB, COFRE_HOME: homeB }, 'before');
+      row['repackBefore'] = { wallS: b.wallMs / 1000, processWallS: b.processWallS, cpuS: b.cpuS, peakRssMiB: b.maxRssKiB / 1024 };
+      log(`${n} files, repack (before): ${(b.wallMs / 1000).toFixed(1)} s, peak RSS ${(b.maxRssKiB / 1024).toFixed(1)} MiB`);
+      await removeDir(storageB);
+      await removeDir(homeB);
+    }
+
+    const a = await repackIn(ROOT, env, 'after');
+    const r = a.result;
+    log(`${n} files, repack: ${(a.wallMs / 1000).toFixed(1)} s (process ${a.processWallS.toFixed(1)} s), peak RSS ${(a.maxRssKiB / 1024).toFixed(1)} MiB; ${r.repacked.length} pack(s) → ${r.newPacks.length}; sets ${r.setsRewritten.join(', ')}`);
+    if (r.repacked.length === 0 || r.setsRewritten.length !== 2) throw new Error(`the repack did not rewrite what this bench set up: ${JSON.stringify(r)}`);
+
+    // the raw pipeline on the same objects
+    const raw = join(dir, `raw-${n}`);
+    mkdirSync(join(raw, 'old'), { recursive: true });
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const zstdOf = (key: string): string => (key.includes('.zst.') ? ' | zstd -d -q' : '');
+    let rawRead = 0;
+    for (const p of r.repacked) rawRead += await sh(`age -d -i ${q(idFile)} ${q(p.key)}${zstdOf(p.key)} | tar -x -C ${q(join(raw, 'old'))}`, storage);
+    const live = join(raw, 'live.list');
+    await sh(`: > ${q(live)}; for p in ${r.newPacks.map(q).join(' ')}; do age -d -i ${q(idFile)} "$p"${zstdOf(r.newPacks[0] ?? '')} | tar -t >> ${q(live)}; done`, storage);
+    const liveMembers = readFileSync(live, 'utf8').split('\n').filter(Boolean).length;
+    const rawWrite = await sh(`tar -c -C ${q(join(raw, 'old'))} -T ${q(live)} | zstd -q -3 -T0 | age -r ${q(recipient)} > ${q(join(raw, 'new.tar.zst.age'))}`, storage);
+    let rawIndexes = 0;
+    for (const setId of r.setsRewritten) {
+      const m = JSON.parse(readFileSync(join(storage, 'sets', setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string }> };
+      for (const ix of Object.values(m.indexes ?? {})) {
+        rawIndexes += await sh(`age -d -i ${q(idFile)} ${q(ix.key)}${zstdOf(ix.key)} > /dev/null`, storage);
+        rawIndexes += await sh(`age -d -i ${q(idFile)} ${q(ix.key)}${zstdOf(ix.key)} | zstd -q -1 | age -r ${q(recipient)} > /dev/null`, storage);
+      }
+    }
+    const rawS = rawRead + rawWrite + rawIndexes;
+    log(`${n} files, raw pipeline: read ${rawRead.toFixed(2)} s, write ${rawWrite.toFixed(2)} s (${liveMembers} live members), indexes ${rawIndexes.toFixed(2)} s; repack / raw = ${((a.wallMs / 1000) / rawS).toFixed(2)}`);
+    await removeDir(raw);
+
+    // the repacked sets are whole
+    const verified: Record<string, boolean> = {};
+    for (const setId of r.setsRewritten) {
+      const v = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main', 'cli', 'main.ts'), 'verify', setId, '--deep', '--storage', 'nas', '--json'], { env });
+      verified[setId] = v.code === 0;
+      if (v.code !== 0) log(`verify --deep ${setId} FAILED: ${v.stdout.slice(-1000)} ${v.stderr.slice(-1000)}`);
+    }
+    row['repack'] = {
+      wallS: a.wallMs / 1000, processWallS: a.processWallS, cpuS: a.cpuS, peakRssMiB: a.maxRssKiB / 1024,
+      packsRepacked: r.repacked.length, newPacks: r.newPacks.length, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, liveBytes: r.liveBytes,
+      setsRewritten: r.setsRewritten.length, liveMembers,
+    };
+    row['raw'] = { readS: rawRead, writeS: rawWrite, indexesS: rawIndexes, totalS: rawS };
+    row['ratio'] = (a.wallMs / 1000) / rawS;
+    row['verifiedDeep'] = verified;
+    results.push(row);
+    await removeDir(storage);
+    await removeDir(tree);
+  }
+  const file = join(ROOT, 'bench', 'results-repack-scale.json');
+  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { at?: string; machine?: unknown; note?: string; results?: unknown[]; earlierRuns?: unknown[] } : {};
+  const note = process.env['BENCH_NOTE'];
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() },
+    results,
+    ...(note ? { note } : {}),
+    earlierRuns: [...(earlier.results ? [{ at: earlier.at, machine: earlier.machine, note: earlier.note, results: earlier.results }] : []), ...(earlier.earlierRuns ?? [])],
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  await ssh.stop();
+  keep();
+  await removeDir(dir).catch(() => undefined);
+}

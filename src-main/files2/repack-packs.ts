@@ -1,0 +1,170 @@
+/**
+ * `cofre repack`, step 2: the packs. Each chosen pack is read once (its SHA-256 checked against
+ * the manifests), its live members go into new packs (PackWriter, the same compression), one copy
+ * of each content; the scratch records where each one went. A failure deletes the new packs.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { extract as tarExtract } from 'tar-stream';
+import { createDecryptStream } from '../crypto/age.js';
+import { CofreError } from '../errors.js';
+import type { Storage } from '../storage/types.js';
+import { ByteMeter, type ProgressListener } from '../util/progress.js';
+import type { ManifestRef } from '../../shared/domain.js';
+import { deletePacks } from './backup.js';
+import { PackWriter, DEFAULT_PACK_BYTES, isCompressedPack } from './packs.js';
+import { writePackIds } from './pack-ids.js';
+import type { RepackScratch } from './repack-scratch.js';
+import { contentHmac, type PackRecord } from './state.js';
+
+/** Members up to this size are held in memory while moved; larger ones go through a private temp file. */
+const IN_MEMORY = 16 * 1024 * 1024;
+
+export interface PackProgress {
+  onProgress?: ProgressListener | undefined;
+  /** bytes already read before this pack, and the total of the phase (progress) */
+  base: number;
+  total?: number;
+}
+
+/**
+ * Streams one pack (its SHA-256 checked against the manifests at the end: the caller acts on
+ * nothing irreversible before this resolves), decrypted and decompressed, member by member.
+ */
+export async function readPack(
+  storage: Storage, ref: ManifestRef, identities: readonly string[], progress: PackProgress,
+  onMember: (cid: string, size: number, body: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<void> {
+  const body = await storage.get(ref.key);
+  const hash = createHash('sha256');
+  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
+  const meter = new ByteMeter('repack', progress.onProgress, { source: ref.key, totalBytes: progress.total ?? ref.bytes, base: progress.base });
+  let streamError: unknown;
+  const fail = (err: unknown): void => { streamError ??= err; };
+  let plain: Readable = pipeline(body, meter, hasher, createDecryptStream(identities), (err) => { if (err) fail(err); });
+  let unzstd: Promise<void> = Promise.resolve();
+  if (isCompressedPack(ref.key)) {
+    const child = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+    unzstd = new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new CofreError('INTEGRITY', `zstd could not decompress ${ref.key} (exit ${code}): ${stderr.trim()}`))));
+    });
+    unzstd.catch(() => undefined);
+    pipeline(plain, child.stdin, (err) => { if (err) fail(err); });
+    plain = child.stdout;
+  }
+  const ex = tarExtract();
+  plain.on('error', (err) => { fail(err); ex.destroy(err); });
+  plain.pipe(ex);
+  try {
+    for await (const entry of ex) {
+      if (entry.header.type !== 'file') { entry.resume(); continue; }
+      await onMember(entry.header.name, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
+    }
+    await unzstd;
+  } catch (err) {
+    body.destroy();
+    throw streamError ?? err;
+  }
+  if (streamError) throw streamError;
+  const sha = hash.digest('hex');
+  if (sha !== ref.sha256) {
+    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifests' ${ref.sha256}; repack changes nothing`, { hint: 'run `cofre verify --deep` on the sets that reference it' });
+  }
+}
+
+export async function drain(body: AsyncIterable<Buffer>): Promise<void> {
+  for await (const _ of body) { /* skipped member */ }
+}
+
+export interface MoveInput {
+  storage: Storage;
+  /** the chosen packs, as the manifests list them */
+  refs: readonly ManifestRef[];
+  scratch: RepackScratch;
+  identities: readonly string[];
+  recipients: readonly string[];
+  contentKey: Buffer | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+/** Copies the live members of the chosen packs into new packs (and their sealed `.ids`); returns the new packs. */
+export async function moveLiveMembers(input: MoveInput): Promise<PackRecord[]> {
+  const { storage, scratch, contentKey } = input;
+  const writers = new Map<boolean, PackWriter>(); // one writer per compression
+  const writerFor = (compress: boolean): PackWriter => {
+    let w = writers.get(compress);
+    if (!w) {
+      w = new PackWriter(storage, input.recipients, { compress, targetBytes: DEFAULT_PACK_BYTES });
+      writers.set(compress, w);
+    }
+    return w;
+  };
+  const allWritten = (): PackRecord[] => [...writers.values()].flatMap((w) => w.written);
+  const total = input.refs.reduce((a, r) => a + r.bytes, 0);
+  let done = 0;
+  try {
+    for (const ref of input.refs) {
+      const writer = writerFor(isCompressedPack(ref.key));
+      await readPack(storage, ref, input.identities, { onProgress: input.onProgress, base: done, total }, async (cid, size, body) => {
+        const wanted = scratch.live(ref.key, cid);
+        if (!wanted || wanted.moved !== null) { await drain(body); return; }
+        const already = scratch.placed(cid);
+        if (already) { scratch.setMoved(ref.key, cid, already); await drain(body); return; }
+        const data = await holdMember(body, size, contentKey, cid);
+        try {
+          const pack = await writer.add(cid, data.body, size);
+          scratch.place(cid, pack, size);
+          scratch.setMoved(ref.key, cid, pack);
+        } finally {
+          await data.dispose();
+        }
+      });
+      done += ref.bytes;
+      const missing = scratch.unmoved(ref.key);
+      if (missing !== undefined) throw new CofreError('INTEGRITY', `${ref.key} does not hold content ${missing.slice(0, 12)}… that a set's index places in it; repack changes nothing`, { hint: 'run `cofre verify --deep` on the sets that reference it' });
+    }
+    for (const w of writers.values()) await w.close();
+    if (contentKey) await writePackIds(storage, contentKey, allWritten(), (pack) => scratch.contentsOf(pack));
+  } catch (err) {
+    for (const w of writers.values()) w.abort();
+    await deletePacks(storage, allWritten());
+    throw err;
+  }
+  return allWritten();
+}
+
+/** Holds one member (memory, or a private temp file when large), checking its content id when the content key is here. */
+async function holdMember(body: AsyncIterable<Buffer>, size: number, key: Buffer | undefined, cid: string): Promise<{ body: Buffer | Readable; dispose: () => Promise<void> }> {
+  const hmac = key ? contentHmac(key) : undefined;
+  const check = (): void => {
+    if (hmac && hmac.digest('hex') !== cid) {
+      throw new CofreError('INTEGRITY', `a member of a pack does not match its content id ${cid.slice(0, 12)}…; repack changes nothing`, { hint: 'run `cofre verify --deep`; the pack is damaged' });
+    }
+  };
+  if (size <= IN_MEMORY) {
+    const chunks: Buffer[] = [];
+    for await (const c of body) { hmac?.update(c); chunks.push(c); }
+    check();
+    return { body: Buffer.concat(chunks), dispose: async () => undefined };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'cofre-repack-'));
+  const file = join(dir, 'member');
+  const out = createWriteStream(file, { mode: 0o600 });
+  for await (const c of body) {
+    hmac?.update(c);
+    if (!out.write(c)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  out.end();
+  await finished(out);
+  check();
+  return { body: createReadStream(file), dispose: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,116 @@
+/**
+ * What one `cofre repack` of one storage learns while it runs, kept on disk (a SQLite file in
+ * the job's private spool, no journal, no fsync) instead of in memory, so sets of a million
+ * entries cost the same memory as sets of a thousand (the scratch of a backup, files2/scratch.ts,
+ * does the same):
+ * - `live`: each member of a pack that some complete set's index names (pack, content id, size),
+ *   once however many sets name it; `moved` is the pack it was copied into, once it was;
+ * - `placed`: each content copied into a new pack by this run (one copy of each content).
+ */
+import Database from 'better-sqlite3';
+import type { Spool } from './spool.js';
+
+export class RepackScratch {
+  private readonly db: Database.Database;
+  private readonly st: {
+    addLive: Database.Statement<[string, string, number]>;
+    live: Database.Statement<[string, string], { size: number; moved: string | null }>;
+    setMoved: Database.Statement<[string, string, string]>;
+    unmoved: Database.Statement<[string], { cid: string }>;
+    place: Database.Statement<[string, string, number]>;
+    placed: Database.Statement<[string], { pack: string }>;
+  };
+  private inTx = false;
+  private pendingWrites = 0;
+
+  constructor(spool: Spool) {
+    this.db = new Database(spool.file('repack.sqlite'));
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('cache_size = -8000'); // 8 MB of pages at most
+    this.db.exec(`
+      CREATE TABLE live (pack TEXT NOT NULL, cid TEXT NOT NULL, size INTEGER NOT NULL, moved TEXT, PRIMARY KEY (pack, cid)) WITHOUT ROWID;
+      CREATE TABLE placed (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    this.st = {
+      addLive: this.db.prepare('INSERT OR IGNORE INTO live (pack, cid, size) VALUES (?, ?, ?)'),
+      live: this.db.prepare('SELECT size, moved FROM live WHERE pack = ? AND cid = ?'),
+      setMoved: this.db.prepare('UPDATE live SET moved = ? WHERE pack = ? AND cid = ?'),
+      unmoved: this.db.prepare('SELECT cid FROM live WHERE pack = ? AND moved IS NULL LIMIT 1'),
+      place: this.db.prepare('INSERT INTO placed (cid, pack, size) VALUES (?, ?, ?)'),
+      placed: this.db.prepare('SELECT pack FROM placed WHERE cid = ?'),
+    };
+  }
+
+  /** Writes are grouped in transactions of a few thousand (cheap without a journal, but not free). */
+  private wrote(): void {
+    if (!this.inTx) {
+      this.db.exec('BEGIN');
+      this.inTx = true;
+    }
+    if (++this.pendingWrites >= 5000) this.flush();
+  }
+
+  flush(): void {
+    if (this.inTx) this.db.exec('COMMIT');
+    this.inTx = false;
+    this.pendingWrites = 0;
+  }
+
+  /** A member (`cid`: the member name) of pack key `pack` that a complete set's index names. */
+  addLive(pack: string, cid: string, size: number): void {
+    this.wrote();
+    this.st.addLive.run(pack, cid, size);
+  }
+
+  /** The live plaintext bytes of each pack some index names (pack key → bytes). */
+  liveBytes(): Map<string, number> {
+    this.flush();
+    const rows = this.db.prepare('SELECT pack, SUM(size) AS bytes FROM live GROUP BY pack').all() as Array<{ pack: string; bytes: number }>;
+    return new Map(rows.map((r) => [r.pack, r.bytes]));
+  }
+
+  /** The member, when a set's index names it (with the new pack it went into, once moved). */
+  live(pack: string, cid: string): { size: number; moved: string | null } | undefined {
+    return this.st.live.get(pack, cid);
+  }
+
+  setMoved(pack: string, cid: string, to: string): void {
+    this.wrote();
+    this.st.setMoved.run(to, pack, cid);
+  }
+
+  /** A live member of `pack` that was not moved (the pack did not hold it), if any. */
+  unmoved(pack: string): string | undefined {
+    this.flush();
+    return this.st.unmoved.get(pack)?.cid;
+  }
+
+  /** A content copied into new pack `pack` by this run. */
+  place(cid: string, pack: string, size: number): void {
+    this.wrote();
+    this.st.place.run(cid, pack, size);
+  }
+
+  /** The new pack a content was already copied into by this run. */
+  placed(cid: string): string | undefined {
+    return this.st.placed.get(cid)?.pack;
+  }
+
+  /** The contents copied into one new pack, a row at a time. */
+  *contentsOf(pack: string): IterableIterator<{ cid: string; size: number }> {
+    this.flush();
+    this.db.exec('CREATE INDEX IF NOT EXISTS placed_pack ON placed (pack)');
+    yield* this.db.prepare('SELECT cid, size FROM placed WHERE pack = ?').iterate(pack) as IterableIterator<{ cid: string; size: number }>;
+  }
+
+  /** Every move (old pack key, content id, new pack name), a row at a time. */
+  *moves(): IterableIterator<{ from: string; cid: string; to: string }> {
+    this.flush();
+    yield* this.db.prepare('SELECT pack AS "from", cid, moved AS "to" FROM live WHERE moved IS NOT NULL').iterate() as IterableIterator<{ from: string; cid: string; to: string }>;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
