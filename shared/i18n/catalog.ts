@@ -277,6 +277,9 @@ export const CATALOG = {
   // ── repack100k ───────────────────────────────────────────────────────────────
   // (end of repack100k)
   // ── drill ───────────────────────────────────────────────────────────────
+  'drill.validate.definitions': { pt: 'Visões, gatilhos, rotinas e eventos de {database} usam só o banco restaurado', ptFail: '{database}: {objects} ainda apontam para o banco de produção {original}', en: 'Views, triggers, routines and events of {database} use only the restored database', enFail: '{database}: {objects} still point at the production database {original}' },
+  'drill.log.myRewrite': { pt: '{database}: {replaced} referência(s) ao banco {original} em visões, gatilhos, rotinas ou eventos agora apontam para {database}; {definers} cláusula(s) DEFINER removida(s) (os objetos ficam definidos pelo usuário da restauração)', en: '{database}: {replaced} reference(s) to the database {original} in views, triggers, routines or events now name {database}; {definers} DEFINER clause(s) removed (the objects are defined by the restoring user)' },
+  'drill.check.pgOwner': { pt: 'Os bancos restaurados pertencerão ao papel {role} (o da aplicação)', ptFail: 'O papel {role} não existe no destino, ou {user} não pode agir como ele', en: 'The restored databases will belong to the role {role} (the application\'s)', enFail: 'The role {role} does not exist on the target, or {user} cannot act as it', ptDo: 'Crie o papel no PostgreSQL de homologação (CREATE ROLE {role} LOGIN) ou corrija postgres.owner no destino.', enDo: 'Create the role on the staging PostgreSQL (CREATE ROLE {role} LOGIN) or fix postgres.owner in the target.' },
   // (end of drill)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 

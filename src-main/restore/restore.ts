@@ -238,6 +238,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
             throw err;
           }
           for (const w of item.warnings ?? []) { warnings.push(w); log('warn', w); }
+          for (const n of item.notes ?? []) log('info', n.line, n);
           bytes += item.object.bytes;
           done.push({ ...base, bytes: item.object.bytes, durationMs: ctx.now().getTime() - i0 });
         }
