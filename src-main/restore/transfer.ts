@@ -281,8 +281,9 @@ export async function renameExisting(item: RestoreItem, opts: Pick<TransferOptio
     return aside;
   }
   if (item.type === 'files') {
-    const r = await opts.host.run(`[ -e ${shq(item.destination)} ] && mv ${shq(item.destination)} ${shq(`${item.destination.replace(/\/+$/, '')}_old_${stamp}`)} && echo moved`);
-    return r.stdout.trim() === 'moved' ? `${item.destination}_old_${stamp}` : undefined;
+    const moved = `${item.destination.replace(/\/+$/, '')}_old_${stamp}`;
+    const r = await opts.host.run(`[ -e ${shq(item.destination)} ] && mv ${shq(item.destination)} ${shq(moved)} && echo moved`);
+    return r.stdout.trim() === 'moved' ? moved : undefined;
   }
   return undefined;
 }
