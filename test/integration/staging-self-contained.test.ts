@@ -107,7 +107,7 @@ CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(
 
   it('PostgreSQL: without owner the application role cannot read the staging copy; with postgres.owner it owns it', async () => {
     const pgDb = stagingDbName(fx.pgDb, setId);
-    const asApp = (sql: string): Promise<string> => pgPsql({ ...h.postgresStaging, user: role }, sql, pgDb);
+    const asApp = (sql: string): Promise<string> => pgPsql({ ...h.postgresStaging, user: role as 'postgres' }, sql, pgDb);
     let c = ctx();
     let r = await runRestore(c, { setId, target: 'homologacao', sources: ['banco'] });
     c.close();
