@@ -147,7 +147,7 @@ export class DumpRewriter {
     const n = s.length;
     let out = '';
     let from = 0; // s[from…] is not yet in out
-    let quoteStart = 0; // where a quoted token opened on this line (0 when it came from an earlier line)
+    let quoteStart = -1; // where a quoted token opened on this line (-1: on an earlier line)
     const copyTo = (upTo: number): void => {
       if (this.text.length < 4096) this.text += s.slice(from, upTo);
       out += s.slice(from, upTo);
@@ -172,7 +172,7 @@ export class DumpRewriter {
         if (identifier) {
           if (this.renames && this.quoted === this.from && this.isNamePosition(s, i)) {
             // a quoted name split over lines is left as it is (the check after the restore still sees it)
-            if (quoteStart >= from) { replace(quoteStart, i, this.to); this.replaced++; }
+            if (quoteStart >= 0 && quoteStart >= from) { replace(quoteStart, i, this.to); this.replaced++; }
           }
           this.token('`');
         } else {
@@ -237,6 +237,7 @@ export class DumpRewriter {
       i++;
     }
     copyTo(n);
+    if (this.quote) this.quoted += '\n';
     return out;
   }
 }
@@ -249,7 +250,9 @@ const NL = 0x0a;
  */
 export class DumpRewriteStream extends Transform {
   readonly rewriter: DumpRewriter;
-  private rest: Buffer = Buffer.alloc(0);
+  /** the current line's bytes so far (no `\n` yet) */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   /** copying a data statement without parsing it */
   private copying = false;
 
@@ -259,27 +262,42 @@ export class DumpRewriteStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     const out: Buffer[] = [];
     let pos = 0;
     for (;;) {
-      const nl = buf.indexOf(NL, pos);
+      const nl = chunk.indexOf(NL, pos);
       if (nl < 0) break;
-      out.push(this.handle(buf.subarray(pos, nl + 1)));
+      const piece = chunk.subarray(pos, nl + 1);
+      const line = this.pending.length ? Buffer.concat([...this.pending, piece]) : piece;
+      this.pending = [];
+      this.pendingBytes = 0;
+      out.push(this.handle(line));
       pos = nl + 1;
     }
-    this.rest = Buffer.from(buf.subarray(pos));
-    // a data line longer than the chunk is copied as it comes (only its end matters)
-    if (this.copying && this.rest.length > 1 << 20) {
-      const keep = 64; // the line's end: delimiter, spaces, \r
-      out.push(this.rest.subarray(0, this.rest.length - keep));
-      this.rest = Buffer.from(this.rest.subarray(this.rest.length - keep));
+    if (pos < chunk.length) {
+      this.pending.push(chunk.subarray(pos));
+      this.pendingBytes += chunk.length - pos;
     }
-    cb(null, Buffer.concat(out));
+    // a data line longer than 1 MiB (MySQL 8 writes a whole INSERT on one line) is passed on as it
+    // comes, keeping only its last bytes (the end is all that matters)
+    if (this.pendingBytes > 1 << 20) {
+      if (!this.copying && this.rewriter.atStatementStart && this.pending[0] && startsData(this.pending[0])) {
+        this.copying = true;
+        this.rewriter.beginCopiedData();
+      }
+      if (this.copying) {
+        const all = Buffer.concat(this.pending);
+        const keep = 64; // the line's end: delimiter, spaces, \r
+        out.push(all.subarray(0, all.length - keep));
+        this.pending = [Buffer.from(all.subarray(all.length - keep))];
+        this.pendingBytes = keep;
+      }
+    }
+    cb(null, out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.rest.length) this.push(this.handle(this.rest));
+    if (this.pendingBytes) this.push(this.handle(Buffer.concat(this.pending)));
     cb();
   }
 

@@ -90,6 +90,19 @@ describe('DumpRewriteStream', () => {
   });
 });
 
+describe('DumpRewriteStream on long lines', () => {
+  it('a whole INSERT on one 3 MiB line (MySQL 8 style) passes byte for byte; the statement after it is still rewritten', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => `(${i},'clinica.t; \\'\\' ${'x'.repeat(80)}')`).join(',');
+    const sql = `INSERT INTO \`t\` VALUES ${rows};\nCREATE VIEW w AS SELECT * FROM clinica.t;\n`;
+    const out = await rewrite(sql, { from: 'clinica', to: 'n', stripDefiners: false }, 65_536);
+    expect(out).toBe(`INSERT INTO \`t\` VALUES ${rows};\nCREATE VIEW w AS SELECT * FROM \`n\`.t;\n`);
+  });
+
+  it('a quoted identifier spanning lines is never taken for the database name', async () => {
+    expect(await rewrite('SELECT 1 FROM `clin\nica`.t, clinica.u;\n', { from: 'clinica', to: 'n', stripDefiners: false })).toBe('SELECT 1 FROM `clin\nica`.t, `n`.u;\n');
+  });
+});
+
 describe('leftoverReferences', () => {
   it('counts qualifiers naming the database, not strings or other databases', () => {
     expect(leftoverReferences("select `clinica`.`t`.`id` AS `id` from `clinica`.`t` where x = 'clinica.t'", 'clinica')).toBe(2);
