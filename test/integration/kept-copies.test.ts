@@ -14,6 +14,7 @@ import { listKeptCopies, removeKeptCopy } from '../../src-main/restore/kept-copi
 import { toErrorInfo } from '../../src-main/errors.js';
 import { pgPsql, pgCreateDatabase } from '../harness/index.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { cofre } from '../support/cli.js';
 
 const h = inject('harness');
 
@@ -82,6 +83,17 @@ describe('kept copies: list and remove on purpose', () => {
     expect(kept.some((k) => k.name === lookalike)).toBe(false);
 
     const [newest, older] = pgKept;
+    // the CLI shows the same list, and refuses the newest copy without --force (exit 1, pt-BR key in --json)
+    const listed = await cofre(['kept', '--target', 'homolog_orig', '--json'], { env: fx.env, fromSource: true });
+    expect(listed.code).toBe(0);
+    expect((listed.json as Array<{ name: string; newest: boolean }>).map((k) => [k.name, k.newest])).toEqual([[newest!.name, true], [older!.name, false]]);
+    const human = await cofre(['kept'], { env: fx.env, fromSource: true });
+    expect(human.stdout).toContain(`homolog_orig\tpostgres\t${newest!.name}\t`);
+    expect(human.stdout).toContain(`producao\tsafety\t${safety}\t`);
+    const cliRefused = await cofre(['kept', 'remove', newest!.name, '--target', 'homolog_orig', '--yes', '--json'], { env: fx.env, fromSource: true });
+    expect(cliRefused.code).toBe(1);
+    expect((cliRefused.json as { error: { key: string } }).error.key).toBe('drill.kept.newest');
+    expect(cliRefused.stderr).toMatch(/newest copy of .* refused, nothing was removed/);
     // without --yes: nothing happens
     expect((await failure(removeKeptCopy(c, older!.name, {}))).key).toBe('drill.kept.confirm');
     expect(await dbs()).toContain(older!.name);
