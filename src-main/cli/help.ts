@@ -26,6 +26,7 @@ export const EXAMPLES: Record<string, readonly [string, string]> = {
   forget: ['cofre forget 20260301T050000Z-a1b2c3 --yes', 'cofre forget 20260301T050000Z-a1b2c3 --yes --json'],
   adopt: ['cofre adopt', 'cofre adopt --json'],
   repack: ['cofre repack --dry-run', 'cofre repack --storage nuvem --threshold 0.3 --json'],
+  kept: ['cofre kept --target homologacao', 'cofre kept remove clinica_antes_20260301050000 --target homologacao --yes'],
 };
 
 /** Adds the examples and the global options to every registered subcommand's help. */

@@ -185,10 +185,16 @@ export const PlanSchema = z.strictObject({
 
 const dbTarget = z.strictObject({ host: z.string().default('127.0.0.1'), port: port.optional(), user: z.string().min(1), passwordEnv: envName.optional() });
 
+/**
+ * `owner` (staging only): the role that owns every restored database and its objects, so the
+ * clinic's application, connecting as that role, can read and write them (see transfer.ts).
+ */
+const pgTarget = dbTarget.extend({ owner: z.string().min(1).max(63).optional() });
+
 export const RestoreTargetSchema = z.strictObject({
   kind: z.enum(['staging', 'production']),
   server: name,
-  postgres: dbTarget.optional(),
+  postgres: pgTarget.optional(),
   mysql: dbTarget.optional(),
   filesRoot: z.string().startsWith('/', 'an absolute path').optional(),
   /**
@@ -207,6 +213,9 @@ export const RestoreTargetSchema = z.strictObject({
 }).refine((t) => t.kind === 'staging' || t.names === undefined || t.names === 'original', {
   path: ['names'],
   message: 'a production target always restores under the original names: remove "names:" (or write names: original)',
+}).refine((t) => t.kind === 'staging' || t.postgres?.owner === undefined, {
+  path: ['postgres', 'owner'],
+  message: 'a production target keeps the owners and grants of the set: remove "owner:" (it is for staging targets)',
 });
 
 export const AlertsSchema = z.strictObject({

@@ -70,6 +70,8 @@ export interface MovedAside {
   item: string;
   destination: string;
   aside: string;
+  /** what the copy is (kept-copies.ts lists and removes it by this) */
+  kind?: 'postgres' | 'mysql' | 'folder';
 }
 
 /**
@@ -465,7 +467,7 @@ export async function moveAsideExisting(
     if (d.item.type === 'postgres' && target.pg) await pgMoveAside(host, target.pg, d.destination, d.aside, log);
     else if (d.item.type === 'mysql' && target.my) await myMoveAside(host, target.my, d.destination, d.aside, log);
     else if (d.item.type === 'files') await host.runChecked(`mv -- ${shq(d.destination)} ${shq(d.aside)}`, { label: 'mv (move aside)' });
-    moved.push({ item: label, destination: d.destination, aside: d.aside });
+    moved.push({ item: label, destination: d.destination, aside: d.aside, kind: d.item.type === 'files' ? 'folder' : d.item.type });
     log(`existing ${d.destination} moved aside to ${d.aside} (kept: nothing was deleted)`, said('staging.log.aside', { destination: d.destination, aside: d.aside }));
   }
 }

@@ -368,6 +368,21 @@ export async function checkPsqlRestrict(host: RemoteHost, target: TargetInfo): P
     : { name, ok: false, status: 'failed', message: `the roles dump starts with \\restrict, which the target's psql does not know (${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}): update the PostgreSQL client on the target to 13.22/14.19/15.14/16.10/17.6 or later` };
 }
 
+/** Staging `postgres.owner`: the role exists on the target and the restoring user may act as it (pg_restore --role). */
+export async function checkPgOwner(host: RemoteHost, target: TargetInfo, owner: string): Promise<CheckResult> {
+  const name = `owner ${owner}`;
+  const ref = said('drill.check.pgOwner', { role: owner, user: target.pg?.user ?? '?' });
+  if (!target.pg) return { name, ok: false, status: 'failed', message: 'the target has no postgres', ...ref };
+  try {
+    const [row] = await pgQuery(host, target.pg, 'postgres', `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${pgString(owner)}) THEN 'missing' WHEN pg_has_role(current_user, ${pgString(owner)}, 'MEMBER') THEN 'ok' ELSE 'not member' END`);
+    if (row === 'ok') return { name, ok: true, status: 'ok', message: `the restored databases and their objects will belong to ${owner}`, ...ref };
+    const why = row === 'missing' ? `the role ${owner} does not exist on the target` : `${target.pg.user} is not a member of ${owner} (pg_restore --role needs it)`;
+    return { name, ok: false, status: 'failed', message: `${why}: create it, or change restoreTargets.${target.name}.postgres.owner`, ...ref };
+  } catch (err) {
+    return { name, ok: false, status: 'failed', message: `could not check the role ${owner}: ${toErrorInfo(err).message}`, ...ref };
+  }
+}
+
 /** Space a restored object needs on disk (heuristic: pg custom dumps are compressed ~3×, indexes rebuilt). */
 export function neededBytes(item: RestoreItem): number {
   const o = item.object;
@@ -563,6 +578,9 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
   if (i.host) {
     if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));
     checks.push(...(await checkDiskSpace(i.host, i.target, i.items, i.jobs)));
+    if (!production && i.target.config.postgres?.owner && live.some((x) => x.type === 'postgres' && x.object.part !== 'globals')) {
+      checks.push(await checkPgOwner(i.host, i.target, i.target.config.postgres.owner));
+    }
     checks.push(...(usesOriginalNames(i.target)
       ? await preflightOriginalNames(i.host, i.target, i.items, objects.findings.fileRoots, i.original)
       : await checkDestinations(i.host, i.target, i.items, i.existing)));

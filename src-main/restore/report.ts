@@ -85,7 +85,7 @@ export function catalogDetails(r: RestoreResult): Record<string, unknown> {
   return {
     restoreId: r.restoreId, setId: r.setId, storage: r.storage, targetKind: r.targetKind, incidentStart: r.incidentStart,
     phases: r.phases, validation: r.validation, preflight: r.preflight, projection: r.projection, items: r.items,
-    rpoMs: r.rpoMs, rtoMs: r.rtoMs, rpoOk: r.rpoOk, rtoOk: r.rtoOk, transferRate: r.transferRate, verifyRate: r.verifyRate, safetyDumps: r.safetyDumps,
+    rpoMs: r.rpoMs, rtoMs: r.rtoMs, rpoOk: r.rpoOk, rtoOk: r.rtoOk, transferRate: r.transferRate, verifyRate: r.verifyRate, safetyDumps: r.safetyDumps, movedAside: r.movedAside,
     warnings: r.warnings, reportPath: r.reportPath, targetState: r.targetState,
   };
 }

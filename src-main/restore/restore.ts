@@ -213,7 +213,12 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
         for (const item of items) {
           if (item.skip) continue;
           const aside = await renameExisting(item, { host: h, target }, stamp);
-          if (aside) { touched = true; warnings.push(`existing ${item.destination} renamed to ${aside}`); log('warn', `existing ${item.destination} renamed to ${aside}`, said('log.restore.renamed', { destination: item.destination, aside })); }
+          if (aside) {
+            touched = true;
+            movedAside.push({ item: `${item.source.name}.${item.object.part}`, destination: item.destination, aside, kind: item.type === 'files' ? 'folder' : item.type });
+            warnings.push(`existing ${item.destination} renamed to ${aside}`);
+            log('warn', `existing ${item.destination} renamed to ${aside}`, said('log.restore.renamed', { destination: item.destination, aside }));
+          }
         }
       }
       await timed('transfer', async () => {
@@ -238,6 +243,7 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
             throw err;
           }
           for (const w of item.warnings ?? []) { warnings.push(w); log('warn', w); }
+          for (const n of item.notes ?? []) log('info', n.line, n);
           bytes += item.object.bytes;
           done.push({ ...base, bytes: item.object.bytes, durationMs: ctx.now().getTime() - i0 });
         }

@@ -14,7 +14,8 @@
  * - files: `tar -x -p`, and `--same-owner` when the SSH user is root (else the files belong
  *   to the SSH user and only the permission bits are kept).
  */
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
 import type { ExecResult, RemoteHost } from '../remote/types.js';
@@ -35,6 +36,8 @@ import { restoreTables } from './pg-table.js';
 import { pathNotInSetError, setIdOfKey } from './paths.js';
 import { removeReplaced } from './safety.js';
 import { decompressedInput } from '../sources/zstd.js';
+import { zstdStage } from '../files2/zstd.js';
+import { DumpRewriteStream } from './mysql-rewrite.js';
 
 export interface TransferOptions {
   storage: Storage;
@@ -65,10 +68,11 @@ function readFailure(item: RestoreItem, r: ReadOutcome<unknown>): CofreError | u
  * that fails stops the read. The hash is checked at the end: a staging restore or a drill may
  * stream (production reads every object whole in preflight first), and a mismatch fails it.
  */
-async function streamInto(item: RestoreItem, command: string, opts: TransferOptions, env: { env: Record<string, string> } | Record<string, never>, label: string): Promise<void> {
+async function streamInto(item: RestoreItem, command: string, opts: TransferOptions, env: { env: Record<string, string> } | Record<string, never>, label: string, stage?: (out: Writable) => LocalStage): Promise<void> {
   const stop = new AbortController();
   const input = new PassThrough();
   const p = opts.host.exec(command, { stdin: input, ...env, label });
+  const local = stage?.(input);
   p.stdout.resume();
   const onAbort = (): void => {
     stop.abort();
@@ -90,7 +94,10 @@ async function streamInto(item: RestoreItem, command: string, opts: TransferOpti
   exited.catch(() => undefined);
   let read: ReadOutcome<ExecResult>;
   try {
-    read = await readStoredObject(opts.storage, item.object, opts.identities, { stream: input, abort: () => p.cancel(), result: () => exited }, {
+    const inspector = local
+      ? { stream: local.stdin, abort: () => { local.kill(); p.cancel(); }, result: async () => { const r = await exited; if (r.code === 0) await local.done; return r; } }
+      : { stream: input, abort: () => p.cancel(), result: () => exited };
+    read = await readStoredObject(opts.storage, item.object, opts.identities, inspector, {
       onProgress: opts.onProgress, phase: 'transfer', signal: stop.signal,
     });
   } catch (err) {
@@ -154,8 +161,11 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
     return;
   }
   const db = item.destination;
-  await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}`);
-  const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges'])];
+  // staging: the set's owners and grants are left out (its roles may not exist there); with
+  // `postgres.owner`, the database and every object in it belong to that role (pg_restore --role)
+  const owner = production ? undefined : opts.target.config.postgres?.owner;
+  await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}${owner ? ` OWNER ${pgIdent(owner)}` : ''}`);
+  const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges', ...(owner ? [`--role=${owner}`] : [])])];
   if (opts.jobs > 1) {
     const tmp = await makeRemoteTempDir(opts.host, `/var/tmp/cofre-${opts.restoreId}`);
     const file = `${tmp}/${safeFileName(item.object.part)}.pgdump`;
@@ -170,6 +180,34 @@ export async function restorePostgres(item: RestoreItem, opts: TransferOptions):
   await streamInto(item, `pg_restore ${shJoin([...flags, ...pgDbArgs(pg, db)])}`, opts, pgExecEnv(pg), 'pg_restore');
 }
 
+/** A local stream stage between the decrypted object and the SSH stdin (its output already piped there). */
+interface LocalStage {
+  stdin: Writable;
+  /** settles when the stage has written everything; rejects with its failure */
+  done: Promise<void>;
+  kill(): void;
+}
+
+/**
+ * Staging: the dump goes through the rewrite (mysql-rewrite.ts) on this computer. A compressed dump
+ * is decompressed here and compressed again (zstd -1, fast) so the SSH link still carries it compressed.
+ */
+function stagingRewrite(item: RestoreItem, rewrite: DumpRewriteStream): (out: Writable) => LocalStage {
+  return (out) => {
+    const zstdErrors = { missing: () => new CofreError('PRECONDITION', 'zstd is not installed on this computer: a compressed MySQL dump cannot be prepared for staging', { hint: 'install zstd here (apt install zstd) and restore again' }) };
+    if (item.object.format !== 'sql.zst') {
+      const done = pipeline(rewrite, out);
+      done.catch(() => undefined);
+      return { stdin: rewrite, done, kill: () => rewrite.destroy() };
+    }
+    const unzip = zstdStage('decompress', zstdErrors);
+    const zip = zstdStage('compress', zstdErrors, '-1');
+    const done = Promise.all([pipeline(unzip.stdout, rewrite, zip.stdin), pipeline(zip.stdout, out), unzip.done, zip.done]).then(() => undefined);
+    done.catch(() => undefined);
+    return { stdin: unzip.stdin, done, kill: () => { unzip.kill(); zip.kill(); } };
+  };
+}
+
 export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const my = opts.target.my;
   if (!my) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no mysql`, said('restore.targetLacks', { target: opts.target.name, service: 'MySQL', item: item.destination }));
@@ -177,7 +215,20 @@ export async function restoreMysql(item: RestoreItem, opts: TransferOptions): Pr
   await opts.host.runChecked(`${mysqlCommand(my)} -e ${shq(`CREATE DATABASE ${myIdent(db)} CHARACTER SET utf8mb4`)}`, { ...myEnv(my), label: 'mysql' });
   // a compressed dump (.sql.zst) is decompressed on the target: the SSH link carries it compressed
   const command = item.object.format === 'sql.zst' ? decompressedInput(mysqlCommand(my, db)) : mysqlCommand(my, db);
-  await streamInto(item, command, opts, myEnv(my), 'mysql');
+  if (opts.target.config.kind === 'production') {
+    await streamInto(item, command, opts, myEnv(my), 'mysql');
+    return;
+  }
+  // staging: names of the original database become the staging name, DEFINER clauses go
+  const rewrite = new DumpRewriteStream({ from: item.object.part, to: db, stripDefiners: true });
+  await streamInto(item, command, opts, myEnv(my), 'mysql', stagingRewrite(item, rewrite));
+  const r = rewrite.rewriter;
+  if (r.replaced || r.definers) {
+    item.notes = [...(item.notes ?? []), {
+      line: `${db}: ${r.replaced} reference(s) to the database ${item.object.part} in views, triggers, routines or events now name ${db}; ${r.definers} DEFINER clause(s) removed (the objects are defined by the restoring user)`,
+      ...said('drill.log.myRewrite', { database: db, original: item.object.part, replaced: r.replaced, definers: r.definers }),
+    }];
+  }
 }
 
 export async function restoreFiles(item: RestoreItem, opts: TransferOptions): Promise<void> {
@@ -230,8 +281,9 @@ export async function renameExisting(item: RestoreItem, opts: Pick<TransferOptio
     return aside;
   }
   if (item.type === 'files') {
-    const r = await opts.host.run(`[ -e ${shq(item.destination)} ] && mv ${shq(item.destination)} ${shq(`${item.destination.replace(/\/+$/, '')}_old_${stamp}`)} && echo moved`);
-    return r.stdout.trim() === 'moved' ? `${item.destination}_old_${stamp}` : undefined;
+    const moved = `${item.destination.replace(/\/+$/, '')}_old_${stamp}`;
+    const r = await opts.host.run(`[ -e ${shq(item.destination)} ] && mv ${shq(item.destination)} ${shq(moved)} && echo moved`);
+    return r.stdout.trim() === 'moved' ? moved : undefined;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 import type { CheckStatus, ManifestObject, ManifestRef, ManifestSource, Progress, SourceType } from '../../shared/domain.js';
 import type { ErrorInfo } from '../errors.js';
 import type { PreparedSelection } from '../files2/restore.js';
-import type { CatalogKey, MessageParams } from '../../shared/i18n/catalog.js';
+import type { CatalogKey, MessageParams, MessageRef } from '../../shared/i18n/catalog.js';
 
 /** RNF-BACK-002: the clinic's objectives. */
 export const RTO_BUDGET_MS = 4 * 3600_000;
@@ -56,6 +56,8 @@ export interface RestoreItem {
   prepared?: PreparedSelection;
   /** what the transfer of this item left out or noticed (the result's warnings) */
   warnings?: string[];
+  /** what the transfer of this item changed on purpose (the run log, not warnings) */
+  notes?: Array<{ line: string } & MessageRef>;
 }
 
 export interface Projection {

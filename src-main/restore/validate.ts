@@ -10,7 +10,8 @@ import type { Config, RestoreTargetConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shq } from '../remote/shell.js';
 import { PG_ROW_COUNTS_SQL, parseCounts } from '../sources/postgres.js';
-import { mysqlRowCounts } from '../sources/mysql.js';
+import { mySqlString, mysqlQuery, mysqlRowCounts, type MyConnection } from '../sources/mysql.js';
+import { leftoverReferences } from './mysql-rewrite.js';
 import { joinPath, mysqlCommand, myEnv, psqlCommand, pgExecEnv, type TargetInfo } from './target.js';
 import type { RestoreItem, ValidationResult } from './types.js';
 
@@ -71,6 +72,32 @@ async function fileCounts(host: RemoteHost, roots: string[]): Promise<{ entries:
   return { entries, bytes };
 }
 
+/** Every view, routine, trigger and event of `db`: `[what, definition]`. */
+async function mysqlDefinitions(host: RemoteHost, my: MyConnection, db: string): Promise<Array<[string, string]>> {
+  const q = mySqlString(db);
+  const sql = [
+    `SELECT HEX(CONCAT('view ', TABLE_NAME)), HEX(VIEW_DEFINITION) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${q}`,
+    `SELECT HEX(CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME)), HEX(ROUTINE_DEFINITION) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${q}`,
+    `SELECT HEX(CONCAT('trigger ', TRIGGER_NAME)), HEX(ACTION_STATEMENT) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ${q}`,
+    `SELECT HEX(CONCAT('event ', EVENT_NAME)), HEX(EVENT_DEFINITION) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${q}`,
+  ].join(' UNION ALL ');
+  const unhex = (h: string | undefined): string => Buffer.from(h ?? '', 'hex').toString('utf8');
+  return (await mysqlQuery(host, my, sql)).map((l) => l.split('\t')).map(([w, d]) => [unhex(w), unhex(d)]);
+}
+
+/**
+ * A database restored under another name: none of its views, routines, triggers or events may still
+ * name the original database (on the same server they would read or write production).
+ */
+async function mysqlDefinitionsCheck(host: RemoteHost, my: MyConnection, label: string, original: string, db: string): Promise<ValidationResult> {
+  const left = (await mysqlDefinitions(host, my, db)).filter(([, d]) => leftoverReferences(d, original) > 0).map(([w]) => w);
+  const objects = left.slice(0, 5).join(', ') + (left.length > 5 ? ', …' : '');
+  return {
+    name: `${label} definitions`, ok: left.length === 0, expected: `no reference to ${original}`, actual: left.length ? `${objects} name ${original}` : 'none',
+    ...said('drill.validate.definitions', { database: db, original, objects }),
+  };
+}
+
 /**
  * `fileRoots`: the top-level paths each files object holds (by key), when preflight read it
  * whole; without them, the source's paths in today's config are counted.
@@ -87,6 +114,7 @@ export async function validateItems(host: RemoteHost, target: TargetInfo, items:
         out.push(...compareCounts(label, item.object.rowCounts ?? {}, await pgCounts(host, target, item.destination)));
       } else if (item.type === 'mysql' && target.my) {
         out.push(...compareCounts(label, item.object.rowCounts ?? {}, await mysqlRowCounts(host, target.my, item.destination)));
+        if (item.destination !== item.object.part) out.push(await mysqlDefinitionsCheck(host, target.my, label, item.object.part, item.destination));
       } else if (item.type === 'files') {
         const src = config.sources[item.source.name];
         const setRoots = fileRoots.get(item.object.key);

@@ -93,6 +93,20 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('--force', "also delete the newest complete set of its plan (its latest restore point)")
     .action(wrap<{ yes?: boolean; force?: boolean; storage?: string }>(async (ctx, out, o, setId) => (await import('./forget.js')).forgetCommand(ctx, out, o, setId ?? '')));
 
+  const kept = program
+    .command('kept')
+    .description('list the copies restores kept of what they replaced (safety folders, <name>_antes_/<name>_old_ databases and folders) on their targets')
+    .option('-t, --target <target>', 'only this restore target')
+    .option('--all', 'also those no longer on the target')
+    .action(wrap<{ target?: string; all?: boolean }>(async (ctx, out, o) => (await import('./kept.js')).keptCommand(ctx, out, o)));
+  kept
+    .command('remove <name>')
+    .description('remove one kept copy on purpose (audited); the newest copy of what it replaced needs --force')
+    .option('-t, --target <target>', 'the restore target holding it (needed when several do)')
+    .option('-y, --yes', 'confirm the removal')
+    .option('--force', 'also remove the newest copy (the only way back from the last restore)')
+    .action(wrap<{ target?: string; yes?: boolean; force?: boolean }>(async (ctx, out, o, name) => (await import('./kept.js')).keptRemoveCommand(ctx, out, o, name ?? '')));
+
   program
     .command('daemon')
     .description('run the scheduler, the watchdog and the alerts (headless; see assets/systemd/cofre.service for systemd)')
