@@ -35,19 +35,53 @@ const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
 /** pgbench scale of the database part (0: files only) */
 const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
 const CHURN = 0.01;
+const COFRE_MODE = process.env['BENCH_COFRE'] ?? 'cli';
+const PHASES = Boolean(process.env['BENCH_PHASES']);
 const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStderrLine?: (line: string) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-200_000)));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-20_000);
+      if (opts.onStderrLine) for (const l of d.split('\n')) if (l) opts.onStderrLine(l);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
   });
+}
+
+interface CofreDay { setId: string; wallMs: number; inProcessMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>>; phases?: string[] }
+
+/**
+ * One Cofre backup of `plan` in a new process. BENCH_COFRE=cli (default): the built CLI as a user
+ * runs it, `node bin/cofre.js --json backup --plan PLAN` (needs `npm run build`); wall = spawn to exit,
+ * Node start-up and module loading included, peak RSS from /usr/bin/time. BENCH_COFRE=tsx: the
+ * earlier way, bench/files-backup-child.ts under tsx, wall measured inside the process (after
+ * module loading). BENCH_PHASES=1 keeps each run log line with its time (child) or arrival time
+ * (cli); BENCH_CPU_PROF=DIR writes a V8 CPU profile of each Cofre process into DIR.
+ */
+async function cofreBackup(plan: string, env: NodeJS.ProcessEnv, what: string): Promise<CofreDay> {
+  const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [];
+  if (COFRE_MODE === 'tsx') {
+    const c = await run(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), plan], { env: { ...env, ...(PHASES ? { BENCH_PHASES: '1' } : {}) } });
+    if (c.code !== 0) throw new Error(`cofre backup ${what} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
+    const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
+    return { ...cj, inProcessMs: cj.wallMs, ...(PHASES ? { phases: c.stderr.split('\n').filter((l) => l.startsWith('[phase')) } : {}) };
+  }
+  const t0 = performance.now();
+  const phaseLines: string[] = [];
+  const c = await run('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...prof, join(ROOT, 'bin', 'cofre.js'), '--json', 'backup', '--plan', plan], {
+    env, ...(PHASES ? { onStderrLine: (l: string) => phaseLines.push(`[phase ${((performance.now() - t0) / 1000).toFixed(3)} s] ${l}`) } : {}),
+  });
+  if (c.code !== 0) throw new Error(`cofre backup ${what} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
+  const result = JSON.parse(c.stdout) as { setId: string; durationMs: number; files?: Array<Record<string, unknown>> };
+  const rss = Number(/maxrss=(\d+)/.exec(c.stderr)?.[1] ?? 0);
+  return { setId: result.setId, wallMs: c.wallMs, inProcessMs: result.durationMs, maxRssKiB: rss, ...(result.files ? { files: result.files } : {}), ...(PHASES ? { phases: phaseLines } : {}) };
 }
 
 async function duBytes(dir: string): Promise<number> {
@@ -181,9 +215,7 @@ plans:
     if (day > 0) cumulativeChanged += change.changedBytes;
     const treeNow = await duBytes(tree);
     const loadBefore = loadavg()[0];
-    const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env: cofreEnv });
-    if (c.code !== 0) throw new Error(`cofre backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
-    const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>> };
+    const cj = await cofreBackup('p', cofreEnv, `day ${day}`);
     const cofreStorage = await duBytes(storage);
     // the set's index as stored (age over zstd with compress on): the part of a day's growth that is not new content
     const manifest = JSON.parse(readFileSync(join(storage, 'sets', cj.setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string; bytes: number }> };
@@ -201,7 +233,7 @@ plans:
       treeBytes: treeNow,
       ...change,
       loadAvg1Before: loadBefore,
-      cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
+      cofre: { wallS: cj.wallMs / 1000, inProcessS: cj.inProcessMs / 1000, mode: COFRE_MODE, ...(cj.phases ? { phases: cj.phases } : {}), storageBytes: cofreStorage, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
       restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage, dataAdded: summary['data_added'], filesNew: summary['files_new'], filesChanged: summary['files_changed'] },
     };
     days.push(row);
@@ -240,15 +272,13 @@ plans:
       const dbBytes = Number((await pgPsql(pg, 'SELECT pg_database_size(current_database())', 'bench')).trim());
       for (let day = 0; day <= DAYS; day++) {
         if (day > 0) await pgPsql(pg, `UPDATE pgbench_accounts SET abalance = abalance + ${day}, filler = md5(random()::text) WHERE aid % 100 = ${day}`, 'bench');
-        const c = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'db'], { env: dbEnv });
-        if (c.code !== 0) throw new Error(`cofre db backup day ${day} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
-        const cj = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { wallMs: number };
+        const cj = await cofreBackup('db', dbEnv, `db day ${day}`);
         const cofreStorage = await duBytes(dbStorage);
         const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${pg.port} -U postgres -w -d bench | restic backup --json --host bench --stdin --stdin-filename bench.sql`;
         const r = await run('bash', ['-c', `set -o pipefail; ${dump}`], { env: dbResticEnv });
         if (r.code !== 0) throw new Error(`restic db backup day ${day} failed: ${r.stderr.slice(-3000)}`);
         const resticStorage = await duBytes(dbRepo);
-        const row = { day, dbBytes, cofre: { wallS: cj.wallMs / 1000, storageBytes: cofreStorage }, restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage } };
+        const row = { day, dbBytes, cofre: { wallS: cj.wallMs / 1000, inProcessS: cj.inProcessMs / 1000, mode: COFRE_MODE, ...(cj.phases ? { phases: cj.phases } : {}), storageBytes: cofreStorage }, restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage } };
         dbDays.push(row);
         log(`db day ${day}: cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB; restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
       }
