@@ -37,6 +37,7 @@ const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
 const CHURN = 0.01;
 const COFRE_MODE = process.env['BENCH_COFRE'] ?? 'cli';
 const PHASES = Boolean(process.env['BENCH_PHASES']);
+const BASE_ROOT = process.env['BENCH_BASE_ROOT'];
 const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStderrLine?: (line: string) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
@@ -65,7 +66,7 @@ interface CofreDay { setId: string; wallMs: number; inProcessMs: number; maxRssK
  * module loading). BENCH_PHASES=1 keeps each run log line with its time (child) or arrival time
  * (cli); BENCH_CPU_PROF=DIR writes a V8 CPU profile of each Cofre process into DIR.
  */
-async function cofreBackup(plan: string, env: NodeJS.ProcessEnv, what: string): Promise<CofreDay> {
+async function cofreBackup(plan: string, env: NodeJS.ProcessEnv, what: string, root = ROOT): Promise<CofreDay> {
   const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [];
   if (COFRE_MODE === 'tsx') {
     const c = await run(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), plan], { env: { ...env, ...(PHASES ? { BENCH_PHASES: '1' } : {}) } });
@@ -75,7 +76,7 @@ async function cofreBackup(plan: string, env: NodeJS.ProcessEnv, what: string): 
   }
   const t0 = performance.now();
   const phaseLines: string[] = [];
-  const c = await run('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...prof, join(ROOT, 'bin', 'cofre.js'), '--json', 'backup', '--plan', plan], {
+  const c = await run('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...prof, join(root, 'bin', 'cofre.js'), '--json', 'backup', '--plan', plan], {
     env, ...(PHASES ? { onStderrLine: (l: string) => phaseLines.push(`[phase ${((performance.now() - t0) / 1000).toFixed(3)} s] ${l}`) } : {}),
   });
   if (c.code !== 0) throw new Error(`cofre backup ${what} failed: ${c.stdout}\n${c.stderr.slice(-3000)}`);
@@ -202,6 +203,17 @@ plans:
   p: { sources: [arquivos], storage: nas }
 `);
   const cofreEnv = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
+  // BENCH_BASE_ROOT: a second Cofre (another build, e.g. the code before a change) backs up the
+  // same tree each day into its own storage and home, in the same run (the order alternates)
+  const baseStorage = join(dir, 'storage-base');
+  const baseHome = join(dir, 'home-base');
+  const baseCfg = join(dir, 'cofre-base.yaml');
+  if (BASE_ROOT) {
+    mkdirSync(baseStorage);
+    mkdirSync(baseHome);
+    writeFileSync(baseCfg, readFileSync(cfg, 'utf8').replace(`path: ${storage} }`, `path: ${baseStorage} }`));
+  }
+  const baseEnv = { ...process.env, COFRE_CONFIG: baseCfg, COFRE_HOME: baseHome };
   const repo = join(dir, 'restic-repo');
   const resticEnv = { ...process.env, RESTIC_PASSWORD: 'bench-only-password', RESTIC_REPOSITORY: repo, RESTIC_CACHE_DIR: join(dir, 'restic-cache') };
   const init = await run('restic', ['init', '--repository-version', '2'], { env: resticEnv });
@@ -215,7 +227,10 @@ plans:
     if (day > 0) cumulativeChanged += change.changedBytes;
     const treeNow = await duBytes(tree);
     const loadBefore = loadavg()[0];
+    const baseFirst = BASE_ROOT !== undefined && day % 2 === 1;
+    const bj = baseFirst ? await cofreBackup('p', baseEnv, `day ${day} (base)`, BASE_ROOT) : undefined;
     const cj = await cofreBackup('p', cofreEnv, `day ${day}`);
+    const bj2 = BASE_ROOT !== undefined && !baseFirst ? await cofreBackup('p', baseEnv, `day ${day} (base)`, BASE_ROOT) : bj;
     const cofreStorage = await duBytes(storage);
     // the set's index as stored (age over zstd with compress on): the part of a day's growth that is not new content
     const manifest = JSON.parse(readFileSync(join(storage, 'sets', cj.setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string; bytes: number }> };
@@ -234,12 +249,13 @@ plans:
       ...change,
       loadAvg1Before: loadBefore,
       cofre: { wallS: cj.wallMs / 1000, inProcessS: cj.inProcessMs / 1000, mode: COFRE_MODE, ...(cj.phases ? { phases: cj.phases } : {}), storageBytes: cofreStorage, indexKey: index?.key.split('/').pop(), indexBytes: index?.bytes, peakRssMiB: cj.maxRssKiB / 1024, stats: cj.files?.[0] },
+      ...(bj2 ? { cofreBase: { root: BASE_ROOT, ranFirst: baseFirst, wallS: bj2.wallMs / 1000, inProcessS: bj2.inProcessMs / 1000, ...(bj2.phases ? { phases: bj2.phases } : {}), storageBytes: await duBytes(baseStorage), peakRssMiB: bj2.maxRssKiB / 1024, stats: bj2.files?.[0] } } : {}),
       restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage, dataAdded: summary['data_added'], filesNew: summary['files_new'], filesChanged: summary['files_changed'] },
     };
     days.push(row);
     log(`day ${day}: changed ${(change.changedBytes / 1e6).toFixed(1)} MB (${change.modified} mod, ${change.added} add, ${change.deleted} del), load ${loadBefore?.toFixed(1)}; ` +
       `cofre ${row.cofre.wallS.toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB, read ${(Number(cj.files?.[0]?.['bytesRead'] ?? 0) / 1e6).toFixed(1)} MB; ` +
-      `restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB`);
+      `restic ${row.restic.wallS.toFixed(1)} s, storage ${(resticStorage / 1e6).toFixed(1)} MB${bj2 ? `; base cofre ${(bj2.wallMs / 1000).toFixed(1)} s` : ''}`);
   }
 
   const dbDays: Array<Record<string, unknown>> = [];
@@ -305,6 +321,13 @@ plans:
   ratios['cofreVsResticWallFull'] = first.cofre.wallS / first.restic.wallS;
   ratios['cofreVsResticWallIncremental'] = mean(incr.map((d) => d.cofre.wallS)) / mean(incr.map((d) => d.restic.wallS));
   ratios['cumulativeChangedBytes'] = cumulativeChanged;
+  if (BASE_ROOT) {
+    const based = days.slice(1) as Array<{ cofre: { wallS: number; inProcessS: number }; cofreBase: { wallS: number; inProcessS: number }; restic: { wallS: number } }>;
+    ratios['cofreVsBaseWallIncremental'] = mean(based.map((d) => d.cofre.wallS)) / mean(based.map((d) => d.cofreBase.wallS));
+    ratios['cofreVsBaseInProcessIncremental'] = mean(based.map((d) => d.cofre.inProcessS)) / mean(based.map((d) => d.cofreBase.inProcessS));
+    ratios['baseVsResticWallIncremental'] = mean(based.map((d) => d.cofreBase.wallS)) / mean(based.map((d) => d.restic.wallS));
+    ratios['cofreIncrementalWallVsFullAsUserRuns'] = mean(based.map((d) => d.cofre.wallS)) / first.cofre.wallS;
+  }
 
   const report = { at: new Date().toISOString(), sizeFactor: SIZE_FACTOR, machine: { cpus: cpus().length, node: process.version, restic: resticVersion, loadAvgAtEnd: loadavg() }, files: FILES, treeBytes, days: DAYS, results: days, ratios, pgbenchScale: PG_SCALE, database: dbDays };
   writeFileSync(join(ROOT, 'bench', OUT), `${JSON.stringify(report, null, 2)}\n`);
