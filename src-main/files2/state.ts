@@ -118,8 +118,8 @@ export class FilesState {
    * look-up per path, which cost ≈ 15–30 µs each (0.4–1.5 s a day for 20 000 files). A path the
    * merge does not find (a new file, or a name SQLite orders differently from JS, e.g. characters
    * beyond U+FFFF) gets the one look-up, so every answer is knownStored's. Memory: one page.
-   * Nothing else may use this state while the returned function is in use (it is read in pages
-   * between asks, so the connection stays free).
+   * Pages are read whole between asks (the connection stays free for other statements), so the
+   * state must not change while the returned function is in use: a page read earlier would be stale.
    */
   knownStoredInOrder(storage: string, source: string): (path: string) => KnownStoredFile | undefined {
     this.knownPageStmt ??= this.db.prepare(`SELECT f.path, f.size, f.mtime, f.inode, f.ctime, f.cid, c.pack FROM files f
