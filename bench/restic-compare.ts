@@ -4,7 +4,8 @@
  * 50–250 KB, 0.3 % random 1–4 MB) is backed up on day 0, then for BENCH_DAYS simulated days
  * (default 7) 1 % of the files are changed each day (a third rewritten, a third deleted, a third
  * added, picked by a seeded PRNG). Each day: a Cofre backup (format `packs`, zstd on) over the
- * harness sshd into a folder storage, in its own process (bench/files-backup-child.ts), then
+ * harness sshd into a folder storage, in its own process (the built CLI, or
+ * bench/files-backup-child.ts under tsx with BENCH_COFRE=tsx; see cofreBackup), then
  * `restic backup` of the same tree into a local repo (version 2, compression auto). Per day:
  * wall time, bytes in storage (`du -sb` of Cofre's storage folder and of the restic repo), the
  * bytes changed that day, Cofre's FilesV2Stats (bytesRead over SSH, newPackBytes) and restic's
@@ -15,7 +16,9 @@
  * random files: 6.6 makes ≈ 2 GB), BENCH_OUT (results-restic.json, under bench/), BENCH_PG_SCALE
  * (0: none; else a `pgbench -i -s N` database on the harness PostgreSQL, backed up the same days
  * after the files: 1 % of pgbench_accounts rows updated a day; Cofre's postgres source (a full
- * `pg_dump -Fc` every day) against `pg_dump | restic backup --stdin`, each in its own storage).
+ * `pg_dump -Fc` every day) against `pg_dump | restic backup --stdin`, each in its own storage),
+ * BENCH_COFRE (cli | tsx), BENCH_PHASES, BENCH_CPU_PROF, BENCH_BASE_ROOT (see cofreBackup and
+ * where the base storage is made).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
