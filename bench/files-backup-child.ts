@@ -21,7 +21,9 @@ const sampler = process.env['BENCH_MEM_TRACE'] ? setInterval(() => {
   const m = process.memoryUsage();
   appendFileSync(process.env['BENCH_MEM_TRACE'] ?? '', `[mem ${((performance.now() - t0) / 1000).toFixed(1)} s] rss ${mib(m.rss)} heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB\n`);
 }, 250) : undefined;
-const r = await runBackup(ctx, plan, { trigger: 'schedule' });
+// BENCH_PHASES=1: every run log line with its time since the start, on stderr (where the time goes)
+const phases = process.env['BENCH_PHASES'] ? (line: string): void => { process.stderr.write(`[phase ${((performance.now() - t0) / 1000).toFixed(3)} s] ${line}\n`); } : undefined;
+const r = await runBackup(ctx, plan, { trigger: 'schedule', ...(phases ? { onLog: phases } : {}) });
 const wallMs = performance.now() - t0;
 if (sampler) clearInterval(sampler);
 ctx.close();

@@ -133,6 +133,7 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
   const names = createWriteStream(namesFile, { mode: 0o600 });
   let toRead = 0;
   let groups = 0;
+  const knownStored = full.due ? undefined : job.state.knownStoredInOrder(storageId, job.name);
   for await (const e of listing.entries()) {
     if (e.kind !== 'f') continue;
     if (e.links > 1) {
@@ -141,9 +142,9 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
       groupOf.set(k, { n: ++groups, first: e.path, size: e.size });
     }
     if (e.size === 0) continue;
-    const prev = full.due ? undefined : job.state.knownStored(storageId, job.name, e.path);
+    const prev = knownStored?.(e.path);
     if (prev && prev.size === e.size && prev.mtime === e.mtime && prev.inode === e.inode && prev.ctime === e.ctime) {
-      scratch.addFile(e.path, prev.cid);
+      scratch.addFile(e.path, prev);
     } else {
       scratch.addFile(e.path, null);
       toRead++;
@@ -208,13 +209,16 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
         const carrierSize = group?.size ?? e.size;
         let cid = '';
         let size = 0;
+        let pack = '';
         if (carrierSize !== 0) {
           const row = scratch.file(group?.first ?? e.path);
           if (!row || row.cid === null) continue; // vanished between listing and reading (warned)
           cid = row.cid;
           size = row.size ?? carrierSize;
+          // unchanged since the last listing: its pack came with it (no look-up per entry)
+          pack = row.pack ?? packOf(cid);
         }
-        const content = { size, sparse: e.sparse, cid, pack: cid ? packOf(cid) : '', member: cid, linkGroup: group?.n ?? 0 };
+        const content = { size, sparse: e.sparse, cid, pack, member: cid, linkGroup: group?.n ?? 0 };
         if (group && group.first !== e.path) {
           const first = firstOf.get(group.n);
           if (first === undefined) continue;
@@ -305,7 +309,7 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
     },
     commit: () => {
       try {
-        job.state.commit(storageId, job.name, scratch.knownFiles(), scratch.storedContents(), writer.written);
+        job.state.commit(storageId, job.name, scratch.knownListing(), scratch.storedContents(), writer.written);
         if (full.due) job.state.recordFullRead(storageId, job.name, now);
       } finally {
         void dispose();

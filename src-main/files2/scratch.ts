@@ -2,8 +2,9 @@
  * What one format-2 backup of one source learns while it runs, kept on disk (a SQLite file in
  * the job's private spool, no journal, no fsync) instead of in memory, so a tree of a million
  * files costs the same memory as one of a thousand:
- * - `files`: each regular file that carries content (path → content id, bytes read), with the
- *   content id still unknown (NULL) until the file is read over SSH;
+ * - `files`: each regular file that carries content (path → content id, bytes read, and the pack
+ *   when the file is unchanged since the last listing), with the content id still unknown (NULL)
+ *   until the file is read over SSH;
  * - `contents`: the contents this run stored (content id → pack, size);
  * - `known`: the listing recorded in the dedup state once the manifest is written.
  */
@@ -11,11 +12,18 @@ import Database from 'better-sqlite3';
 import type { KnownFile, StoredContent } from './state.js';
 import type { Spool } from './spool.js';
 
+/** A file of this run: content id and bytes read (null until read), and its pack when it was known from the last listing. */
+export interface ScratchFile {
+  cid: string | null;
+  size: number | null;
+  pack: string | null;
+}
+
 export class BackupScratch {
   private readonly db: Database.Database;
   private readonly st: {
-    addFile: Database.Statement<[string, string | null]>;
-    file: Database.Statement<[string], { cid: string | null; size: number | null }>;
+    addFile: Database.Statement<[string, string | null, string | null]>;
+    file: Database.Statement<[string], ScratchFile>;
     setRead: Database.Statement<[string, number, string]>;
     addContent: Database.Statement<[string, string, number]>;
     content: Database.Statement<[string], StoredContent>;
@@ -25,19 +33,22 @@ export class BackupScratch {
   private pendingWrites = 0;
   contents = 0;
 
+  private readonly dbFile: string;
+
   constructor(spool: Spool) {
-    this.db = new Database(spool.file('scratch.sqlite'));
+    this.dbFile = spool.file('scratch.sqlite');
+    this.db = new Database(this.dbFile);
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('cache_size = -8000'); // 8 MB of pages at most
     this.db.exec(`
-      CREATE TABLE files (path TEXT PRIMARY KEY, cid TEXT, size INTEGER) WITHOUT ROWID;
+      CREATE TABLE files (path TEXT PRIMARY KEY, cid TEXT, size INTEGER, pack TEXT) WITHOUT ROWID;
       CREATE TABLE contents (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE known (path TEXT NOT NULL, size INTEGER NOT NULL, mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL);
+      CREATE TABLE known (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL) WITHOUT ROWID;
     `);
     this.st = {
-      addFile: this.db.prepare('INSERT INTO files (path, cid) VALUES (?, ?)'),
-      file: this.db.prepare('SELECT cid, size FROM files WHERE path = ?'),
+      addFile: this.db.prepare('INSERT INTO files (path, cid, pack) VALUES (?, ?, ?)'),
+      file: this.db.prepare('SELECT cid, size, pack FROM files WHERE path = ?'),
       setRead: this.db.prepare('UPDATE files SET cid = ?, size = ? WHERE path = ?'),
       addContent: this.db.prepare('INSERT OR IGNORE INTO contents (cid, pack, size) VALUES (?, ?, ?)'),
       content: this.db.prepare('SELECT pack, size FROM contents WHERE cid = ?'),
@@ -60,13 +71,13 @@ export class BackupScratch {
     this.pendingWrites = 0;
   }
 
-  /** A regular file that carries content: its content id when known, null when it is to be read. */
-  addFile(path: string, cid: string | null): void {
+  /** A regular file that carries content: its content id and pack when known (unchanged since the last listing), null when it is to be read. */
+  addFile(path: string, known: { cid: string; pack: string } | null): void {
     this.wrote();
-    this.st.addFile.run(path, cid);
+    this.st.addFile.run(path, known?.cid ?? null, known?.pack ?? null);
   }
 
-  file(path: string): { cid: string | null; size: number | null } | undefined {
+  file(path: string): ScratchFile | undefined {
     return this.st.file.get(path);
   }
 
@@ -90,9 +101,10 @@ export class BackupScratch {
     this.st.addKnown.run(f.path, f.size, f.mtime, f.inode, f.ctime, f.cid);
   }
 
-  *knownFiles(): IterableIterator<KnownFile & { path: string }> {
+  /** The listing to record in the dedup state, as FilesState.commit reads it: this SQLite file (its writes committed), table `known`. */
+  knownListing(): { file: string; table: string } {
     this.flush();
-    yield* this.db.prepare('SELECT path, size, mtime, inode, ctime, cid FROM known').iterate() as IterableIterator<KnownFile & { path: string }>;
+    return { file: this.dbFile, table: 'known' };
   }
 
   *storedContents(): IterableIterator<StoredContent & { cid: string }> {

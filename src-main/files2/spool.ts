@@ -115,9 +115,13 @@ export async function* readLines(file: string): AsyncGenerator<string> {
  * Sorts items (JSON-serialisable) by a string key with at most `runItems` of them in memory:
  * each full run is sorted and written to the spool; `read()` merges the runs, and can be called
  * again (each call reads the runs anew). Order: JS string order of the key, as Array.sort.
+ * Items that fit in one run are never written: the run stays in memory (no more than a full run
+ * would hold while it fills), and each `read()` goes over it, without a write and two reads back.
  */
 export class ExternalSort<T> {
   private buffer: T[] = [];
+  /** the only run, sorted, when every item fit in it */
+  private held: T[] | undefined;
   private readonly runs: string[] = [];
   count = 0;
 
@@ -137,14 +141,22 @@ export class ExternalSort<T> {
 
   /** Writes the last run; call once, after the last add. */
   async finish(): Promise<void> {
-    if (this.buffer.length > 0) await this.spill();
+    if (this.runs.length === 0) {
+      this.held = this.sorted(this.buffer);
+      this.buffer = [];
+    } else if (this.buffer.length > 0) {
+      await this.spill();
+    }
+  }
+
+  private sorted(items: T[]): T[] {
+    const key = this.key;
+    return items.sort((a, b) => { const ka = key(a); const kb = key(b); return ka < kb ? -1 : ka > kb ? 1 : 0; });
   }
 
   private async spill(): Promise<void> {
-    const items = this.buffer;
+    const items = this.sorted(this.buffer);
     this.buffer = [];
-    const key = this.key;
-    items.sort((a, b) => { const ka = key(a); const kb = key(b); return ka < kb ? -1 : ka > kb ? 1 : 0; });
     const file = this.spool.file(`${this.name}.run${this.runs.length}`);
     this.runs.push(file);
     let text = '';
@@ -154,6 +166,10 @@ export class ExternalSort<T> {
 
   /** Every item, in key order. */
   async *read(): AsyncGenerator<T> {
+    if (this.held) {
+      yield* this.held;
+      return;
+    }
     const heads = this.runs.map((file) => ({ lines: readLines(file), item: undefined as T | undefined, key: '' }));
     try {
       const advance = async (h: (typeof heads)[number]): Promise<void> => {

@@ -56,6 +56,14 @@ export interface KnownFile {
   cid: string;
 }
 
+/** A file of the last listing whose content is still known to be stored, and the pack that holds it. */
+export interface KnownStoredFile extends KnownFile {
+  pack: string;
+}
+
+/** Rows of the last listing read at a time by knownStoredInOrder. */
+const KNOWN_PAGE = 2048;
+
 export interface StoredContent {
   pack: string;
   size: number;
@@ -92,29 +100,89 @@ export class FilesState {
     return new Map(rows.map((r) => [r.path, { size: r.size, mtime: r.mtime, inode: r.inode, ctime: r.ctime, cid: r.cid }]));
   }
 
-  private knownStmt: Database.Statement<[string, string, string], KnownFile> | undefined;
+  private knownStmt: Database.Statement<[string, string, string], KnownStoredFile> | undefined;
+  private knownPageStmt: Database.Statement<[string, string, string, number], KnownStoredFile & { path: string }> | undefined;
+  private contentStmt: Database.Statement<[string, string], StoredContent> | undefined;
+  private packStmt: Database.Statement<[string, string], PackRecord> | undefined;
 
-  /** The last listing's record of one path, only when its content is still known to be stored (one indexed look-up: no listing held in memory). */
-  knownStored(storage: string, source: string, path: string): KnownFile | undefined {
-    this.knownStmt ??= this.db.prepare(`SELECT f.size, f.mtime, f.inode, f.ctime, f.cid FROM files f
+  /** The last listing's record of one path, only when its content is still known to be stored (with the pack that holds it; one indexed look-up: no listing held in memory). */
+  knownStored(storage: string, source: string, path: string): KnownStoredFile | undefined {
+    this.knownStmt ??= this.db.prepare(`SELECT f.size, f.mtime, f.inode, f.ctime, f.cid, c.pack FROM files f
       JOIN contents c ON c.storage = f.storage AND c.cid = f.cid WHERE f.storage = ? AND f.source = ? AND f.path = ?`);
     return this.knownStmt.get(storage, source, path);
   }
 
+  /**
+   * knownStored for paths asked in ascending order (a listing read back sorted): the last listing
+   * is read beside the asks a page at a time, in path order (a merge), instead of one indexed
+   * look-up per path, which cost ≈ 15–30 µs each (0.4–1.5 s a day for 20 000 files). A path the
+   * merge does not find (a new file, or a name SQLite orders differently from JS, e.g. characters
+   * beyond U+FFFF) gets the one look-up, so every answer is knownStored's. Memory: one page.
+   * Pages are read whole between asks (the connection stays free for other statements), so the
+   * state must not change while the returned function is in use: a page read earlier would be stale.
+   */
+  knownStoredInOrder(storage: string, source: string): (path: string) => KnownStoredFile | undefined {
+    this.knownPageStmt ??= this.db.prepare(`SELECT f.path, f.size, f.mtime, f.inode, f.ctime, f.cid, c.pack FROM files f
+      JOIN contents c ON c.storage = f.storage AND c.cid = f.cid WHERE f.storage = ? AND f.source = ? AND f.path > ? ORDER BY f.path LIMIT ?`);
+    const stmt = this.knownPageStmt;
+    let page: Array<KnownStoredFile & { path: string }> = [];
+    let at = 0;
+    let last: string | undefined = '';
+    const head = (): (KnownStoredFile & { path: string }) | undefined => {
+      if (at < page.length || last === undefined) return page[at];
+      page = stmt.all(storage, source, last, KNOWN_PAGE);
+      at = 0;
+      last = page.length === KNOWN_PAGE ? page[page.length - 1]?.path : undefined;
+      return page[0];
+    };
+    return (path) => {
+      let row = head();
+      while (row !== undefined && row.path < path) {
+        at++;
+        row = head();
+      }
+      if (row !== undefined && row.path === path) {
+        at++;
+        return { size: row.size, mtime: row.mtime, inode: row.inode, ctime: row.ctime, cid: row.cid, pack: row.pack };
+      }
+      return this.knownStored(storage, source, path);
+    };
+  }
+
   content(storage: string, cid: string): StoredContent | undefined {
-    return this.db.prepare('SELECT pack, size FROM contents WHERE storage = ? AND cid = ?').get(storage, cid) as StoredContent | undefined;
+    this.contentStmt ??= this.db.prepare('SELECT pack, size FROM contents WHERE storage = ? AND cid = ?');
+    return this.contentStmt.get(storage, cid);
   }
 
   pack(storage: string, pack: string): PackRecord | undefined {
-    return this.db.prepare('SELECT pack, bytes, sha256 FROM packs WHERE storage = ? AND pack = ?').get(storage, pack) as PackRecord | undefined;
+    this.packStmt ??= this.db.prepare('SELECT pack, bytes, sha256 FROM packs WHERE storage = ? AND pack = ?');
+    return this.packStmt.get(storage, pack);
   }
 
-  /** After the manifest is written: this source's listing replaces the last one; new contents and packs are recorded. */
-  commit(storage: string, source: string, files: Iterable<KnownFile & { path: string }>, contents: Iterable<StoredContent & { cid: string }>, packs: PackRecord[]): void {
+  /**
+   * After the manifest is written: this source's listing replaces the last one; new contents and
+   * packs are recorded. The listing is read from `listing.file`, a SQLite file (the backup's
+   * scratch, committed) whose table `listing.table` has the columns of KnownFile and the path as
+   * its primary key. Only the rows that differ are written (SQLite compares inside one statement):
+   * most of a day's listing is unchanged, and deleting and inserting every row cost ≈ 0.2–1 s a day
+   * for 20 000 files, plus a WAL of the whole table to checkpoint.
+   */
+  commit(storage: string, source: string, listing: { file: string; table: string }, contents: Iterable<StoredContent & { cid: string }>, packs: PackRecord[]): void {
+    if (!/^[a-z_]+$/.test(listing.table)) throw new Error(`not a table name: ${listing.table}`);
+    this.db.prepare('ATTACH DATABASE ? AS listing').run(listing.file);
+    try {
+      this.commitAttached(storage, source, `listing.${listing.table}`, contents, packs);
+    } finally {
+      this.db.exec('DETACH DATABASE listing');
+    }
+  }
+
+  private commitAttached(storage: string, source: string, table: string, contents: Iterable<StoredContent & { cid: string }>, packs: PackRecord[]): void {
     const tx = this.db.transaction(() => {
-      this.db.prepare('DELETE FROM files WHERE storage = ? AND source = ?').run(storage, source);
-      const insFile = this.db.prepare('INSERT INTO files (storage, source, path, size, mtime, inode, ctime, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const f of files) insFile.run(storage, source, f.path, f.size, f.mtime, f.inode, f.ctime, f.cid);
+      this.db.prepare(`DELETE FROM files WHERE storage = ? AND source = ? AND NOT EXISTS (SELECT 1 FROM ${table} k WHERE k.path = files.path
+        AND k.size = files.size AND k.mtime = files.mtime AND k.inode = files.inode AND k.ctime = files.ctime AND k.cid = files.cid)`).run(storage, source);
+      this.db.prepare(`INSERT OR IGNORE INTO files (storage, source, path, size, mtime, inode, ctime, cid)
+        SELECT ?, ?, path, size, mtime, inode, ctime, cid FROM ${table}`).run(storage, source);
       const insContent = this.db.prepare('INSERT OR REPLACE INTO contents (storage, cid, pack, size) VALUES (?, ?, ?, ?)');
       for (const c of contents) insContent.run(storage, c.cid, c.pack, c.size);
       const insPack = this.db.prepare('INSERT OR REPLACE INTO packs (storage, pack, bytes, sha256) VALUES (?, ?, ?, ?)');

@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ExternalSort, Spool } from '../../src-main/files2/spool.js';
 import { formatIndex, parseIndex, streamIndex, type IndexEntry } from '../../src-main/files2/index-format.js';
@@ -38,6 +38,24 @@ describe('format 2 streaming', () => {
     await spool.dispose();
     expect(existsSync(spool.dir)).toBe(false);
   }, 120_000); // the machine may be shared: a generous limit, no timing asserted
+
+  it('keeps a listing that fits in one run in memory: sorted as Array.sort, read back twice, nothing written', async () => {
+    const spool = await Spool.open('test-sort');
+    spools.push(spool);
+    const sorter = new ExternalSort<{ path: string; n: number }>(spool, 'list', (e) => e.path, 700);
+    const paths = [...awkward];
+    for (let i = 0; i < 699 - awkward.length; i++) paths.push(`/srv/${randomBytes(1 + (i % 7)).toString('base64url')}/${i}`);
+    let n = 0;
+    for (const path of paths) await sorter.add({ path, n: n++ });
+    await sorter.finish();
+    const expected = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let pass = 0; pass < 2; pass++) {
+      const got: string[] = [];
+      for await (const e of sorter.read()) got.push(e.path);
+      expect(got).toEqual(expected);
+    }
+    expect(readdirSync(spool.dir)).toEqual([]);
+  });
 
   it('parses a 30 000-entry index streamed in chunks cut mid-line exactly as the whole text', async () => {
     const entries: IndexEntry[] = [];
