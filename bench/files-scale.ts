@@ -25,7 +25,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { removeDir } from '../test/harness/index.js';
 import { PLACE_SH } from '../src-main/files2/restore-script.js';
-import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, machine, readResults, run, startBenchHarness, writeResults } from './support.js';
+import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, readResults, reportKeepingEarlier, run, startBenchHarness, writeResults } from './support.js';
 
 const argv = process.argv.slice(2);
 const cut = argv.indexOf('--restore');
@@ -195,14 +195,7 @@ try {
   // the runs already in the file move to earlierRuns, each row with its run's time, load and note
   const earlier = readResults<{ at: string; machine: { loadAvgAtStart?: number[]; loadAvgAtEnd?: number[] }; note: string; results: Array<Record<string, unknown>>; earlierRuns: unknown[] }>('results-files-scale.json');
   const moved = (earlier.results ?? []).map((r) => ({ ...r, at: earlier.at, loadAvgAtStart: earlier.machine?.loadAvgAtStart, loadAvgAtEnd: earlier.machine?.loadAvgAtEnd, ...(earlier.note ? { note: earlier.note } : {}) }));
-  const note = process.env['BENCH_NOTE'];
-  const report = {
-    at: new Date().toISOString(),
-    machine: machine(loadAvgAtStart),
-    results,
-    ...(note ? { note } : {}),
-    earlierRuns: [...moved, ...(earlier.earlierRuns ?? [])],
-  };
+  const report = reportKeepingEarlier(loadAvgAtStart, results, [...moved, ...(earlier.earlierRuns ?? [])]);
   writeResults('results-files-scale.json', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {

@@ -21,7 +21,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { removeDir } from '../test/harness/index.js';
-import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, machine, readResults, run, startBenchHarness, writeResults } from './support.js';
+import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, readResults, reportKeepingEarlier, run, startBenchHarness, writeResults } from './support.js';
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (SIZES.length === 0) SIZES.push(10_000, 100_000);
@@ -169,14 +169,7 @@ try {
     await removeDir(tree);
   }
   const earlier = readResults<{ at: string; machine: unknown; note: string; results: unknown[]; earlierRuns: unknown[] }>('results-repack-scale.json');
-  const note = process.env['BENCH_NOTE'];
-  const report = {
-    at: new Date().toISOString(),
-    machine: machine(loadAvgAtStart),
-    results,
-    ...(note ? { note } : {}),
-    earlierRuns: [...(earlier.results ? [{ at: earlier.at, machine: earlier.machine, note: earlier.note, results: earlier.results }] : []), ...(earlier.earlierRuns ?? [])],
-  };
+  const report = reportKeepingEarlier(loadAvgAtStart, results, [...(earlier.results ? [{ at: earlier.at, machine: earlier.machine, note: earlier.note, results: earlier.results }] : []), ...(earlier.earlierRuns ?? [])]);
   writeResults('results-repack-scale.json', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {

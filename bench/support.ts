@@ -119,6 +119,16 @@ export function machine(loadAvgAtStart?: number[]): { cpus: number; node: string
   return { cpus: cpus().length, node: process.version, ...(loadAvgAtStart ? { loadAvgAtStart } : {}), loadAvgAtEnd: loadavg() };
 }
 
+/**
+ * The report of a run whose earlier runs are kept: `at`, `machine` (load at start and end),
+ * `results`, BENCH_NOTE as `note` when set, then `earlierRuns` (the bench decides how its
+ * previous runs are carried over).
+ */
+export function reportKeepingEarlier<R>(loadAvgAtStart: number[], results: R[], earlierRuns: unknown[]): { at: string; machine: ReturnType<typeof machine>; results: R[]; note?: string; earlierRuns: unknown[] } {
+  const note = process.env['BENCH_NOTE'];
+  return { at: new Date().toISOString(), machine: machine(loadAvgAtStart), results, ...(note ? { note } : {}), earlierRuns };
+}
+
 /** A results file under bench/ as it is now (empty when there is none yet), for its runs to move to `earlierRuns`. */
 export function readResults<T extends object>(name: string): Partial<T> {
   const file = join(ROOT, 'bench', name);
