@@ -10,8 +10,8 @@ import { join } from 'node:path';
 
 const CHURN = 0.01;
 
-/** mulberry32: the same files are picked in every run. */
-function prng(seed: number): () => number {
+/** mulberry32: a seeded generator, so a bench picks the same files in every run. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -22,7 +22,7 @@ function prng(seed: number): () => number {
   };
 }
 const rand = prng(15);
-const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
+export const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
 
 /** BENCH_SIZE_FACTOR multiplies the sizes of the random files (1: ≈ 370 MB; 6.6: ≈ 2 GB). */
 export const SIZE_FACTOR = Number(process.env['BENCH_SIZE_FACTOR'] ?? 1);
@@ -37,6 +37,18 @@ function contents(i: number): Buffer {
   let len = 0;
   while (len < size) {
     const w = `${WORDS[Math.floor(rand() * WORDS.length)] ?? ''} ${Math.floor(rand() * 1e6)}${rand() < 0.1 ? '\n' : ' '}`;
+    parts.push(w);
+    len += w.length;
+  }
+  return Buffer.from(parts.join('').slice(0, size));
+}
+
+/** `size` bytes of text-like lines (`word number`), the words and numbers drawn from `rand`. */
+export function textLines(size: number, rand: () => number): Buffer {
+  const parts: string[] = [];
+  let len = 0;
+  while (len < size) {
+    const w = `${WORDS[Math.floor(rand() * WORDS.length)] ?? 'x'} ${Math.floor(rand() * 1e6)}\n`;
     parts.push(w);
     len += w.length;
   }

@@ -19,19 +19,14 @@
  * Env: BENCH_KEEP_TREE=dir reuses/keeps a generated tree root (trees take minutes at 1M);
  * BENCH_FIRST_ONLY=1 skips the second backup; BENCH_NOTE=text is stored as the run's note.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
-import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
-import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { removeDir } from '../test/harness/index.js';
 import { PLACE_SH } from '../src-main/files2/restore-script.js';
+import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, readResults, reportKeepingEarlier, run, startBenchHarness, writeResults } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const cut = argv.indexOf('--restore');
 const SIZES = (cut < 0 ? argv : argv.slice(0, cut)).map(Number).filter((n) => n > 0);
@@ -40,20 +35,7 @@ const RESTORE_SIZES = cut < 0 ? [Math.max(...SIZES)] : argv.slice(cut + 1).map(N
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
 /** the largest N the earlier commit is timed at too (its per-file placement takes about 35 min at 100k) */
 const BEFORE_UPTO = Number(process.env['BENCH_BEFORE_UPTO'] ?? '10000');
-const log = (s: string): void => { process.stderr.write(`[files-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20000)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
-  });
-}
+const log = logger('files-scale');
 
 /** N files of 100–300 unique bytes, 500 a folder, a symlink every 1000 files. Kept if already made. */
 function makeTree(dir: string, n: number): void {
@@ -139,22 +121,13 @@ function phases(totalS: number, placeFromS: number | undefined): Record<string, 
   return placeFromS === undefined ? undefined : { packsS: placeFromS, placeS: totalS - placeFromS };
 }
 
-// a server name of its own: the server-side lock (backup-<server>) would otherwise make this bench
-// wait for any other bench or test backing up a server named alike on this machine
-const SERVER = `s${randomBytes(3).toString('hex')}`;
-const ssh = await startSshd();
-const keep = stopOnSignal(() => ssh.stop());
-const dir = await tempDir('bench-files-scale');
+const { ssh, dir, server: SERVER, stop } = await startBenchHarness('bench-files-scale');
 const treesRoot = process.env['BENCH_KEEP_TREE'] ?? join(dir, 'trees');
 const results: Array<Record<string, unknown>> = [];
 const loadAvgAtStart = loadavg();
 try {
-  const { identity, recipient } = generateIdentity();
-  const idFile = join(dir, 'id.txt');
-  await writeIdentityFile(idFile, identity, recipient);
-  const signingKeyFile = join(dir, 'signing_key');
-  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
-  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  const keys = await benchKeys(dir);
+  const { idFile } = keys;
   for (const n of SIZES) {
     const tree = join(treesRoot, `n${n}`);
     let t0 = performance.now();
@@ -165,25 +138,12 @@ try {
     mkdirSync(storage);
     mkdirSync(home);
     const cfg = join(dir, `cofre-${n}.yaml`);
-    writeFileSync(cfg, `servers:
-  ${SERVER}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
-sources:
-  arquivos: { server: ${SERVER}, type: files, paths: [${tree}], format: packs }
-storage:
-  nas: { type: folder, path: ${storage} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
-plans:
-  p: { sources: [arquivos], storage: nas }
-restoreTargets:
-  t: { kind: staging, server: ${SERVER}, filesRoot: ${join(dir, `cofre-restored-${n}`)} }
-`);
+    writeFileSync(cfg, filesPlanYaml({ ssh, server: SERVER, keys, sources: { arquivos: tree }, storage, restoreTargets: { t: join(dir, `cofre-restored-${n}`) } }));
     const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
     const row: Record<string, unknown> = { files: n };
     let setId = '';
     for (const label of process.env['BENCH_FIRST_ONLY'] ? ['first'] as const : ['first', 'second'] as const) {
-      const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env });
-      if (r.code !== 0) throw new Error(`backup ${label} (${n}) failed: ${r.stdout}\n${r.stderr.slice(-3000)}`);
-      const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; cpuS: number; maxRssKiB: number; files?: Array<Record<string, number>> };
+      const j = await backupInChild('p', env, `${label} (${n})`);
       setId = j.setId;
       row[label] = { wallS: j.wallMs / 1000, cpuS: j.cpuS, peakRssMiB: j.maxRssKiB / 1024, stats: j.files?.[0] };
       log(`${n} files, ${label} backup: ${(j.wallMs / 1000).toFixed(1)} s (Node CPU ${j.cpuS.toFixed(1)} s), peak RSS ${(j.maxRssKiB / 1024).toFixed(1)} MiB, ${JSON.stringify(j.files?.[0])}`);
@@ -233,22 +193,13 @@ restoreTargets:
     await removeDir(storage);
   }
   // the runs already in the file move to earlierRuns, each row with its run's time, load and note
-  const file = join(ROOT, 'bench', 'results-files-scale.json');
-  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { at?: string; machine?: { loadAvgAtStart?: number[]; loadAvgAtEnd?: number[] }; note?: string; results?: Array<Record<string, unknown>>; earlierRuns?: unknown[] } : {};
+  const earlier = readResults<{ at: string; machine: { loadAvgAtStart?: number[]; loadAvgAtEnd?: number[] }; note: string; results: Array<Record<string, unknown>>; earlierRuns: unknown[] }>('results-files-scale.json');
   const moved = (earlier.results ?? []).map((r) => ({ ...r, at: earlier.at, loadAvgAtStart: earlier.machine?.loadAvgAtStart, loadAvgAtEnd: earlier.machine?.loadAvgAtEnd, ...(earlier.note ? { note: earlier.note } : {}) }));
-  const note = process.env['BENCH_NOTE'];
-  const report = {
-    at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() },
-    results,
-    ...(note ? { note } : {}),
-    earlierRuns: [...moved, ...(earlier.earlierRuns ?? [])],
-  };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const report = reportKeepingEarlier(loadAvgAtStart, results, [...moved, ...(earlier.earlierRuns ?? [])]);
+  writeResults('results-files-scale.json', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
-  await ssh.stop();
-  keep();
+  await stop();
   if (!process.env['BENCH_KEEP_TREE']) await removeDir(dir);
   else await removeDir(dir).catch(() => undefined);
 }

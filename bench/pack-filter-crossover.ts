@@ -9,49 +9,29 @@
  * Reported, not asserted. Writes bench/results-pack-filter-crossover.json.
  *   npm run build && node --import tsx bench/pack-filter-crossover.ts
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Transform, pipeline } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
-import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
-import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { removeDir } from '../test/harness/index.js';
 import { FolderStorage } from '../src-main/storage/folder.js';
 import { connectServer } from '../src-main/remote/connect.js';
 import type { ExecOptions, RemoteHost } from '../src-main/remote/types.js';
 import { restoreFilesV2 } from '../src-main/files2/restore.js';
 import type { Manifest } from '../shared/domain.js';
+import { textLines } from './bench-tree.js';
+import { ROOT, benchKeys, filesPlanYaml, logger, machine, run, startBenchHarness, writeResults } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COFRE = join(ROOT, 'bin', 'cofre.js');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const SHARES = [0.1, 0.25, 0.5, 0.75, 1];
-const log = (s: string): void => { process.stderr.write(`[pack-filter-crossover ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+const log = logger('pack-filter-crossover');
 
-const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
-function text(size: number): Buffer {
-  const parts: string[] = [];
-  let len = 0;
-  while (len < size) {
-    const w = `${WORDS[Math.floor(Math.random() * WORDS.length)] ?? 'x'} ${Math.floor(Math.random() * 1e6)}\n`;
-    parts.push(w);
-    len += w.length;
-  }
-  return Buffer.from(parts.join('').slice(0, size));
-}
-
-function runCofre(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [COFRE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cofre ${args.join(' ')} exited ${code}: ${err}`))));
-  });
+async function runCofre(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const r = await run(process.execPath, [COFRE, ...args], { env });
+  if (r.code !== 0) throw new Error(`cofre ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-4000)}`);
+  return r.stdout;
 }
 
 function countingHost(host: RemoteHost, sent: { bytes: number }): RemoteHost {
@@ -67,9 +47,7 @@ function countingHost(host: RemoteHost, sent: { bytes: number }): RemoteHost {
   };
 }
 
-const ssh = await startSshd();
-const keep = stopOnSignal(() => ssh.stop());
-const dir = await tempDir('bench-filter-crossover');
+const { ssh, dir, server, stop } = await startBenchHarness('bench-filter-crossover');
 let host: RemoteHost | undefined;
 try {
   const trees = { imagens: join(dir, 'srv', 'imagens'), textos: join(dir, 'srv', 'textos') };
@@ -83,32 +61,17 @@ try {
   }
   for (let i = 0; i < 40; i++) {
     const f = join(trees.textos, `txt-${String(i).padStart(2, '0')}.txt`);
-    writeFileSync(f, text(1_500_000));
+    writeFileSync(f, textLines(1_500_000, Math.random));
     files['textos']?.push(f);
   }
   const storage = join(dir, 'storage');
   const home = join(dir, 'home');
   mkdirSync(storage);
   mkdirSync(home);
-  const { identity, recipient } = generateIdentity();
-  const idFile = join(dir, 'id.txt');
-  await writeIdentityFile(idFile, identity, recipient);
-  const signingKeyFile = join(dir, 'signing_key');
-  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
-  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
-  const server = `s${randomBytes(3).toString('hex')}`;
+  const keys = await benchKeys(dir);
+  const { identity } = keys;
   const cfg = join(dir, 'cofre.yaml');
-  writeFileSync(cfg, `servers:
-  ${server}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
-sources:
-  imagens: { server: ${server}, type: files, paths: [${trees.imagens}], format: packs }
-  textos: { server: ${server}, type: files, paths: [${trees.textos}], format: packs }
-storage:
-  nas: { type: folder, path: ${storage} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
-plans:
-  p: { sources: [imagens, textos], storage: nas }
-`);
+  writeFileSync(cfg, filesPlanYaml({ ssh, server, keys, sources: trees, storage }));
   const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
   const { setId } = JSON.parse(await runCofre(['--json', 'backup', '--plan', 'p'], env)) as { setId: string };
   const manifest = JSON.parse(readFileSync(join(storage, 'sets', setId, 'manifest.json'), 'utf8')) as Manifest;
@@ -136,9 +99,9 @@ plans:
           await restoreFilesV2({ storage: folder, host: countingHost(host, sent), identities: [identity], destination, index: object, packs, paths, label: source, filterAtMost: atMost });
           const wallS = (performance.now() - t0) / 1000;
           const cpu = process.cpuUsage(cpu0);
-          const run = { wallS, cpuS: (cpu.user + cpu.system) / 1e6, sentBytes: sent.bytes, loadAvg1: loadavg()[0] ?? 0 };
-          (byRoute[route] ??= { source, share, askedBytes, route, runs: [] }).runs.push(run);
-          log(`${source} ${Math.round(share * 100)} % (${paths.length} files) ${route}: ${wallS.toFixed(2)} s, cpu here ${run.cpuS.toFixed(2)} s, sent ${sent.bytes} B, load ${run.loadAvg1.toFixed(1)}`);
+          const sample = { wallS, cpuS: (cpu.user + cpu.system) / 1e6, sentBytes: sent.bytes, loadAvg1: loadavg()[0] ?? 0 };
+          (byRoute[route] ??= { source, share, askedBytes, route, runs: [] }).runs.push(sample);
+          log(`${source} ${Math.round(share * 100)} % (${paths.length} files) ${route}: ${wallS.toFixed(2)} s, cpu here ${sample.cpuS.toFixed(2)} s, sent ${sent.bytes} B, load ${sample.loadAvg1.toFixed(1)}`);
           await removeDir(destination);
         }
       }
@@ -148,15 +111,14 @@ plans:
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const report = {
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, loadAvgAtEnd: loadavg() },
+    machine: machine(),
     storedPackBytes: packs.map((p) => p.bytes),
     rows: rows.map((r) => ({ ...r, medianWallS: median(r.runs.map((x) => x.wallS)), medianCpuS: median(r.runs.map((x) => x.cpuS)) })),
   };
-  writeFileSync(join(ROOT, 'bench', 'results-pack-filter-crossover.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeResults('results-pack-filter-crossover.json', report);
   process.stdout.write(`${JSON.stringify(report.rows.map((r) => ({ source: r.source, share: r.share, route: r.route, medianWallS: r.medianWallS, medianCpuS: r.medianCpuS, sent: r.runs[0]?.sentBytes })), null, 1)}\n`);
 } finally {
   host?.close();
-  await ssh.stop();
-  keep();
+  await stop();
   await removeDir(dir);
 }

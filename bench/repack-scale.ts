@@ -17,34 +17,16 @@
  *   flock /tmp/cofre-bench.lock node --import tsx bench/repack-scale.ts [N ...]
  * Writes bench/results-repack-scale.json (runs already in it move to `earlierRuns`).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
-import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
-import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { removeDir } from '../test/harness/index.js';
+import { ROOT, backupInChild, benchKeys, filesPlanYaml, logger, readResults, reportKeepingEarlier, run, startBenchHarness, writeResults } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (SIZES.length === 0) SIZES.push(10_000, 100_000);
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
-const log = (s: string): void => { process.stderr.write(`[repack-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20000)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
-  });
-}
+const log = logger('repack-scale');
 
 /** A shell pipeline, checked; returns its wall seconds. */
 async function sh(script: string, cwd: string): Promise<number> {
@@ -90,19 +72,12 @@ async function repackIn(root: string, env: NodeJS.ProcessEnv, label: string): Pr
   return { ...j, processWallS: r.wallMs / 1000 };
 }
 
-const SERVER = `s${randomBytes(3).toString('hex')}`;
-const ssh = await startSshd();
-const keep = stopOnSignal(() => ssh.stop());
-const dir = await tempDir('bench-repack-scale');
+const { ssh, dir, server: SERVER, stop } = await startBenchHarness('bench-repack-scale');
 const results: Array<Record<string, unknown>> = [];
 const loadAvgAtStart = loadavg();
 try {
-  const { identity, recipient } = generateIdentity();
-  const idFile = join(dir, 'id.txt');
-  await writeIdentityFile(idFile, identity, recipient);
-  const signingKeyFile = join(dir, 'signing_key');
-  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
-  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  const keys = await benchKeys(dir);
+  const { recipient, idFile } = keys;
   for (const n of SIZES) {
     const tree = join(dir, `tree-${n}`);
     const storage = join(dir, `storage-${n}`);
@@ -110,24 +85,13 @@ try {
     mkdirSync(storage);
     mkdirSync(home);
     const cfg = join(dir, `cofre-${n}.yaml`);
-    const yaml = (st: string): string => `servers:
-  ${SERVER}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
-sources:
-  arquivos: { server: ${SERVER}, type: files, paths: [${tree}], format: packs }
-storage:
-  nas: { type: folder, path: ${st} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
-plans:
-  p: { sources: [arquivos], storage: nas }
-`;
+    const yaml = (st: string): string => filesPlanYaml({ ssh, server: SERVER, keys, sources: { arquivos: tree }, storage: st });
     writeFileSync(cfg, yaml(storage));
     const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
     const row: Record<string, unknown> = { files: n };
     const setIds: string[] = [];
     const backup = async (label: string): Promise<void> => {
-      const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'files-backup-child.ts'), 'p'], { env });
-      if (r.code !== 0) throw new Error(`backup ${label} (${n}) failed: ${r.stdout}\n${r.stderr.slice(-3000)}`);
-      const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { setId: string; wallMs: number; maxRssKiB: number };
+      const j = await backupInChild('p', env, `${label} (${n})`);
       setIds.push(j.setId);
       log(`${n} files, backup ${label}: ${(j.wallMs / 1000).toFixed(1)} s, peak RSS ${(j.maxRssKiB / 1024).toFixed(1)} MiB`);
     };
@@ -204,20 +168,11 @@ plans:
     await removeDir(storage);
     await removeDir(tree);
   }
-  const file = join(ROOT, 'bench', 'results-repack-scale.json');
-  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { at?: string; machine?: unknown; note?: string; results?: unknown[]; earlierRuns?: unknown[] } : {};
-  const note = process.env['BENCH_NOTE'];
-  const report = {
-    at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() },
-    results,
-    ...(note ? { note } : {}),
-    earlierRuns: [...(earlier.results ? [{ at: earlier.at, machine: earlier.machine, note: earlier.note, results: earlier.results }] : []), ...(earlier.earlierRuns ?? [])],
-  };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const earlier = readResults<{ at: string; machine: unknown; note: string; results: unknown[]; earlierRuns: unknown[] }>('results-repack-scale.json');
+  const report = reportKeepingEarlier(loadAvgAtStart, results, [...(earlier.results ? [{ at: earlier.at, machine: earlier.machine, note: earlier.note, results: earlier.results }] : []), ...(earlier.earlierRuns ?? [])]);
+  writeResults('results-repack-scale.json', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
-  await ssh.stop();
-  keep();
+  await stop();
   await removeDir(dir).catch(() => undefined);
 }

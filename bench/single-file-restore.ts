@@ -13,78 +13,37 @@
  * Writes bench/results-single-file-restore.json.
  *   npm run build && node --import tsx bench/single-file-restore.ts      (uses bin/cofre.js)
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startSshd, stopOnSignal, tempDir, removeDir } from '../test/harness/index.js';
-import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
-import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { removeDir } from '../test/harness/index.js';
 import { FolderStorage } from '../src-main/storage/folder.js';
 import { scanIndex } from '../src-main/files2/restore.js';
 import type { Manifest } from '../shared/domain.js';
+import { prng, textLines } from './bench-tree.js';
+import { ROOT, benchKeys, filesPlanYaml, logger, machine, run, startBenchHarness, writeResults } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COFRE = join(ROOT, 'bin', 'cofre.js');
 const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const SETS = Number(process.env['BENCH_SETS'] ?? 3);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const BIG = 20 * 1024 * 1024;
-const log = (s: string): void => { process.stderr.write(`[single-file-restore ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+const log = logger('single-file-restore');
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-2_000_000)));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
-  });
-}
-
-/** mulberry32: the same tree in every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(20);
-const WORDS = 'paciente exame consulta laudo receita retorno hemograma glicemia creatinina ureia sodio potassio alta internacao '.split(' ');
 
 function contents(i: number): Buffer {
   const k = i % 1000;
   if (k < 3) return randomBytes(1_000_000 + Math.floor(rand() * 3_000_000));
   if (k < 50) return randomBytes(50_000 + Math.floor(rand() * 200_000));
-  const size = 500 + Math.floor(rand() * 7_500);
-  const parts: string[] = [];
-  let len = 0;
-  while (len < size) {
-    const w = `${WORDS[Math.floor(rand() * WORDS.length)] ?? 'x'} ${Math.floor(rand() * 1e6)}\n`;
-    parts.push(w);
-    len += w.length;
-  }
-  return Buffer.from(parts.join('').slice(0, size));
+  return textLines(500 + Math.floor(rand() * 7_500), rand);
 }
 
 const fileOf = (tree: string, i: number): string => join(tree, `p${String(Math.floor(i / 200)).padStart(3, '0')}`, `exame-${i}.dat`);
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-// a server name of its own: the server-side lock (backup-<server>) would otherwise make this bench
-// wait for any other bench or test backing up a server named alike on this machine
-const SERVER = `s${randomBytes(3).toString('hex')}`;
-const ssh = await startSshd();
-const keep = stopOnSignal(() => ssh.stop());
-const dir = await tempDir('bench-single-file');
+const { ssh, dir, server: SERVER, stop } = await startBenchHarness('bench-single-file');
 try {
   const tree = join(dir, 'clinica', 'uploads');
   const t0 = performance.now();
@@ -106,27 +65,12 @@ try {
   const home = join(dir, 'home');
   const targetRoot = join(dir, 'alvo');
   for (const d of [storage, home, targetRoot]) mkdirSync(d);
-  const { identity, recipient } = generateIdentity();
-  const idFile = join(dir, 'id.txt');
-  await writeIdentityFile(idFile, identity, recipient);
-  const signingKeyFile = join(dir, 'signing_key');
-  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
-  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  const keys = await benchKeys(dir);
+  const { identity } = keys;
   const cfg = join(dir, 'cofre.yaml');
-  writeFileSync(cfg, `servers:
-  ${SERVER}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
-sources:
-  arquivos: { server: ${SERVER}, type: files, paths: [${tree}], format: packs }
-storage:
-  nas: { type: folder, path: ${storage} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
-plans:
-  p: { sources: [arquivos], storage: nas }
-restoreTargets:
-  homologacao: { kind: staging, server: ${SERVER}, filesRoot: ${targetRoot} }
-`);
+  writeFileSync(cfg, filesPlanYaml({ ssh, server: SERVER, keys, sources: { arquivos: tree }, storage, restoreTargets: { homologacao: targetRoot } }));
   const env = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
-  const cofre = (args: string[]): ReturnType<typeof run> => run(process.execPath, [COFRE, ...args], { env });
+  const cofre = (args: string[]): ReturnType<typeof run> => run(process.execPath, [COFRE, ...args], { env, maxStdout: 2_000_000 });
 
   const sets: Array<{ setId: string; wallS: number }> = [];
   for (let s = 0; s < SETS; s++) {
@@ -166,7 +110,7 @@ restoreTargets:
     mkdirSync(targetRoot);
     // the cofre process's own CPU time too (zstd and tar on the target are other processes): the wall time moves with the machine's load
     const timeFile = join(dir, 'time.txt');
-    const r = await run('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', process.execPath, COFRE, ...args], { env });
+    const r = await run('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', process.execPath, COFRE, ...args], { env, maxStdout: 2_000_000 });
     if (r.code !== 0) throw new Error(`restore failed: ${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
     const cpuS = (user ?? 0) + (sys ?? 0);
@@ -184,7 +128,7 @@ restoreTargets:
   await removeDir(targetRoot);
   mkdirSync(targetRoot);
   const traceFile = join(dir, 'openat.trace');
-  const traced = await run('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', traceFile, process.execPath, COFRE, ...args], { env });
+  const traced = await run('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', traceFile, process.execPath, COFRE, ...args], { env, maxStdout: 2_000_000 });
   if (traced.code !== 0) throw new Error(`restore under strace failed: ${traced.stdout.slice(-2000)}`);
   const opened = new Map<string, number>();
   for (const m of readFileSync(traceFile, 'utf8').matchAll(/openat\([^,]+, "([^"]+)", [^)]*\) = \d+/g)) {
@@ -203,7 +147,7 @@ restoreTargets:
   const walls = restores.map((r) => r.wallS).sort((a, b) => a - b);
   const report = {
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, loadAvgAtEnd: loadavg() },
+    machine: machine(),
     tree: { files: FILES + 1, bytes: treeBytes, bigFileBytes: BIG },
     sets,
     newestSet: { setId: newest, packs: setPacks.length, packBytes, indexBytes },
@@ -211,10 +155,9 @@ restoreTargets:
     restore: { runs: restores, bestS: walls[0], medianS: walls[Math.floor(walls.length / 2)] },
     storageRead: { objects: read, bytes: fetched, packsOpened: packsOpened.length, onlyItsPack: packsOpened.length === 1 && packsOpened[0]?.key === `packs/${bigPack}` },
   };
-  writeFileSync(join(ROOT, 'bench', 'results-single-file-restore.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeResults('results-single-file-restore.json', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
-  await ssh.stop();
-  keep();
+  await stop();
   await removeDir(dir);
 }
