@@ -4,17 +4,15 @@
  * start at the chosen folder. Only the packs holding the selection are read; each is hash-checked
  * to its end (a mismatch fails the save, and the caller discards what was written).
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { Transform, pipeline, type Readable, type Writable } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
+import { pack as tarPack, type Header } from 'tar-stream';
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
 import type { Storage } from '../storage/types.js';
 import type { ManifestRef } from '../../shared/domain.js';
-import { createDecryptStream } from '../crypto/age.js';
 import { isCompressedPack, packKey } from './packs.js';
+import { forEachMember, openPack } from './pack-reader.js';
 import { selectEntries } from './index-format.js';
 import { nameOf, parentOf, type SourcedEntry } from './browse.js';
 
@@ -167,45 +165,16 @@ async function readPacks(opts: ExportOptions, entries: readonly SourcedEntry[], 
 }
 
 async function readPack(opts: ExportOptions, ref: ManifestRef, wanted: ReadonlySet<string>, onMember: (member: string, body: MemberBody) => Promise<void>): Promise<void> {
-  const body = await opts.storage.get(ref.key, opts.signal ? { signal: opts.signal } : {});
-  const hash = createHash('sha256');
-  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
-  let streamError: unknown;
-  const fail = (err: unknown): void => {
-    streamError ??= err;
-  };
-  let plain: Readable = pipeline(body, hasher, createDecryptStream([...opts.identities]), (err) => { if (err) fail(err); });
-  let zstdDone: Promise<void> = Promise.resolve();
-  if (isCompressedPack(ref.key)) {
-    const z = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    z.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    zstdDone = new Promise((resolve, reject) => {
-      z.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ENOENT'
-          ? new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to save files from compressed packs', { ...said('browser.zstdMissing'), hint: 'install zstd (apt install zstd) or restore to a target instead' })
-          : err));
-      z.on('close', (code) => (code === 0 || streamError ? resolve() : reject(new CofreError('STORAGE_FAILED', `zstd failed (exit ${code}): ${stderr.trim()}`))));
-    });
-    zstdDone.catch(fail);
-    pipeline(plain, z.stdin, (err) => { if (err) fail(err); });
-    plain = z.stdout;
-  }
-  const ex = tarExtract();
-  plain.on('error', (err) => ex.destroy(err));
-  plain.pipe(ex);
-  try {
-    for await (const entry of ex) {
-      if (wanted.has(entry.header.name)) await onMember(entry.header.name, entry);
-      else entry.resume();
-    }
-  } catch (err) {
-    throw streamError ?? err;
-  }
-  await zstdDone.catch(() => undefined);
-  if (streamError) throw streamError;
-  const sha = hash.digest('hex');
-  if (sha !== ref.sha256) {
-    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; the saved copy was discarded; use another set' });
-  }
+  const pack = await openPack(opts.storage, ref, opts.identities, {
+    signal: opts.signal,
+    unzstd: isCompressedPack(ref.key) ? {
+      missing: () => new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to save files from compressed packs', { ...said('browser.zstdMissing'), hint: 'install zstd (apt install zstd) or restore to a target instead' }),
+      failed: (_detail, exit) => new CofreError('STORAGE_FAILED', `zstd failed (exit ${exit.code}): ${exit.stderr}`),
+    } : undefined,
+  });
+  await forEachMember(pack, async (entry) => {
+    if (wanted.has(entry.header.name)) await onMember(entry.header.name, entry);
+    else entry.resume();
+  });
+  pack.verify((sha) => new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; the saved copy was discarded; use another set' }));
 }

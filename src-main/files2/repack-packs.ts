@@ -3,16 +3,12 @@
  * the manifests), its live members go into new packs (PackWriter, the same compression), one copy
  * of each content; the scratch records where each one went. A failure deletes the new packs.
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { extract as tarExtract } from 'tar-stream';
-import { createDecryptStream } from '../crypto/age.js';
 import { CofreError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
@@ -20,6 +16,7 @@ import type { ManifestRef } from '../../shared/domain.js';
 import { deletePacks } from './backup.js';
 import { PackWriter, DEFAULT_PACK_BYTES, isCompressedPack } from './packs.js';
 import { writePackIds } from './pack-ids.js';
+import { forEachMember, openPack } from './pack-reader.js';
 import type { RepackScratch } from './repack-scratch.js';
 import { contentHmac, type PackRecord } from './state.js';
 
@@ -41,44 +38,19 @@ export async function readPack(
   storage: Storage, ref: ManifestRef, identities: readonly string[], progress: PackProgress,
   onMember: (cid: string, size: number, body: AsyncIterable<Buffer>) => Promise<void>,
 ): Promise<void> {
-  const body = await storage.get(ref.key);
-  const hash = createHash('sha256');
-  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
   const meter = new ByteMeter('repack', progress.onProgress, { source: ref.key, totalBytes: progress.total ?? ref.bytes, base: progress.base });
-  let streamError: unknown;
-  const fail = (err: unknown): void => { streamError ??= err; };
-  let plain: Readable = pipeline(body, meter, hasher, createDecryptStream(identities), (err) => { if (err) fail(err); });
-  let unzstd: Promise<void> = Promise.resolve();
-  if (isCompressedPack(ref.key)) {
-    const child = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-    unzstd = new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new CofreError('INTEGRITY', `zstd could not decompress ${ref.key} (exit ${code}): ${stderr.trim()}`))));
-    });
-    unzstd.catch(() => undefined);
-    pipeline(plain, child.stdin, (err) => { if (err) fail(err); });
-    plain = child.stdout;
-  }
-  const ex = tarExtract();
-  plain.on('error', (err) => { fail(err); ex.destroy(err); });
-  plain.pipe(ex);
-  try {
-    for await (const entry of ex) {
-      if (entry.header.type !== 'file') { entry.resume(); continue; }
-      await onMember(entry.header.name, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
-    }
-    await unzstd;
-  } catch (err) {
-    body.destroy();
-    throw streamError ?? err;
-  }
-  if (streamError) throw streamError;
-  const sha = hash.digest('hex');
-  if (sha !== ref.sha256) {
-    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifests' ${ref.sha256}; repack changes nothing`, { hint: 'run `cofre verify --deep` on the sets that reference it' });
-  }
+  const pack = await openPack(storage, ref, identities, {
+    meter,
+    unzstd: isCompressedPack(ref.key) ? {
+      missing: (cause) => cause,
+      failed: (_detail, exit) => new CofreError('INTEGRITY', `zstd could not decompress ${ref.key} (exit ${exit.code}): ${exit.stderr}`),
+    } : undefined,
+  });
+  await forEachMember(pack, async (entry) => {
+    if (entry.header.type !== 'file') { entry.resume(); return; }
+    await onMember(entry.header.name, entry.header.size ?? 0, entry as AsyncIterable<Buffer>);
+  });
+  pack.verify((sha) => new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifests' ${ref.sha256}; repack changes nothing`, { hint: 'run `cofre verify --deep` on the sets that reference it' }));
 }
 
 export async function drain(body: AsyncIterable<Buffer>): Promise<void> {

@@ -22,7 +22,8 @@ import { INDEX_HEADER, isCompressedIndex, selectEntries, streamIndex, underPath,
 import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
 import { isCompressedPack, packKey } from './packs.js';
-import { zstdStage, type ZstdErrors, type ZstdStage } from './zstd.js';
+import { openPack } from './pack-reader.js';
+import { zstdStage, type ZstdErrors } from './zstd.js';
 import { filterTar, worthFiltering, zstdAvailableHere, type FilteredTar } from './pack-filter.js';
 
 /** Reads, checks and decrypts a set's index object whole (small indexes; restore and listing stream it with scanIndex). */
@@ -50,7 +51,7 @@ export async function scanIndex(
   // a compressed index (told by its key): zstd here; its own failures come through `done`
   let zstdMissing: Error | undefined;
   const errors = indexZstdErrors(object.key);
-  const zstd = isCompressedIndex(object.key) ? zstdStage('decompress', { ...errors, missing: () => (zstdMissing = errors.missing()) }) : undefined;
+  const zstd = isCompressedIndex(object.key) ? zstdStage('decompress', { ...errors, missing: (cause) => (zstdMissing = errors.missing(cause)) }) : undefined;
   if (zstd) {
     pipeline(plain, zstd.stdin, () => undefined);
     plain = zstd.stdout;
@@ -341,52 +342,40 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
  * Progress counts the bytes read from storage (the whole pack either way).
  */
 async function streamObject(opts: FilesV2RestoreOptions, ref: ManifestRef, command: string, filter?: ReadonlySet<string>): Promise<void> {
-  const body = await opts.storage.get(ref.key, opts.signal ? { signal: opts.signal } : {});
-  const hash = createHash('sha256');
-  const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
   const meter = new ByteMeter('transfer', opts.onProgress, { source: opts.label, totalBytes: ref.bytes });
-  let streamError: unknown;
-  let plain: Readable = pipeline(body, meter, hasher, createDecryptStream(opts.identities), (err) => { if (err) streamError ??= err; });
-  let zstd: ZstdStage | undefined;
-  let zstdError: unknown;
+  const pack = await openPack(opts.storage, ref, opts.identities, {
+    signal: opts.signal,
+    meter,
+    // decompressed here only when filtered here (sent whole, zstd runs on the target)
+    unzstd: filter && isCompressedPack(ref.key) ? {
+      missing: () => new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to read the compressed packs', { hint: 'install zstd (apt install zstd) and try again' }),
+      failed: (detail) => new CofreError('INTEGRITY', `${ref.key} does not decompress (zstd: ${detail})`, { hint: 'the stored pack is damaged; nothing was placed on the target; restore another set' }),
+    } : undefined,
+  });
   let filtered: FilteredTar | undefined;
   let filterError: unknown;
   if (filter) {
-    if (isCompressedPack(ref.key)) {
-      zstd = zstdStage('decompress', {
-        missing: () => new CofreError('PRECONDITION', 'zstd is not installed on this computer; it is needed to read the compressed packs', { hint: 'install zstd (apt install zstd) and try again' }),
-        failed: (detail) => new CofreError('INTEGRITY', `${ref.key} does not decompress (zstd: ${detail})`, { hint: 'the stored pack is damaged; nothing was placed on the target; restore another set' }),
-      });
-      pipeline(plain, zstd.stdin, (err) => { if (err) streamError ??= err; });
-      zstd.done.catch((err: unknown) => { zstdError ??= err; });
-      plain = zstd.stdout;
-    }
-    filtered = filterTar(plain, filter, ref.key);
+    filtered = filterTar(pack.plain, filter, ref.key);
     filtered.done.catch((err: unknown) => { filterError ??= err; }); // judged below, after the storage stream and zstd
   }
-  const p = opts.host.exec(command, { stdin: filtered?.stream ?? plain, label: 'tar (pack)' });
+  const p = opts.host.exec(command, { stdin: filtered?.stream ?? pack.plain, label: 'tar (pack)' });
   p.stdout.resume();
   const onAbort = (): void => p.cancel();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let result;
   try {
     result = await p.done;
-    await zstd?.done;
+    await pack.zstd?.done;
     await filtered?.done;
   } catch (err) {
     // the first cause: storage or decryption, then zstd here, then the filter, then the target
-    const cause = streamError ?? zstdError ?? filterError ?? err;
-    zstd?.kill();
-    body.destroy();
+    const cause = pack.cause(filterError ?? err);
+    pack.abort();
     throw cause;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  if (streamError) throw streamError;
-  const sha = hash.digest('hex');
-  if (sha !== ref.sha256) {
-    throw new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; nothing was placed on the target; restore another set' });
-  }
+  pack.verify((sha) => new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; nothing was placed on the target; restore another set' }));
   if (result.code !== 0) {
     throw new CofreError('REMOTE_COMMAND_FAILED', `unpacking ${ref.key} on the target failed (exit ${result.code ?? result.signal}): ${lastLines(result.stderr)}`, {
       hint: filter ? 'tar must be installed on the target; read the error above' : 'zstd and tar must be installed on the target; read the error above',

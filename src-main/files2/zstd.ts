@@ -20,10 +20,17 @@ export interface ZstdStage {
 }
 
 export interface ZstdErrors {
-  /** zstd is not installed on this computer */
-  missing(): Error;
-  /** zstd exited non-zero (its last stderr line) */
-  failed?(detail: string): Error;
+  /** zstd is not installed on this computer (`cause`: the spawn error) */
+  missing(cause: Error): Error;
+  /** zstd exited non-zero (`detail`: its last stderr line; `exit`: its exit code or signal and its stderr's end) */
+  failed?(detail: string, exit: ZstdExit): Error;
+}
+
+export interface ZstdExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** the last 2000 characters of its stderr, trimmed */
+  stderr: string;
 }
 
 /**
@@ -50,14 +57,14 @@ export function zstdStage(mode: 'compress' | 'decompress', errors: ZstdErrors, l
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
-      const e = err.code === 'ENOENT' ? errors.missing() : err;
+      const e = err.code === 'ENOENT' ? errors.missing(err) : err;
       child.stdout.destroy(e);
       reject(e);
     });
     child.on('close', (code, signal) => {
       if (code === 0) { resolve(); return; }
       const detail = stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
-      reject(errors.failed?.(detail) ?? new CofreError('STORAGE_FAILED', `zstd failed (${detail})`));
+      reject(errors.failed?.(detail, { code, signal, stderr: stderr.trim() }) ?? new CofreError('STORAGE_FAILED', `zstd failed (${detail})`));
     });
   });
   done.catch(() => undefined);
