@@ -7,11 +7,16 @@
  *   once however many sets name it; `moved` is the pack it was copied into, once it was;
  * - `placed`: each content copied into a new pack by this run (one copy of each content).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Spool } from './spool.js';
+import { ScratchDb } from './scratch-db.js';
 
-export class RepackScratch {
-  private readonly db: Database.Database;
+const SCHEMA = `
+  CREATE TABLE live (pack TEXT NOT NULL, cid TEXT NOT NULL, size INTEGER NOT NULL, moved TEXT, PRIMARY KEY (pack, cid)) WITHOUT ROWID;
+  CREATE TABLE placed (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+export class RepackScratch extends ScratchDb {
   private readonly st: {
     addLive: Database.Statement<[string, string, number]>;
     live: Database.Statement<[string, string], { size: number; moved: string | null }>;
@@ -20,18 +25,9 @@ export class RepackScratch {
     place: Database.Statement<[string, string, number]>;
     placed: Database.Statement<[string], { pack: string }>;
   };
-  private inTx = false;
-  private pendingWrites = 0;
 
   constructor(spool: Spool) {
-    this.db = new Database(spool.file('repack.sqlite'));
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma('cache_size = -8000'); // 8 MB of pages at most
-    this.db.exec(`
-      CREATE TABLE live (pack TEXT NOT NULL, cid TEXT NOT NULL, size INTEGER NOT NULL, moved TEXT, PRIMARY KEY (pack, cid)) WITHOUT ROWID;
-      CREATE TABLE placed (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
-    `);
+    super(spool, 'repack.sqlite', SCHEMA);
     this.st = {
       addLive: this.db.prepare('INSERT OR IGNORE INTO live (pack, cid, size) VALUES (?, ?, ?)'),
       live: this.db.prepare('SELECT size, moved FROM live WHERE pack = ? AND cid = ?'),
@@ -40,21 +36,6 @@ export class RepackScratch {
       place: this.db.prepare('INSERT INTO placed (cid, pack, size) VALUES (?, ?, ?)'),
       placed: this.db.prepare('SELECT pack FROM placed WHERE cid = ?'),
     };
-  }
-
-  /** Writes are grouped in transactions of a few thousand (cheap without a journal, but not free). */
-  private wrote(): void {
-    if (!this.inTx) {
-      this.db.exec('BEGIN');
-      this.inTx = true;
-    }
-    if (++this.pendingWrites >= 5000) this.flush();
-  }
-
-  flush(): void {
-    if (this.inTx) this.db.exec('COMMIT');
-    this.inTx = false;
-    this.pendingWrites = 0;
   }
 
   /** A member (`cid`: the member name) of pack key `pack` that a complete set's index names. */
@@ -108,9 +89,5 @@ export class RepackScratch {
   *moves(): IterableIterator<{ from: string; cid: string; to: string }> {
     this.flush();
     yield* this.db.prepare('SELECT pack AS "from", cid, moved AS "to" FROM live WHERE moved IS NOT NULL').iterate() as IterableIterator<{ from: string; cid: string; to: string }>;
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
   }
 }

@@ -8,9 +8,10 @@
  * - `contents`: the contents this run stored (content id → pack, size);
  * - `known`: the listing recorded in the dedup state once the manifest is written.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { KnownFile, StoredContent } from './state.js';
 import type { Spool } from './spool.js';
+import { ScratchDb } from './scratch-db.js';
 
 /** A file of this run: content id and bytes read (null until read), and its pack when it was known from the last listing. */
 export interface ScratchFile {
@@ -19,8 +20,13 @@ export interface ScratchFile {
   pack: string | null;
 }
 
-export class BackupScratch {
-  private readonly db: Database.Database;
+const SCHEMA = `
+  CREATE TABLE files (path TEXT PRIMARY KEY, cid TEXT, size INTEGER, pack TEXT) WITHOUT ROWID;
+  CREATE TABLE contents (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE known (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+export class BackupScratch extends ScratchDb {
   private readonly st: {
     addFile: Database.Statement<[string, string | null, string | null]>;
     file: Database.Statement<[string], ScratchFile>;
@@ -29,23 +35,10 @@ export class BackupScratch {
     content: Database.Statement<[string], StoredContent>;
     addKnown: Database.Statement<[string, number, string, number, string, string]>;
   };
-  private inTx = false;
-  private pendingWrites = 0;
   contents = 0;
 
-  private readonly dbFile: string;
-
   constructor(spool: Spool) {
-    this.dbFile = spool.file('scratch.sqlite');
-    this.db = new Database(this.dbFile);
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma('cache_size = -8000'); // 8 MB of pages at most
-    this.db.exec(`
-      CREATE TABLE files (path TEXT PRIMARY KEY, cid TEXT, size INTEGER, pack TEXT) WITHOUT ROWID;
-      CREATE TABLE contents (cid TEXT PRIMARY KEY, pack TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE known (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime TEXT NOT NULL, inode INTEGER NOT NULL, ctime TEXT NOT NULL, cid TEXT NOT NULL) WITHOUT ROWID;
-    `);
+    super(spool, 'scratch.sqlite', SCHEMA);
     this.st = {
       addFile: this.db.prepare('INSERT INTO files (path, cid, pack) VALUES (?, ?, ?)'),
       file: this.db.prepare('SELECT cid, size, pack FROM files WHERE path = ?'),
@@ -54,21 +47,6 @@ export class BackupScratch {
       content: this.db.prepare('SELECT pack, size FROM contents WHERE cid = ?'),
       addKnown: this.db.prepare('INSERT INTO known (path, size, mtime, inode, ctime, cid) VALUES (?, ?, ?, ?, ?, ?)'),
     };
-  }
-
-  /** Writes are grouped in transactions of a few thousand (cheap without a journal, but not free). */
-  private wrote(): void {
-    if (!this.inTx) {
-      this.db.exec('BEGIN');
-      this.inTx = true;
-    }
-    if (++this.pendingWrites >= 5000) this.flush();
-  }
-
-  flush(): void {
-    if (this.inTx) this.db.exec('COMMIT');
-    this.inTx = false;
-    this.pendingWrites = 0;
   }
 
   /** A regular file that carries content: its content id and pack when known (unchanged since the last listing), null when it is to be read. */
@@ -117,9 +95,5 @@ export class BackupScratch {
     this.flush();
     this.db.exec('CREATE INDEX IF NOT EXISTS contents_pack ON contents (pack)');
     yield* this.db.prepare('SELECT cid, size FROM contents WHERE pack = ?').iterate(pack) as IterableIterator<{ cid: string; size: number }>;
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
   }
 }
