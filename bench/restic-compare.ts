@@ -20,17 +20,13 @@
  * BENCH_COFRE (cli | tsx), BENCH_PHASES, BENCH_CPU_PROF, BENCH_BASE_ROOT (see cofreBackup and
  * where the base storage is made).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startSshd, startPostgres, pgCreateDatabase, pgPsql, PG_BIN, stopOnSignal, tempDir, removeDir, type PostgresHandle } from '../test/harness/index.js';
-import { generateIdentity, writeIdentityFile } from '../src-main/crypto/age.js';
-import { generateSigningKey } from '../src-main/crypto/ssh-key-file.js';
+import { startPostgres, pgCreateDatabase, pgPsql, PG_BIN, removeDir, type PostgresHandle } from '../test/harness/index.js';
 import { SIZE_FACTOR, churn, makeTree } from './bench-tree.js';
+import { ROOT, benchKeys, filesPlanYaml, logger, run, startBenchHarness } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 7);
 const OUT = process.env['BENCH_OUT'] ?? 'results-restic.json';
@@ -39,23 +35,8 @@ const PG_SCALE = Number(process.env['BENCH_PG_SCALE'] ?? 0);
 const COFRE_MODE = process.env['BENCH_COFRE'] ?? 'cli';
 const PHASES = Boolean(process.env['BENCH_PHASES']);
 const BASE_ROOT = process.env['BENCH_BASE_ROOT'];
-const log = (s: string): void => { process.stderr.write(`[restic-compare ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+const log = logger('restic-compare');
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStderrLine?: (line: string) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-200_000)));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr = (stderr + d).slice(-20_000);
-      if (opts.onStderrLine) for (const l of d.split('\n')) if (l) opts.onStderrLine(l);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
-  });
-}
 
 interface CofreDay { setId: string; wallMs: number; inProcessMs: number; maxRssKiB: number; files?: Array<Record<string, unknown>>; phases?: string[] }
 
@@ -91,9 +72,8 @@ async function duBytes(dir: string): Promise<number> {
   return Number(r.stdout.split('\t')[0]);
 }
 
-const ssh = await startSshd();
-const keep = stopOnSignal(() => ssh.stop());
-const dir = await tempDir('bench-restic');
+const harness = await startBenchHarness('bench-restic');
+const { ssh, dir, server } = harness;
 try {
   const tree = join(dir, 'tree');
   const t0 = performance.now();
@@ -101,27 +81,13 @@ try {
   const next = { id: FILES };
   log(`tree of ${FILES} files, ${(treeBytes / 1e6).toFixed(1)} MB, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const { identity, recipient } = generateIdentity();
-  const idFile = join(dir, 'id.txt');
-  await writeIdentityFile(idFile, identity, recipient);
-  const signingKeyFile = join(dir, 'signing_key');
-  const { privateText, publicLine: signer } = generateSigningKey('cofre-bench');
-  writeFileSync(signingKeyFile, privateText, { mode: 0o600 });
+  const keys = await benchKeys(dir);
   const storage = join(dir, 'storage');
   const home = join(dir, 'home');
   mkdirSync(storage);
   mkdirSync(home);
   const cfg = join(dir, 'cofre.yaml');
-  writeFileSync(cfg, `servers:
-  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
-sources:
-  arquivos: { server: s, type: files, paths: [${tree}], format: packs }
-storage:
-  nas: { type: folder, path: ${storage} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
-plans:
-  p: { sources: [arquivos], storage: nas }
-`);
+  writeFileSync(cfg, filesPlanYaml({ ssh, server, keys, sources: { arquivos: tree }, storage }));
   const cofreEnv = { ...process.env, COFRE_CONFIG: cfg, COFRE_HOME: home };
   // BENCH_BASE_ROOT: a second Cofre (another build, e.g. the code before a change) backs up the
   // same tree each day into its own storage and home, in the same run (the order alternates)
@@ -158,7 +124,7 @@ plans:
     const manifest = JSON.parse(readFileSync(join(storage, 'sets', cj.setId, 'manifest.json'), 'utf8')) as { indexes?: Record<string, { key: string; bytes: number }> };
     const index = manifest.indexes?.['arquivos'];
     log(`day ${day}: cofre ${(cj.wallMs / 1000).toFixed(1)} s, storage ${(cofreStorage / 1e6).toFixed(1)} MB`);
-    const r = await run('restic', ['backup', '--json', '--host', 'bench', tree], { env: resticEnv });
+    const r = await run('restic', ['backup', '--json', '--host', 'bench', tree], { env: resticEnv, maxStdout: 200_000 });
     if (r.code !== 0) throw new Error(`restic backup day ${day} failed: ${r.stderr.slice(-3000)}`);
     // stdout keeps only its tail (status lines), so only the summary line is parsed
     const summaryLine = r.stdout.trim().split('\n').find((l) => l.startsWith('{"message_type":"summary"'));
@@ -193,12 +159,12 @@ plans:
       mkdirSync(dbHome);
       const dbCfg = join(dir, 'cofre-db.yaml');
       writeFileSync(dbCfg, `servers:
-  s: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
+  ${server}: { host: 127.0.0.1, port: ${ssh.port}, user: ${ssh.user}, privateKeyFile: ${ssh.privateKeyPath}, hostKey: "${ssh.hostKeyFingerprint}" }
 sources:
-  banco: { server: s, type: postgres, host: 127.0.0.1, port: ${pg.port}, user: postgres, databases: [bench] }
+  banco: { server: ${server}, type: postgres, host: 127.0.0.1, port: ${pg.port}, user: postgres, databases: [bench] }
 storage:
   nas: { type: folder, path: ${dbStorage} }
-encryption: { recipients: ["${recipient}"], identityFile: ${idFile}, signingKeyFile: ${signingKeyFile}, signers: ["${signer}"] }
+encryption: { recipients: ["${keys.recipient}"], identityFile: ${keys.idFile}, signingKeyFile: ${keys.signingKeyFile}, signers: ["${keys.signer}"] }
 plans:
   db: { sources: [banco], storage: nas }
 `);
@@ -213,7 +179,7 @@ plans:
         const cj = await cofreBackup('db', dbEnv, `db day ${day}`);
         const cofreStorage = await duBytes(dbStorage);
         const dump = `${join(PG_BIN, 'pg_dump')} -h 127.0.0.1 -p ${pg.port} -U postgres -w -d bench | restic backup --json --host bench --stdin --stdin-filename bench.sql`;
-        const r = await run('bash', ['-c', `set -o pipefail; ${dump}`], { env: dbResticEnv });
+        const r = await run('bash', ['-c', `set -o pipefail; ${dump}`], { env: dbResticEnv, maxStdout: 200_000 });
         if (r.code !== 0) throw new Error(`restic db backup day ${day} failed: ${r.stderr.slice(-3000)}`);
         const resticStorage = await duBytes(dbRepo);
         const row = { day, dbBytes, cofre: { wallS: cj.wallMs / 1000, inProcessS: cj.inProcessMs / 1000, mode: COFRE_MODE, ...(cj.phases ? { phases: cj.phases } : {}), storageBytes: cofreStorage }, restic: { wallS: r.wallMs / 1000, storageBytes: resticStorage } };
@@ -255,7 +221,6 @@ plans:
   writeFileSync(join(ROOT, 'bench', OUT), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(ratios, null, 2)}\n`);
 } finally {
-  await ssh.stop();
-  keep();
+  await harness.stop();
   await removeDir(dir);
 }

@@ -25,8 +25,11 @@ export function logger(name: string): (s: string) => void {
 
 export interface RunResult { code: number | null; stdout: string; stderr: string; wallMs: number }
 
-/** A child process, its output collected (stdout whole unless `maxStdout`, the last 20 000 chars of stderr), timed. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; maxStdout?: number } = {}): Promise<RunResult> {
+/**
+ * A child process, its output collected (stdout whole unless `maxStdout`, the last 20 000 chars of
+ * stderr), timed; `onStderrLine` sees stderr as it arrives, a line at a time.
+ */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; maxStdout?: number; onStderrLine?: (line: string) => void } = {}): Promise<RunResult> {
   const t0 = performance.now();
   const maxStdout = opts.maxStdout;
   return new Promise((resolve, reject) => {
@@ -34,7 +37,10 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = maxStdout === undefined ? stdout + d : (stdout + d).slice(-maxStdout)));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-20_000);
+      if (opts.onStderrLine) for (const l of d.split('\n')) if (l) opts.onStderrLine(l);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
   });
