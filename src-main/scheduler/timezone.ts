@@ -5,6 +5,10 @@
  */
 import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
+import { civilDateTime, type CivilDate } from '../../shared/zoned-time.js';
+
+// the civil-time core lives in shared/ (the console's date pickers use it too)
+export { civilDateTime, instantFromCivil, zoneOffsetMs, type CivilDate, type CivilDateTime } from '../../shared/zoned-time.js';
 
 const validZones = new Map<string, boolean>();
 let canonicalZones: Set<string> | undefined;
@@ -35,56 +39,6 @@ export function assertTimeZone(timezone: string, where = 'timezone'): void {
       hint: 'Use an IANA time zone name such as America/Sao_Paulo, America/Manaus or Europe/Lisbon.',
     });
   }
-}
-
-/** A calendar date (no time zone); month is 1-12. */
-export interface CivilDate {
-  year: number;
-  month: number;
-  day: number;
-}
-
-export interface CivilDateTime extends CivilDate {
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const partFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function partFormatter(timezone: string): Intl.DateTimeFormat {
-  let formatter = partFormatters.get(timezone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    partFormatters.set(timezone, formatter);
-  }
-  return formatter;
-}
-
-/** The wall-clock date and time of `instant` in `timezone`. */
-export function civilDateTime(instant: Date, timezone: string): CivilDateTime {
-  const parts = partFormatter(timezone).formatToParts(instant);
-  const get = (type: Intl.DateTimeFormatPartTypes): number => {
-    const part = parts.find((p) => p.type === type);
-    return part === undefined ? 0 : Number.parseInt(part.value, 10);
-  };
-  return {
-    year: get('year'),
-    month: get('month'),
-    day: get('day'),
-    hour: get('hour') % 24,
-    minute: get('minute'),
-    second: get('second'),
-  };
 }
 
 /** The calendar date of `instant` in `timezone`. */
@@ -130,29 +84,4 @@ export function formatInstant(instant: Date, timezone: string, locale: 'pt-BR' |
   const date =
     locale === 'pt-BR' ? `${pad(t.day)}/${pad(t.month)}/${pad(t.year, 4)}` : formatCivilDate(t);
   return `${date} ${time} (${timezone})`;
-}
-
-/** Offset of `timezone` from UTC at `instantMs`, in milliseconds (e.g. −3 h for São Paulo). */
-export function zoneOffsetMs(instantMs: number, timezone: string): number {
-  const t = civilDateTime(new Date(instantMs), timezone);
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  return wall - Math.floor(instantMs / 1000) * 1000;
-}
-
-/**
- * The instant a wall-clock time happens in `timezone`. A time skipped by a DST jump resolves
- * to the same wall time in the old offset (i.e. after the jump); a time that happens twice
- * resolves to its first occurrence.
- */
-export function instantFromCivil(t: CivilDate & Partial<CivilDateTime>, timezone: string): Date {
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour ?? 0, t.minute ?? 0, t.second ?? 0);
-  const before = zoneOffsetMs(wall - 86_400_000, timezone);
-  const after = zoneOffsetMs(wall + 86_400_000, timezone);
-  // Try the larger offset first: for a repeated time it gives the first occurrence.
-  const candidates = before >= after ? [before, after] : [after, before];
-  for (const offset of candidates) {
-    const instant = wall - offset;
-    if (zoneOffsetMs(instant, timezone) === offset) return new Date(instant);
-  }
-  return new Date(wall - before);
 }
