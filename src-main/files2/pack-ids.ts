@@ -19,7 +19,7 @@
  * signed plaintext manifest costs ~6.5 MB a day per 100k files, and listing only a set's new packs
  * loses the ids once that set is pruned while later sets still share the pack.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, type DecipherGCM } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Storage } from '../storage/types.js';
 import { said, type MessageRef } from '../../shared/i18n/catalog.js';
@@ -101,50 +101,169 @@ function readVarint(buf: Buffer, at: number): { value: number; next: number } | 
 
 /** The ids of `pack`, or undefined when the object was sealed with another content key (or was altered). */
 export function openPackIds(contentKey: Buffer, pack: string, data: Buffer): PackIds | undefined {
-  const magic = data.subarray(0, MAGIC.length);
-  const version = magic.equals(MAGIC) ? 2 : magic.equals(MAGIC_V1) ? 1 : undefined;
+  const version = versionOf(data.subarray(0, MAGIC.length));
   if (version === undefined || data.length < MAGIC.length + 12 + 16) return undefined;
-  const nonce = data.subarray(MAGIC.length, MAGIC.length + 12);
-  const tag = data.subarray(data.length - 16);
-  const decipher = createDecipheriv('aes-256-gcm', sealKey(contentKey), nonce);
-  decipher.setAAD(Buffer.from(pack, 'utf8'));
-  decipher.setAuthTag(tag);
+  const decipher = openingCipher(contentKey, pack, data.subarray(MAGIC.length, MAGIC.length + 12));
+  decipher.setAuthTag(data.subarray(data.length - 16));
   let plain: Buffer;
   try {
     plain = Buffer.concat([decipher.update(data.subarray(MAGIC.length + 12, data.length - 16)), decipher.final()]);
   } catch {
     return undefined;
   }
-  const eol = plain.indexOf(0x0a);
-  if (eol < 0) return undefined;
-  const [header, name, bytes, sha256] = plain.subarray(0, eol).toString('utf8').split(' ');
-  if (header !== (version === 2 ? HEADER : HEADER_V1) || name !== pack || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-  const contents = version === 2 ? binaryContents(plain.subarray(eol + 1)) : textContents(plain.subarray(eol + 1));
-  if (!contents) return undefined;
-  return { pack, bytes: Number(bytes), sha256, contents };
-}
-
-function binaryContents(body: Buffer): PackIds['contents'] | undefined {
   const contents: PackIds['contents'] = [];
-  let at = 0;
-  while (at < body.length) {
-    if (at + CID_BYTES >= body.length) return undefined;
-    const cid = body.toString('hex', at, at + CID_BYTES);
-    const size = readVarint(body, at + CID_BYTES);
-    if (!size) return undefined;
-    contents.push({ cid, size: size.value });
-    at = size.next;
-  }
-  return contents;
+  const parser = new IdsParser(version, pack, (cid, size) => contents.push({ cid: cid.toString('hex'), size }));
+  parser.push(plain);
+  const header = parser.end();
+  return header ? { pack, ...header, contents } : undefined;
 }
 
-/** `CPI1`: one `<cid hex> <size>` line an id. */
-function textContents(body: Buffer): PackIds['contents'] | undefined {
-  const contents = body.toString('utf8').split('\n').filter((l) => l !== '').map((l) => {
-    const [cid, size] = l.split(' ');
-    return { cid: cid ?? '', size: Number(size) };
-  });
-  return contents.some((c) => !CID_HEX.test(c.cid) || !Number.isSafeInteger(c.size)) ? undefined : contents;
+/** What `cofre repack` plans with: the pack's size and hash as sealed, and the sum of its members' sizes. */
+export interface PackIdsTotal extends PackRecord {
+  memberBytes: number;
+}
+
+/**
+ * The total of `pack`'s members, read from its sealed `.ids` a chunk at a time (the list is never
+ * held: a pack of 100 000 ids would cost ≈ 15 MB as objects). The sum is returned only once the
+ * GCM tag verified the whole object: undefined when it is missing, unreadable, cut short, altered
+ * or sealed with another content key.
+ */
+export async function packIdsTotal(storage: Storage, contentKey: Buffer, pack: string): Promise<PackIdsTotal | undefined> {
+  let body: Readable;
+  try {
+    body = await storage.get(packIdsKey(pack));
+  } catch {
+    return undefined;
+  }
+  try {
+    let head = Buffer.alloc(0);
+    let decipher: DecipherGCM | undefined;
+    let parser: IdsParser | undefined;
+    let tail = Buffer.alloc(0); // the last 16 bytes seen: the tag, once the object ends
+    let memberBytes = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      let data = chunk;
+      if (!decipher) {
+        head = Buffer.concat([head, data]);
+        if (head.length < MAGIC.length + 12) continue;
+        const version = versionOf(head.subarray(0, MAGIC.length));
+        if (version === undefined) return undefined;
+        decipher = openingCipher(contentKey, pack, head.subarray(MAGIC.length, MAGIC.length + 12));
+        parser = new IdsParser(version, pack, (_cid, size) => { memberBytes += size; });
+        data = head.subarray(MAGIC.length + 12);
+      }
+      const joined = Buffer.concat([tail, data]);
+      tail = joined.subarray(Math.max(0, joined.length - 16));
+      const sealed = joined.subarray(0, joined.length - tail.length);
+      if (sealed.length > 0 && !parser?.push(decipher.update(sealed))) return undefined;
+    }
+    if (!decipher || !parser || tail.length < 16) return undefined;
+    decipher.setAuthTag(tail);
+    try {
+      if (!parser.push(decipher.final())) return undefined;
+    } catch {
+      return undefined; // not authentic: the sum is never used
+    }
+    const header = parser.end();
+    return header ? { pack, ...header, memberBytes } : undefined;
+  } finally {
+    body.destroy();
+  }
+}
+
+function versionOf(magic: Buffer): 1 | 2 | undefined {
+  return magic.equals(MAGIC) ? 2 : magic.equals(MAGIC_V1) ? 1 : undefined;
+}
+
+function openingCipher(contentKey: Buffer, pack: string, nonce: Buffer): DecipherGCM {
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(contentKey), nonce);
+  decipher.setAAD(Buffer.from(pack, 'utf8'));
+  return decipher;
+}
+
+/** Longest header line accepted (`cofre-pack-ids/2 <pack> <bytes> <sha256>` is ≈ 160 bytes). */
+const MAX_HEADER = 1024;
+
+/**
+ * The plaintext of a `.ids`, parsed a chunk at a time: the header line, then each id (`CPI2`: 32
+ * bytes and a varint; `CPI1`: a `<cid hex> <size>` line). `push` says false once the text is not
+ * well formed; `end` gives the header when the whole text was (nothing is trusted before the
+ * caller checked the GCM tag).
+ */
+class IdsParser {
+  private pending = Buffer.alloc(0);
+  private header: { bytes: number; sha256: string } | undefined;
+  private bad = false;
+
+  constructor(private readonly version: 1 | 2, private readonly pack: string, private readonly onId: (cid: Buffer, size: number) => void) {}
+
+  push(chunk: Buffer): boolean {
+    if (this.bad) return false;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    if (!this.header) {
+      const eol = buf.indexOf(0x0a);
+      if (eol < 0) {
+        this.pending = Buffer.from(buf);
+        return this.fail(buf.length > MAX_HEADER);
+      }
+      const [header, name, bytes, sha256] = buf.subarray(0, eol).toString('utf8').split(' ');
+      if (header !== (this.version === 2 ? HEADER : HEADER_V1) || name !== this.pack || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) return this.fail(true);
+      this.header = { bytes: Number(bytes), sha256 };
+      at = eol + 1;
+    }
+    at = this.version === 2 ? this.binaryIds(buf, at) : this.textIds(buf, at, false);
+    if (at < 0) return this.fail(true);
+    this.pending = Buffer.from(buf.subarray(at));
+    return true;
+  }
+
+  /** The header, when the text ended well formed. */
+  end(): { bytes: number; sha256: string } | undefined {
+    if (this.bad || !this.header) return undefined;
+    if (this.version === 1 && this.textIds(this.pending, 0, true) < 0) return undefined;
+    if (this.version === 2 && this.pending.length > 0) return undefined; // an id cut short
+    return this.header;
+  }
+
+  private fail(bad: boolean): boolean {
+    if (bad) this.bad = true;
+    return !bad;
+  }
+
+  /** The complete ids from `at`; where the first incomplete one starts, or -1 when not well formed. */
+  private binaryIds(buf: Buffer, from: number): number {
+    let at = from;
+    while (at + CID_BYTES < buf.length) {
+      const size = readVarint(buf, at + CID_BYTES);
+      // a safe integer takes at most 8 bytes (as written): more and still none is beyond one; fewer, cut by the chunk
+      if (!size) return buf.length - (at + CID_BYTES) > 10 ? -1 : at;
+      this.onId(buf.subarray(at, at + CID_BYTES), size.value);
+      at = size.next;
+    }
+    return at;
+  }
+
+  /** `CPI1`: the complete lines from `at` (at the end, the last line too). */
+  private textIds(buf: Buffer, from: number, last: boolean): number {
+    let at = from;
+    while (at < buf.length) {
+      let eol = buf.indexOf(0x0a, at);
+      if (eol < 0) {
+        if (!last) return at;
+        eol = buf.length;
+      }
+      const line = buf.toString('utf8', at, eol);
+      at = eol + 1;
+      if (line === '') continue;
+      const [cid, size] = line.split(' ');
+      const n = Number(size);
+      if (!cid || !CID_HEX.test(cid) || !Number.isSafeInteger(n)) return -1;
+      this.onId(Buffer.from(cid, 'hex'), n);
+    }
+    return Math.min(at, buf.length);
+  }
 }
 
 /** Stores the ids of every pack this run wrote; `contentsOf(pack)` lists what went into one pack (read as sealed, not held). */

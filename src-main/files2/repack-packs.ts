@@ -3,10 +3,9 @@
  * the manifests), its live members go into new packs (PackWriter, the same compression), one copy
  * of each content; the scratch records where each one went. A failure deletes the new packs.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CofreError } from '../errors.js';
@@ -18,9 +17,10 @@ import { PackWriter, DEFAULT_PACK_BYTES, isCompressedPack } from './packs.js';
 import { writePackIds } from './pack-ids.js';
 import { forEachMember, openPack } from './pack-reader.js';
 import type { RepackScratch } from './repack-scratch.js';
+import type { Spool } from './spool.js';
 import { contentHmac, type PackRecord } from './state.js';
 
-/** Members up to this size are held in memory while moved; larger ones go through a private temp file. */
+/** Members up to this size are held in memory while moved; larger ones go through a file in the job's private spool. */
 const IN_MEMORY = 16 * 1024 * 1024;
 
 export interface PackProgress {
@@ -62,6 +62,8 @@ export interface MoveInput {
   /** the chosen packs, as the manifests list them */
   refs: readonly ManifestRef[];
   scratch: RepackScratch;
+  /** the job's private spool (0700, removed when the job ends, or by the next job if it was killed) */
+  spool: Spool;
   identities: readonly string[];
   recipients: readonly string[];
   contentKey: Buffer | undefined;
@@ -91,7 +93,7 @@ export async function moveLiveMembers(input: MoveInput): Promise<PackRecord[]> {
         if (!wanted || wanted.moved !== null) { await drain(body); return; }
         const already = scratch.placed(cid);
         if (already) { scratch.setMoved(ref.key, cid, already); await drain(body); return; }
-        const data = await holdMember(body, size, contentKey, cid);
+        const data = await holdMember(body, size, contentKey, cid, input.spool);
         try {
           const pack = await writer.add(cid, data.body, size);
           scratch.place(cid, pack, size);
@@ -114,8 +116,8 @@ export async function moveLiveMembers(input: MoveInput): Promise<PackRecord[]> {
   return allWritten();
 }
 
-/** Holds one member (memory, or a private temp file when large), checking its content id when the content key is here. */
-async function holdMember(body: AsyncIterable<Buffer>, size: number, key: Buffer | undefined, cid: string): Promise<{ body: Buffer | Readable; dispose: () => Promise<void> }> {
+/** Holds one member (memory, or a file in the spool when large), checking its content id when the content key is here. */
+async function holdMember(body: AsyncIterable<Buffer>, size: number, key: Buffer | undefined, cid: string, spool: Spool): Promise<{ body: Buffer | Readable; dispose: () => Promise<void> }> {
   const hmac = key ? contentHmac(key) : undefined;
   const check = (): void => {
     if (hmac && hmac.digest('hex') !== cid) {
@@ -128,15 +130,20 @@ async function holdMember(body: AsyncIterable<Buffer>, size: number, key: Buffer
     check();
     return { body: Buffer.concat(chunks), dispose: async () => undefined };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'cofre-repack-'));
-  const file = join(dir, 'member');
-  const out = createWriteStream(file, { mode: 0o600 });
-  for await (const c of body) {
-    hmac?.update(c);
-    if (!out.write(c)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  const file = spool.file(`member.${randomBytes(6).toString('hex')}`);
+  const dispose = (): Promise<void> => rm(file, { force: true });
+  try {
+    const out = createWriteStream(file, { mode: 0o600, flags: 'wx' });
+    for await (const c of body) {
+      hmac?.update(c);
+      if (!out.write(c)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+    out.end();
+    await finished(out);
+    check();
+  } catch (err) {
+    await dispose();
+    throw err;
   }
-  out.end();
-  await finished(out);
-  check();
-  return { body: createReadStream(file), dispose: () => rm(dir, { recursive: true, force: true }) };
+  return { body: createReadStream(file), dispose };
 }

@@ -14,7 +14,7 @@ import { CofreError, toErrorInfo } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { Manifest, ManifestRef } from '../../shared/domain.js';
 import { PACKS_PREFIX, packKey } from './packs.js';
-import { openPackIds, packIdsKey } from './pack-ids.js';
+import { packIdsTotal } from './pack-ids.js';
 import { scanIndex } from './restore.js';
 import { drain, readPack } from './repack-packs.js';
 import type { RepackScratch } from './repack-scratch.js';
@@ -119,9 +119,9 @@ export async function choosePacks(input: ChooseInput): Promise<{ plans: RepackPa
     let measuredBy: RepackPackPlan['measuredBy'] = 'ids';
     if (contentKey) {
       const name = ref.key.slice(PACKS_PREFIX.length);
-      const data = await storage.getBytes(packIdsKey(name)).catch(() => undefined);
-      const ids = data ? openPackIds(contentKey, name, data) : undefined;
-      if (ids && ids.bytes === ref.bytes && ids.sha256 === ref.sha256) memberBytes = ids.contents.reduce((a, c) => a + c.size, 0);
+      // summed as it is read (the list is never held), and used only once its GCM tag verified
+      const ids = await packIdsTotal(storage, contentKey, name);
+      if (ids && ids.bytes === ref.bytes && ids.sha256 === ref.sha256) memberBytes = ids.memberBytes;
     }
     if (memberBytes === undefined) {
       measuredBy = 'read';

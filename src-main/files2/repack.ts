@@ -160,7 +160,7 @@ async function repackLeased(ctx: AppContext, storage: Storage, opts: RepackOptio
   const spool = await Spool.open('repack');
   const scratch = new RepackScratch(spool);
   try {
-    return await repackWithScratch(ctx, storage, opts, keys, { sets, scratch, result });
+    return await repackWithScratch(ctx, storage, opts, keys, { sets, spool, scratch, result });
   } finally {
     scratch.close();
     await spool.dispose();
@@ -169,10 +169,10 @@ async function repackLeased(ctx: AppContext, storage: Storage, opts: RepackOptio
 
 async function repackWithScratch(
   ctx: AppContext, storage: Storage, opts: RepackOptions, keys: Keys,
-  run: { sets: ReturnType<typeof storageSets>; scratch: RepackScratch; result: RepackResult },
+  run: { sets: ReturnType<typeof storageSets>; spool: Spool; scratch: RepackScratch; result: RepackResult },
 ): Promise<RepackResult> {
   const st = opts.storage;
-  const { sets, scratch, result } = run;
+  const { sets, spool, scratch, result } = run;
   await scanLiveMembers(storage, sets.complete, keys.identities, scratch, st);
   const contentKey = readContentKey(ctx.home);
   const { plans, warnings } = await choosePacks({ storage, sets, scratch, identities: keys.identities, contentKey, threshold: opts.threshold, onProgress: opts.onProgress });
@@ -190,7 +190,7 @@ async function repackWithScratch(
   }
 
   const newPacks = await moveLiveMembers({
-    storage, refs: plans.map((p) => sets.stored.get(p.key) as ManifestRef), scratch, identities: keys.identities, recipients: keys.recipients, contentKey, onProgress: opts.onProgress,
+    storage, refs: plans.map((p) => sets.stored.get(p.key) as ManifestRef), scratch, spool, identities: keys.identities, recipients: keys.recipients, contentKey, onProgress: opts.onProgress,
   });
   const written = new Map(newPacks.map((p) => [p.pack, p]));
   result.newPacks = [...written.keys()].map(packKey).sort();

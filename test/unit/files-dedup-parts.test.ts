@@ -4,8 +4,13 @@
  */
 import { describe, it, expect } from 'vitest';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { FolderStorage } from '../../src-main/storage/index.js';
 import { fullReadDecision, fullReadPeriodMs } from '../../src-main/files2/full-read.js';
-import { openPackIds, sealPackIds, type PackIds } from '../../src-main/files2/pack-ids.js';
+import { openPackIds, packIdsKey, packIdsTotal, sealPackIds, type PackIds } from '../../src-main/files2/pack-ids.js';
 
 const DAY = 86_400_000;
 
@@ -92,5 +97,39 @@ describe('sealed pack id lists', () => {
     expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.from([0x80])])))).toBeUndefined();
     expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.from([10]), cid.subarray(0, 31)])))).toBeUndefined();
     expect(openPackIds(key, ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, cid, Buffer.alloc(8, 0xff), Buffer.from([0x7f])])))).toBeUndefined();
+  });
+
+  it('repack sums a pack\'s member sizes as the object streams in, and only from an authentic, whole object', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cofre-ids-'));
+    try {
+      const store = new FolderStorage({ type: 'folder', name: 'nas', path: root });
+      const put = (pack: string, data: Buffer): Promise<unknown> => store.put(packIdsKey(pack), Readable.from([data]));
+      // 5000 ids ≈ 175 kB: read in several chunks, split inside ids, sizes and the tag
+      const big: PackIds = { ...ids, contents: Array.from({ length: 5000 }, (_, i) => ({ cid: randomBytes(32).toString('hex'), size: 100 + ((i * 7919) % 300_000) })) };
+      const sum = big.contents.reduce((a, c) => a + c.size, 0);
+      const sealed = sealPackIds(key, big);
+      await put(big.pack, sealed);
+      expect(await packIdsTotal(store, key, big.pack)).toEqual({ pack: big.pack, bytes: big.bytes, sha256: big.sha256, memberBytes: sum });
+      // CPI1 (hex text lines) too
+      const text = `cofre-pack-ids/1 ${ids.pack} ${ids.bytes} ${ids.sha256}\n${big.contents.map((c) => `${c.cid} ${c.size}\n`).join('')}`;
+      await put(ids.pack, sealRaw('CPI1', ids.pack, Buffer.from(text)));
+      expect((await packIdsTotal(store, key, ids.pack))?.memberBytes).toBe(sum);
+      // fail closed: cut short (the tag is not the tag), one byte altered, another key, missing object
+      await put(big.pack, sealed.subarray(0, sealed.length - 40_000));
+      expect(await packIdsTotal(store, key, big.pack)).toBeUndefined();
+      const altered = Buffer.from(sealed);
+      altered[100_000] = (altered[100_000] ?? 0) ^ 1;
+      await put(big.pack, altered);
+      expect(await packIdsTotal(store, key, big.pack)).toBeUndefined();
+      await put(big.pack, sealed);
+      expect(await packIdsTotal(store, randomBytes(32), big.pack)).toBeUndefined();
+      expect(await packIdsTotal(store, key, `${'f'.repeat(32)}.tar.zst.age`)).toBeUndefined();
+      // an authentic object whose last id is cut short gives no sum either
+      const header = Buffer.from(`cofre-pack-ids/2 ${ids.pack} ${ids.bytes} ${ids.sha256}\n`);
+      await put(ids.pack, sealRaw('CPI2', ids.pack, Buffer.concat([header, Buffer.alloc(32, 0xcc), Buffer.from([10]), Buffer.alloc(31, 0xdd)])));
+      expect(await packIdsTotal(store, key, ids.pack)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
