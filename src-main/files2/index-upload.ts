@@ -39,8 +39,6 @@ export class IndexUpload {
   private textBytes = 0;
   /** the first error of any stage (what a waiting or later `line()` throws) */
   private failed: Error | undefined;
-  /** the first error of the streams before storage (reported before the storage's own error) */
-  private streamError: Error | undefined;
   /** zstd is not installed: it explains whatever else failed, so it is reported first */
   private zstdMissing: Error | undefined;
   /** rejects the write waiting for the upload to catch up, if any */
@@ -53,19 +51,15 @@ export class IndexUpload {
       this.failed ??= err instanceof Error ? err : new Error(String(err));
       this.waiting?.(this.failed);
     };
-    const streamFail = (err: unknown): void => {
-      if (err) this.streamError ??= err instanceof Error ? err : new Error(String(err));
-      fail(err);
-    };
     let plain: Readable = this.src;
     if (isCompressedIndex(key)) {
       this.zstd = zstdStage('compress', { missing: () => (this.zstdMissing = zstdMissingForBackup()) }, INDEX_ZSTD_LEVEL);
       this.zstd.done.catch(fail);
-      pipeline(plain, this.zstd.stdin, streamFail);
+      pipeline(plain, this.zstd.stdin, fail);
       plain = this.zstd.stdout;
     }
     const counted = new Transform({ transform: (chunk: Buffer, _e, cb) => { this.plainBytes += chunk.length; cb(null, chunk); } });
-    const sealed = pipeline(plain, counted, createEncryptStream(recipients), streamFail);
+    const sealed = pipeline(plain, counted, createEncryptStream(recipients), fail);
     this.stored = storage.put(key, sealed, { sizeHint, ...(options.signal ? { signal: options.signal } : {}) });
     this.stored.catch(fail);
   }
@@ -95,7 +89,7 @@ export class IndexUpload {
       this.src.end();
       const stored = await this.stored;
       await this.zstd?.done;
-      if (this.streamError) throw this.streamError;
+      if (this.failed) throw this.failed;
       return { key: this.key, bytes: stored.bytes, sha256: stored.sha256, plainBytes: this.plainBytes, textBytes: this.textBytes };
     } catch (err) {
       throw await this.abort(err);
@@ -104,17 +98,15 @@ export class IndexUpload {
 
   /**
    * Stops the upload and deletes whatever reached storage under the key. Returns the error to
-   * report for `reason` (what made the caller stop): zstd's absence when that was the cause, else
-   * the streams' first error (a storage write that failed after it only followed it), else `reason`.
+   * report for `reason` (what made the caller stop): zstd's absence when that was the cause.
    */
   async abort(reason?: unknown): Promise<unknown> {
-    const streamError = this.streamError;
     this.failed ??= new CofreError('CANCELLED', 'index upload abandoned');
     this.src.destroy(this.failed);
     this.zstd?.kill();
     await this.stored.catch(() => undefined);
     await this.zstd?.done.catch(() => undefined);
     await this.storage.delete([this.key]).catch(() => undefined);
-    return this.zstdMissing ?? streamError ?? reason;
+    return this.zstdMissing ?? reason;
   }
 }
