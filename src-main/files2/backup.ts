@@ -7,7 +7,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
@@ -15,19 +15,18 @@ import { CofreError } from '../errors.js';
 import type { FilesSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import type { Storage } from '../storage/types.js';
-import { createEncryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import type { ManifestRef, ManifestSource } from '../../shared/domain.js';
 import { objectKey } from '../backup/layout.js';
 import { listTree } from './listing.js';
-import { INDEX_HEADER, formatEntry, type IndexEntry } from './index-format.js';
+import { formatEntry, type IndexEntry } from './index-format.js';
+import { IndexUpload, type UploadedIndex } from './index-upload.js';
 import { PackWriter, packKey } from './packs.js';
 import { contentHmac, type FilesState, type PackRecord } from './state.js';
 import { packIdsKey, recoverDedupState, writePackIds, type DedupLog } from './pack-ids.js';
 import { planFullRead } from './full-read.js';
 import { Spool } from './spool.js';
-import { INDEX_ZSTD_LEVEL, zstdMissingForBackup, zstdStage } from './zstd.js';
 import { BackupScratch } from './scratch.js';
 
 /** Members up to this size are held in memory while hashed; larger ones go to a file in the job's spool. */
@@ -179,14 +178,13 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
     throw err;
   }
 
-  // pass 3: the index, written as it is made (encrypted as it streams to storage)
+  // pass 3: the index, stored as it is made: lines → zstd (when compress is on) → age → storage
   const packOf = (cid: string): string => scratch.content(cid)?.pack ?? job.state.content(storageId, cid)?.pack ?? '';
   const referenced = new Set<string>();
-  const counts = { all: 0, entries: 0, bytes: 0, textBytes: 0, storedPlainBytes: 0 };
+  const counts = { all: 0, entries: 0, bytes: 0 };
   const firstOf = new Map<number, string>(); // hard-link group → the path of its entry that carries the content
-  async function* indexLines(): AsyncGenerator<Buffer> {
-    let batch = `${INDEX_HEADER}\n`;
-    const add = (entry: IndexEntry): void => {
+  async function writeIndex(upload: IndexUpload): Promise<void> {
+    const add = async (entry: IndexEntry): Promise<void> => {
       counts.all++;
       if (entry.type !== 'o') {
         counts.entries++;
@@ -194,16 +192,16 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
       }
       if (entry.cid && !entry.pack) throw new CofreError('INTERNAL', `${job.name}: content of an entry has no pack`, { hint: 'report this; the set was not written' });
       if (entry.pack) referenced.add(entry.pack);
-      batch += `${formatEntry(entry)}\n`;
+      await upload.line(formatEntry(entry));
     };
     for await (const e of listing.entries()) {
       const base = {
         path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, owner: e.owner, group: e.group, mtime: e.mtime,
         size: 0, target: '', linkGroup: 0, sparse: false, cid: '', pack: '', member: '',
       };
-      if (e.kind === 'd') add({ ...base, type: 'd' });
-      else if (e.kind === 'l') add({ ...base, type: 'l', target: e.target });
-      else if (e.kind !== 'f') add({ ...base, type: 'o' });
+      if (e.kind === 'd') await add({ ...base, type: 'd' });
+      else if (e.kind === 'l') await add({ ...base, type: 'l', target: e.target });
+      else if (e.kind !== 'f') await add({ ...base, type: 'o' });
       else {
         const group = e.links > 1 ? groupOf.get(`${e.device}:${e.inode}`) : undefined;
         const carrierSize = group?.size ?? e.size;
@@ -222,53 +220,33 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
         if (group && group.first !== e.path) {
           const first = firstOf.get(group.n);
           if (first === undefined) continue;
-          add({ ...base, ...content, type: 'h', target: first });
+          await add({ ...base, ...content, type: 'h', target: first });
         } else {
-          add({ ...base, ...content, type: 'f' });
+          await add({ ...base, ...content, type: 'f' });
           if (group) firstOf.set(group.n, e.path);
           if (cid) scratch.addKnown({ path: e.path, size: e.size, mtime: e.mtime, inode: e.inode, ctime: e.ctime, cid });
         }
       }
-      if (batch.length >= 64 * 1024) {
-        const buf = Buffer.from(batch, 'latin1');
-        counts.textBytes += buf.length;
-        batch = '';
-        yield buf;
-      }
     }
-    const buf = Buffer.from(batch, 'latin1');
-    counts.textBytes += buf.length;
-    yield buf;
     scratch.flush();
   }
 
-  // pass 4: stored as it is made: index lines → zstd (when compress is on) → age → storage
+  // pass 4: the upload ends; nothing of a failed index is left behind (nor this run's packs)
   const compress = job.src.compress ?? true;
   const key = indexKey(job.setId, job.name, compress);
-  let stored;
-  let indexError: unknown;
-  const fail = (err: unknown): void => { if (err) indexError ??= err; };
-  let zstdMissing: Error | undefined;
-  const zstd = compress ? zstdStage('compress', { missing: () => (zstdMissing = zstdMissingForBackup()) }, INDEX_ZSTD_LEVEL) : undefined;
+  // the hint sizes S3's parts (5 MiB, not 16 MiB for an object of unknown size)
+  const upload = new IndexUpload(job.storage, key, job.recipients, listing.count * 512, job.signal ? { signal: job.signal } : {});
+  let stored: UploadedIndex;
   try {
-    let plain: Readable = Readable.from(indexLines());
-    if (zstd) {
-      pipeline(plain, zstd.stdin, fail);
-      plain = zstd.stdout;
+    try {
+      await writeIndex(upload);
+    } catch (err) {
+      throw await upload.abort(err);
     }
-    // what age encrypts (the compressed bytes when compressed): verify compares its decryption with this
-    const counted = new Transform({ transform(chunk: Buffer, _e, cb) { counts.storedPlainBytes += chunk.length; cb(null, chunk); } });
-    const sealed = pipeline(plain, counted, createEncryptStream(job.recipients), fail);
-    // the hint sizes S3's parts (5 MiB, not 16 MiB for an object of unknown size)
-    stored = await job.storage.put(key, sealed, { sizeHint: listing.count * 512, ...(job.signal ? { signal: job.signal } : {}) });
-    await zstd?.done;
-    if (indexError) throw indexError;
+    stored = await upload.finish();
   } catch (err) {
-    zstd?.kill();
-    // a stream that failed upstream of zstd can still end as a valid (short) frame: no index is left behind
-    await job.storage.delete([key]).catch(() => undefined);
     await deletePacks(job.storage, writer.written);
-    throw zstdMissing ?? indexError ?? err;
+    throw err;
   }
 
   const written = new Map(writer.written.map((p) => [p.pack, p]));
@@ -283,13 +261,13 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
     newPackBytes: writer.written.reduce((a, p) => a + p.bytes, 0), packsReferenced: packs.length, fullRead: full.due,
   };
   job.log('info', `${job.name}: read ${bytesRead} bytes over SSH (${toRead} file(s)); ${scratch.contents} new content(s) in ${writer.written.length} new pack(s) of ${stats.newPackBytes} bytes; ${packs.length} pack(s) referenced`);
-  job.log('info', `${job.name}: index of ${counts.all} entries: ${counts.textBytes} bytes of text, ${stored.bytes} stored${compress ? ' (zstd)' : ''}`);
+  job.log('info', `${job.name}: index of ${counts.all} entries: ${stored.textBytes} bytes of text, ${stored.bytes} stored${compress ? ' (zstd)' : ''}`);
   const index = { key, bytes: stored.bytes, sha256: stored.sha256 };
   return {
     source: {
       name: job.name, type: 'files', server: job.src.server, tool: 'find+tar', toolVersion: job.toolVersion,
       // what a restore of the whole source places, as find counts it on the target (special files are not restored)
-      objects: [{ part: 'index', format: FILES_V2_FORMAT, key, bytes: stored.bytes, plainBytes: counts.storedPlainBytes, sha256: stored.sha256, fileCount: counts.entries, fileBytes: counts.bytes }],
+      objects: [{ part: 'index', format: FILES_V2_FORMAT, key, bytes: stored.bytes, plainBytes: stored.plainBytes, sha256: stored.sha256, fileCount: counts.entries, fileBytes: counts.bytes }],
     },
     index,
     packs,

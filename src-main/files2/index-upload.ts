@@ -1,8 +1,9 @@
 /**
- * Writes a set's index to storage as its lines are made: lines → zstd (a `.index.zst.age` key) →
- * age → storage, in batches of 64 KiB, so memory does not grow with the index. The caller writes
- * lines (waiting when the upload is behind), then `finish()`es it, or `abort()`s it: the object
- * is then deleted, since a stream cut upstream of zstd can still end as a valid (short) frame.
+ * Writes a set's index to storage as its lines are made: lines → zstd (a `.index.zst.age` key;
+ * a `.index.age` key is stored uncompressed) → age → storage, in batches of 64 KiB, so memory
+ * does not grow with the index. The one way an index is written (backup and repack). The caller
+ * writes lines (waiting when the upload is behind), then `finish()`es it, or `abort()`s it: the
+ * object is then deleted, since a stream cut upstream of zstd can still end as a valid (short) frame.
  */
 import { PassThrough, Transform, pipeline, type Readable } from 'node:stream';
 import { createEncryptStream } from '../crypto/age.js';
@@ -20,6 +21,13 @@ export interface UploadedIndex {
   sha256: string;
   /** the bytes age encrypted (the compressed ones, when compressed) */
   plainBytes: number;
+  /** the index's text (header and lines) before compression */
+  textBytes: number;
+}
+
+export interface IndexUploadOptions {
+  /** cancels the storage write */
+  signal?: AbortSignal;
 }
 
 export class IndexUpload {
@@ -28,12 +36,16 @@ export class IndexUpload {
   private readonly stored: Promise<{ bytes: number; sha256: string }>;
   private batch = `${INDEX_HEADER}\n`;
   private plainBytes = 0;
+  private textBytes = 0;
+  /** the first error of any stage (what a waiting or later `line()` throws) */
   private failed: Error | undefined;
+  /** zstd is not installed: it explains whatever else failed, so it is reported first */
+  private zstdMissing: Error | undefined;
   /** rejects the write waiting for the upload to catch up, if any */
   private waiting: ((err: Error) => void) | undefined;
 
   /** `sizeHint`: about the stored size (sizes S3's parts) */
-  constructor(private readonly storage: Storage, readonly key: string, recipients: readonly string[], sizeHint: number) {
+  constructor(private readonly storage: Storage, readonly key: string, recipients: readonly string[], sizeHint: number, options: IndexUploadOptions = {}) {
     const fail = (err: unknown): void => {
       if (!err) return;
       this.failed ??= err instanceof Error ? err : new Error(String(err));
@@ -41,14 +53,14 @@ export class IndexUpload {
     };
     let plain: Readable = this.src;
     if (isCompressedIndex(key)) {
-      this.zstd = zstdStage('compress', { missing: zstdMissingForBackup }, INDEX_ZSTD_LEVEL);
+      this.zstd = zstdStage('compress', { missing: () => (this.zstdMissing = zstdMissingForBackup()) }, INDEX_ZSTD_LEVEL);
       this.zstd.done.catch(fail);
       pipeline(plain, this.zstd.stdin, fail);
       plain = this.zstd.stdout;
     }
     const counted = new Transform({ transform: (chunk: Buffer, _e, cb) => { this.plainBytes += chunk.length; cb(null, chunk); } });
     const sealed = pipeline(plain, counted, createEncryptStream(recipients), fail);
-    this.stored = storage.put(key, sealed, { sizeHint });
+    this.stored = storage.put(key, sealed, { sizeHint, ...(options.signal ? { signal: options.signal } : {}) });
     this.stored.catch(fail);
   }
 
@@ -59,9 +71,10 @@ export class IndexUpload {
   }
 
   private async flush(): Promise<void> {
-    if (this.failed) throw this.failed;
+    if (this.failed) throw this.zstdMissing ?? this.failed;
     const buf = Buffer.from(this.batch, 'latin1');
     this.batch = '';
+    this.textBytes += buf.length;
     if (this.src.write(buf)) return;
     await new Promise<void>((resolve, reject) => {
       this.waiting = reject;
@@ -74,22 +87,26 @@ export class IndexUpload {
     try {
       await this.flush();
       this.src.end();
-      const [stored] = await Promise.all([this.stored, this.zstd?.done]);
+      const stored = await this.stored;
+      await this.zstd?.done;
       if (this.failed) throw this.failed;
-      return { key: this.key, bytes: stored.bytes, sha256: stored.sha256, plainBytes: this.plainBytes };
+      return { key: this.key, bytes: stored.bytes, sha256: stored.sha256, plainBytes: this.plainBytes, textBytes: this.textBytes };
     } catch (err) {
-      await this.abort();
-      throw err;
+      throw await this.abort(err);
     }
   }
 
-  /** Stops the upload and deletes whatever reached storage under the key. */
-  async abort(): Promise<void> {
+  /**
+   * Stops the upload and deletes whatever reached storage under the key. Returns the error to
+   * report for `reason` (what made the caller stop): zstd's absence when that was the cause.
+   */
+  async abort(reason?: unknown): Promise<unknown> {
     this.failed ??= new CofreError('CANCELLED', 'index upload abandoned');
     this.src.destroy(this.failed);
     this.zstd?.kill();
     await this.stored.catch(() => undefined);
     await this.zstd?.done.catch(() => undefined);
     await this.storage.delete([this.key]).catch(() => undefined);
+    return this.zstdMissing ?? reason;
   }
 }
