@@ -24,7 +24,8 @@ import { pgIdent, pgQuery, pgString, targetOf, type TargetInfo } from './target.
 
 export type KeptKind = 'safety' | 'postgres' | 'mysql' | 'folder';
 
-export interface KeptCopy {
+/** A copy as the catalog recorded it when a restore moved it aside. */
+interface Recorded {
   /** the database name or absolute folder path: what `remove` takes */
   name: string;
   kind: KeptKind;
@@ -35,22 +36,15 @@ export interface KeptCopy {
   madeAt: string;
   runId: number;
   setId: string | null;
+}
+
+export interface KeptCopy extends Recorded {
   /** on the target now (false: removed by hand since) */
   exists: boolean;
   /** bytes on the target, when it exists and the size could be read */
   bytes?: number;
   /** the newest copy of `of` on this target: removed only with --force */
   newest: boolean;
-}
-
-interface Recorded {
-  name: string;
-  kind: KeptKind;
-  of: string;
-  target: string;
-  madeAt: string;
-  runId: number;
-  setId: string | null;
 }
 
 const STAMPED = /_(?:antes|old)_\d{14}$/;

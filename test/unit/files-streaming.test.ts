@@ -19,12 +19,13 @@ afterEach(async () => {
 const awkward = ['/srv/a b', '/srv/-', '/srv/linha\nquebrada', '/srv/tab\there', '/srv/ação 🩺.txt', '/srv/\u{1F600}', '/srv/\uFFFD', '/srv/a/b', '/srv/a-b', '/srv/a'];
 
 describe('format 2 streaming', () => {
-  it('sorts 20 000 paths in runs of 700 on disk, in Array.sort order, and reads them back twice', async () => {
+  /** `count` paths (the awkward ones first) through an ExternalSort of runs of 700: read back twice, in Array.sort order. */
+  async function sortedTwice(count: number): Promise<Spool> {
     const spool = await Spool.open('test-sort');
     spools.push(spool);
     const sorter = new ExternalSort<{ path: string; n: number }>(spool, 'list', (e) => e.path, 700);
     const paths = [...awkward];
-    for (let i = 0; i < 20_000 - awkward.length; i++) paths.push(`/srv/${randomBytes(1 + (i % 7)).toString('base64url')}/${i}`);
+    for (let i = 0; i < count - awkward.length; i++) paths.push(`/srv/${randomBytes(1 + (i % 7)).toString('base64url')}/${i}`);
     let n = 0;
     for (const path of paths) await sorter.add({ path, n: n++ });
     await sorter.finish();
@@ -34,26 +35,18 @@ describe('format 2 streaming', () => {
       for await (const e of sorter.read()) got.push(e.path);
       expect(got).toEqual(expected);
     }
-    expect(sorter.count).toBe(20_000);
+    expect(sorter.count).toBe(count);
+    return spool;
+  }
+
+  it('sorts 20 000 paths in runs of 700 on disk, in Array.sort order, and reads them back twice', async () => {
+    const spool = await sortedTwice(20_000);
     await spool.dispose();
     expect(existsSync(spool.dir)).toBe(false);
   }, 120_000); // the machine may be shared: a generous limit, no timing asserted
 
   it('keeps a listing that fits in one run in memory: sorted as Array.sort, read back twice, nothing written', async () => {
-    const spool = await Spool.open('test-sort');
-    spools.push(spool);
-    const sorter = new ExternalSort<{ path: string; n: number }>(spool, 'list', (e) => e.path, 700);
-    const paths = [...awkward];
-    for (let i = 0; i < 699 - awkward.length; i++) paths.push(`/srv/${randomBytes(1 + (i % 7)).toString('base64url')}/${i}`);
-    let n = 0;
-    for (const path of paths) await sorter.add({ path, n: n++ });
-    await sorter.finish();
-    const expected = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (let pass = 0; pass < 2; pass++) {
-      const got: string[] = [];
-      for await (const e of sorter.read()) got.push(e.path);
-      expect(got).toEqual(expected);
-    }
+    const spool = await sortedTwice(699);
     expect(readdirSync(spool.dir)).toEqual([]);
   });
 
