@@ -289,6 +289,16 @@ export const CATALOG = {
   'drill.kept.newest': { pt: '{name} é a cópia mais recente de {of} (o único caminho de volta da última restauração): recusado, nada foi removido', en: '{name} is the newest copy of {of} (the only way back from the last restore): refused, nothing was removed', ptDo: 'Confira antes os dados restaurados; depois remova com --force.', enDo: 'Check the restored data first; then remove it with --force.' },
   'drill.kept.confirm': { pt: 'Remover {name} de {target} não pode ser desfeito', en: 'Removing {name} from {target} cannot be undone', ptDo: 'Confirme com --yes.', enDo: 'Confirm with --yes.' },
   // (end of drill)
+  // ── shortid ───────────────────────────────────────────────────────────────
+  // (end of shortid)
+  // ── incwall2 ───────────────────────────────────────────────────────────────
+  // (end of incwall2)
+  // ── restorewall ───────────────────────────────────────────────────────────────
+  // (end of restorewall)
+  // ── keptui ───────────────────────────────────────────────────────────────
+  // (end of keptui)
+  // ── hygiene3 ───────────────────────────────────────────────────────────────
+  // (end of hygiene3)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;
