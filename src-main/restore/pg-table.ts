@@ -21,7 +21,7 @@ import { shJoin, shq } from '../remote/shell.js';
 import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
 import type { Manifest } from '../../shared/domain.js';
 import type { PgConnection } from '../sources/postgres.js';
-import { pgDbArgs, pgExecEnv, pgIdent, pgQuery } from './target.js';
+import { pgDbArgs, pgExecEnv, pgQuery, type PgRestoreMode } from './target.js';
 import type { RestoreItem } from './types.js';
 import { setIdOfKey } from './paths.js';
 
@@ -198,6 +198,8 @@ export function narrowToTables(manifest: Manifest, items: RestoreItem[], tables:
 export interface TableRestore {
   host: RemoteHost;
   pg: PgConnection;
+  /** owners and flags, as a whole-database restore into the same target (postgres.owner honoured) */
+  mode: PgRestoreMode;
   restoreId: string;
   /** streams the decrypted, hash-checked dump into this command on the target */
   stage: (command: string) => Promise<void>;
@@ -217,8 +219,8 @@ export async function restoreTables(item: RestoreItem, o: TableRestore): Promise
     if (missing) throw new TableRefused(tableNotInDump(setIdOfKey(item.object.key), missing.t, tocTables(toc).sort(), `the dump of database ${item.object.part}`));
     const { keep, leftOut } = tableSelection(toc, found.map((f) => f.e as TocEntry));
     await o.host.runChecked(`cat > ${shq(list)}`, { stdin: Readable.from([`${keep.map((e) => e.line).join('\n')}\n`]), label: 'cat (list)' });
-    await pgQuery(o.host, o.pg, 'postgres', `CREATE DATABASE ${pgIdent(item.destination)}`);
-    await o.host.runChecked(`pg_restore ${shJoin(['--exit-on-error', '--no-owner', '--no-privileges', '-L', list, ...pgDbArgs(o.pg, item.destination), '--', file])}`, { ...pgExecEnv(o.pg), label: 'pg_restore' });
+    await pgQuery(o.host, o.pg, 'postgres', o.mode.createSql(item.destination));
+    await o.host.runChecked(`pg_restore ${shJoin([...o.mode.flags, '-L', list, ...pgDbArgs(o.pg, item.destination), '--', file])}`, { ...pgExecEnv(o.pg), label: 'pg_restore' });
     return leftOut.length
       ? [`${item.destination}: left out, they need objects not restored: ${leftOut.map((e) => `${e.desc} ${e.rest.replace(/ \S*$/, '')}`).join('; ')}`]
       : [];

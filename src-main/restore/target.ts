@@ -145,6 +145,27 @@ export function pgIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * How a database is created and filled on a target: production keeps the set's owners and grants
+ * (its roles were applied first); staging leaves them out (the set's roles may not exist there),
+ * and with `postgres.owner` the database and every object in it belong to that role (pg_restore
+ * --role). Whole-database and single-table restores both take it from here.
+ */
+export interface PgRestoreMode {
+  createSql: (db: string) => string;
+  /** pg_restore flags (before the connection and file arguments) */
+  flags: string[];
+}
+
+export function pgRestoreMode(target: TargetInfo): PgRestoreMode {
+  const production = target.config.kind === 'production';
+  const owner = production ? undefined : target.config.postgres?.owner;
+  return {
+    createSql: (db) => `CREATE DATABASE ${pgIdent(db)}${owner ? ` OWNER ${pgIdent(owner)}` : ''}`,
+    flags: ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges', ...(owner ? [`--role=${owner}`] : [])])],
+  };
+}
+
 export function pgString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }

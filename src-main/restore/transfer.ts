@@ -28,7 +28,7 @@ import { checkGlobalsScript, MAX_GLOBALS_BYTES, prepareGlobalsScript, refusedGlo
 import { lastLines } from '../sources/postgres.js';
 import { myIdent, mySqlString, mysqlQuery } from '../sources/mysql.js';
 import { myMoveAside } from './original-names.js';
-import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, psqlCommand, type TargetInfo } from './target.js';
+import { mysqlCommand, myEnv, pgDbArgs, pgExecEnv, pgIdent, pgQuery, pgRestoreMode, psqlCommand, type TargetInfo } from './target.js';
 import type { RestoreItem } from './types.js';
 import { makeRemoteTempDir, safeFileName } from '../remote/temp.js';
 import { restoreFilesV2 } from '../files2/restore.js';
@@ -151,21 +151,18 @@ async function applyGlobals(item: RestoreItem, opts: TransferOptions, pg: NonNul
 export async function restorePostgres(item: RestoreItem, opts: TransferOptions): Promise<void> {
   const pg = opts.target.pg;
   if (!pg) throw new CofreError('CONFIG_REFERENCE', `restore target ${opts.target.name} has no postgres`, said('restore.targetLacks', { target: opts.target.name, service: 'PostgreSQL', item: item.destination }));
-  const production = opts.target.config.kind === 'production';
   if (item.object.part === 'globals') {
     await applyGlobals(item, opts, pg);
     return;
   }
+  const mode = pgRestoreMode(opts.target);
   if (item.tables) {
-    item.warnings = await restoreTables(item, { host: opts.host, pg, restoreId: opts.restoreId, stage: (cmd) => streamInto(item, cmd, opts, {}, 'cat (temp dump)') });
+    item.warnings = await restoreTables(item, { host: opts.host, pg, mode, restoreId: opts.restoreId, stage: (cmd) => streamInto(item, cmd, opts, {}, 'cat (temp dump)') });
     return;
   }
   const db = item.destination;
-  // staging: the set's owners and grants are left out (its roles may not exist there); with
-  // `postgres.owner`, the database and every object in it belong to that role (pg_restore --role)
-  const owner = production ? undefined : opts.target.config.postgres?.owner;
-  await pgQuery(opts.host, pg, 'postgres', `CREATE DATABASE ${pgIdent(db)}${owner ? ` OWNER ${pgIdent(owner)}` : ''}`);
-  const flags = ['--exit-on-error', ...(production ? [] : ['--no-owner', '--no-privileges', ...(owner ? [`--role=${owner}`] : [])])];
+  await pgQuery(opts.host, pg, 'postgres', mode.createSql(db));
+  const flags = mode.flags;
   if (opts.jobs > 1) {
     const tmp = await makeRemoteTempDir(opts.host, `/var/tmp/cofre-${opts.restoreId}`);
     const file = `${tmp}/${safeFileName(item.object.part)}.pgdump`;

@@ -5,7 +5,8 @@
  *   the staging copy, never production; a view whose DEFINER account does not exist still reads;
  *   data rows that contain the database's name come back byte for byte.
  * - PostgreSQL: restored with --no-owner/--no-privileges, the application's role cannot read the
- *   copy; with `postgres.owner` the copy belongs to that role and the application reads and writes it.
+ *   copy; with `postgres.owner` the copy belongs to that role and the application reads and writes it
+ *   (a whole database, and a single table restored with --table).
  * Real sshd, PostgreSQL (production and staging clusters), MariaDB, folder storage.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
@@ -133,6 +134,18 @@ CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(
     expect(await asApp('SELECT count(*) FROM clinica.pacientes')).toBe('2003');
     await asApp("INSERT INTO financeiro.faturas (paciente, valor, pago) VALUES (1, 10, true); SELECT nextval('financeiro.protocolo');");
     expect(await pgPsql(h.postgresStaging, `SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('clinica', 'financeiro')`, pgDb)).toBe(role);
+    expect(await pgPsql(h.postgresStaging, `SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${pgDb}'`)).toBe(role);
+    await pgPsql(h.postgresStaging, `DROP DATABASE "${pgDb}" WITH (FORCE)`);
+
+    // --table into the same target: the database, the table and its sequence belong to the role too
+    c = ctx();
+    r = await runRestore(c, { setId, target: 'homolog_app', tables: ['financeiro.faturas'] });
+    c.close();
+    expect(r.error).toBeUndefined();
+    expect(r.items.map((i) => i.destination)).toEqual([pgDb]);
+    expect(await asApp('SELECT count(*) FROM financeiro.faturas')).toBe('5000');
+    expect(await asApp("INSERT INTO financeiro.faturas (paciente, valor, pago) VALUES (1, 10, true) RETURNING id")).toBe('5001');
+    expect(await pgPsql(h.postgresStaging, `SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'financeiro'`, pgDb)).toBe(role);
     expect(await pgPsql(h.postgresStaging, `SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${pgDb}'`)).toBe(role);
   }, 180_000);
 });
