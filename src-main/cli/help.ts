@@ -26,6 +26,10 @@ export const EXAMPLES: Record<string, readonly [string, string]> = {
   forget: ['cofre forget 20260301T050000Z-a1b2c3 --yes', 'cofre forget 20260301T050000Z-a1b2c3 --yes --json'],
   adopt: ['cofre adopt', 'cofre adopt --json'],
   repack: ['cofre repack --dry-run', 'cofre repack --storage nuvem --threshold 0.3 --json'],
+  'mysql-rename': [
+    'cofre mysql-rename --from clinica --to clinica_homolog < clinica.sql | mysql clinica_homolog',
+    'cofre mysql-rename --from clinica --to clinica_teste < clinica.sql > clinica_teste.sql   # after age -d … | zstd -d > clinica.sql',
+  ],
   kept: ['cofre kept --target homologacao', 'cofre kept remove clinica_antes_20260301050000 --target homologacao --yes'],
 };
 

@@ -19,6 +19,23 @@ function storageWhere(s: StorageConfig): { list: string; get: (setId: string, ob
   return { describe: `${base} (região ${s.region}${s.endpoint ? `, endpoint ${s.endpoint}` : ''})`, list: `aws s3 ls${ep} ${base}/`, get: (setId, obj) => `aws s3 cp${ep} ${base}/${setId}/${obj} -` };
 }
 
+/**
+ * Restoring a MySQL dump under another name (homologação) by hand: views, triggers, routines and
+ * events still name the original database, so the copy would read and write it; the dump goes
+ * through `cofre mysql-rename`, the same rewrite `cofre restore` applies (mysql-rewrite.ts).
+ */
+function mysqlOtherName(db: string, dump: string): string[] {
+  const other = `${db}_homolog`;
+  return [
+    `# com OUTRO nome (homologação, ex.: ${other}), sobretudo no mesmo servidor da produção: passe o dump pelo \`cofre mysql-rename\`,`,
+    '# que troca o nome do banco em views, gatilhos, rotinas e eventos e remove DEFINER= (o mesmo que o `cofre restore` faz);',
+    '# sem ele a cópia lê e grava no banco original. Só o executável do Cofre é preciso (sem configuração, armazenamento ou identidade).',
+    `mysql -h <host> -u root -e 'CREATE DATABASE \`${other}\` CHARACTER SET utf8mb4'`,
+    `${dump} | cofre mysql-rename --from ${db} --to ${other} | mysql -h <host> -u root ${other}`,
+    '# sem o executável do Cofre: restaure com o nome original, num servidor separado da produção (nunca renomeie à mão).',
+  ];
+}
+
 function manualSteps(name: string, src: SourceConfig, get: (obj: string) => string, identity: string): string[] {
   const age = (obj: string): string => `${get(obj)} | age -d -i ${identity}`;
   if (src.type === 'postgres') {
@@ -40,9 +57,11 @@ function manualSteps(name: string, src: SourceConfig, get: (obj: string) => stri
     const dbs = src.databases ?? ['<banco>'];
     // compressed (the default): mysqldump | zstd ran on the server; `.sql.age` is a set made without zstd
     const zst = src.compress !== false;
+    const dump = (db: string): string => (zst ? `${age(`${name}.${db}.sql.zst.age`)} | zstd -d` : age(`${name}.${db}.sql.age`));
     return [`# ${name} (MariaDB/MySQL ${src.host}:${src.port})${zst ? ' — dump comprimido com zstd (.sql.zst.age); um conjunto sem zstd no servidor traz .sql.age: omita o "| zstd -d"' : ''}`, ...dbs.flatMap((db) => [
       `mysql -h <host> -u root -e 'CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4'`,
-      zst ? `${age(`${name}.${db}.sql.zst.age`)} | zstd -d | mysql -h <host> -u root ${db}` : `${age(`${name}.${db}.sql.age`)} | mysql -h <host> -u root ${db}`,
+      `${dump(db)} | mysql -h <host> -u root ${db}`,
+      ...mysqlOtherName(db, dump(db)),
     ])];
   }
   if (src.format === 'packs') {

@@ -163,6 +163,13 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(wrap<{ out?: string }>(async (ctx, out, o) => (await import('./runbook.js')).runbookCommand(ctx, out, o)));
 
+  program
+    .command('mysql-rename')
+    .description('filter a MySQL/MariaDB dump from stdin to stdout for restoring under another database name, as `cofre restore` does on staging (qualified names in views, triggers, routines, events; DEFINER clauses removed); for the runbook\'s manual steps')
+    .requiredOption('--from <db>', 'the database name in the dump')
+    .requiredOption('--to <db>', 'the name it is restored under')
+    .action(wrap<{ from?: string; to?: string }>(async (_ctx, _out, o) => (await import('./mysql-rename.js')).mysqlRenameCommand(o, process)));
+
   registerConsoleCommands(program, wrap);
 }
 
