@@ -4,7 +4,9 @@
  * upload, a manifest write that never answers, a reused pack that storage reports truncated right
  * before the manifest. Each run fails with a message that says what broke, no set looks complete
  * (the listing `cofre sets` shows), and the next backup, without the fault, succeeds and restores
- * identical to the tree.
+ * identical to the tree. An index write that fails reports the storage's error (the first), not
+ * the stream errors that follow it; a host without zstd (compress: true) fails with PRECONDITION.
+ * Neither leaves an object behind.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { runBackup, type BackupResult } from '../../src-main/backup/run.js';
 import { listStorages } from '../../src-main/backup/storage-sets.js';
 import { runRestore } from '../../src-main/restore/restore.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
+import { LEASES_PREFIX } from '../../src-main/backup/lease.js';
 import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 
@@ -106,5 +109,56 @@ describe('format-2 backup under storage faults', () => {
     const r = await withCtx(ctxWith(), (c) => runRestore(c, { setId: next.setId, target: 'homologacao', yes: true }));
     expect(r.error, JSON.stringify(r.validation)).toBeUndefined();
     expect(snapshot(join(restoreRoot, next.setId, uploads))).toEqual(snap);
+  }, 300_000);
+
+  /** every object key in storage (leases aside), for before/after comparisons */
+  const keys = async (): Promise<string[]> => withCtx(ctxWith(), async (c) => {
+    const s = storageFromConfig(c.config, STORAGE, fx.env);
+    try {
+      const out: string[] = [];
+      for await (const o of s.list('')) if (!o.key.startsWith(LEASES_PREFIX)) out.push(o.key);
+      return out.sort();
+    } finally {
+      s.close();
+    }
+  });
+
+  it('the index write fails at storage and its stream is cut as well: the storage\'s error (the first) is reported, nothing of the run is left', async () => {
+    const before = await keys();
+    write(`novo/${randomBytes(4).toString('hex')}.bin`, randomBytes(30_000)); // a new pack, deleted with the run
+    const opened: FaultyStorage[] = [];
+    // the fault destroys the index's body stream and rejects the write; the abort that follows cuts
+    // the streams (premature close, zstd SIGTERM): IndexUpload keeps the first error (`failed ??=`)
+    const failed = await backup([{ kind: 'eio', ops: ['put'], key: /\.index\.zst\.age$/ }], opened);
+    expect(opened.flatMap((o) => o.hits)).toEqual([{ op: 'put', key: `sets/${failed.setId}/arquivos.index.zst.age`, kind: 'eio' }]);
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('STORAGE_FAILED');
+    expect(failed.error?.message).toMatch(/put sets\/\S+\/arquivos\.index\.zst\.age failed: EIO/);
+    // not what followed it: the stream's premature close, zstd killed by the abort, the abort itself
+    expect(failed.error?.message).not.toMatch(/premature close|zstd failed|abandoned/i);
+    expect(await keys()).toEqual(before);
+  }, 300_000);
+
+  it('compress: true on a backup host without zstd: PRECONDITION saying so, no object left, no set that looks complete', async () => {
+    const before = await keys();
+    const statesBefore = await states();
+    write(`novo/${randomBytes(4).toString('hex')}.bin`, randomBytes(30_000)); // a pack to compress
+    const path = process.env['PATH'];
+    const empty = join(restoreRoot, 'sem-zstd');
+    mkdirSync(empty, { recursive: true });
+    process.env['PATH'] = empty; // zstd runs on this computer (packs and index); nothing else here is spawned
+    let failed: BackupResult;
+    try {
+      failed = await backup();
+    } finally {
+      process.env['PATH'] = path;
+    }
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('PRECONDITION');
+    expect(failed.error?.message).toMatch(/zstd is not installed on this backup host \(needed for compress: true\)/);
+    expect(await keys()).toEqual(before);
+    const after = await states();
+    expect(completeIds(after)).toEqual(completeIds(statesBefore));
+    expect(after.has(failed.setId)).toBe(false);
   }, 300_000);
 });
