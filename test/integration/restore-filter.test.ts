@@ -19,7 +19,7 @@ import { FolderStorage } from '../../src-main/storage/folder.js';
 import type { GetOptions, Storage } from '../../src-main/storage/types.js';
 import { restoreFilesV2 } from '../../src-main/files2/restore.js';
 import type { Manifest, ManifestObject, ManifestRef, Progress } from '../../shared/domain.js';
-import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, makeRestoreRoot, type Fixture } from '../support/backup-fixture.js';
 import { sh } from '../support/compare.js';
 import { FaultyStorage, type Fault } from '../support/faulty-storage.js';
 
@@ -117,17 +117,8 @@ describe('granular restore filters big packs on the backup host (real sshd, fold
   const targetBytes = 3 * 1024 * 1024;
 
   beforeAll(async () => {
-    restoreRoot = join('/tmp', `cofre-filter-${process.pid}-${Date.now()}`);
-    mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 1024 * 1024,
-      extraYaml: `  soarquivos:
-    sources: [arquivos]
-    storage: nas
-    schedule: "0 4 * * *"
-${stagingTargetYaml(h, restoreRoot)}`,
-    });
+    restoreRoot = makeRestoreRoot('filter');
+    fx = await filesPlanFixture(h, { plan: 'soarquivos', storage: 'nas', restoreRoot, largeBytes: 1024 * 1024 });
     uploads = join(fx.filesDir, 'uploads');
     // one pack (64 MB target) holds everything: the asked folder is a small part of it
     mkdirSync(join(uploads, 'laudos', 'sub'), { recursive: true });

@@ -18,7 +18,8 @@ import { runRestore } from '../../src-main/restore/restore.js';
 import { stagingDbName } from '../../src-main/restore/target.js';
 import type { RestoreResult } from '../../src-main/restore/types.js';
 import { pgPsql } from '../harness/index.js';
-import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, makeRestoreRoot, type Fixture } from '../support/backup-fixture.js';
+import { parseDocument } from 'yaml';
 import { treeFingerprint, sh, type FileEntry } from '../support/compare.js';
 import { cofre } from '../support/cli.js';
 
@@ -57,43 +58,18 @@ describe('granular restore: production format 2, single table, bad input (real s
   });
 
   beforeAll(async () => {
-    restoreRoot = join('/tmp', `cofre-granular-${process.pid}-${Date.now()}`);
-    mkdirSync(restoreRoot, { recursive: true });
-    fx = await makeFixture(h, {
-      filesFormat: 'packs',
-      largeBytes: 1024 * 1024,
-      extraYaml: `  soarquivos:
-    sources: [arquivos]
-    storage: nas
-    schedule: "0 4 * * *"
-  sotar:
-    sources: [arquivostar]
-    storage: nas
-    schedule: "0 4 * * *"
-  sobanco:
-    sources: [banco]
-    storage: nas
-    schedule: "0 4 * * *"
-  somysql:
-    sources: [prontuarios]
-    storage: nas
-    schedule: "0 4 * * *"
-${stagingTargetYaml(h, restoreRoot, '', `  producao:
-    kind: production
-    server: clinica
-    filesRoot: /
-`)}`,
+    restoreRoot = makeRestoreRoot('granular');
+    const alone = (plan: string, source: string): string => `  ${plan}:\n    sources: [${source}]\n    storage: nas\n    schedule: "0 4 * * *"\n`;
+    fx = await filesPlanFixture(h, {
+      plan: 'soarquivos', storage: 'nas', restoreRoot, largeBytes: 1024 * 1024,
+      morePlans: alone('sotar', 'arquivostar') + alone('sobanco', 'banco') + alone('somysql', 'prontuarios'),
+      moreTargets: '  producao:\n    kind: production\n    server: clinica\n    filesRoot: /\n',
     });
     uploads = join(fx.filesDir, 'uploads');
-    // a format-1 source beside the format-2 one, over the same tree
-    writeFileSync(fx.configPath, readFileSync(fx.configPath, 'utf8').replace('sources:\n', `sources:
-  arquivostar:
-    server: clinica
-    type: files
-    paths: [${uploads}]
-    exclude: ["*.tmp"]
-    format: tar
-`));
+    // a format-1 source beside the format-2 one, over the same tree and server
+    const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
+    doc.setIn(['sources', 'arquivostar'], doc.createNode({ server: doc.getIn(['sources', 'arquivos', 'server']), type: 'files', paths: [uploads], exclude: ['*.tmp'], format: 'tar' }));
+    writeFileSync(fx.configPath, doc.toString());
     // thousands of files in nested folders, a few MB in all
     for (let d = 0; d < 25; d++) {
       const dir = join(uploads, 'pacientes', `p${String(d).padStart(2, '0')}`);

@@ -224,6 +224,13 @@ ${opts.extraYaml ?? ''}`,
   return { dir, home, configPath, identityFile, recipient, signingKeyFile, signer, pgDb, myDb, filesDir, folderStorage, bucket, env };
 }
 
+/** A fresh folder under /tmp for a staging target's `filesRoot` (remove it in afterAll). */
+export function makeRestoreRoot(label: string): string {
+  const root = join('/tmp', `cofre-${label}-${process.pid}-${Date.now()}`);
+  mkdirSync(root, { recursive: true });
+  return root;
+}
+
 export interface FilesPlanOptions {
   /** the plan's name: it backs up the `arquivos` source alone (format 2) to `storage` */
   plan: string;
@@ -238,12 +245,17 @@ export interface FilesPlanOptions {
   packBytes?: number;
   /** the storage's timeout in seconds (short for the hung-storage cases) */
   timeoutSeconds?: number;
+  /** more plans after `plan` (YAML indented 2), e.g. one per source for tests that back each up alone */
+  morePlans?: string;
+  /** more restore targets after `homologacao` (YAML indented 2); those on `server: clinica` are pointed at the fixture's server too */
+  moreTargets?: string;
 }
 
 /**
  * A format-2 files plan with a staging restore target on the source's own server: `makeFixture`
- * with the files source in packs, the plan `plan` and the target `homologacao`, then the server
- * renamed (`ownServerName`) and the target pointed at it, so restores run where the backup read.
+ * with the files source in packs, the plan `plan` (and `morePlans`) and the target `homologacao`
+ * (and `moreTargets`), then the server renamed (`ownServerName`) and the targets on it pointed at
+ * the new name, so restores run where the backup read.
  */
 export async function filesPlanFixture(h: HarnessInfo, opts: FilesPlanOptions): Promise<Fixture> {
   const fx = await makeFixture(h, {
@@ -253,11 +265,13 @@ export async function filesPlanFixture(h: HarnessInfo, opts: FilesPlanOptions): 
     sources: [arquivos]
     storage: ${opts.storage}
     schedule: "0 4 * * *"
-${opts.planExtra ?? ''}${stagingTargetYaml(h, opts.restoreRoot)}`,
+${opts.planExtra ?? ''}${opts.morePlans ?? ''}${stagingTargetYaml(h, opts.restoreRoot, '', opts.moreTargets ?? '')}`,
   });
   const doc = parseDocument(readFileSync(fx.configPath, 'utf8'));
   ownServerName(doc);
-  doc.setIn(['restoreTargets', 'homologacao', 'server'], String(doc.getIn(['sources', 'arquivos', 'server'])));
+  const server = String(doc.getIn(['sources', 'arquivos', 'server']));
+  const targets = (doc.toJS() as { restoreTargets?: Record<string, { server?: string }> }).restoreTargets ?? {};
+  for (const [name, t] of Object.entries(targets)) if (t.server === 'clinica') doc.setIn(['restoreTargets', name, 'server'], server);
   if (opts.packBytes !== undefined) doc.setIn(['sources', 'arquivos', 'packBytes'], opts.packBytes);
   if (opts.timeoutSeconds !== undefined) doc.setIn(['storage', opts.storage, 'timeoutSeconds'], opts.timeoutSeconds);
   writeFileSync(fx.configPath, doc.toString());
