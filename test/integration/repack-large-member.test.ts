@@ -6,16 +6,14 @@
  * byte. Real sshd, folder storage, the format-2 files plan.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { treeFingerprint, type FileEntry } from '../support/compare.js';
-import { AppContext } from '../../src-main/app/context.js';
-import { runBackup } from '../../src-main/backup/run.js';
-import { runRestore } from '../../src-main/restore/restore.js';
 import { storageFromConfig } from '../../src-main/app/storage.js';
 import { forgetSet } from '../../src-main/retention/forget.js';
 import { repackOpen } from '../../src-main/files2/repack.js';
-import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
+import { filesPlanFixture, makeRestoreRoot, type Fixture } from '../support/backup-fixture.js';
+import { backupSet, restoreRun, withContext } from '../support/runs.js';
 
 const h = inject('harness');
 const PLAN = 'grande';
@@ -30,21 +28,9 @@ describe('repack of a pack whose live member is larger than 16 MiB', () => {
   let uploads: string;
   let restoreRoot: string;
   const sets: string[] = [];
-  const ctx = (): AppContext => new AppContext({ env: fx.env, actor: 'test' });
-  const backup = async (): Promise<string> => {
-    const c = ctx();
-    try {
-      const r = await runBackup(c, PLAN);
-      expect(r.error).toBeUndefined();
-      return r.setId;
-    } finally {
-      c.close();
-    }
-  };
 
   beforeAll(async () => {
-    restoreRoot = join('/tmp', `cofre-repack-big-${process.pid}-${Date.now()}`);
-    mkdirSync(restoreRoot, { recursive: true });
+    restoreRoot = makeRestoreRoot('repack-big');
     // the fixture's grande.bin is the large member; the default pack size (64 MiB) puts it in one pack with the small files
     fx = await filesPlanFixture(h, { plan: PLAN, storage: STORAGE, restoreRoot, largeBytes: BIG, planExtra: '    rpoHours: 10000\n' });
     uploads = join(fx.filesDir, 'uploads');
@@ -54,42 +40,32 @@ describe('repack of a pack whose live member is larger than 16 MiB', () => {
   });
 
   it('the large member is moved into a new pack; the remaining set restores byte for byte', async () => {
-    sets.push(await backup());
+    sets.push(await backupSet(fx, PLAN));
     // the small files die with the first set: the pack keeps grande.bin alive and nothing else
     rmSync(join(uploads, 'exames 2026'), { recursive: true });
     rmSync(join(uploads, 'segredo.txt'));
     const snap = snapshot(uploads);
-    sets.push(await backup());
-    let c = ctx();
-    try {
-      expect(await forgetSet(c, sets[0] ?? '', { yes: true, storage: STORAGE })).toBeTruthy();
-    } finally {
-      c.close();
-    }
+    sets.push(await backupSet(fx, PLAN));
+    expect(await withContext(fx, (c) => forgetSet(c, sets[0] ?? '', { yes: true, storage: STORAGE }))).toBeTruthy();
 
-    c = ctx();
-    const storage = storageFromConfig(c.config, STORAGE, fx.env);
-    try {
-      const r = await repackOpen(c, storage, { storage: STORAGE, threshold: 1, dryRun: false });
-      expect(r.repacked).toHaveLength(1);
-      expect(r.repacked[0]?.liveBytes).toBeGreaterThanOrEqual(BIG);
-      expect(r.repacked[0]?.liveBytes).toBeLessThan(r.repacked[0]?.memberBytes ?? 0);
-      expect(r.newPacks).toHaveLength(1);
-      expect(r.setsRewritten).toEqual([sets[1]]);
-    } finally {
-      storage.close();
-      c.close();
-    }
+    const r = await withContext(fx, async (c) => {
+      const storage = storageFromConfig(c.config, STORAGE, fx.env);
+      try {
+        return await repackOpen(c, storage, { storage: STORAGE, threshold: 1, dryRun: false });
+      } finally {
+        storage.close();
+      }
+    });
+    expect(r.repacked).toHaveLength(1);
+    expect(r.repacked[0]?.liveBytes).toBeGreaterThanOrEqual(BIG);
+    expect(r.repacked[0]?.liveBytes).toBeLessThan(r.repacked[0]?.memberBytes ?? 0);
+    expect(r.newPacks).toHaveLength(1);
+    expect(r.setsRewritten).toEqual([sets[1]]);
 
-    c = ctx();
-    try {
-      const r = await runRestore(c, { setId: sets[1] ?? '', target: 'homologacao', yes: true });
-      expect(r.error, JSON.stringify(r.error ?? r.validation)).toBeUndefined();
-    } finally {
-      c.close();
-    }
-    const restored = snapshot(join(restoreRoot, sets[1] ?? '', uploads));
-    expect(restored.find((e) => e.path === 'grande.bin')).toMatchObject({ type: 'file' });
-    expect(restored).toEqual(snap);
+    const restored = await restoreRun(fx, { setId: sets[1] ?? '', target: 'homologacao', yes: true });
+    expect(restored.error, JSON.stringify(restored.error ?? restored.validation)).toBeUndefined();
+    const tree = snapshot(join(restoreRoot, sets[1] ?? '', uploads));
+    expect(tree.find((e) => e.path === 'grande.bin')).toMatchObject({ type: 'file' });
+    expect(tree).toEqual(snap);
   }, 300_000);
 });

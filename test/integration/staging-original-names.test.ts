@@ -9,13 +9,11 @@ import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { AppContext } from '../../src-main/app/context.js';
-import { runBackup } from '../../src-main/backup/run.js';
-import { runRestore } from '../../src-main/restore/restore.js';
 import { runDrill } from '../../src-main/restore/drill.js';
 import { parseConfigText } from '../../src-main/config/load.js';
 import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, startMariadb, PG_BIN, type MariadbHandle } from '../harness/index.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
+import { backupSet, restoreRun, withContext } from '../support/runs.js';
 import { pgFingerprint, myFingerprint, treeFingerprint, sh } from '../support/compare.js';
 import type { RestoreResult } from '../../src-main/restore/types.js';
 import { toErrorInfo } from '../../src-main/errors.js';
@@ -32,7 +30,6 @@ describe('staging restore under the production names (names: original)', () => {
   let myAtA: Record<string, string>;
   let filesAtA: ReturnType<typeof treeFingerprint>;
 
-  const ctx = (): AppContext => new AppContext({ env: fx.env });
   const pgDbs = async (): Promise<string[]> => (await pgPsql(h.postgresStaging, 'SELECT datname FROM pg_database ORDER BY 1')).split('\n');
   const myDbs = async (): Promise<string[]> => (await mariadbSql(my2, 'SHOW DATABASES')).split('\n');
 
@@ -72,11 +69,7 @@ drill:
     uploads = join(fx.filesDir, 'uploads');
     // set A, then the data changes, then set B
     for (let i = 0; i < 2; i++) {
-      const c = ctx();
-      const r = await runBackup(c, 'local');
-      c.close();
-      expect(r.error).toBeUndefined();
-      sets.push(r.setId);
+      sets.push(await backupSet(fx, 'local'));
       if (i === 0) {
         pgAtA = await pgFingerprint(h.postgres, fx.pgDb);
         myAtA = await myFingerprint(h.mariadb, fx.myDb);
@@ -116,9 +109,7 @@ drill:
   it('a target that is the source cluster (by another address), the source MariaDB and the source paths is refused; nothing changes', async () => {
     const before = { pg: await pgFingerprint(h.postgres, fx.pgDb), my: await myFingerprint(h.mariadb, fx.myDb), files: treeFingerprint(uploads) };
     const dbsBefore = (await pgPsql(h.postgres, 'SELECT datname FROM pg_database ORDER BY 1')).split('\n');
-    const c = ctx();
-    const r = await runRestore(c, { setId: sets[1], target: 'producao_disfarcada' });
-    c.close();
+    const r = await restoreRun(fx, { setId: sets[1], target: 'producao_disfarcada' });
     expect(r.status).toBe('failed');
     expect(r.error?.code).toBe('PRECONDITION');
     expect(r.targetState).toMatch(/^untouched/);
@@ -144,10 +135,8 @@ drill:
     const session = spawn(join(PG_BIN, 'psql'), ['-X', '-h', '127.0.0.1', '-p', String(h.postgresStaging.port), '-U', 'postgres', '-d', fx.pgDb, '-c', 'SELECT pg_sleep(600)'], { stdio: 'ignore' });
     const ended = new Promise<number | null>((resolve) => session.on('exit', (code) => resolve(code)));
     await pgPsql(h.postgresStaging, `DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '${fx.pgDb}' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$`);
-    const c = ctx();
     const lines: string[] = [];
-    first = await runRestore(c, { setId: sets[0], target: 'homologacao', onLog: (l) => lines.push(l) });
-    c.close();
+    first = await restoreRun(fx, { setId: sets[0], target: 'homologacao', onLog: (l) => lines.push(l) });
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('succeeded');
     // each server was asked (not compared by address): another cluster, another MariaDB, paths that do not overlap
@@ -188,9 +177,7 @@ drill:
   });
 
   it('second restore (set B): the first restore is moved aside intact, the production names now hold set B', async () => {
-    const c = ctx();
-    const r = await runRestore(c, { setId: sets[1], target: 'homologacao' });
-    c.close();
+    const r = await restoreRun(fx, { setId: sets[1], target: 'homologacao' });
     expect(r.error).toBeUndefined();
     expect(r.validation.every((v) => v.ok)).toBe(true);
     expect(await pgFingerprint(h.postgresStaging, fx.pgDb)).toEqual(await pgFingerprint(h.postgres, fx.pgDb));
@@ -213,33 +200,26 @@ drill:
   });
 
   it('the drill on a names: original target uses the production names too; a side-by-side target keeps <db>_restore_<hex>', async () => {
-    const c = ctx();
-    const d = await runDrill(c);
+    const d = await withContext(fx, (c) => runDrill(c));
     expect(d.error).toBeUndefined();
     expect(d.items.find((i) => i.type === 'postgres')?.destination).toBe(fx.pgDb);
     expect((d.movedAside ?? []).length).toBe(3);
-    const side = await runRestore(c, { setId: sets[1], target: 'ao_lado', sources: ['banco'] });
-    c.close();
+    const side = await restoreRun(fx, { setId: sets[1], target: 'ao_lado', sources: ['banco'] });
     expect(side.error).toBeUndefined();
     expect(side.items[0]?.destination).toBe(`${fx.pgDb}_restore_${sets[1]!.slice(-6)}`);
     expect(side.movedAside).toBeUndefined();
   });
 
   it('side by side, the same set twice with rename (as drills do): MariaDB has no RENAME DATABASE, so the first copy is dumped aside, checked, then dropped', async () => {
-    const c = ctx();
-    try {
-      const first = await runRestore(c, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
-      expect(first.error).toBeUndefined();
-      const dest = first.items[0]?.destination as string;
-      expect(dest).toBe(`${fx.myDb}_restore_${sets[0]!.slice(-6)}`);
-      const second = await runRestore(c, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
-      expect(second.error).toBeUndefined();
-      const aside = (await myDbs()).find((d) => d.startsWith(`${dest.slice(0, 40)}_old_`));
-      expect(aside, 'the first copy kept aside').toBeDefined();
-      expect(await myFingerprint(my2, aside as string)).toEqual(myAtA);
-      expect(await myFingerprint(my2, dest)).toEqual(myAtA);
-    } finally {
-      c.close();
-    }
+    const first = await restoreRun(fx, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
+    expect(first.error).toBeUndefined();
+    const dest = first.items[0]?.destination as string;
+    expect(dest).toBe(`${fx.myDb}_restore_${sets[0]!.slice(-6)}`);
+    const second = await restoreRun(fx, { setId: sets[0] as string, target: 'ao_lado', sources: ['prontuarios'], existing: 'rename' });
+    expect(second.error).toBeUndefined();
+    const aside = (await myDbs()).find((d) => d.startsWith(`${dest.slice(0, 40)}_old_`));
+    expect(aside, 'the first copy kept aside').toBeDefined();
+    expect(await myFingerprint(my2, aside as string)).toEqual(myAtA);
+    expect(await myFingerprint(my2, dest)).toEqual(myAtA);
   });
 });

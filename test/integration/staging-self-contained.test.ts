@@ -11,12 +11,10 @@
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { AppContext } from '../../src-main/app/context.js';
-import { runBackup } from '../../src-main/backup/run.js';
-import { runRestore } from '../../src-main/restore/restore.js';
 import { stagingDbName } from '../../src-main/restore/target.js';
 import { mariadbSql, mariadbCreateDatabase, pgPsql } from '../harness/index.js';
 import { makeFixture, stagingTargetYaml, type Fixture } from '../support/backup-fixture.js';
+import { backupSet, restoreRun } from '../support/runs.js';
 
 const h = inject('harness');
 
@@ -26,7 +24,6 @@ describe('staging restore that runs on its own', () => {
   let other: string;
   let staging: string;
   const role = `app_${randomBytes(3).toString('hex')}`;
-  const ctx = (): AppContext => new AppContext({ env: fx.env });
   const q = (db: string): string => `\`${db}\``;
 
   beforeAll(async () => {
@@ -57,11 +54,7 @@ CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO ${db}.audit VALUES 
 CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(db)}.t);
 `, db);
     await pgPsql(h.postgresStaging, `CREATE ROLE ${role} LOGIN`);
-    const c = ctx();
-    const r = await runBackup(c, 'local');
-    c.close();
-    expect(r.error).toBeUndefined();
-    setId = r.setId;
+    setId = await backupSet(fx, 'local');
     staging = stagingDbName(db, setId);
     // production changes after the backup
     await mariadbSql(h.mariadb, "UPDATE t SET nota = 'mudou em produção' WHERE id = 1; INSERT INTO t VALUES (4, 'nova em produção');", db);
@@ -74,9 +67,7 @@ CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(
   });
 
   it('MariaDB into staging on the production server: views, trigger and function read and write the staging copy, data rows intact', async () => {
-    const c = ctx();
-    const r = await runRestore(c, { setId, target: 'homologacao', sources: ['prontuarios'] });
-    c.close();
+    const r = await restoreRun(fx, { setId, target: 'homologacao', sources: ['prontuarios'] });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('succeeded');
     expect(r.items[0]?.destination).toBe(staging);
@@ -109,26 +100,20 @@ CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(
   it('PostgreSQL: without owner the application role cannot read the staging copy; with postgres.owner it owns it', async () => {
     const pgDb = stagingDbName(fx.pgDb, setId);
     const asApp = (sql: string): Promise<string> => pgPsql({ ...h.postgresStaging, user: role as 'postgres' }, sql, pgDb);
-    let c = ctx();
-    let r = await runRestore(c, { setId, target: 'homologacao', sources: ['banco'] });
-    c.close();
+    let r = await restoreRun(fx, { setId, target: 'homologacao', sources: ['banco'] });
     expect(r.error).toBeUndefined();
     await expect(asApp('SELECT count(*) FROM clinica.pacientes')).rejects.toThrow(/permission denied/);
     await pgPsql(h.postgresStaging, `DROP DATABASE "${pgDb}" WITH (FORCE)`);
 
     // a role that does not exist: refused in preflight, nothing created
-    c = ctx();
-    r = await runRestore(c, { setId, target: 'homolog_sem_papel', sources: ['banco'] });
-    c.close();
+    r = await restoreRun(fx, { setId, target: 'homolog_sem_papel', sources: ['banco'] });
     expect(r.status).toBe('failed');
     const bad = r.preflight.find((p) => p.name.startsWith('owner '));
     expect(bad).toMatchObject({ ok: false, key: 'drill.check.pgOwner' });
     expect(bad?.message).toMatch(/does not exist on the target/);
     expect(await pgPsql(h.postgresStaging, `SELECT count(*) FROM pg_database WHERE datname = '${pgDb}'`)).toBe('0');
 
-    c = ctx();
-    r = await runRestore(c, { setId, target: 'homolog_app', sources: ['banco'] });
-    c.close();
+    r = await restoreRun(fx, { setId, target: 'homolog_app', sources: ['banco'] });
     expect(r.error).toBeUndefined();
     expect(r.validation.every((v) => v.ok)).toBe(true);
     expect(await asApp('SELECT count(*) FROM clinica.pacientes')).toBe('2003');
@@ -138,9 +123,7 @@ CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM ${q(
     await pgPsql(h.postgresStaging, `DROP DATABASE "${pgDb}" WITH (FORCE)`);
 
     // --table into the same target: the database, the table and its sequence belong to the role too
-    c = ctx();
-    r = await runRestore(c, { setId, target: 'homolog_app', tables: ['financeiro.faturas'] });
-    c.close();
+    r = await restoreRun(fx, { setId, target: 'homolog_app', tables: ['financeiro.faturas'] });
     expect(r.error).toBeUndefined();
     expect(r.items.map((i) => i.destination)).toEqual([pgDb]);
     expect(await asApp('SELECT count(*) FROM financeiro.faturas')).toBe('5000');
