@@ -300,6 +300,7 @@ export const CATALOG = {
   // ── hygiene3 ───────────────────────────────────────────────────────────────
   'hygiene3.renameUsage': { pt: 'mysql-rename precisa de --from (o nome do banco no dump) e --to (o nome sob o qual ele é restaurado), diferentes, com 1 a 64 caracteres', en: 'mysql-rename needs --from (the database name in the dump) and --to (the name it is restored under), different, 1 to 64 characters each', ptDo: 'Exemplo: … | zstd -d | cofre mysql-rename --from clinica --to clinica_homolog | mysql clinica_homolog', enDo: 'E.g. … | zstd -d | cofre mysql-rename --from clinica --to clinica_homolog | mysql clinica_homolog' },
   'hygiene3.renameStdin': { pt: 'mysql-rename lê o dump da entrada padrão, e ela é o terminal', en: 'mysql-rename reads the dump on stdin, and stdin is a terminal', ptDo: 'Encadeie o dump decifrado: age -d … | zstd -d | cofre mysql-rename --from A --to B | mysql B', enDo: 'Pipe the decrypted dump into it: age -d … | zstd -d | cofre mysql-rename --from A --to B | mysql B' },
+  'hygiene3.renameJson': { pt: 'mysql-rename escreve o dump renomeado na saída padrão: --json não se aplica', en: 'mysql-rename writes the renamed dump on stdout: --json does not apply', ptDo: 'Rode sem --json (o que foi reescrito sai na saída de erros).', enDo: 'Run it without --json (what it rewrote goes to stderr).' },
   // (end of hygiene3)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 

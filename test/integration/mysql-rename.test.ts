@@ -102,12 +102,15 @@ plans:
     expect(await my('SELECT nota FROM v2 WHERE id = 1', plain)).toBe('mudou no original');
   });
 
-  it('refuses a missing --to and equal names before reading anything', async () => {
+  it('refuses a missing --to, equal names and --json before reading anything', async () => {
     const same = await cofre(['mysql-rename', '--from', db, '--to', db], { fromSource: true });
     expect(same.code).toBe(2);
     expect(same.stdout + same.stderr).toMatch(/mysql-rename needs a --to different from --from/);
     const none = await cofre(['mysql-rename', '--from', db], { fromSource: true });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--to/);
+    const json = await cofre(['--json', 'mysql-rename', '--from', db, '--to', copy], { fromSource: true, input: 'CREATE VIEW v AS SELECT 1;\n' });
+    expect(json.code).toBe(2);
+    expect((json.json as { error: { message: string } }).error.message).toMatch(/--json does not apply/);
   });
 });

@@ -168,7 +168,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     .description('filter a MySQL/MariaDB dump from stdin to stdout for restoring under another database name, as `cofre restore` does on staging (qualified names in views, triggers, routines, events; DEFINER clauses removed); for the runbook\'s manual steps')
     .requiredOption('--from <db>', 'the database name in the dump')
     .requiredOption('--to <db>', 'the name it is restored under')
-    .action(wrap<{ from?: string; to?: string }>(async (_ctx, _out, o) => (await import('./mysql-rename.js')).mysqlRenameCommand(o, process)));
+    .action(wrap<{ from?: string; to?: string }>(async (_ctx, out, o) => (await import('./mysql-rename.js')).mysqlRenameCommand(o, process, out.opts.json)));
 
   registerConsoleCommands(program, wrap);
 }

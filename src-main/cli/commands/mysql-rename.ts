@@ -33,8 +33,13 @@ export function checkRenameNames(o: MysqlRenameOptions): { from: string; to: str
   return { from, to };
 }
 
-export async function mysqlRenameCommand(o: MysqlRenameOptions, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+export async function mysqlRenameCommand(o: MysqlRenameOptions, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, json = false): Promise<number> {
   const { from, to } = checkRenameNames(o);
+  if (json) {
+    throw new CofreError('INVALID_ARGUMENT', 'mysql-rename writes the renamed dump on stdout: --json does not apply; nothing was read', {
+      hint: 'run it without --json (what it rewrote goes to stderr)', ...said('hygiene3.renameJson'),
+    });
+  }
   if ((io.stdin as { isTTY?: boolean }).isTTY) {
     throw new CofreError('INVALID_ARGUMENT', 'mysql-rename reads the dump on stdin, and stdin is a terminal', {
       hint: 'pipe the decrypted dump into it: age -d -i <identity> <dump>.sql.zst.age | zstd -d | cofre mysql-rename --from A --to B | mysql B',
