@@ -296,6 +296,43 @@ export const CATALOG = {
   // ── restorewall ───────────────────────────────────────────────────────────────
   // (end of restorewall)
   // ── keptui ───────────────────────────────────────────────────────────────
+  // the console's Restaurar → Cópias guardadas (src-renderer/src/components/kept-copies.tsx) and the restore's last step
+  'kept.title': { pt: 'Cópias guardadas pelas restaurações', en: 'Copies kept by restores' },
+  'kept.intro': { pt: 'Cada restauração que substituiu dados deixou no destino um caminho de volta: a pasta de segurança (produção) ou o banco ou pasta anterior renomeado com _antes_ ou _old_ (homologação). O Cofre nunca os apaga sozinho: remova cada um quando os dados restaurados estiverem conferidos.', en: 'Every restore that replaced data left a way back on the target: the safety folder (production) or the previous database or folder renamed with _antes_ or _old_ (staging). Cofre never deletes them by itself: remove each one once the restored data has been checked.' },
+  'kept.loading': { pt: 'Consultando os destinos…', en: 'Looking at the targets…' },
+  'kept.none': { pt: 'Nenhuma cópia guardada por restaurações registradas neste computador.', en: 'No copies kept by restores recorded on this computer.' },
+  'kept.unreachable': { pt: 'O destino {target} não pôde ser consultado agora: as cópias guardadas nele não aparecem na lista', en: 'Target {target} could not be looked at now: the copies kept on it are not listed' },
+  'kept.col.target': { pt: 'Destino', en: 'Target' },
+  'kept.col.copy': { pt: 'Cópia', en: 'Copy' },
+  'kept.col.size': { pt: 'Tamanho', en: 'Size' },
+  'kept.col.made': { pt: 'Feita em ({tz})', en: 'Made at ({tz})' },
+  'kept.col.restore': { pt: 'Restauração', en: 'Restore' },
+  'kept.col.state': { pt: 'Situação', en: 'State' },
+  'kept.col.actions': { pt: 'Ações', en: 'Actions' },
+  'kept.kind.safety': { pt: 'Pasta de segurança', en: 'Safety folder' },
+  'kept.kind.postgres': { pt: 'Banco PostgreSQL', en: 'PostgreSQL database' },
+  'kept.kind.mysql': { pt: 'Banco MySQL/MariaDB', en: 'MySQL/MariaDB database' },
+  'kept.kind.folder': { pt: 'Pasta', en: 'Folder' },
+  'kept.copyOf': { pt: 'cópia de {of}', en: 'copy of {of}' },
+  'kept.safetyOf': { pt: 'dados de {of} antes da restauração', en: 'data of {of} before the restore' },
+  'kept.sizeUnknown': { pt: 'desconhecido', en: 'unknown' },
+  'kept.newest': { pt: 'Mais recente: o único caminho de volta da última restauração', en: 'Newest: the only way back from the last restore' },
+  'kept.older': { pt: 'Anterior', en: 'Older' },
+  'kept.fromRestore': { pt: 'nº {run}, do backup {setId}', en: '#{run}, of set {setId}' },
+  'kept.remove': { pt: 'Remover…', en: 'Remove…' },
+  'kept.removeLabel': { pt: 'Remover {name} de {target}', en: 'Remove {name} from {target}' },
+  'kept.confirmTitle': { pt: 'Remover esta cópia guardada?', en: 'Remove this kept copy?' },
+  'kept.confirmBody': { pt: '{what} {name} será apagada do destino {target}. Isto não pode ser desfeito: depois disso, ela não serve mais de caminho de volta.', en: '{what} {name} will be deleted from target {target}. This cannot be undone: afterwards it is no longer a way back.' },
+  'kept.confirmFacts': { pt: 'É {of}, guardada pela restauração de {when}.', en: 'It is the {of}, kept by the restore of {when}.' },
+  'kept.newestWarn': { pt: 'Esta é a cópia mais recente de {of}: o único caminho de volta da última restauração. Confira antes os dados restaurados.', en: 'This is the newest copy of {of}: the only way back from the last restore. Check the restored data first.' },
+  'kept.newestConfirm': { pt: 'Conferi os dados restaurados: remover mesmo assim a cópia mais recente', en: 'I checked the restored data: remove the newest copy anyway' },
+  'kept.confirmRemove': { pt: 'Remover definitivamente', en: 'Remove permanently' },
+  'kept.removed': { pt: '{name} foi removida do destino {target}.', en: '{name} was removed from target {target}.' },
+  'kept.goneDo': { pt: 'A lista foi atualizada: a cópia já não está no destino.', en: 'The list was refreshed: the copy is no longer on the target.' },
+  'kept.unknownDo': { pt: 'Aqui só se removem cópias feitas por restaurações registradas neste computador; uma cópia feita em outra estação se remove à mão no destino.', en: 'Only copies made by restores recorded on this computer are removed here; a copy made from another workstation is removed by hand on the target.' },
+  'kept.newestDo': { pt: 'A lista foi atualizada: esta passou a ser a cópia mais recente. Confira os dados restaurados e remova de novo, confirmando a cópia mais recente.', en: 'The list was refreshed: this is now the newest copy. Check the restored data and remove it again, confirming the newest copy.' },
+  'kept.afterRestore': { pt: 'Esta restauração guardou no destino {target} {count} cópia(s) do que substituiu; elas ficam lá até alguém removê-las', en: 'This restore kept {count} copy(ies) of what it replaced on target {target}; they stay there until someone removes them' },
+  'kept.afterRestoreLink': { pt: 'Ver cópias guardadas', en: 'See kept copies' },
   // (end of keptui)
   // ── hygiene3 ───────────────────────────────────────────────────────────────
   // (end of hygiene3)
