@@ -102,14 +102,26 @@ function KeptRow({ copy }: { copy: KeptCopy }) {
     <tr data-name={copy.name} data-target={copy.target} data-newest={String(copy.newest)}>
       <td>{copy.target}</td>
       <th scope="row">
-        {d.what} <code>{copy.name}</code>
+        <code>{copy.name}</code>
         <br />
-        <span className="muted small">{d.of}</span>
+        <span className="muted small">
+          {d.what}, {d.of}
+        </span>
       </th>
       <td>{copy.bytes === undefined ? said(t, 'kept.sizeUnknown') : formatBytes(copy.bytes, lang)}</td>
       <td>{date(copy.madeAt)}</td>
       <td>{copy.setId ? said(t, 'kept.fromRestore', { run: copy.runId, setId: copy.setId }) : `#${copy.runId}`}</td>
-      <td>{copy.newest ? <Badge tone="late">{said(t, 'kept.newest')}</Badge> : <Badge tone="info">{said(t, 'kept.older')}</Badge>}</td>
+      <td>
+        {copy.newest ? (
+          <>
+            <Badge tone="late">{said(t, 'kept.newest')}</Badge>
+            <br />
+            <span className="muted small">{said(t, 'kept.newestWhy')}</span>
+          </>
+        ) : (
+          <Badge tone="info">{said(t, 'kept.older')}</Badge>
+        )}
+      </td>
       <td>
         <Button variant="danger" aria-label={said(t, 'kept.removeLabel', { name: copy.name, target: copy.target })} onClick={() => k.ask(copy)}>
           {said(t, 'kept.remove')}
@@ -152,7 +164,7 @@ export function KeptCopies() {
             <Badge tone="ok">{said(t, 'kept.removed', { name: k.removed.name, target: k.removed.target })}</Badge>
           </p>
         ) : null}
-        {!k.loaded ? (
+        {!k.loaded || (k.loading && k.copies.length === 0) ? (
           <p className="muted" aria-busy="true">
             {said(t, 'kept.loading')}
           </p>
