@@ -83,7 +83,7 @@ describe('kept copies in the console (real engine services, RPC and stores)', ()
 
     // the boundary refuses an unconfirmed removal, and the newest copy without force
     const unconfirmed = await client.call('kept.remove', { target: 'homolog_orig', name: aside!, force: true } as never);
-    expect(unconfirmed.ok).toBe(false);
+    expect(unconfirmed).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     const notForced = await client.call('kept.remove', { target: 'homolog_orig', name: aside!, confirmed: true });
     expect(notForced).toMatchObject({ ok: false, error: { code: 'CONFIRMATION_REQUIRED', key: 'drill.kept.newest' } });
     expect(await dbs()).toContain(aside);
