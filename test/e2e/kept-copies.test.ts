@@ -8,7 +8,7 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
@@ -140,6 +140,47 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ target: 'homologacao', details: { name: aside, kind: 'postgres', of: fx.pgDb, forced: true } });
       expect(audit[0]?.actor).toMatch(/e2e/);
+    } finally {
+      ctx.close();
+    }
+    expect(c.problems).toEqual([]);
+  });
+
+  it('a copy removed by hand meanwhile: the removal says so in the catalog\'s words, with what to do, and nothing else happens', async () => {
+    const w = new RestoreWizardPage(c);
+    await c.button('Nova restauração').click();
+    await w.choosePoint(0);
+    await w.chooseTarget('homologacao');
+    await w.preflightButton().click();
+    await page.getByText(/Estimativa:/).waitFor({ timeout: 60_000 });
+    await c.button(/Iniciar restauração/).click();
+    await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
+    const aside = (await dbs()).find((d) => d.startsWith(`${fx.pgDb}_antes_`)) ?? '';
+    expect(aside).toMatch(/_antes_\d{14}$/);
+    // this time the files restored by the first one were there too: that folder is kept as well
+    const folder = `${await page.getByTestId('restore-kept').locator('li', { hasText: 'Pasta' }).locator('code').innerText()}`;
+    expect(folder).toMatch(/\/srv\/uploads_antes_\d{14}$/);
+    expect(await page.getByTestId('restore-kept').innerText()).toContain('guardou no destino homologacao 2 cópia(s)');
+    await page.getByTestId('restore-kept-link').click();
+    const row = page.getByTestId('kept-copies').locator(`tr[data-name="${aside}"]`);
+    await row.getByRole('button', { name: `Remover ${aside} de homologacao` }).click();
+    const dialog = page.getByTestId('kept-confirm');
+    await dialog.getByTestId('kept-force').check();
+    await pgPsql(h.postgresStaging, `DROP DATABASE "${aside}"`);
+    await dialog.getByTestId('kept-confirm-remove').click();
+    const error = dialog.locator('[role="alert"][data-key="drill.kept.gone"]');
+    await error.waitFor({ timeout: 60_000 });
+    expect(await error.locator('.error-title').innerText()).toBe(`${aside} não existe mais no destino homologacao: nada a remover`);
+    expect(await error.locator('.error-action').innerText()).toBe('O que fazer: A lista foi atualizada: a cópia já não está no destino.');
+    await c.screenshot('restaurar-copias-guardadas-ja-removida');
+    await dialog.getByRole('button', { name: 'Cancelar' }).click();
+    // the list, refreshed: the database is no longer in it, the folder still is (nothing else was touched)
+    await row.waitFor({ state: 'detached' });
+    await page.getByTestId('kept-copies').locator(`tr[data-name="${folder}"]`).waitFor();
+    expect(existsSync(folder)).toBe(true);
+    const ctx = new AppContext({ env: fx.env });
+    try {
+      expect(ctx.catalog.listAudit({ action: 'kept.remove' })).toHaveLength(1);
     } finally {
       ctx.close();
     }
