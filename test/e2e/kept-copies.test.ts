@@ -18,6 +18,7 @@ import { AppContext } from '../../src-main/app/context.js';
 import { pgCreateDatabase, pgPsql } from '../harness/index.js';
 import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
 import { ConsolePage, RestoreWizardPage } from './pages/console.js';
+import { DrillsPage } from './pages/choices.js';
 
 const h = inject('harness');
 const shots = resolve('test-results/screenshots');
@@ -36,6 +37,9 @@ beforeAll(async () => {
   editConfig(fx.configPath, (doc) => {
     ownServerName(doc);
     const server = Object.keys((doc.toJS() as { servers: Record<string, unknown> }).servers)[0] ?? 'clinica';
+    // staging has no MySQL of its own here: the set holds what the drill can restore
+    doc.setIn(['plans', 'local', 'sources'], doc.createNode(['banco', 'arquivos']));
+    doc.setIn(['drill'], doc.createNode({ auto: false, target: 'homologacao' }));
     doc.setIn(['restoreTargets'], doc.createNode({
       homologacao: { kind: 'staging', names: 'original', server, postgres: { host: '127.0.0.1', port: h.postgresStaging.port, user: 'postgres' }, filesRoot: restoreRoot },
     }));
@@ -184,6 +188,23 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     } finally {
       ctx.close();
     }
+    expect(c.problems).toEqual([]);
+  });
+
+  it('a drill under the production names says what it kept too, and links to the list', async () => {
+    await c.go('testes');
+    const drills = new DrillsPage(c);
+    await drills.startButton().click();
+    await drills.confirm();
+    const mention = page.getByTestId('restore-kept');
+    await mention.waitFor({ timeout: 150_000 });
+    expect(await page.getByTestId('drill-outcome').getAttribute('data-ok')).toBe('true');
+    const aside = (await dbs()).find((d) => d.startsWith(`${fx.pgDb}_antes_`)) ?? '';
+    expect(await mention.innerText()).toContain(`Banco PostgreSQL ${aside} (cópia de ${fx.pgDb})`);
+    await c.screenshot('testes-copias-guardadas');
+    await page.getByTestId('restore-kept-link').click();
+    await page.locator('main[data-screen="restaurar"]').waitFor();
+    await page.getByTestId('kept-copies').locator(`tr[data-name="${aside}"][data-newest="true"]`).waitFor();
     expect(c.problems).toEqual([]);
   });
 });
