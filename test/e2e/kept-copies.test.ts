@@ -84,7 +84,7 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     await page.getByTestId('restore-kept-link').click();
     await page.waitForURL(/#\/restaurar\?view=kept$/);
     const row = list.locator(`tr[data-name="${aside}"]`);
-    await row.waitFor();
+    await row.waitFor({ timeout: 60_000 });
     const cells = await row.locator('th, td').allInnerTexts();
     expect(cells[0]).toBe('homologacao');
     expect(cells[1]).toBe(`${aside}\nBanco PostgreSQL, cópia de ${fx.pgDb}`);
@@ -95,21 +95,24 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     expect(await list.locator('thead').innerText()).toContain('Feita em (America/Sao_Paulo)');
     await c.screenshot('restaurar-copias-guardadas-lista');
 
-    // English, second language: the same facts in its words
+    // English, second language: the same facts in its words (the language is the console's setting: always set back)
     await c.go('configuracoes');
     await page.getByRole('combobox', { name: 'Idioma' }).selectOption('en');
     await page.locator('main h1', { hasText: 'Settings' }).waitFor();
-    await c.go('restaurar');
-    await list.getByRole('heading', { name: 'Copies kept by restores' }).waitFor();
-    await row.waitFor();
-    expect(await row.locator('th, td').allInnerTexts()).toEqual([
-      'homologacao', `${aside}\nPostgreSQL database, copy of ${fx.pgDb}`, expect.stringMatching(/^\d+(\.\d+)? (MB|kB)$/) as string,
-      expect.stringMatching(/^\d{1,2}\/\d{1,2}\/\d{2,4},? \d{1,2}:\d{2}/) as string, expect.stringMatching(/^#\d+, of set /) as string, '! Newest\nthe only way back from the last restore', 'Remove…',
-    ]);
-    await c.screenshot('restaurar-copias-guardadas-en');
-    await c.go('configuracoes');
-    await page.getByRole('combobox', { name: 'Language' }).selectOption('pt-BR');
-    await page.locator('main h1', { hasText: 'Configurações' }).waitFor();
+    try {
+      await c.go('restaurar');
+      await list.getByRole('heading', { name: 'Copies kept by restores' }).waitFor();
+      await row.waitFor({ timeout: 60_000 });
+      expect(await row.locator('th, td').allInnerTexts()).toEqual([
+        'homologacao', `${aside}\nPostgreSQL database, copy of ${fx.pgDb}`, expect.stringMatching(/^\d+(\.\d+)? (MB|kB)$/) as string,
+        expect.stringMatching(/^\d{1,2}\/\d{1,2}\/\d{2,4},? \d{1,2}:\d{2}/) as string, expect.stringMatching(/^#\d+, of set /) as string, '! Newest\nthe only way back from the last restore', 'Remove…',
+      ]);
+      await c.screenshot('restaurar-copias-guardadas-en');
+    } finally {
+      await c.go('configuracoes');
+      await page.getByRole('combobox', { name: 'Language' }).selectOption('pt-BR');
+      await page.locator('main h1', { hasText: 'Configurações' }).waitFor();
+    }
     await c.go('restaurar');
     await row.waitFor();
 
@@ -133,7 +136,7 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     await confirm.click();
     await page.getByTestId('kept-removed').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('kept-removed').innerText()).toContain(`${aside} foi removida do destino homologacao.`);
-    await list.locator('[data-testid="kept-none"]').waitFor();
+    await list.locator('[data-testid="kept-none"]').waitFor({ timeout: 60_000 });
     expect(await dbs()).not.toContain(aside);
     expect(await dbs()).toContain(fx.pgDb); // the restored database stays
     await c.screenshot('restaurar-copias-guardadas-removida');
@@ -179,7 +182,7 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     await c.screenshot('restaurar-copias-guardadas-ja-removida');
     await dialog.getByRole('button', { name: 'Cancelar' }).click();
     // the list, refreshed: the database is no longer in it, the folder still is (nothing else was touched)
-    await row.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached', timeout: 60_000 });
     await page.getByTestId('kept-copies').locator(`tr[data-name="${folder}"]`).waitFor();
     expect(existsSync(folder)).toBe(true);
     const ctx = new AppContext({ env: fx.env });
