@@ -11,6 +11,7 @@ import { restoreMethods, restoreEvents } from './contracts/restore.js';
 import { settingsMethods } from './contracts/settings.js';
 import { filesMethods } from './contracts/files.js';
 import { demoMethods, demoEvents } from './contracts/demo.js';
+import { keptMethods } from './contracts/kept.js';
 
 export const methods = {
   ...statusMethods,
@@ -21,6 +22,7 @@ export const methods = {
   ...settingsMethods,
   ...demoMethods,
   ...filesMethods,
+  ...keptMethods,
 };
 
 export const events = {

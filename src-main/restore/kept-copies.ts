@@ -61,6 +61,23 @@ function parentDir(file: string): string {
   return file.slice(0, file.lastIndexOf('/'));
 }
 
+/** The copies one restore's record says it kept on `target` (its safety folder, what it moved aside); other shapes are ignored. */
+export function keptByRestore(target: string, details: { safetyDumps?: unknown; movedAside?: unknown }): Array<Pick<Recorded, 'name' | 'kind' | 'of'>> {
+  const out: Array<Pick<Recorded, 'name' | 'kind' | 'of'>> = [];
+  for (const f of Array.isArray(details.safetyDumps) ? details.safetyDumps : []) {
+    if (typeof f !== 'string') continue;
+    const dir = parentDir(f);
+    if (hasKeptShape('safety', dir) && !out.some((o) => o.kind === 'safety' && o.name === dir)) out.push({ name: dir, kind: 'safety', of: target });
+  }
+  for (const m of Array.isArray(details.movedAside) ? details.movedAside : []) {
+    const { aside, destination, kind } = (m ?? {}) as { aside?: unknown; destination?: unknown; kind?: unknown };
+    if (typeof aside !== 'string' || typeof destination !== 'string') continue;
+    const k: KeptKind | undefined = kind === 'postgres' || kind === 'mysql' || kind === 'folder' ? kind : undefined;
+    if (k && hasKeptShape(k, aside)) out.push({ name: aside, kind: k, of: destination });
+  }
+  return out;
+}
+
 /** Every copy the catalog's restores and drills recorded, newest first (pure over the run records). */
 export function recordedCopies(ctx: Pick<AppContext, 'catalog'>, target?: string): Recorded[] {
   const out = new Map<string, Recorded>();
@@ -68,18 +85,7 @@ export function recordedCopies(ctx: Pick<AppContext, 'catalog'>, target?: string
     if (!run.target || (target && run.target !== target)) continue;
     const d = (run.details ?? {}) as { setId?: string | null; safetyDumps?: unknown; movedAside?: unknown };
     const base = { target: run.target, madeAt: run.startedAt, runId: run.id, setId: d.setId ?? run.setId ?? null };
-    for (const f of Array.isArray(d.safetyDumps) ? d.safetyDumps : []) {
-      if (typeof f !== 'string') continue;
-      const dir = parentDir(f);
-      if (hasKeptShape('safety', dir)) out.set(`${run.target}\0safety\0${dir}`, { ...base, name: dir, kind: 'safety', of: run.target });
-    }
-    for (const m of Array.isArray(d.movedAside) ? d.movedAside : []) {
-      const { aside, destination, kind } = (m ?? {}) as { aside?: unknown; destination?: unknown; kind?: unknown };
-      if (typeof aside !== 'string' || typeof destination !== 'string') continue;
-      const k: KeptKind | undefined = kind === 'postgres' || kind === 'mysql' || kind === 'folder' ? kind : undefined;
-      if (!k || !hasKeptShape(k, aside)) continue;
-      out.set(`${run.target}\0${k}\0${aside}`, { ...base, name: aside, kind: k, of: destination });
-    }
+    for (const k of keptByRestore(run.target, d)) out.set(`${run.target}\0${k.kind}\0${k.name}`, { ...base, ...k });
   }
   return [...out.values()].sort((a, b) => b.madeAt.localeCompare(a.madeAt) || b.runId - a.runId);
 }
@@ -142,8 +148,8 @@ export interface RemoveKeptResult {
   removed: KeptCopy;
 }
 
-/** Removes one kept copy by name, on purpose (audited). */
-export async function removeKeptCopy(ctx: AppContext, name: string, opts: { target?: string | undefined; force?: boolean; yes?: boolean }): Promise<RemoveKeptResult> {
+/** Removes one kept copy by name, on purpose (audited as `actor`, default the context's: the console passes its caller). */
+export async function removeKeptCopy(ctx: AppContext, name: string, opts: { target?: string | undefined; force?: boolean; yes?: boolean; actor?: string }): Promise<RemoveKeptResult> {
   const all = recordedCopies(ctx, opts.target).filter((r) => r.name === name);
   const targets = [...new Set(all.map((r) => r.target))];
   if (targets.length === 0) {
@@ -177,6 +183,6 @@ export async function removeKeptCopy(ctx: AppContext, name: string, opts: { targ
     else if (copy.kind === 'safety' || copy.kind === 'folder') await host.runChecked(`rm -rf -- ${shq(copy.name)}`, { label: 'rm (kept copy)' });
     else throw new CofreError('CONFIG_REFERENCE', `target ${target} has no ${copy.kind} connection in the config any more: ${name} cannot be removed from here`);
   });
-  ctx.catalog.audit(ctx.actor, 'kept.remove', target, { name, kind: copy.kind, of: copy.of, runId: copy.runId, bytes: copy.bytes, forced: Boolean(opts.force && copy.newest) });
+  ctx.catalog.audit(opts.actor ?? ctx.actor, 'kept.remove', target, { name, kind: copy.kind, of: copy.of, runId: copy.runId, bytes: copy.bytes, forced: Boolean(opts.force && copy.newest) });
   return { removed: copy };
 }

@@ -15,6 +15,7 @@ import { configServices } from './engine/config-services.js';
 import { announceRuns, runServices } from './engine/run-services.js';
 import { restoreServices } from './engine/restore-services.js';
 import { filesServices } from './engine/files-services.js';
+import { keptServices } from './engine/kept-services.js';
 
 export type { EngineServicesOptions } from './engine/runtime.js';
 
@@ -64,6 +65,7 @@ export function createEngineServices(ctx: AppContext, opts: EngineServicesOption
     ...configServices(rt),
     ...restoreServices(rt),
     ...filesServices(rt),
+    ...keptServices(rt),
     alerts: {
       async test(call): Promise<AlertTest> {
         const config = rt.config();

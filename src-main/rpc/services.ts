@@ -20,6 +20,7 @@ import type { Settings, Language, AlertTest, AuditEntry, AuditQuery } from '../.
 import type { EventName, EventPayload } from '../../shared/rpc/contract.js';
 import type { DemoInfo } from '../../shared/rpc/contracts/demo.js';
 import type { FilesList, FilesListInput, FileVersions, FilesSave, FilesSaveInput } from '../../shared/rpc/contracts/files.js';
+import type { KeptList, KeptCopy } from '../../shared/rpc/contracts/kept.js';
 import type { Writable } from 'node:stream';
 
 /** Who is calling, for the audit log ("console:<os user>", "cli:<os user>"). */
@@ -116,6 +117,12 @@ export interface EngineServices {
     save(input: FilesSaveInput, ctx: CallContext): Promise<FilesSave>;
     /** The download behind a `save` link, once; undefined when unknown, used or expired. */
     takeDownload(ticket: string): Promise<Download | undefined>;
+  };
+  kept: {
+    /** The copies restores kept of what they replaced, looked up on each target (`cofre kept`); a target that fails is named in `unreachable`. */
+    list(): Promise<KeptList>;
+    /** Removes one, confirmed by the technician (the newest copy of something only with `force`); audited as the caller. */
+    remove(input: { target: string; name: string; force: boolean }, ctx: CallContext): Promise<{ removed: KeptCopy }>;
   };
   settings: {
     get(): Promise<Settings>;

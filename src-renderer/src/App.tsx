@@ -38,7 +38,7 @@ function refresh(stores: Stores, screen: Screen): Promise<unknown> {
     case 'execucoes':
       return stores.runs.getState().load();
     case 'restaurar':
-      return Promise.all([stores.sets.getState().load(), stores.restore.getState().loadTargets()]);
+      return Promise.all([stores.sets.getState().load(), stores.restore.getState().loadTargets(), stores.kept.getState().load()]);
     case 'testes':
       return stores.drills.getState().load();
     case 'configuracoes':

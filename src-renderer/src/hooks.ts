@@ -27,6 +27,7 @@ export const useDrills = () => use('drills');
 export const useSettings = () => use('settings');
 export const useAudit = () => use('audit');
 export const useDemo = () => use('demo');
+export const useKept = () => use('kept');
 
 export function useT(): Translate {
   return useStore(useStores().settings, (s) => s.t);

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CofreError } from '../../src-main/errors.js';
+import { said } from '../../shared/i18n/catalog.js';
 import type { EngineServices, EngineEvent, CallContext } from '../../src-main/rpc/services.js';
 import type { Run, RunDetail, LogLine } from '../../shared/rpc/contracts/runs.js';
 import type { BackupSet } from '../../shared/rpc/contracts/sets.js';
@@ -467,6 +468,15 @@ export function createMemoryServices(options: MemoryServicesOptions = {}): Memor
       },
     },
     files: memoryFiles(() => sets, findSet, record),
+    // restores here touch no target, so they keep nothing: the kept copies are tested against the real engine (test/integration/kept-console.test.ts)
+    kept: {
+      async list() {
+        return { copies: [], unreachable: [] };
+      },
+      async remove({ name }) {
+        throw new CofreError('INVALID_ARGUMENT', `${name} is not a copy kept by a restore recorded here: nothing was removed`, said('drill.kept.unknown', { name }));
+      },
+    },
     settings: {
       async get() {
         return structuredClone(settings);

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { method, Empty, IsoDate, Bytes, ErrorInfoSchema, SaidFields } from '../define.js';
 import { CheckSchema } from './sets.js';
 import { DrillBriefSchema } from './status.js';
+import { KeptRefSchema } from './kept.js';
 
 export const SourceTypeSchema = z.enum(['postgres', 'mysql', 'files']);
 
@@ -70,6 +71,8 @@ export const RestoreFinishedSchema = z.object({
   rtoMs: z.number().nonnegative(),
   rpoMs: z.number().nonnegative(),
   error: ErrorInfoSchema.optional(),
+  /** what this restore kept of what it replaced (safety folder, copies moved aside): listed and removed in Restaurar → Cópias guardadas */
+  kept: z.array(KeptRefSchema).optional(),
 });
 
 /** The set a point in time picks (`--at`: the newest good set finished at or before it). */

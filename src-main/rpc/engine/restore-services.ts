@@ -13,6 +13,7 @@ import { requireConfirmation, runRestore } from '../../restore/restore.js';
 import { runDrill, drillTarget, drillStatus, briefOf } from '../../restore/drill.js';
 import { checkReachable, runPreflightChecks } from '../../restore/preflight.js';
 import { asideStamp, namesPolicy } from '../../restore/original-names.js';
+import { keptByRestore } from '../../restore/kept-copies.js';
 import type { CheckResult, Projection, RestoreResult, RestoreProgress } from '../../restore/types.js';
 import type { RunKind } from '../../catalog/catalog.js';
 import type { EngineServices } from '../services.js';
@@ -65,12 +66,14 @@ export function restoreServices(rt: Runtime): RestoreServices {
     });
     void done
       .then((r) => {
+        const kept = keptByRestore(r.target, r).map((k) => ({ target: r.target, ...k }));
         rt.emit({
           event: 'restore.finished',
           payload: {
             restoreId: r.restoreId, status: r.status, validation: r.validation, rtoMs: r.rtoMs, rpoMs: r.rpoMs ?? 0,
             ...(r.reportPath ? { reportPath: r.reportPath } : {}),
             ...(r.error ? { error: { ...r.error, ...(r.targetState ? { hint: `${r.error.hint ? `${r.error.hint}. ` : ''}${r.targetState}` } : {}) } } : {}),
+            ...(kept.length ? { kept } : {}),
           },
         });
         return rt.opts.host?.check();

@@ -7,6 +7,7 @@ import { restoreHandlers } from './restore.js';
 import { settingsHandlers } from './settings.js';
 import { demoHandlers } from './demo.js';
 import { filesHandlers } from './files.js';
+import { keptHandlers } from './kept.js';
 
 /** Every method of the contract, implemented over the engine's services. */
 export function createHandlers(services: EngineServices): Handlers {
@@ -18,5 +19,6 @@ export function createHandlers(services: EngineServices): Handlers {
     ...settingsHandlers(services),
     ...demoHandlers(services),
     ...filesHandlers(services),
+    ...keptHandlers(services),
   };
 }

@@ -14,6 +14,7 @@ import type { Translate } from '../../../shared/i18n/index.js';
 import type { SourceType, Target } from '../../../shared/rpc/contracts/restore.js';
 import { FileBrowser } from '../components/file-browser.js';
 import { reportHref } from '../../../shared/report-href.js';
+import { KeptAfterRestore, KeptCopies } from '../components/kept-copies.js';
 
 const RTO_BUDGET_MS = 4 * 3_600_000;
 const RPO_BUDGET_MS = 24 * 3_600_000;
@@ -313,6 +314,7 @@ export function Restaurar() {
             <Badge tone={r.finished.status === 'succeeded' ? 'ok' : 'failing'}>{r.finished.status === 'succeeded' ? t('restaurar.success') : t('restaurar.failure')}</Badge>
           </p>
           <ErrorNote error={r.finished.error} />
+          <KeptAfterRestore kept={r.finished.kept} />
           <p>{t('restaurar.rtoResult', { rto: formatDuration(r.finished.rtoMs) })}</p>
           <p>{t('restaurar.rpoResult', { rpo: formatDuration(r.finished.rpoMs) })}</p>
           <h3>{t('restaurar.validation')}</h3>
@@ -332,6 +334,7 @@ export function Restaurar() {
           <Button onClick={r.reset}>{t('restaurar.again')}</Button>
         </Card>
       ) : null}
+      {r.step === 'transfer' ? null : <KeptCopies />}
     </>
   );
 }

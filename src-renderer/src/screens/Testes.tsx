@@ -4,6 +4,7 @@ import { Badge, Button, Card, EmptyState, ErrorNote, ProgressBar, Table } from '
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 import type { DrillBrief } from '../../../shared/rpc/contracts/status.js';
 import { reportHref } from '../../../shared/report-href.js';
+import { KeptAfterRestore } from '../components/kept-copies.js';
 
 /**
  * A report as a link to the console server's /reports route (same session as the console; the
@@ -73,7 +74,7 @@ export function Testes() {
   const t = useT();
   const date = useDate();
   const lang = useLanguage();
-  const { drills, running, ask, confirming, error } = useDrills();
+  const { drills, running, ask, confirming, error, finished } = useDrills();
   const overdue = drills?.nextDue !== undefined && Date.parse(drills.nextDue) < Date.now();
   const last = drills?.lastResult;
   return (
@@ -97,6 +98,8 @@ export function Testes() {
               {last.rtoMs === undefined ? '—' : formatDuration(last.rtoMs)}
             </p>
             <DrillOutcome drill={last} />
+            {/* a drill under the production names keeps what was there: said as after a restore */}
+            {finished?.restoreId === last.restoreId ? <KeptAfterRestore kept={finished.kept} /> : null}
           </>
         ) : (
           <EmptyState title={t('testes.emptyTitle')} body={`${t('testes.emptyBody')} ${t('testes.emptyHint')}`} />

@@ -13,6 +13,7 @@ import { createSettingsStore } from './settings.js';
 import { createAuditStore } from './audit.js';
 import { createDemoStore } from './demo.js';
 import { createFilesStore } from './files.js';
+import { createKeptStore } from './kept.js';
 
 export function createStores(client: RpcClient) {
   const sets = createSetsStore(client);
@@ -30,6 +31,8 @@ export function createStores(client: RpcClient) {
     files: createFilesStore(client),
     /** the restore wizard's path picker (its own place in the set) */
     filePicker: createFilesStore(client),
+    /** Restaurar → Cópias guardadas: what restores kept of what they replaced */
+    kept: createKeptStore(client),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -22,6 +22,8 @@ export function wireEvents(client: RpcClient, stores: Stores, onRunFinished?: (f
       void stores.status.getState().load();
       // a drill is a run too: Execuções lists it
       if (stores.runs.getState().loaded) void stores.runs.getState().load();
+      // what it kept of what it replaced joins Restaurar → Cópias guardadas
+      if (f.kept?.length && stores.kept.getState().loaded) void stores.kept.getState().load();
     }),
     client.on('demo.changed', (info) => stores.demo.getState().onChanged(info)),
   ];
