@@ -115,9 +115,23 @@ export async function listTree(host: RemoteHost, src: FilesSourceConfig, spool: 
   const p = host.exec(findCommand(src), { label: 'find', okCodes: [0, 1] });
   const onAbort = (): void => p.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
-  // one path of each uid and of each gid listed: where the names are asked
+  // One path of each uid and of each gid listed: where the names are asked, while find still
+  // runs (one look-up at a time, for the ids seen since the last), then for any id seen after.
   const ofUid = new Map<number, string>();
   const ofGid = new Map<number, string>();
+  const asked = { uids: new Set<number>(), gids: new Set<number>() };
+  const lookups: Array<Promise<OwnerNames>> = [];
+  let inFlight = false;
+  const askNew = (): void => {
+    const paths = new Set<string>();
+    for (const [id, path] of ofUid) if (!asked.uids.has(id)) { asked.uids.add(id); paths.add(path); }
+    for (const [id, path] of ofGid) if (!asked.gids.has(id)) { asked.gids.add(id); paths.add(path); }
+    if (paths.size === 0) return;
+    inFlight = true;
+    const lookup = ownerNames(host, paths, signal).finally(() => { inFlight = false; });
+    lookup.catch(() => undefined); // awaited below unless find fails first
+    lookups.push(lookup);
+  };
   try {
     for await (const chunk of p.stdout) {
       for (const e of parser.push(chunk as Buffer)) {
@@ -125,6 +139,7 @@ export async function listTree(host: RemoteHost, src: FilesSourceConfig, spool: 
         if (!ofGid.has(e.gid)) ofGid.set(e.gid, e.path);
         await sorter.add(e);
       }
+      if (!inFlight) askNew();
     }
     const r = await p.done;
     const errors = r.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -136,7 +151,12 @@ export async function listTree(host: RemoteHost, src: FilesSourceConfig, spool: 
     }
     parser.end();
     await sorter.finish();
-    const names = await ownerNames(host, new Set([...ofUid.values(), ...ofGid.values()]), signal);
+    askNew();
+    const names: OwnerNames = { users: new Map(), groups: new Map() };
+    for (const found of await Promise.all(lookups)) {
+      for (const [id, name] of found.users) if (!names.users.has(id)) names.users.set(id, name);
+      for (const [id, name] of found.groups) if (!names.groups.has(id)) names.groups.set(id, name);
+    }
     return {
       count: sorter.count,
       warnings: vanished.length ? [`find: ${vanished.length} entr${vanished.length === 1 ? 'y' : 'ies'} vanished while listed`] : [],
