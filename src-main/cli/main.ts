@@ -10,6 +10,11 @@ import { tuneHeapForStreaming } from '../app/heap.js';
 
 tuneHeapForStreaming();
 
+// Once nothing is left to do (the event loop is empty: every write, close and clean-up has
+// ended), end at once. Left to itself, Node then frees the whole V8 heap page by page before
+// exiting: 0.1–0.4 s after a backup, measured, which no one waits for usefully.
+process.once('beforeExit', () => process.exit());
+
 const program = new Command();
 program
   .name('cofre')
