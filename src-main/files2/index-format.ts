@@ -64,6 +64,9 @@ export const INDEX_HEADER = '# cofre-files-index/2 type path mode uid gid owner 
   + ' (cid: the keyed content id or its first 16 hex digits; member: the same, or - for the cid;'
   + ' the member of pack whose name starts with the member field holds the content)';
 
+/** The header of indexes made before short ids (whole ids in cid and member). */
+export const INDEX_HEADER_V1 = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';
+
 /**
  * Hex digits of the content id that a `/2` index writes in its cid and member fields: 64 bits,
  * unique within a pack by construction (PackWriter), so they name one member of it. The 48
@@ -72,15 +75,31 @@ export const INDEX_HEADER = '# cofre-files-index/2 type path mode uid gid owner 
 export const SHORT_CID_HEX = 16;
 
 let shortHex = SHORT_CID_HEX;
+let writeV1 = false;
 
-/** The digits writers use now: SHORT_CID_HEX, or what a test set (`setShortCidHexForTests`). */
+/** The digits writers use now: SHORT_CID_HEX, or what a test set (`setIndexFormForTests`). */
 export function shortCidHex(): number {
   return shortHex;
 }
 
-/** Tests only: a shorter prefix (e.g. 1 digit) makes prefix clashes certain, so the writer's rule is exercised. */
-export function setShortCidHexForTests(hex: number | undefined): void {
-  shortHex = hex ?? SHORT_CID_HEX;
+/**
+ * Tests only: a shorter prefix (e.g. 1 digit) makes prefix clashes certain, so the writer's rule
+ * is exercised; `v1` writes indexes as Cofre did before `/2` (whole ids), to prove old sets still work.
+ */
+export function setIndexFormForTests(form: { shortHex?: number; v1?: boolean } | undefined): void {
+  shortHex = form?.shortHex ?? SHORT_CID_HEX;
+  writeV1 = form?.v1 ?? false;
+}
+
+/** The header a new index starts with. */
+export function indexHeader(): string {
+  return writeV1 ? INDEX_HEADER_V1 : INDEX_HEADER;
+}
+
+/** The cid and member fields a new index holds for a content id: its short form, and no member field (`-`: the cid names it). */
+export function newEntryIds(cid: string): { cid: string; member: string } {
+  if (writeV1) return { cid, member: cid };
+  return { cid: shortCid(cid), member: '' };
 }
 
 /** The short form of a content id a `/2` index holds (an empty id stays empty). */

@@ -3,8 +3,11 @@
  * every source of its set from a copy of the storage root with only sh, coreutils, age, tar and
  * zstd. It checks the SHA-256 of every object it reads against the hashes written into it (its
  * own hash is in the signed manifest), decrypts each index (and decompresses a `.index.zst.age`
- * one), extracts each pack once into a private stage folder under OUT_DIR, and places the
- * members per the index.
+ * one), extracts each pack once into its own folder of a private stage folder under OUT_DIR, and
+ * places the members per the index. A `cofre-files-index/2` index names a member by the first
+ * digits of its content id (the member's whole name): the script learns from the indexes how many
+ * digits name each pack's members and has GNU tar stage them under those (`--transform`; `-k`
+ * refuses two members with the same digits), so the place code finds each member by its name.
  *
  * The placement part (`PLACE_SH`) is also what Cofre runs on a restore target, so both ways of
  * restoring place files alike: one tar stream, made by the shell, into one GNU `tar -x -p`:
@@ -51,7 +54,8 @@ const RECORDS_FMT = '%s path=%s%b\\n%s linkpath=%s%b\\n%s mtime=%s\\n%s %s=%s\\n
 const ENTRY_FMT = `%*s${BLOCK_FMT}${RECORDS_FMT}%*s${BLOCK_FMT}`;
 
 /**
- * sh functions: `cofre_place INDEX STAGE OUT` (OUT absolute, STAGE holds the packs' members).
+ * sh functions: `cofre_place INDEX STAGE OUT` (OUT absolute; STAGE/<pack>/<cid field> is each
+ * member, a folder per pack: short content ids are unique within a pack, not across packs).
  *
  * Placing files one process at a time (ln, touch, chmod per file) took 210 s for 10k files here:
  * process starts, not bytes, were the cost; and sh's `read` reads a byte per system call. So the

@@ -13,7 +13,7 @@ import { extract as tarExtract } from 'tar-stream';
 import { FolderStorage } from '../../src-main/storage/folder.js';
 import { generateIdentity, decryptBuffer } from '../../src-main/crypto/age.js';
 import { PackWriter, packKey } from '../../src-main/files2/packs.js';
-import { MemberFields, memberMatches, sameContentId, setShortCidHexForTests, shortCid, SHORT_CID_HEX } from '../../src-main/files2/index-format.js';
+import { MemberFields, memberMatches, sameContentId, setIndexFormForTests, shortCid, SHORT_CID_HEX } from '../../src-main/files2/index-format.js';
 
 async function memberNames(tar: Buffer): Promise<string[]> {
   const ex = tarExtract();
@@ -26,7 +26,7 @@ async function memberNames(tar: Buffer): Promise<string[]> {
 describe('short content ids', () => {
   let dir: string | undefined;
   afterEach(() => {
-    setShortCidHexForTests(undefined);
+    setIndexFormForTests(undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -34,7 +34,7 @@ describe('short content ids', () => {
     dir = mkdtempSync(join(tmpdir(), 'cofre-short-'));
     const storage = new FolderStorage({ type: 'folder', name: 'nas', path: dir });
     const { identity, recipient } = generateIdentity();
-    setShortCidHexForTests(1);
+    setIndexFormForTests({ shortHex: 1 });
     const writer = new PackWriter(storage, [recipient], { compress: false, targetBytes: 64 * 1024 * 1024 });
     const cids = Array.from({ length: 40 }, () => randomBytes(32).toString('hex'));
     for (const cid of cids) await writer.add(cid, Buffer.from(cid), 64);
