@@ -47,10 +47,16 @@ export class RepackScratch extends ScratchDb {
     this.st.addLive.run(pack, cid, size);
   }
 
-  /** The live plaintext bytes of each pack some index names (pack key → bytes). */
+  /**
+   * The live plaintext bytes of each pack some index names (pack key → bytes), each member once:
+   * a member named whole by a /1 index and short by a /2 one counts under its shortest field.
+   */
   liveBytes(): Map<string, number> {
     this.flush();
-    const rows = this.db.prepare('SELECT pack, SUM(size) AS bytes FROM live GROUP BY pack').all() as Array<{ pack: string; bytes: number }>;
+    const lengths = (this.db.prepare('SELECT DISTINCT length(cid) AS n FROM live').all() as Array<{ n: number }>).map((r) => r.n);
+    const longer = lengths.map((n) => `(length(l.cid) > ${Number(n)} AND EXISTS (SELECT 1 FROM live o WHERE o.pack = l.pack AND o.cid = substr(l.cid, 1, ${Number(n)})))`);
+    const sql = `SELECT pack, SUM(size) AS bytes FROM live l${longer.length ? ` WHERE NOT (${longer.join(' OR ')})` : ''} GROUP BY pack`;
+    const rows = this.db.prepare(sql).all() as Array<{ pack: string; bytes: number }>;
     return new Map(rows.map((r) => [r.pack, r.bytes]));
   }
 
