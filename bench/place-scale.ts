@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLACE_SH } from '../src-main/files2/restore-script.js';
-import { formatEntry, INDEX_HEADER, type IndexEntry } from '../src-main/files2/index-format.js';
+import { formatEntry, INDEX_HEADER, INDEX_HEADER_V1, shortCid, type IndexEntry } from '../src-main/files2/index-format.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -25,6 +25,7 @@ if (SIZES.length === 0) SIZES.push(10_000, 100_000);
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
 const BEFORE_UPTO = Number(process.env['BENCH_BEFORE_UPTO'] ?? '10000');
 const log = (s: string): void => { process.stderr.write(`[place-scale ${new Date().toISOString().slice(11, 19)}] ${s}\n`); };
+const PACK = `${'ab'.repeat(16)}.tar.zst.age`;
 const filler = 'paciente exame consulta laudo receita retorno hemograma glicemia '.repeat(5);
 
 interface Expected { path: string; type: 'f' | 'l' | 'd'; body?: string; mode?: number; mtimeS: string; target?: string }
@@ -33,7 +34,7 @@ function makeIndex(n: number): { entries: IndexEntry[]; bodies: Map<string, stri
   const entries: IndexEntry[] = [];
   const bodies = new Map<string, string>();
   const expected: Expected[] = [];
-  const common = { uid: 1000, gid: 1000, owner: 'cofre', group: 'cofre', size: 0, target: '', linkGroup: 0, sparse: false, cid: '', pack: 'p.tar.zst.age', member: '' };
+  const common = { uid: 1000, gid: 1000, owner: 'cofre', group: 'cofre', size: 0, target: '', linkGroup: 0, sparse: false, cid: '', pack: PACK, member: '' };
   let prevBody = '';
   for (let i = 0; i < n; i++) {
     const folder = `/srv/clinica/d${String(Math.floor(i / 500)).padStart(5, '0')}`;
@@ -41,12 +42,13 @@ function makeIndex(n: number): { entries: IndexEntry[]; bodies: Map<string, stri
     // every 50th file has the content of the file before it, with its own mtime and mode
     const body = i % 50 === 49 ? prevBody : `${i};${filler.slice(0, 100 + ((i * 7919) % 200))}\n`;
     prevBody = body;
-    const cid = `${(i % 50 === 49 ? i - 1 : i).toString(16).padStart(64, '0')}`;
+    // a whole content id whose first 16 digits differ per content (as PackWriter keeps them in a pack)
+    const cid = `${(i % 50 === 49 ? i - 1 : i).toString(16).padStart(16, '0')}${'0'.repeat(48)}`;
     bodies.set(cid, body);
     const mtime = `1764640${String(i % 1000).padStart(3, '0')}.${String(i).padStart(9, '0')}0`;
     const mode = i % 50 === 49 ? '600' : '644';
     const path = `${folder}/exame-${i}.txt`;
-    entries.push({ ...common, type: 'f', path, mode, mtime, size: Buffer.byteLength(body), cid, member: cid });
+    entries.push({ ...common, type: 'f', path, mode, mtime, size: Buffer.byteLength(body), cid, member: cid });  // whole ids (/1); the /2 index is made from them
     expected.push({ path, type: 'f', body, mode: parseInt(mode, 8), mtimeS: mtime });
     if (i % 1000 === 999) {
       entries.push({ ...common, type: 'l', path: `${folder}/link-${i}`, mode: '777', mtime, target: `exame-${i}.txt` });
@@ -89,20 +91,26 @@ try {
   }
   for (const n of SIZES) {
     const { entries, bodies, expected } = makeIndex(n);
+    // 'after': a /2 index (short ids, member -), members staged in their pack's folder under the short id;
+    // 'before' (an older PLACE_SH): a /1 index, members staged flat under their whole names
     const index = join(dir, `index-${n}`);
-    writeFileSync(index, `${INDEX_HEADER}\n${entries.map(formatEntry).join('\n')}\n`, 'latin1');
+    const short = entries.map((e) => (e.cid ? { ...e, cid: shortCid(e.cid), member: '' } : e));
+    writeFileSync(index, `${INDEX_HEADER}\n${short.map(formatEntry).join('\n')}\n`, 'latin1');
+    const indexV1 = join(dir, `index-v1-${n}`);
+    if (BEFORE_ROOT) writeFileSync(indexV1, `${INDEX_HEADER_V1}\n${entries.map(formatEntry).join('\n')}\n`, 'latin1');
     const row: Record<string, unknown> = { files: n, symlinks: Math.floor(n / 1000), sharedContent: Math.floor(n / 50), indexBytes: readFileSync(index).length };
     for (const v of variants) {
       if (v.label === 'before' && n > BEFORE_UPTO) continue;
       const top = join(dir, `out-${n}-${v.label}`);
       const stage = join(top, '.cofre-stage.bench');
-      mkdirSync(stage, { recursive: true });
-      for (const [cid, body] of bodies) writeFileSync(join(stage, cid), body);
+      const before = v.label === 'before';
+      mkdirSync(before ? stage : join(stage, PACK), { recursive: true });
+      for (const [cid, body] of bodies) writeFileSync(before ? join(stage, cid) : join(stage, PACK, shortCid(cid)), body);
       const script = join(dir, `place-${v.label}.sh`);
       writeFileSync(script, `set -eu\n${v.place}\ncofre_place "$1" "$2" "$3"\n`);
       const out = join(top, 'arquivos');
       const t0 = performance.now();
-      const r = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', script, index, stage, out], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', script, before ? indexV1 : index, stage, out], { encoding: 'utf8', maxBuffer: 1 << 26 });
       const wallS = (performance.now() - t0) / 1000;
       if (r.status !== 0) throw new Error(`${v.label} placement of ${n} failed: ${r.stderr.slice(-3000)}`);
       rmSync(stage, { recursive: true, force: true }); // as restore.sh and cofre restore do once placed

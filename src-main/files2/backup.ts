@@ -20,7 +20,7 @@ import { lastLines } from '../sources/postgres.js';
 import type { ManifestRef, ManifestSource } from '../../shared/domain.js';
 import { objectKey } from '../backup/layout.js';
 import { listTree } from './listing.js';
-import { formatEntry, type IndexEntry } from './index-format.js';
+import { formatEntry, newEntryIds, type IndexEntry } from './index-format.js';
 import { IndexUpload, type UploadedIndex } from './index-upload.js';
 import { PackWriter, packKey } from './packs.js';
 import { contentHmac, type FilesState, type PackRecord } from './state.js';
@@ -216,7 +216,9 @@ async function backupWithSpool(job: FilesV2Job, spool: Spool, scratch: BackupScr
           // unchanged since the last listing: its pack came with it (no look-up per entry)
           pack = row.pack ?? packOf(cid);
         }
-        const content = { size, sparse: e.sparse, cid, pack, member: cid, linkGroup: group?.n ?? 0 };
+        // the index holds the short form, and no member field (`-`: the cid names it); the pack's
+        // member is named by the whole id, and the dedup state keeps it whole
+        const content = { size, sparse: e.sparse, ...newEntryIds(cid), pack, linkGroup: group?.n ?? 0 };
         if (group && group.first !== e.path) {
           const first = firstOf.get(group.n);
           if (first === undefined) continue;

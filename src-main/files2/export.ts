@@ -13,7 +13,7 @@ import type { Storage } from '../storage/types.js';
 import type { ManifestRef } from '../../shared/domain.js';
 import { isCompressedPack, packKey } from './packs.js';
 import { forEachMember, openPack } from './pack-reader.js';
-import { selectEntries } from './index-format.js';
+import { MemberFields, memberField, selectEntries } from './index-format.js';
 import { nameOf, parentOf, type SourcedEntry } from './browse.js';
 
 export interface ExportPlan {
@@ -72,7 +72,7 @@ export async function writeExport(opts: ExportOptions, out: Writable): Promise<n
 async function writeFile(opts: ExportOptions, out: Writable): Promise<void> {
   const e = opts.plan.entries[0];
   if (!e || !e.cid) return; // an empty file
-  await readPacks(opts, [e], (_member, body) => copyInto(body, out));
+  await readPacks(opts, [e], (_pack, _fields, body) => copyInto(body, out));
 }
 
 async function writeTar(opts: ExportOptions, out: Writable): Promise<void> {
@@ -107,8 +107,8 @@ async function writeTar(opts: ExportOptions, out: Writable): Promise<void> {
       else if (!e.cid) await addEmpty(header(e, { type: 'file', size: 0 }));
     }
     const withContent = opts.plan.entries.filter((e) => e.cid && (e.type === 'f' || e.type === 'h'));
-    await readPacks(opts, withContent, async (member, body) => {
-      const same = withContent.filter((e) => e.member === member);
+    await readPacks(opts, withContent, async (pack, fields, body) => {
+      const same = withContent.filter((e) => e.pack === pack && fields.includes(memberField(e)));
       const [first, ...others] = same;
       if (!first) {
         body.resume();
@@ -152,19 +152,23 @@ async function copyInto(body: AsyncIterable<unknown>, out: ChunkSink): Promise<v
 
 type MemberBody = AsyncIterable<unknown> & { resume(): unknown };
 
-/** Streams each pack the entries need; `onMember` gets each wanted member once, in pack order. */
-async function readPacks(opts: ExportOptions, entries: readonly SourcedEntry[], onMember: (member: string, body: MemberBody) => Promise<void>): Promise<void> {
+/** Streams each pack the entries need; `onMember` gets each wanted member once, in pack order, with the member fields it matches. */
+async function readPacks(opts: ExportOptions, entries: readonly SourcedEntry[], onMember: OnMember): Promise<void> {
   const byKey = new Map(opts.packs.map((p) => [p.key, p]));
-  const wanted = new Set(entries.map((e) => e.member));
   const names = [...new Set(entries.map((e) => e.pack))].sort();
   for (const name of names) {
     const ref = byKey.get(packKey(name));
     if (!ref) throw new CofreError('INTEGRITY', `the index names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; use another set' });
-    await readPack(opts, ref, wanted, onMember);
+    // short member fields are unique within a pack, not across packs: matched pack by pack
+    const wanted = new MemberFields();
+    for (const e of entries) if (e.pack === name) wanted.add(memberField(e));
+    await readPack(opts, ref, name, wanted, onMember);
   }
 }
 
-async function readPack(opts: ExportOptions, ref: ManifestRef, wanted: ReadonlySet<string>, onMember: (member: string, body: MemberBody) => Promise<void>): Promise<void> {
+type OnMember = (pack: string, fields: string[], body: MemberBody) => Promise<void>;
+
+async function readPack(opts: ExportOptions, ref: ManifestRef, name: string, wanted: MemberFields, onMember: OnMember): Promise<void> {
   const pack = await openPack(opts.storage, ref, opts.identities, {
     signal: opts.signal,
     unzstd: isCompressedPack(ref.key) ? {
@@ -172,9 +176,14 @@ async function readPack(opts: ExportOptions, ref: ManifestRef, wanted: ReadonlyS
       failed: (_detail, exit) => new CofreError('STORAGE_FAILED', `zstd failed (exit ${exit.code}): ${exit.stderr}`),
     } : undefined,
   });
+  const seen = new Set<string>();
   await forEachMember(pack, async (entry) => {
-    if (wanted.has(entry.header.name)) await onMember(entry.header.name, entry);
+    const fields = seen.has(entry.header.name) ? [] : wanted.claim(entry.header.name, ref.key);
+    seen.add(entry.header.name);
+    if (fields.length > 0) await onMember(name, fields, entry);
     else entry.resume();
   });
   pack.verify((sha) => new CofreError('INTEGRITY', `${ref.key}: SHA-256 ${sha} differs from the manifest's ${ref.sha256}`, { hint: 'the stored pack changed after the backup; the saved copy was discarded; use another set' }));
+  const missing = wanted.unclaimed();
+  if (missing !== undefined) throw new CofreError('INTEGRITY', `${ref.key} lacks member ${missing.slice(0, 12)}… that the index places in it`, { hint: 'the set is inconsistent; verify it with `cofre verify --deep` and use another set' });
 }

@@ -12,8 +12,17 @@
  *   also carries the content, so it can be restored alone), o other (socket, fifo, device:
  *   listed, never restored)
  * - mode: permission bits in octal; mtime: seconds since the epoch with the fraction find prints
- * - cid: keyed content id (HMAC-SHA256 hex), `-` for folders, symlinks and empty files
- * - pack: the pack's file name under `packs/`; member: its member name (the cid)
+ * - cid: keyed content id (HMAC-SHA256 hex), `-` for folders, symlinks and empty files. A
+ *   `# cofre-files-index/2` index writes only its first SHORT_CID_HEX hex digits (`shortCid`);
+ *   a `/1` index, the whole 64.
+ * - pack: the pack's file name under `packs/`; member: the name of its member in that pack
+ *   (`/1`), or `-` (`/2`: the cid field names it; `memberField`). Pack members are always named
+ *   by the whole content id; a member matches an entry when its name starts with the entry's
+ *   member field (`memberMatches`, the one rule every reader uses; a whole name starts with
+ *   itself). Repack shortens the entries it moves into new packs and keeps the others as it
+ *   found them, so a `/2` index may hold whole ids too (within one pack, always one length).
+ *   PackWriter never puts two members sharing their first SHORT_CID_HEX digits into one pack,
+ *   so within a pack the short form names one member.
  */
 import { CofreError } from '../errors.js';
 
@@ -47,7 +56,137 @@ export function isCompressedIndex(key: string): boolean {
   return key.endsWith('.index.zst.age');
 }
 
-export const INDEX_HEADER = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';
+/**
+ * The header of the indexes this version writes. `/1` indexes (whole content ids in cid and
+ * member) stay readable: the fields are the same, and the matching rule (`memberMatches`) reads both.
+ */
+export const INDEX_HEADER = '# cofre-files-index/2 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member'
+  + ' (cid: the keyed content id or its first 16 hex digits; member: the same, or - for the cid;'
+  + ' the member of pack whose name starts with the member field holds the content)';
+
+/** The header of indexes made before short ids (whole ids in cid and member). */
+export const INDEX_HEADER_V1 = '# cofre-files-index/1 type path mode uid gid owner group mtime size target linkGroup sparse cid pack member';
+
+/**
+ * Hex digits of the content id that a `/2` index writes in its cid and member fields: 64 bits,
+ * unique within a pack by construction (PackWriter), so they name one member of it. The 48
+ * remaining digits were ≈ 70 % of an entry's stored bytes (HMAC output does not compress).
+ */
+export const SHORT_CID_HEX = 16;
+
+let shortHex = SHORT_CID_HEX;
+let writeV1 = false;
+
+/** The digits writers use now: SHORT_CID_HEX, or what a test set (`setIndexFormForTests`). */
+export function shortCidHex(): number {
+  return shortHex;
+}
+
+/**
+ * Tests only: a shorter prefix (e.g. 1 digit) makes prefix clashes certain, so the writer's rule
+ * is exercised; `v1` writes indexes as Cofre did before `/2` (whole ids), to prove old sets still work.
+ */
+export function setIndexFormForTests(form: { shortHex?: number; v1?: boolean } | undefined): void {
+  shortHex = form?.shortHex ?? SHORT_CID_HEX;
+  writeV1 = form?.v1 ?? false;
+}
+
+/** The header a new index starts with. */
+export function indexHeader(): string {
+  return writeV1 ? INDEX_HEADER_V1 : INDEX_HEADER;
+}
+
+/** The cid and member fields a new index holds for a content id: its short form, and no member field (`-`: the cid names it). */
+export function newEntryIds(cid: string): { cid: string; member: string } {
+  if (writeV1) return { cid, member: cid };
+  return { cid: shortCid(cid), member: '' };
+}
+
+/** The short form of a content id a `/2` index holds (an empty id stays empty). */
+export function shortCid(cid: string): string {
+  return cid.slice(0, shortHex);
+}
+
+/** The entry's member field: `member`, or (`/2`, member `-`) its cid. */
+export function memberField(e: Pick<IndexEntry, 'cid' | 'member'>): string {
+  return e.member || e.cid;
+}
+
+/**
+ * The one rule that finds an index entry's member in its pack: the member's name starts with the
+ * entry's member field (a `/1` field is the whole name, a `/2` field its first digits).
+ */
+export function memberMatches(name: string, field: string): boolean {
+  return field !== '' && name.startsWith(field);
+}
+
+/** Two content ids (whole or short) name the same content when the shorter is the start of the longer. */
+export function sameContentId(a: string, b: string): boolean {
+  if (a === '' || b === '') return a === b;
+  return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
+}
+
+/**
+ * The member fields wanted of one pack, matched against its members' names by `memberMatches`
+ * (looked up by the name's first digits for each field length held: a few lengths, O(1) each).
+ * `claim` fails closed when two different members match one field: the index would not name one
+ * content (a pack written before PackWriter kept short names unique, with a 64-bit clash).
+ */
+export class MemberFields {
+  private readonly fields = new Map<string, string | undefined>();
+  private readonly lengths: number[] = [];
+
+  add(field: string): void {
+    if (field === '' || this.fields.has(field)) return;
+    this.fields.set(field, undefined);
+    if (!this.lengths.includes(field.length)) this.lengths.push(field.length);
+  }
+
+  has(field: string): boolean {
+    return this.fields.has(field);
+  }
+
+  get size(): number {
+    return this.fields.size;
+  }
+
+  /** The fields added, in the order they came. */
+  values(): IterableIterator<string> {
+    return this.fields.keys();
+  }
+
+  /** The wanted fields a member name matches (usually none or one). */
+  matches(name: string): string[] {
+    const out: string[] = [];
+    for (const n of this.lengths) {
+      if (name.length < n) continue;
+      const f = name.slice(0, n);
+      if (this.fields.has(f) && memberMatches(name, f)) out.push(f);
+    }
+    return out;
+  }
+
+  /** Like `matches`, recording which member each field found; throws when a field already found another member. */
+  claim(name: string, label: string): string[] {
+    const found = this.matches(name);
+    for (const f of found) {
+      const had = this.fields.get(f);
+      if (had !== undefined && had !== name) {
+        throw new CofreError('INTEGRITY', `${label} holds two members that start with ${f.slice(0, 12)}…: the index does not tell which one it names`, {
+          hint: 'restore another set; report this (packs written by this Cofre version never hold two such members)',
+        });
+      }
+      this.fields.set(f, name);
+    }
+    return found;
+  }
+
+  /** A field no member was claimed for, if any. */
+  unclaimed(): string | undefined {
+    for (const [f, name] of this.fields) if (name === undefined) return f;
+    return undefined;
+  }
+}
 
 const SAFE_FIELD = /^[A-Za-z0-9._/+,:@=-]+$/;
 /** Each byte's form in a field: itself when safe, else `\0ooo`. */

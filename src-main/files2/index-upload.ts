@@ -9,7 +9,7 @@ import { PassThrough, Transform, pipeline, type Readable } from 'node:stream';
 import { createEncryptStream } from '../crypto/age.js';
 import { CofreError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
-import { INDEX_HEADER, isCompressedIndex } from './index-format.js';
+import { indexHeader, isCompressedIndex } from './index-format.js';
 import { INDEX_ZSTD_LEVEL, zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
 
 const BATCH = 64 * 1024;
@@ -34,7 +34,7 @@ export class IndexUpload {
   private readonly src = new PassThrough({ highWaterMark: BATCH });
   private readonly zstd: ZstdStage | undefined;
   private readonly stored: Promise<{ bytes: number; sha256: string }>;
-  private batch = `${INDEX_HEADER}\n`;
+  private batch = `${indexHeader()}\n`;
   private plainBytes = 0;
   private textBytes = 0;
   /** the first error of any stage (what a waiting or later `line()` throws) */

@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { extract as tarExtract, pack as tarPack, type Header, type Pack } from 'tar-stream';
 import { CofreError } from '../errors.js';
+import { MemberFields } from './index-format.js';
 
 /**
  * A pack is filtered when the members asked of it, with their tar headers, are at most this part
@@ -45,9 +46,11 @@ export interface FilteredTar {
 }
 
 /**
- * Reads a plain tar stream (a decrypted, decompressed pack) and writes out only the members whose
- * names are in `wanted`. Every other member is read through and dropped. A wanted member the pack
- * does not hold fails `done` (and the output stream), so nothing partial looks complete.
+ * Reads a plain tar stream (a decrypted, decompressed pack) and writes out only the members that
+ * the index's member fields in `wanted` name (`memberMatches`: the name starts with the field),
+ * each named by its field, as the place code finds it. Every other member is read through and
+ * dropped. A wanted member the pack does not hold, or two members matching one field, fail `done`
+ * (and the output stream), so nothing partial or ambiguous looks complete.
  */
 export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: string): FilteredTar {
   const ex = tarExtract();
@@ -58,12 +61,15 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
   out.on('error', () => undefined);
   input.on('error', (err) => ex.destroy(err));
   input.pipe(ex);
+  const fields = new MemberFields();
+  for (const w of wanted) fields.add(w);
   const done = (async () => {
     const found = new Set<string>();
     let bytes = 0;
     for await (const entry of ex) {
       const header = entry.header;
-      if (!wanted.has(header.name) || found.has(header.name)) {
+      const [field] = found.has(header.name) ? [] : fields.claim(header.name, label);
+      if (field === undefined) {
         // a cut stream fails this skipped member too: the extract's iterator reports it, unheard here it would end the process
         entry.on('error', () => undefined);
         entry.resume();
@@ -73,10 +79,10 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
         throw new CofreError('INTEGRITY', `${label}: member ${header.name.slice(0, 12)}… is a ${header.type ?? 'member'}, not a file`, { hint: 'the pack is not what the backup wrote; restore another set' });
       }
       found.add(header.name);
-      bytes += await copyMember(entry, out, header);
+      bytes += await copyMember(entry, out, renamed(header, field));
     }
-    if (found.size !== wanted.size) {
-      const missing = [...wanted].find((n) => !found.has(n)) ?? '';
+    const missing = fields.unclaimed();
+    if (missing !== undefined) {
       throw new CofreError('INTEGRITY', `${label} lacks member ${missing.slice(0, 12)}… that the index places in it`, { hint: 'the set is inconsistent; verify it with `cofre verify --deep` and restore another set' });
     }
     out.finalize();
@@ -88,6 +94,13 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
   });
   // tar-stream's streams are streamx streams: bridged to a Node stream through its async iterator
   return { stream: Readable.from(out), done };
+}
+
+/** The member's header under the index's name for it (a pax `path` record, which would override it, is dropped). */
+function renamed(header: Header, name: string): Header {
+  const pax = header.pax as Record<string, string> | undefined;
+  if (pax?.path === undefined) return { ...header, name };
+  return { ...header, name, pax: Object.fromEntries(Object.entries(pax).filter(([k]) => k !== 'path')) };
 }
 
 /** One member into the output pack, with back-pressure; resolves with its content bytes once its padding is written. */

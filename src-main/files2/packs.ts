@@ -5,6 +5,10 @@
  * A pack is closed once its plaintext reaches the target size; the next member opens a new one. A
  * member of the target size or more gets a pack of its own: a pack then holds less than twice the
  * target, or one file, and its upload is sized for that (S3: 5 MiB parts, 15 MiB in flight).
+ * Members are named by their whole content id; indexes name them by its first digits
+ * (`shortCid`), so a pack never holds two members whose names share those digits: a member whose
+ * short form the open pack already holds closes it and opens the next (uniqueness by
+ * construction, not by the odds of a 64-bit clash).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
@@ -13,6 +17,7 @@ import { CofreError } from '../errors.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
 import type { PackRecord } from './state.js';
+import { shortCid } from './index-format.js';
 import { PACK_ZSTD_LEVEL, zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
 
 export const PACKS_PREFIX = 'packs/';
@@ -33,6 +38,8 @@ interface OpenPack {
   name: string;
   tar: Pack;
   plainBytes: number;
+  /** the short forms (`shortCid`) of the members it holds: each names one member */
+  shortNames: Set<string>;
   zstd: ZstdStage | undefined;
   zstdDone: Promise<void>;
   stored: Promise<{ bytes: number; sha256: string }>;
@@ -56,6 +63,9 @@ export class PackWriter {
   async add(cid: string, data: Buffer | Readable, size: number): Promise<string> {
     // a member of the target size or more gets a pack of its own, whose size is then known up front
     if (size >= this.opts.targetBytes) await this.close();
+    // two members sharing a short name never go into one pack: an index could not tell them apart
+    const short = shortCid(cid);
+    if (this.current?.shortNames.has(short)) await this.close();
     const p = this.current ?? this.open(size >= this.opts.targetBytes ? size : 2 * this.opts.targetBytes);
     if (p.failed) throw p.failed;
     await new Promise<void>((resolve, reject) => {
@@ -79,6 +89,7 @@ export class PackWriter {
       }
     });
     p.plainBytes += size;
+    p.shortNames.add(short);
     if (p.plainBytes >= this.opts.targetBytes) await this.close();
     return p.name;
   }
@@ -122,7 +133,7 @@ export class PackWriter {
     // zstd (random data grows by < 0.1 %), tar headers and age's 16 B per 64 KiB fit in the 1 % added
     const sizeHint = Math.ceil(bound * 1.01) + 64 * 1024;
     const stored = this.storage.put(packKey(name), encrypted, { sizeHint, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
-    const p: OpenPack = { name, tar, plainBytes: 0, zstd, zstdDone, stored, failed: undefined, waiting: undefined };
+    const p: OpenPack = { name, tar, plainBytes: 0, shortNames: new Set(), zstd, zstdDone, stored, failed: undefined, waiting: undefined };
     const fail = (err: unknown): void => {
       p.failed ??= err instanceof Error ? err : new Error(String(err));
       p.waiting?.(p.failed);

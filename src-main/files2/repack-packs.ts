@@ -17,6 +17,7 @@ import { PackWriter, DEFAULT_PACK_BYTES, isCompressedPack } from './packs.js';
 import { writePackIds } from './pack-ids.js';
 import { forEachMember, openPack } from './pack-reader.js';
 import type { RepackScratch } from './repack-scratch.js';
+import { memberMatches } from './index-format.js';
 import type { Spool } from './spool.js';
 import { contentHmac, type PackRecord } from './state.js';
 
@@ -88,16 +89,30 @@ export async function moveLiveMembers(input: MoveInput): Promise<PackRecord[]> {
   try {
     for (const ref of input.refs) {
       const writer = writerFor(isCompressedPack(ref.key));
+      const lengths = scratch.fieldLengths(ref.key);
       await readPack(storage, ref, input.identities, { onProgress: input.onProgress, base: done, total }, async (cid, size, body) => {
-        const wanted = scratch.live(ref.key, cid);
-        if (!wanted || wanted.moved !== null) { await drain(body); return; }
+        // the live fields this member matches (memberMatches: its name starts with them; whole or short)
+        const fields = lengths.filter((n) => n <= cid.length).map((n) => cid.slice(0, n)).filter((f) => memberMatches(cid, f));
+        const rows = fields.map((f) => ({ f, row: scratch.live(ref.key, f) })).filter((r) => r.row !== undefined);
+        for (const { f, row } of rows) {
+          if (row?.moved != null && row.name !== cid) {
+            throw new CofreError('INTEGRITY', `${ref.key} holds two members that start with ${f.slice(0, 12)}…, which an index names; repack changes nothing`, { hint: 'run `cofre verify --deep` on the sets that reference it' });
+          }
+        }
+        const pending = rows.filter((r) => r.row?.moved === null).map((r) => r.f);
+        if (pending.length === 0) { await drain(body); return; }
         const already = scratch.placed(cid);
-        if (already) { scratch.setMoved(ref.key, cid, already); await drain(body); return; }
+        if (already) {
+          for (const f of pending) scratch.setMoved(ref.key, f, already, cid);
+          await drain(body);
+          return;
+        }
         const data = await holdMember(body, size, contentKey, cid, input.spool);
         try {
+          // the member keeps its whole name in the new pack
           const pack = await writer.add(cid, data.body, size);
           scratch.place(cid, pack, size);
-          scratch.setMoved(ref.key, cid, pack);
+          for (const f of pending) scratch.setMoved(ref.key, f, pack, cid);
         } finally {
           await data.dispose();
         }

@@ -16,6 +16,7 @@ import type { Manifest, ManifestRef } from '../../shared/domain.js';
 import { PACKS_PREFIX, packKey } from './packs.js';
 import { packIdsTotal } from './pack-ids.js';
 import { scanIndex } from './restore.js';
+import { memberField } from './index-format.js';
 import { drain, readPack } from './repack-packs.js';
 import type { RepackScratch } from './repack-scratch.js';
 import type { ProgressListener } from '../util/progress.js';
@@ -85,7 +86,7 @@ export async function scanLiveMembers(storage: Storage, complete: readonly SetPl
       try {
         await scanIndex(storage, ref, identities, (e) => {
           if (!e.cid || !e.pack || (e.type !== 'f' && e.type !== 'h')) return;
-          scratch.addLive(packKey(e.pack), e.member || e.cid, e.size);
+          scratch.addLive(packKey(e.pack), memberField(e), e.size);
         });
       } catch (err) {
         throw new CofreError('INTEGRITY', `the index of ${source} in set ${set.setId} could not be read (${toErrorInfo(err).message}); repack changes nothing on storage ${st}`, {

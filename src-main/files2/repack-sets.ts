@@ -19,7 +19,7 @@ import { CofreError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { ManifestRef } from '../../shared/domain.js';
 import { FILES_V2_FORMAT } from './backup.js';
-import { isCompressedIndex } from './index-format.js';
+import { escapeField, isCompressedIndex, memberField, shortCid } from './index-format.js';
 import { IndexUpload, type UploadedIndex } from './index-upload.js';
 import { PACKS_PREFIX, packKey } from './packs.js';
 import type { SetPlan, V2Manifest } from './repack-plan.js';
@@ -104,8 +104,10 @@ export async function rewriteSet(setId: string, input: RewriteInput): Promise<vo
 }
 
 /**
- * One index, read (streamed, hash-checked at its end) and written again as it is read, with every
- * entry whose content moved pointing at its new pack. `uploaded` is undefined when no entry moved
+ * One index, read (streamed, hash-checked at its end) and written again as it is read (a
+ * `cofre-files-index/2` header), with every entry whose content moved pointing at its new pack by
+ * the short form of its content id (`shortCid`, member `-`); the other entries stay as they were
+ * (whole ids, for a pack written before short names were kept unique in a pack). `uploaded` is undefined when no entry moved
  * (the new object then goes: the old index stays). `packs`: the pack keys the index names.
  */
 async function rewriteIndex(setId: string, source: string, ref: ManifestRef, input: RewriteInput): Promise<{ uploaded: UploadedIndex | undefined; packs: Set<string> }> {
@@ -117,10 +119,14 @@ async function rewriteIndex(setId: string, source: string, ref: ManifestRef, inp
   try {
     await scanIndex(input.storage, ref, input.identities, async (e, line) => {
       const k = e.pack ? packKey(e.pack) : '';
-      const to = k && input.chosen.has(k) ? input.scratch.live(k, e.member || e.cid)?.moved : undefined;
-      if (to) {
+      const moved = k && input.chosen.has(k) ? input.scratch.live(k, memberField(e)) : undefined;
+      const to = moved?.moved;
+      if (to && moved.name) {
+        // its new pack was written by PackWriter (short names unique in it): the short form, no member field
         const f = line.split(' ');
+        f[12] = escapeField(shortCid(moved.name));
         f[13] = to;
+        f[14] = '-';
         await upload.line(f.join(' '));
         packs.add(packKey(to));
         changed = true;

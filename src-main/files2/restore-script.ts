@@ -3,8 +3,11 @@
  * every source of its set from a copy of the storage root with only sh, coreutils, age, tar and
  * zstd. It checks the SHA-256 of every object it reads against the hashes written into it (its
  * own hash is in the signed manifest), decrypts each index (and decompresses a `.index.zst.age`
- * one), extracts each pack once into a private stage folder under OUT_DIR, and places the
- * members per the index.
+ * one), extracts each pack once into its own folder of a private stage folder under OUT_DIR, and
+ * places the members per the index. A `cofre-files-index/2` index names a member by the first
+ * digits of its content id (the member's whole name): the script learns from the indexes how many
+ * digits name each pack's members and has GNU tar stage them under those (`--transform`; `-k`
+ * refuses two members with the same digits), so the place code finds each member by its name.
  *
  * The placement part (`PLACE_SH`) is also what Cofre runs on a restore target, so both ways of
  * restoring place files alike: one tar stream, made by the shell, into one GNU `tar -x -p`:
@@ -51,7 +54,8 @@ const RECORDS_FMT = '%s path=%s%b\\n%s linkpath=%s%b\\n%s mtime=%s\\n%s %s=%s\\n
 const ENTRY_FMT = `%*s${BLOCK_FMT}${RECORDS_FMT}%*s${BLOCK_FMT}`;
 
 /**
- * sh functions: `cofre_place INDEX STAGE OUT` (OUT absolute, STAGE holds the packs' members).
+ * sh functions: `cofre_place INDEX STAGE OUT` (OUT absolute; STAGE/<pack>/<cid field> is each
+ * member, a folder per pack: short content ids are unique within a pack, not across packs).
  *
  * Placing files one process at a time (ln, touch, chmod per file) took 210 s for 10k files here:
  * process starts, not bytes, were the cost; and sh's `read` reads a byte per system call. So the
@@ -150,7 +154,7 @@ cofre_meta_of() { # file mode uid gid owner group mtime: metadata set by process
   fi
   chmod "$2" "$1"; touch -d "@$7" "$1"
 }
-cofre_one() { # one index line (type path mode uid gid owner group mtime size target linkGroup sparse cid); sets cofre_d when its content follows
+cofre_one() { # one index line (type path mode uid gid owner group mtime size target linkGroup sparse cid pack); sets cofre_d when its content follows
   cofre_d=
   case $1 in f|h|l|d) ;; *) return 0 ;; esac
   cofre_check "$2" "$3" "$4" "$5" "$8"
@@ -173,29 +177,32 @@ cofre_one() { # one index line (type path mode uid gid owner group mtime size ta
     return 0
   fi
   case \${13} in *[!0-9a-f]*|'') cofre_die "refusing a member name that is not a content id" ;; esac
-  [ -f "$cofre_stage/\${13}" ] || cofre_die "content \${13} of an entry is missing from its pack"
+  case \${14} in *[!0-9a-f.tarzsge]*|.*|'') cofre_die "refusing the pack name \${14} in the index" ;; esac
+  # the member, staged in its pack's folder under the index's cid field (whole, or its first digits)
+  cofre_mf=\${14}/\${13}
+  [ -f "$cofre_stage/$cofre_mf" ] || cofre_die "content \${13} of an entry is missing from its pack \${14}"
   if [ "\${12}" = 1 ]; then
     # sparse: a private copy keeps its holes, gets its metadata, and is linked into place
     cofre_sp=$((cofre_sp + 1)); cofre_f=$cofre_stage/.sparse.$cofre_sp
-    cp --sparse=always "$cofre_stage/\${13}" "$cofre_f"
+    cp --sparse=always "$cofre_stage/$cofre_mf" "$cofre_f"
     cofre_meta_of "$cofre_f" "$3" "$4" "$5" "$6" "$7" "$8"
     cofre_entry 1 49 "$2" "$cofre_stage/" ".sparse.$cofre_sp" "$3" "$4" "$5" "$6" "$7" "$8" 0
     return 0
   fi
-  if [ "$9" -ge 1048576 ] && [ ! -f "$cofre_stage/\${13}.used" ]; then
+  if [ "$9" -ge 1048576 ] && [ ! -f "$cofre_stage/$cofre_mf.used" ]; then
     case $cofre_root$3 in 1*|0*[4567][0-7][0-7]) cofre_big=1 ;; *) cofre_big= ;; esac
     if [ -n "$cofre_big" ]; then
       # a large file takes the staged member itself (its bytes are not written twice, nor held
       # twice on disk): its metadata is set on it and it is linked into place; a later file
       # with the same content copies it (readable: its owner can read it, or this is root)
-      : > "$cofre_stage/\${13}.used"
-      cofre_meta_of "$cofre_stage/\${13}" "$3" "$4" "$5" "$6" "$7" "$8"
-      cofre_entry 1 49 "$2" "$cofre_stage/" "\${13}" "$3" "$4" "$5" "$6" "$7" "$8" 0
+      : > "$cofre_stage/$cofre_mf.used"
+      cofre_meta_of "$cofre_stage/$cofre_mf" "$3" "$4" "$5" "$6" "$7" "$8"
+      cofre_entry 1 49 "$2" "$cofre_stage/" "$cofre_mf" "$3" "$4" "$5" "$6" "$7" "$8" 0
       return 0
     fi
   fi
   cofre_entry 0 48 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" "$9"
-  cofre_d=$cofre_stage/\${13} cofre_pad=$(((512 - $9 % 512) % 512))
+  cofre_d=$cofre_stage/$cofre_mf cofre_pad=$(((512 - $9 % 512) % 512))
 }
 cofre_lines() { # file handler: runs the handler on each line of the file, read whole (sh's read takes a byte per system call)
   IFS=$cofre_nl; cofre_c=$(cat "$1")
@@ -237,14 +244,14 @@ cofre_stream() { # writes the tar stream on stdout
 }
 cofre_link() { cofre_entry 2 50 "$2" '' "\${10}" "$3" "$4" "$5" "$6" "$7" "$8" 0; }
 cofre_dir() { cofre_entry 5 53 "$2" '' '' "$3" "$4" "$5" "$6" "$7" "$8" 0; }
-cofre_place() {
+cofre_place() { # INDEX STAGE OUT: STAGE/<pack>/<cid field> holds each member
   LC_ALL=C; export LC_ALL
   cofre_idx=$1 cofre_stage=$2 cofre_out=\${3%/} cofre_meta=$2/.meta
   cofre_root=0; [ "$(id -u)" != 0 ] || cofre_root=1
   mkdir -p "\${cofre_out:-/}" "$cofre_meta"
   rm -f "$cofre_meta/ok" "$cofre_meta"/c.*
   # only the fields placing needs (a shorter line is fewer bytes for sh), a few thousand lines a chunk
-  cut -d ' ' -f 1-13 "$cofre_idx" | split -a 6 -l 4000 - "$cofre_meta/c."
+  cut -d ' ' -f 1-14 "$cofre_idx" | split -a 6 -l 4000 - "$cofre_meta/c."
   cofre_stream | tar -x -P -p -f - || cofre_die "tar could not place the files (read its message above)"
   [ -f "$cofre_meta/ok" ] || cofre_die "the files were not all placed (read the message above)"
 }
@@ -340,12 +347,24 @@ cofre_index() { # source key sha  (.index.zst.age: zstd inside the age encryptio
   if (files.length > 0) {
     lines.push(`STAGE=$(mktemp -d "$OUT/.cofre-stage.XXXXXX")
 [ -z "$PACKS" ] || printf '%s\\n' "$PACKS" > "$TMP/packs"
+# how the indexes name each pack's members: whole content ids (64 digits), or their first digits
+# (a cofre-files-index/2 index); the members are staged under that name, in a folder per pack
+cat "$TMP"/*.index | grep -v '^#' | cut -d ' ' -f 13,14 | sort -u -t ' ' -k 2,2 > "$TMP/named"
+while read -r c n; do
+  case $n in -) continue ;; *[!0-9a-f.tarzsge]*|.*|'') cofre_die "refusing the pack name $n in an index" ;; esac
+  echo \${#c} > "$TMP/len.$n"
+done < "$TMP/named"
 [ ! -f "$TMP/packs" ] || while read -r n s; do
   case $n in *[!0-9a-f.tarzsge]*|.*) cofre_die "refusing the pack name $n" ;; esac
   cofre_sha "packs/$n" "$s"
+  L=64; [ ! -f "$TMP/len.$n" ] || read -r L < "$TMP/len.$n"
+  case $L in *[!0-9]*|'') cofre_die "refusing a content id length $L" ;; esac
+  # short names: each member staged under its first L digits; -k refuses a second member with the same ones
+  if [ "$L" -lt 64 ]; then set -- -k "--transform=s/^\\([0-9a-f]\\{$L\\}\\)[0-9a-f]*\\$/\\1/"; else set --; fi
+  mkdir "$STAGE/$n"
   case $n in
-    *.zst.age) age -d -i "$IDF" "packs/$n" | zstd -d -q -c | tar -x -f - -C "$STAGE" --no-same-owner --no-same-permissions ;;
-    *) age -d -i "$IDF" "packs/$n" | tar -x -f - -C "$STAGE" --no-same-owner --no-same-permissions ;;
+    *.zst.age) age -d -i "$IDF" "packs/$n" | zstd -d -q -c | tar -x -f - -C "$STAGE/$n" --no-same-owner --no-same-permissions "$@" ;;
+    *) age -d -i "$IDF" "packs/$n" | tar -x -f - -C "$STAGE/$n" --no-same-owner --no-same-permissions "$@" ;;
   esac
 done < "$TMP/packs"`);
     for (const name of files) {

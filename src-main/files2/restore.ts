@@ -18,10 +18,10 @@ import { createDecryptStream } from '../crypto/age.js';
 import { ByteMeter, type ProgressListener } from '../util/progress.js';
 import { lastLines } from '../sources/postgres.js';
 import type { ManifestObject, ManifestRef } from '../../shared/domain.js';
-import { INDEX_HEADER, isCompressedIndex, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
+import { INDEX_HEADER, isCompressedIndex, memberField, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
 import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
-import { isCompressedPack, packKey } from './packs.js';
+import { isCompressedPack, packKey, PACK_NAME } from './packs.js';
 import { openPack } from './pack-reader.js';
 import { zstdStage, type ZstdErrors } from './zstd.js';
 import { filterTar, worthFiltering, zstdAvailableHere, type FilteredTar } from './pack-filter.js';
@@ -154,6 +154,8 @@ export interface PreparedSelection {
   packs: string[];
   /** granular restore: the members asked of each pack (a pack past the limit of names held: undefined, extracted whole) */
   members: SelectedMembers | undefined;
+  /** per pack: the length of the member fields naming it (64: whole names; fewer: its members are staged under that many first digits) */
+  fieldLengths: ReadonlyMap<string, number>;
   /** restorable selected entries and their regular-file bytes */
   entries: number;
   bytes: number;
@@ -168,6 +170,7 @@ export class IndexSelection {
   readonly paths: PathSelection;
   private readonly out: WriteStream;
   private readonly needed = new Set<string>();
+  private readonly fieldLengths = new Map<string, number>();
   private readonly members: SelectedMembers | undefined;
   private readonly counts = { entries: 0, bytes: 0 };
 
@@ -188,7 +191,14 @@ export class IndexSelection {
     }
     if (e.cid && (e.type === 'f' || e.type === 'h')) {
       this.needed.add(e.pack);
-      this.members?.add(e.pack, e.cid, e.size);
+      const field = memberField(e);
+      // the place code finds a member staged under the entry's member field: the fields naming one pack share a length
+      const len = this.fieldLengths.get(e.pack);
+      if (len === undefined) this.fieldLengths.set(e.pack, field.length);
+      else if (len !== field.length || field !== e.cid) {
+        throw new CofreError('INTEGRITY', `the index names the members of pack ${e.pack} inconsistently (content ids of different lengths, or a member field other than the content id)`, { hint: 'the index is not what Cofre writes; restore another set' });
+      }
+      this.members?.add(e.pack, field, e.size);
     }
     return this.out.write(`${line}\n`);
   }
@@ -200,7 +210,7 @@ export class IndexSelection {
   async finish(): Promise<PreparedSelection> {
     this.out.end();
     await finished(this.out);
-    return { file: this.file, packs: [...this.needed].sort(), members: this.members, ...this.counts };
+    return { file: this.file, packs: [...this.needed].sort(), members: this.members, fieldLengths: this.fieldLengths, ...this.counts };
   }
 
   abort(): void {
@@ -212,7 +222,7 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
   // read once: the preflight kept the selection while it read (and hash-checked) the index
   if (opts.prepared) {
     const p = opts.prepared;
-    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p.packs, p.file, p.members) };
+    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p) };
   }
   // the selected lines go to a private file here as the index streams: only the packs' names are held
   const spool = await Spool.open('restore');
@@ -223,7 +233,7 @@ export async function restoreFilesV2(opts: FilesV2RestoreOptions): Promise<{ ent
     }, opts.signal).catch((err: unknown) => { selection.abort(); throw err; });
     const p = await selection.finish();
     selection.paths.check(`the set's files of ${opts.label}`);
-    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p.packs, p.file, p.members) };
+    return { entries: p.entries, bytes: p.bytes, packsRead: await placeFromPacks(opts, p) };
   } finally {
     await spool.dispose();
   }
@@ -263,6 +273,10 @@ export class SelectedMembers {
 /** How one pack reaches the target's stage. */
 interface PackRoute {
   ref: ManifestRef;
+  /** the pack's file name (its members are staged in a folder of that name) */
+  name: string;
+  /** the member fields naming it are this many first digits of the names (staged under them); undefined: whole names */
+  shortHex?: number | undefined;
   /** filtered here: only these members cross SSH (a plain tar, no zstd on the target) */
   filter?: ReadonlySet<string>;
   /** sent whole: these members named to tar on the target (it writes only them) */
@@ -270,28 +284,46 @@ interface PackRoute {
 }
 
 /** Per pack: filtered here when the asked members are a small part of it, else sent whole (named to tar when few). */
-async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined, atMost: number | undefined): Promise<PackRoute[]> {
+async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], prepared: Pick<PreparedSelection, 'members' | 'fieldLengths'>, atMost: number | undefined): Promise<PackRoute[]> {
   const routes: PackRoute[] = [];
   for (const [i, ref] of refs.entries()) {
-    const sel = members?.of(needed[i] ?? '');
-    if (!sel) { routes.push({ ref }); continue; }
+    const name = needed[i] ?? '';
+    // the name becomes a folder on the target: only what a pack's name can be
+    if (!PACK_NAME.test(name)) throw new CofreError('INTEGRITY', `the index names a pack ${JSON.stringify(name.slice(0, 80))} that is not a pack's name`, { hint: 'the index is not what Cofre writes; restore another set' });
+    const len = prepared.fieldLengths.get(name) ?? CID_HEX;
+    const base = { ref, name, shortHex: len < CID_HEX ? len : undefined };
+    const sel = prepared.members?.of(name);
+    if (!sel) { routes.push(base); continue; }
     if (worthFiltering({ members: sel.names.size, bytes: sel.bytes }, ref.bytes, atMost) && (!isCompressedPack(ref.key) || await zstdAvailableHere())) {
-      routes.push({ ref, filter: sel.names });
+      routes.push({ ...base, filter: sel.names });
       continue;
     }
-    routes.push(sel.names.size <= MAX_NAMED_MEMBERS ? { ref, named: sel.names } : { ref });
+    routes.push(sel.names.size <= MAX_NAMED_MEMBERS ? { ...base, named: sel.names } : base);
   }
   return routes;
 }
 
-async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], indexFile: string, members?: SelectedMembers): Promise<number> {
+/** Hex digits of a whole content id (a pack member's name). */
+const CID_HEX = 64;
+
+/**
+ * GNU tar options that stage a pack's members under their first `hex` digits (what the index's
+ * member fields hold), refusing a second member with the same first digits (`-k`: it would not
+ * be one content). Hex names have no glob or sed characters.
+ */
+export function stageShortOptions(hex: number): string[] {
+  return ['-k', `--transform=s/^\\([0-9a-f]\\{${hex}\\}\\)[0-9a-f]*$/\\1/`];
+}
+
+async function placeFromPacks(opts: FilesV2RestoreOptions, prepared: PreparedSelection): Promise<number> {
+  const { packs: needed, file: indexFile } = prepared;
   const byKey = new Map(opts.packs.map((p) => [p.key, p]));
   const refs = needed.map((name) => {
     const ref = byKey.get(packKey(name));
     if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
     return ref;
   });
-  const routes = await routePacks(refs, needed, members, opts.filterAtMost);
+  const routes = await routePacks(refs, needed, prepared, opts.filterAtMost);
   // zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar)
   const tools = ['tar', ...(routes.some((r) => !r.filter && isCompressedPack(r.ref.key)) ? ['zstd'] : [])];
   const dest = opts.destination;
@@ -312,14 +344,18 @@ async function placeFromPacks(opts: FilesV2RestoreOptions, needed: string[], ind
   let removed = false;
   try {
     for (const route of routes) {
-      const tar = `tar -x -f - -C ${shq(stage)} --no-same-owner --no-same-permissions`;
+      // each pack in a folder of its own: short names are unique within a pack (PackWriter), not across packs
+      const dir = `${stage}/${route.name}`;
+      const tar = `tar -x -f - -C ${shq(dir)} --no-same-owner --no-same-permissions`;
       if (route.filter) {
-        await streamObject(opts, route.ref, tar, route.filter);
+        // filtered here: the members come out named by the index's fields already
+        await streamObject(opts, route.ref, `mkdir ${shq(dir)} && ${tar}`, route.filter);
         continue;
       }
-      // sent whole, tar reads every member but writes only the named ones
-      const only = route.named ? ` -- ${[...route.named].sort().join(' ')}` : '';
-      await streamObject(opts, route.ref, `${isCompressedPack(route.ref.key) ? 'zstd -d -q -c | ' : ''}${tar}${only}`);
+      // sent whole, tar reads every member but writes only the named ones (a name pattern per member field: `<field>*`)
+      const short = route.shortHex === undefined ? '' : ` ${stageShortOptions(route.shortHex).map(shq).join(' ')}`;
+      const only = route.named ? ` --wildcards -- ${[...route.named].sort().map((f) => shq(`${f}*`)).join(' ')}` : '';
+      await streamObject(opts, route.ref, `mkdir ${shq(dir)} && ${isCompressedPack(route.ref.key) ? 'zstd -d -q -c | ' : ''}${tar}${short}${only}`);
     }
     await opts.beforePlace?.();
     // one command: the selected index arrives on stdin, the place code runs, the stage is removed

@@ -171,7 +171,10 @@ export function runbookMarkdown(config: Config, meta: { configPath: string; gene
   out.push(`sh sets/<setId>/restore.sh ${identity} /srv/restore   # pede a senha da identidade uma vez, se ela tiver senha`);
   out.push('# ver o índice de uma origem (uma linha por entrada; confira antes o SHA-256 dele com o manifest):');
   out.push(`age -d -i ${identity} sets/<setId>/<origem>.index.zst.age | zstd -d | less   # conjuntos sem compress, ou anteriores à compressão do índice: <origem>.index.age, sem o "| zstd -d"`);
+  out.push('# um arquivo à mão: o membro do pacote (campo pacote) cujo nome começa com o campo cid da linha');
+  out.push(`age -d -i ${identity} packs/<pacote>.tar.zst.age | zstd -d | tar -x -f - --wildcards '<cid>*'   # pacote .tar.age: sem o "| zstd -d"`);
   out.push('```', '');
+  out.push('Campos de cada linha do índice: tipo caminho modo uid gid dono grupo mtime tamanho alvo grupo-de-links esparso cid pacote membro. Índices `# cofre-files-index/2` trazem no cid só os 16 primeiros dígitos hex do id de conteúdo e `-` no membro: o conteúdo é o membro do pacote cujo nome (o id inteiro) começa com eles, e um pacote nunca tem dois assim. Índices `/1` (conjuntos anteriores) trazem o id inteiro nos dois campos. O `restore.sh` extrai cada pacote numa pasta própria e acha cada membro por esse prefixo; recusa um pacote com dois membros de mesmo prefixo.', '');
   out.push('Donos são restaurados (pelo nome, senão pelo número) só quando o script roda como root. Atributos estendidos (xattrs) e ACLs não são guardados.', '');
   out.push('## 4. Depois de restaurar', '', '1. Conferir contagens de linhas com `rowCounts` do manifest (por tabela) e número/bytes de arquivos com `fileCount`/`fileBytes`.', '2. Subir a aplicação e testar o acesso.', '3. Registrar horário de término (RTO) e a data do conjunto (RPO); guardar o relatório.', '4. Apagar as cópias de segurança em `/var/tmp/cofre-safety-*` quando a restauração for aceita.', '');
   return out.join('\n');

@@ -5,12 +5,13 @@
  * to the original tree; a file byte for byte) and the browser's one-time download — audited.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppContext } from '../../src-main/app/context.js';
 import { editConfig } from '../../src-main/config/edit.js';
 import { runBackup } from '../../src-main/backup/run.js';
+import { setIndexFormForTests } from '../../src-main/files2/index-format.js';
 import { createEngineServices, type RealEngineServices } from '../../src-main/rpc/engine-services.js';
 import { makeFixture, type Fixture } from '../support/backup-fixture.js';
 import { treeFingerprint, sh } from '../support/compare.js';
@@ -28,6 +29,7 @@ describe('file browser on a real format-2 set', () => {
   let browser: RealEngineServices;
   let uploads: string;
   let oldSetId: string;
+  let v1SetId: string;
 
   beforeAll(async () => {
     fx = await makeFixture(h, { largeBytes: 3 * 1024 * 1024 });
@@ -46,6 +48,17 @@ describe('file browser on a real format-2 set', () => {
     editConfig(fx.configPath, (doc) => {
       doc.setIn(['sources', 'arquivos', 'format'], 'packs');
     });
+    // a format-2 set as Cofre wrote them before short ids (`cofre-files-index/1`: whole content ids)
+    setIndexFormForTests({ v1: true });
+    const ctx2 = new AppContext({ env: fx.env });
+    try {
+      const v1 = await runBackup(ctx2, 'local');
+      expect(v1.error).toBeUndefined();
+      v1SetId = v1.setId;
+    } finally {
+      setIndexFormForTests(undefined);
+      ctx2.close();
+    }
     ctx = new AppContext({ env: fx.env });
     const b = await runBackup(ctx, 'local');
     expect(b.error).toBeUndefined();
@@ -77,6 +90,18 @@ describe('file browser on a real format-2 set', () => {
     const versions = await desktop.files.versions(setId, join(uploads, 'grande.bin'));
     expect(versions.versions.find((v) => v.current)).toMatchObject({ setId, sameContent: true, size: 3 * 1024 * 1024 });
     expect(versions.skipped).toEqual([{ setId: oldSetId, reason: 'archive' }]);
+  });
+
+  it('a set with a /1 index (whole content ids) lists and saves; "other versions" finds the same content in it and in a /2 set', async () => {
+    const versions = await desktop.files.versions(setId, join(uploads, 'grande.bin'));
+    expect(versions.versions.find((v) => v.setId === v1SetId)).toMatchObject({ sameContent: true, current: false });
+    const folder = await desktop.files.list({ setId: v1SetId, dir: uploads, page: 1, pageSize: 100 });
+    expect(folder.entries.map((e) => e.name)).toContain('grande.bin');
+    const file = await desktop.files.save({ setId: v1SetId, path: join(uploads, 'grande.bin') }, actor);
+    expect(file).toMatchObject({ kind: 'saved', bytes: 3 * 1024 * 1024 });
+    const saved = file.kind === 'saved' ? file.savedTo : '';
+    expect(readFileSync(saved).equals(readFileSync(join(uploads, 'grande.bin')))).toBe(true);
+    rmSync(saved);
   });
 
   it('a format-1 set says it is one archive (restored whole), and saving from it is refused', async () => {

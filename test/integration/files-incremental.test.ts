@@ -198,6 +198,10 @@ ${stagingTargetYaml(h, restoreRoot)}`,
     expect(zst.length).toBeLessThan(text.length / 2);
     const entries = parseIndex(text);
     expect(entries.filter((e) => e.type !== 'o').length).toBe(indexObject?.fileCount);
+    // `/2`: the first 16 hex digits of each content id, no member field (the pack's member is named by the whole id)
+    const withContent = entries.filter((e) => e.cid);
+    expect(withContent.length).toBeGreaterThan(300);
+    for (const e of withContent) expect([e.cid, e.member], e.path).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), '']);
     expect(entries.find((e) => e.path === join(uploads, 'grande.bin'))).toMatchObject({ type: 'f', size: 3 * 1024 * 1024 });
     expect(entries.find((e) => e.path === join(uploads, 'ação 🩺.txt'))).toMatchObject({ type: 'f', mode: '640' });
     expect(manifest.restoreScript?.key).toBe(`sets/${r.setId}/restore.sh`);

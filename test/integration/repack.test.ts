@@ -6,6 +6,8 @@
  * - a doubtful set makes repack refuse (naming it) and change nothing;
  * - a repack SIGKILLed after the new packs are uploaded, after a set's new index and sig.next,
  *   and right after a set's new manifest: every set still lists complete and restores identical;
+ * - days 1 and 2 are written with `cofre-files-index/1` indexes (whole content ids, as before short
+ *   ids), day 3 with `/2`: both kinds plan, repack and restore;
  * - the full repack rewrites those packs; every remaining set restores identical with Cofre AND with
  *   restore.sh under `env -i PATH=/usr/bin:/bin sh`, `cofre verify --deep` passes (signature,
  *   hashes, every pack read), and after prunes past the GC delay the storage holds fewer bytes.
@@ -29,6 +31,7 @@ import { prunePlan } from '../../src-main/retention/prune.js';
 import { forgetSet } from '../../src-main/retention/forget.js';
 import { GC_DELAY_MS } from '../../src-main/retention/pack-gc.js';
 import { repackOpen } from '../../src-main/files2/repack.js';
+import { setIndexFormForTests } from '../../src-main/files2/index-format.js';
 import { verifySshsig } from '../../src-main/crypto/sshsig.js';
 import { VERIFY_COMMAND, VERIFY_NEXT_COMMAND, allowedSignersText, runbookMarkdown } from '../../src-main/restore/runbook.js';
 import { filesPlanFixture, type Fixture } from '../support/backup-fixture.js';
@@ -142,10 +145,17 @@ describe.each([['nas', 'rpnas'], ['nuvem', 'rps3']] as const)('cofre repack on s
       expect(r.error).toBeUndefined();
       days.push({ setId: r.setId, snap: snapshot(uploads) });
     };
-    await backup();
-    for (let i = 0; i < 24; i++) if (i % 4 !== 0) rmSync(join(uploads, `base/f${i}.bin`));
-    for (let i = 0; i < 8; i++) write(`dia2/novo-${i}.bin`, randomBytes(50_000));
-    await backup();
+    // days 1 and 2 as Cofre wrote them before short ids (`cofre-files-index/1`: whole ids), day 3 in `/2`:
+    // repack then rewrites a /1 index (its moved entries short, the rest whole) and a /2 one
+    setIndexFormForTests({ v1: true });
+    try {
+      await backup();
+      for (let i = 0; i < 24; i++) if (i % 4 !== 0) rmSync(join(uploads, `base/f${i}.bin`));
+      for (let i = 0; i < 8; i++) write(`dia2/novo-${i}.bin`, randomBytes(50_000));
+      await backup();
+    } finally {
+      setIndexFormForTests(undefined);
+    }
     for (let i = 0; i < 6; i++) rmSync(join(uploads, `dia2/novo-${i}.bin`));
     write('dia3/laudo.bin', randomBytes(30_000));
     await backup();

@@ -158,12 +158,13 @@ describe('granular restore filters big packs on the backup host (real sshd, fold
     if (restoreRoot) rmSync(restoreRoot, { recursive: true, force: true });
   });
 
-  const restore = async (name: string, paths: string[] | undefined, sent: number[], opts: { storage?: Storage; onProgress?: (p: Progress) => void } = {}): Promise<string> => {
+  const restore = async (name: string, paths: string[] | undefined, sent: number[], opts: { storage?: Storage; onProgress?: (p: Progress) => void; filterAtMost?: number } = {}): Promise<string> => {
     const destination = join(restoreRoot, name);
     await restoreFilesV2({
       storage: opts.storage ?? new FolderStorage({ type: 'folder', name: 'nas', path: fx.folderStorage }),
       host: countingHost(host, sent), identities, destination, index, packs, paths, label: 'arquivos',
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.filterAtMost !== undefined ? { filterAtMost: opts.filterAtMost } : {}),
     });
     return destination;
   };
@@ -201,6 +202,18 @@ describe('granular restore filters big packs on the backup host (real sshd, fold
     // the asked contents (3 MiB, 2 MiB sparse, 200 KB shared) and their headers, not the pack's 13 MB
     expect(sent).toHaveLength(1);
     expect(sent[0]).toBeLessThanOrEqual(targetBytes + 2 * 1024 * 1024 + 200_000 + 5 * 4096);
+    expect(readdirSync(dest).filter((n) => n.startsWith('.cofre-stage'))).toEqual([]);
+  });
+
+  it('a folder from a pack sent whole: tar on the target writes only the members named by their short ids (`<prefix>*`), staged under them', async () => {
+    const sent: number[] = [];
+    // filtering never pays: the pack crosses whole, its members named to GNU tar as patterns
+    const dest = await restore('nomeados', [join(uploads, 'laudos')], sent, { filterAtMost: 0 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toBeGreaterThan(packBytes() * 0.99);
+    const asked = (m: Meta): boolean => m.path === 'laudos' || m.path.startsWith('laudos/');
+    expect(metadata(join(dest, uploads)).filter(asked)).toEqual(metadata(uploads).filter(asked));
+    expect(existsSync(join(dest, uploads, 'outros'))).toBe(false);
     expect(readdirSync(dest).filter((n) => n.startsWith('.cofre-stage'))).toEqual([]);
   });
 

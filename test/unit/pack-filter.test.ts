@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { filterTar, worthFiltering } from '../../src-main/files2/pack-filter.js';
+import { shortCid } from '../../src-main/files2/index-format.js';
 
 async function tarOf(members: Array<{ name: string; data: Buffer; pax?: Record<string, string> }>): Promise<Buffer> {
   const p = tarPack();
@@ -56,6 +57,24 @@ describe('filterTar', () => {
     const f = filterTar(chunked(await tarOf(members)), new Set([members[0]?.name ?? '', cid()]), 'packs/y');
     await expect(f.done).rejects.toThrow(/packs\/y lacks member [0-9a-f]{12}… that the index places in it/);
     await expect(drain(f.stream)).rejects.toThrow(/lacks member/);
+  });
+
+  it('short member fields (a /2 index): each asked member comes out named by its field; two members matching one field fail', async () => {
+    const members = Array.from({ length: 6 }, () => ({ name: cid(), data: randomBytes(3000) }));
+    const asked = [members[1], members[4]].map((m) => shortCid(m?.name ?? ''));
+    // a /1 field (the whole name) beside the short ones
+    const whole = members[5]?.name ?? '';
+    const f = filterTar(chunked(await tarOf(members)), new Set([...asked, whole]), 'packs/s');
+    const out = await drain(f.stream);
+    expect((await f.done).members).toBe(3);
+    const listed = execFileSync('tar', ['-t', '-f', '-'], { input: out, encoding: 'utf8' }).trim().split('\n');
+    expect(listed).toEqual([...asked, whole]);
+    expect(execFileSync('tar', ['-x', '-O', '-f', '-', asked[1] ?? ''], { input: out }).equals(members[4]?.data ?? Buffer.alloc(0))).toBe(true);
+    // a pack written before PackWriter kept short names unique, with a clash: refused, never a guess
+    const clash = { name: `${shortCid(members[1]?.name ?? '')}${'0'.repeat(48)}`, data: randomBytes(10) };
+    const g = filterTar(chunked(await tarOf([...members, clash])), new Set(asked), 'packs/c');
+    await expect(g.done).rejects.toThrow(/packs\/c holds two members that start with/);
+    await drain(g.stream).catch(() => undefined);
   });
 
   it('a stream cut in the middle of a member fails', async () => {

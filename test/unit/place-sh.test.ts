@@ -15,14 +15,17 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLACE_SH } from '../../src-main/files2/restore-script.js';
-import { formatIndex, type IndexEntry } from '../../src-main/files2/index-format.js';
+import { formatIndex, shortCid, type IndexEntry } from '../../src-main/files2/index-format.js';
 
 const isRoot = process.getuid?.() === 0;
 const cidOf = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
+/** Members are staged in a folder per pack (short names are unique within a pack only). */
+const PACK = `${'ab'.repeat(16)}.tar.age`;
+
 const base = (path: string, over: Partial<IndexEntry> = {}): IndexEntry => ({
   type: 'f', path, mode: '644', uid: 0, gid: 0, owner: '', group: '', mtime: '1700000000.0000000000', size: 0,
-  target: '', linkGroup: 0, sparse: false, cid: '', pack: 'p.tar.age', member: '', ...over,
+  target: '', linkGroup: 0, sparse: false, cid: '', pack: PACK, member: '', ...over,
 });
 
 // a few real processes per case: seconds on a loaded machine
@@ -35,15 +38,15 @@ describe('PLACE_SH: one tar stream places what the index says (real sh, tar, cor
     dir = mkdtempSync(join(tmpdir(), 'cofre-place-'));
     stage = join(dir, 'out', '.cofre-stage.x');
     out = join(dir, 'out', 'fonte');
-    mkdirSync(stage, { recursive: true });
+    mkdirSync(join(stage, PACK), { recursive: true });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Stages a content (as a pack would) and returns the file entry fields for it. */
+  /** Stages a content (as a restore stages a pack's member: under the index's short cid) and returns the file entry fields for it (the /2 form). */
   const content = (data: Buffer | string): Pick<IndexEntry, 'cid' | 'member' | 'size'> => {
-    const cid = cidOf(data);
-    writeFileSync(join(stage, cid), data);
-    return { cid, member: cid, size: Buffer.byteLength(data) };
+    const cid = shortCid(cidOf(data));
+    writeFileSync(join(stage, PACK, cid), data);
+    return { cid, member: '', size: Buffer.byteLength(data) };
   };
   const place = (entries: IndexEntry[]): ReturnType<typeof spawnSync> => {
     const idx = join(dir, 'index');
@@ -108,7 +111,7 @@ describe('PLACE_SH: one tar stream places what the index says (real sh, tar, cor
     expect(readFileSync(at('srv/outra/dura2.bin'), 'utf8')).toBe('ligado\n');
     // a restore of only the links (the group's first path not asked for)
     rmSync(join(dir, 'out'), { recursive: true });
-    mkdirSync(stage, { recursive: true });
+    mkdirSync(join(stage, PACK), { recursive: true });
     content('ligado\n');
     r = place(group.slice(1));
     expect(r.status, String(r.stderr)).toBe(0);
@@ -175,13 +178,14 @@ describe('PLACE_SH: one tar stream places what the index says (real sh, tar, cor
     expect([statSync(at('srv/nome-longo')).uid, statSync(at('srv/nome-longo')).gid]).toEqual([4249, 0]);
   });
 
-  it('refuses . and .. components, relative paths and member names that are not content ids; nothing lands outside', () => {
+  it('refuses . and .. components, relative paths, member and pack names that are not content ids or packs; nothing lands outside', () => {
     const ok = base('/srv/bom.txt', content('bom\n'));
     for (const bad of [
       base('/srv/../fora.txt', content('fora\n')),
       base('/srv/./aqui.txt', content('aqui\n')),
       base('relativo.txt', content('rel\n')),
       base('/srv/membro.txt', { ...content('m\n'), cid: '../../etc/passwd', member: '../../etc/passwd' }),
+      base('/srv/pacote.txt', { ...content('p\n'), pack: '../../etc' }),
     ]) {
       const idx = join(dir, 'index');
       // formatIndex refuses nothing: the sh must, whatever the index holds

@@ -18,6 +18,7 @@ import { listStorages, storagesFor } from '../../backup/storage-sets.js';
 import { readIndex } from '../../files2/restore.js';
 import { BrowseIndex, toFileEntry, type SourcedEntry } from '../../files2/browse.js';
 import { planExport, writeExport } from '../../files2/export.js';
+import { sameContentId } from '../../files2/index-format.js';
 import type { Manifest, ManifestRef } from '../../../shared/domain.js';
 import type { FileVersion } from '../../../shared/rpc/contracts/files.js';
 import type { CallContext, EngineServices } from '../services.js';
@@ -183,7 +184,7 @@ export function filesServices(rt: Runtime): FilesServices {
           const f = toFileEntry(e);
           versions.push({
             setId: s.setId, plan: s.plan ?? manifest.plan, storage: s.storage, createdAt: s.createdAt, type: f.type, size: f.size, mtime: f.mtime,
-            sameContent: e.type === mine.type && e.cid === mine.cid && e.size === mine.size && e.target === mine.target, current: s.setId === current.setId,
+            sameContent: e.type === mine.type && sameContentId(e.cid, mine.cid) && e.size === mine.size && e.target === mine.target, current: s.setId === current.setId,
           });
         }
         return { path, versions, skipped };
