@@ -261,7 +261,7 @@ export class SelectedMembers {
 }
 
 /** How one pack reaches the target's stage. */
-interface PackRoute {
+export interface PackRoute {
   ref: ManifestRef;
   /** filtered here: only these members cross SSH (a plain tar, no zstd on the target) */
   filter?: ReadonlySet<string>;
@@ -270,7 +270,7 @@ interface PackRoute {
 }
 
 /** Per pack: filtered here when the asked members are a small part of it, else sent whole (named to tar when few). */
-async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined, atMost: number | undefined): Promise<PackRoute[]> {
+export async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], members: SelectedMembers | undefined, atMost: number | undefined): Promise<PackRoute[]> {
   const routes: PackRoute[] = [];
   for (const [i, ref] of refs.entries()) {
     const sel = members?.of(needed[i] ?? '');
