@@ -1,7 +1,8 @@
 /**
  * Preflight: everything that can be checked before the target is touched. Each check is
  * {name, ok, status, message}; the restore stops on any failed one. Nothing here writes to the
- * target (only reads: versions, df, catalog queries, a psql probe) or to storage. Before a
+ * target (only reads: versions, df, catalog queries, a psql probe; the probes known in advance go
+ * in one script, whose scratch folder under $TMPDIR is removed at its end) or to storage. Before a
  * production restore every object is read whole from storage (hash, decryption, content), so
  * nothing unverified reaches production; the projection counts the time that read takes.
  */
@@ -32,7 +33,7 @@ import { IndexSelection, type PreparedSelection } from '../files2/restore.js';
 import type { Spool } from '../files2/spool.js';
 import { HeldPaths, isUnder, missingPaths, pathsCheck, setIdOfKey, type MissingPath } from './paths.js';
 import { normalizeMember } from '../sources/tar-counter.js';
-import { answering, runProbes } from '../remote/probes.js';
+import { answering, runProbes } from './target-probes.js';
 import { needsZstd, zstdOnTarget } from './zstd-on-target.js';
 import { zstdAvailableHere } from '../files2/pack-filter.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
@@ -404,7 +405,8 @@ export const NEAREST_EXISTING = (p: string): string => `p=${shq(p)}; while [ ! -
 
 async function dfOf(host: RemoteHost, path: string): Promise<{ mount: string; availBytes: number } | undefined> {
   const r = await host.run(NEAREST_EXISTING(path));
-  const cols = r.stdout.trim().split(/\s+/);
+  // df's line is the last one (a probe script's answer carries df's warnings too, before it)
+  const cols = (r.stdout.trim().split('\n').pop() ?? '').trim().split(/\s+/);
   if (r.code !== 0 || cols.length < 6) return undefined;
   return { mount: cols[cols.length - 1] ?? path, availBytes: Number(cols[3]) * 1024 };
 }
