@@ -1,8 +1,8 @@
 /**
  * Preflight: everything that can be checked before the target is touched. Each check is
  * {name, ok, status, message}; the restore stops on any failed one. Nothing here writes to the
- * target (only reads: versions, df, catalog queries, a psql probe; the probes known in advance go
- * in one script, whose scratch folder under $TMPDIR is removed at its end) or to storage. Before a
+ * target (only reads: versions, df, catalog queries, a psql probe; those known in advance are
+ * asked in one command) or to storage. Before a
  * production restore every object is read whole from storage (hash, decryption, content), so
  * nothing unverified reaches production; the projection counts the time that read takes.
  */

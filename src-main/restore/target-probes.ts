@@ -1,8 +1,8 @@
 /**
  * The restore target's probes (tool versions, `df`, `[ -e … ]`) asked in one remote command: each
  * SSH command opens a session (a round trip, and a login shell the server starts), which the
- * preflight used to pay once per probe. The script is the backup's (sources/probe.ts: the steps
- * at once, each into a scratch file of a temp folder removed at the end, else one by one).
+ * preflight used to pay once per probe. The script is the backup's (sources/probe.ts), its steps
+ * one by one: these are quick, and one by one writes nothing on the target.
  * `answering` wraps the host so that `run` of one of those commands (no stdin, no env) gets its
  * answer: the step's output (stdout and stderr together, as the script gives them) as stdout,
  * and as stderr too when it failed (the checks' messages quote stderr); every other call, and a
@@ -17,7 +17,7 @@ export async function runProbes(host: RemoteHost, commands: readonly string[]): 
   const answers = new Map<string, RunResult>();
   if (unique.length === 0) return answers;
   const nonce = newProbeNonce();
-  const r = await host.run(probeScript(unique.map((command, i) => ({ key: `p${i}`, label: 'probe', command })), nonce), { label: 'preflight probes' });
+  const r = await host.run(probeScript(unique.map((command, i) => ({ key: `p${i}`, label: 'probe', command })), nonce, { oneByOne: true }), { label: 'preflight probes' });
   const results = parseProbe(r.stdout, nonce);
   unique.forEach((command, i) => {
     const a = results.get(`p${i}`);
