@@ -19,6 +19,9 @@ import { CofreError } from '../errors.js';
  */
 export const FILTER_AT_MOST = 0.5;
 
+/** Filtered bytes held here while SSH is slower than reading the pack (memory: at most this, once per restore). */
+export const FILTERED_BUFFER_BYTES = 16 * 1024 * 1024;
+
 /** Bytes a member costs in a tar stream besides its content: its header block and at most a block of padding. */
 export const TAR_MEMBER_OVERHEAD = 1024;
 
@@ -86,8 +89,10 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
     ex.destroy();
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  // tar-stream's streams are streamx streams: bridged to a Node stream through its async iterator
-  return { stream: Readable.from(out), done };
+  // tar-stream's streams are streamx streams: bridged to a Node stream through its async iterator.
+  // Its buffer lets the pack's parse go on while the asked members cross SSH (else the pack waits
+  // for the link, then the link for the rest of the pack, whose hash needs every byte)
+  return { stream: Readable.from(out, { objectMode: false, highWaterMark: FILTERED_BUFFER_BYTES }), done };
 }
 
 /** One member into the output pack, with back-pressure; resolves with its content bytes once its padding is written. */
