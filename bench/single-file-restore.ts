@@ -10,8 +10,12 @@
  * What it read from storage: one more run of the same command under `strace -f -e trace=openat`
  * (not timed) lists the storage objects it opened; their sizes against the index and the pack(s)
  * that hold the file (from `cofre files <set> --path <file> --json`). Reported, not asserted.
+ * BENCH_BEFORE=/path/to/an/older/bin/cofre.js (a build of the code before a change) runs that CLI
+ * too, alternating with this one run by run (same sets, same load), to compare them: per CLI the
+ * median, the best and how many runs took under 5 s, with the load of each run, and the time
+ * outside the restore's phases (process start, module loading, config and catalog, exit).
  * Writes bench/results-single-file-restore.json.
- *   npm run build && node --import tsx bench/single-file-restore.ts      (uses bin/cofre.js)
+ *   npm run build && flock /tmp/cofre-bench.lock node --import tsx bench/single-file-restore.ts      (uses bin/cofre.js)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,8 @@ const COFRE = join(ROOT, 'bin', 'cofre.js');
 const FILES = Number(process.env['BENCH_FILES'] ?? 20_000);
 const SETS = Number(process.env['BENCH_SETS'] ?? 3);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const BEFORE = process.env['BENCH_BEFORE'];
+const CLIS: Array<{ label: string; cli: string }> = [...(BEFORE ? [{ label: 'before', cli: BEFORE }] : []), { label: 'after', cli: COFRE }];
 const BIG = 20 * 1024 * 1024;
 const log = logger('single-file-restore');
 
@@ -104,24 +110,28 @@ try {
   const bigPackBytes = setPacks.find((p) => p.key === `packs/${bigPack}`)?.bytes ?? 0;
 
   const args = ['--json', 'restore', newest, '--target', 'homologacao', '--path', bigFile];
-  const restores: Array<{ wallS: number; cpuS: number; loadAvg1: number; identical: boolean; phases?: unknown }> = [];
-  for (let k = 0; k < RUNS; k++) {
+  type Phase = { phase: string; durationMs: number };
+  const restores: Array<{ cli: string; wallS: number; cpuS: number; outsideS: number; loadAvg1: number; identical: boolean; phases?: Phase[] }> = [];
+  for (let n = 0; n < RUNS * CLIS.length; n++) {
+    // alternating: a load change weighs on both CLIs alike
+    const { label, cli } = CLIS[n % CLIS.length] ?? { label: 'after', cli: COFRE };
     await removeDir(targetRoot);
     mkdirSync(targetRoot);
     // the cofre process's own CPU time too (zstd and tar on the target are other processes): the wall time moves with the machine's load
     const timeFile = join(dir, 'time.txt');
-    const r = await run('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', process.execPath, COFRE, ...args], { env, maxStdout: 2_000_000 });
+    const r = await run('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', process.execPath, cli, ...args], { env, maxStdout: 2_000_000 });
     if (r.code !== 0) throw new Error(`restore failed: ${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
     const cpuS = (user ?? 0) + (sys ?? 0);
-    const j = JSON.parse(r.stdout) as { items?: Array<{ destination: string }>; phases?: unknown };
+    const j = JSON.parse(r.stdout) as { items?: Array<{ destination: string }>; phases?: Phase[] };
     const dest = j.items?.[0]?.destination ?? '';
     const restored = join(dest, bigFile);
     const identical = sha(restored) === bigSha;
     const others = readdirSync(join(dest, tree)).filter((f) => f !== 'imagens');
     if (others.length > 0) throw new Error(`the restore placed more than the asked file: ${others.slice(0, 5).join(', ')}`);
-    restores.push({ wallS: r.wallMs / 1000, cpuS, loadAvg1: loadavg()[0] ?? 0, identical, phases: j.phases });
-    log(`restore --path ${relative(dir, bigFile)}: ${(r.wallMs / 1000).toFixed(2)} s (cofre CPU ${cpuS.toFixed(2)} s, load ${(loadavg()[0] ?? 0).toFixed(1)}), identical: ${identical}`);
+    const outsideS = (r.wallMs - (j.phases ?? []).reduce((a, p) => a + p.durationMs, 0)) / 1000;
+    restores.push({ cli: label, wallS: r.wallMs / 1000, cpuS, outsideS, loadAvg1: loadavg()[0] ?? 0, identical, phases: j.phases });
+    log(`${label}: restore --path ${relative(dir, bigFile)}: ${(r.wallMs / 1000).toFixed(2)} s (outside the phases ${outsideS.toFixed(2)} s; cofre CPU ${cpuS.toFixed(2)} s, load ${(loadavg()[0] ?? 0).toFixed(1)}), identical: ${identical}`);
   }
 
   // which storage objects the command opened (strace: every openat of the process tree)
@@ -144,7 +154,20 @@ try {
   log(`opened in storage: ${read.map((o) => `${o.key} ×${o.times} (${o.bytes} B)`).join(', ')}`);
   log(`fetched ${fetched} B: the file's pack ${bigPackBytes} B + index ${indexBytes} B; the set references ${setPacks.length} packs, ${packBytes} B`);
 
-  const walls = restores.map((r) => r.wallS).sort((a, b) => a - b);
+  const median = (xs: number[]): number | undefined => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = Object.fromEntries(CLIS.map(({ label, cli }) => {
+    const runs = restores.filter((x) => x.cli === label);
+    const walls = runs.map((x) => x.wallS);
+    const phase = (name: string): number | undefined => median(runs.map((x) => x.phases?.find((p) => p.phase === name)?.durationMs ?? 0));
+    return [label, {
+      cli: relative(ROOT, cli) || cli, runs: runs.length, medianS: median(walls), bestS: Math.min(...walls), under5s: walls.filter((w) => w < 5).length,
+      medianCpuS: median(runs.map((x) => x.cpuS)), medianOutsideS: median(runs.map((x) => x.outsideS)),
+      medianPhaseMs: { preflight: phase('preflight'), transfer: phase('transfer'), validate: phase('validate') },
+      loadAvg1: { min: Math.min(...runs.map((x) => x.loadAvg1)), max: Math.max(...runs.map((x) => x.loadAvg1)) },
+    }];
+  }));
+  for (const [label, s] of Object.entries(summary)) log(`${label}: median ${s.medianS?.toFixed(2)} s, best ${s.bestS.toFixed(2)} s, ${s.under5s} of ${s.runs} under 5 s, load ${s.loadAvg1.min}–${s.loadAvg1.max}`);
+  const walls = restores.filter((x) => x.cli === 'after').map((r) => r.wallS).sort((a, b) => a - b);
   const report = {
     at: new Date().toISOString(),
     machine: machine(),
@@ -152,7 +175,7 @@ try {
     sets,
     newestSet: { setId: newest, packs: setPacks.length, packBytes, indexBytes },
     file: { path: relative(dir, bigFile), pack: bigPack, packBytes: bigPackBytes },
-    restore: { runs: restores, bestS: walls[0], medianS: walls[Math.floor(walls.length / 2)] },
+    restore: { summary, runs: restores, bestS: walls[0], medianS: walls[Math.floor(walls.length / 2)] },
     storageRead: { objects: read, bytes: fetched, packsOpened: packsOpened.length, onlyItsPack: packsOpened.length === 1 && packsOpened[0]?.key === `packs/${bigPack}` },
   };
   writeResults('results-single-file-restore.json', report);

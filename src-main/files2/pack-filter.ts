@@ -20,6 +20,9 @@ import { MemberFields } from './index-format.js';
  */
 export const FILTER_AT_MOST = 0.5;
 
+/** Filtered bytes held here while SSH is slower than reading the pack (memory: at most this, once per restore). */
+export const FILTERED_BUFFER_BYTES = 16 * 1024 * 1024;
+
 /** Bytes a member costs in a tar stream besides its content: its header block and at most a block of padding. */
 export const TAR_MEMBER_OVERHEAD = 1024;
 
@@ -92,8 +95,10 @@ export function filterTar(input: Readable, wanted: ReadonlySet<string>, label: s
     ex.destroy();
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  // tar-stream's streams are streamx streams: bridged to a Node stream through its async iterator
-  return { stream: Readable.from(out), done };
+  // tar-stream's streams are streamx streams: bridged to a Node stream through its async iterator.
+  // Its buffer lets the pack's parse go on while the asked members cross SSH (else the pack waits
+  // for the link, then the link for the rest of the pack, whose hash needs every byte)
+  return { stream: Readable.from(out, { objectMode: false, highWaterMark: FILTERED_BUFFER_BYTES }), done };
 }
 
 /** The member's header under the index's name for it (a pax `path` record, which would override it, is dropped). */

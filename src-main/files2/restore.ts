@@ -271,7 +271,7 @@ export class SelectedMembers {
 }
 
 /** How one pack reaches the target's stage. */
-interface PackRoute {
+export interface PackRoute {
   ref: ManifestRef;
   /** the pack's file name (its members are staged in a folder of that name) */
   name: string;
@@ -284,7 +284,7 @@ interface PackRoute {
 }
 
 /** Per pack: filtered here when the asked members are a small part of it, else sent whole (named to tar when few). */
-async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], prepared: Pick<PreparedSelection, 'members' | 'fieldLengths'>, atMost: number | undefined): Promise<PackRoute[]> {
+export async function routePacks(refs: readonly ManifestRef[], needed: readonly string[], prepared: Pick<PreparedSelection, 'members' | 'fieldLengths'>, atMost: number | undefined): Promise<PackRoute[]> {
   const routes: PackRoute[] = [];
   for (const [i, ref] of refs.entries()) {
     const name = needed[i] ?? '';

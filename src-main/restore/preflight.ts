@@ -1,7 +1,8 @@
 /**
  * Preflight: everything that can be checked before the target is touched. Each check is
  * {name, ok, status, message}; the restore stops on any failed one. Nothing here writes to the
- * target (only reads: versions, df, catalog queries, a psql probe) or to storage. Before a
+ * target (only reads: versions, df, catalog queries, a psql probe; those known in advance are
+ * asked in one command) or to storage. Before a
  * production restore every object is read whole from storage (hash, decryption, content), so
  * nothing unverified reaches production; the projection counts the time that read takes.
  */
@@ -32,7 +33,9 @@ import { IndexSelection, type PreparedSelection } from '../files2/restore.js';
 import type { Spool } from '../files2/spool.js';
 import { HeldPaths, isUnder, missingPaths, pathsCheck, setIdOfKey, type MissingPath } from './paths.js';
 import { normalizeMember } from '../sources/tar-counter.js';
-import { isCompressedPack } from '../files2/packs.js';
+import { answering, runProbes } from './target-probes.js';
+import { needsZstd, zstdOnTarget } from './zstd-on-target.js';
+import { zstdAvailableHere } from '../files2/pack-filter.js';
 import { DEFAULT_RESTORE_RATE, RTO_BUDGET_MS, type CheckResult, type ExistingPolicy, type Projection, type RestoreItem } from './types.js';
 
 export async function checkReachable(spec: ServerSpec): Promise<{ check: CheckResult; host?: RemoteHost }> {
@@ -57,11 +60,19 @@ export function pgMajor(version: string | undefined): number | undefined {
   return major < 10 && m[2] !== undefined ? Number(`${major}.${m[2]}`) : major;
 }
 
-export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promise<CheckResult[]> {
+const PG_TOOLS_PROBE = 'pg_restore --version && psql --version';
+const MYSQL_PROBE = 'mysql --version';
+const ZSTD_PROBE = 'zstd --version';
+
+/**
+ * The target's tools for these items. `zstdNeeded`: whether the transfer will run zstd there
+ * (zstdOnTarget, once the index was read); without it, any compressed object asks for zstd.
+ */
+export async function checkTools(host: RemoteHost, items: RestoreItem[], zstdNeeded = items.some((i) => !i.skip && needsZstd(i))): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const types = new Set(items.filter((i) => !i.skip).map((i) => i.type));
   if (types.has('postgres')) {
-    const r = await host.run('pg_restore --version && psql --version');
+    const r = await host.run(PG_TOOLS_PROBE);
     const have = r.stdout.split('\n')[0]?.trim() ?? '';
     const haveMajor = pgMajor(have);
     if (r.code !== 0 || haveMajor === undefined) {
@@ -76,11 +87,11 @@ export async function checkTools(host: RemoteHost, items: RestoreItem[]): Promis
     }
   }
   if (types.has('mysql')) {
-    const r = await host.run('mysql --version');
+    const r = await host.run(MYSQL_PROBE);
     out.push({ ...(r.code === 0 ? { name: 'mysql client', ok: true, message: r.stdout.trim() } : { name: 'mysql client', ok: false, message: 'the mysql client is not installed on the target (apt install mariadb-client)' }), ...said('check.mysqlClient') });
   }
-  if (items.some((i) => !i.skip && needsZstd(i))) {
-    const r = await host.run('zstd --version');
+  if (zstdNeeded) {
+    const r = await host.run(ZSTD_PROBE);
     out.push(r.code === 0
       ? { name: 'zstd', ok: true, message: r.stdout.trim().replace(/^\*+\s*|\s*\*+$/g, ''), ...said('check.zstd') }
       : { name: 'zstd', ok: false, message: 'zstd is not installed on the target, and the set holds compressed objects: install it (apt install zstd)', ...said('check.zstd') });
@@ -108,10 +119,7 @@ export function tarCheck(r: { code: number | null; stdout: string }): CheckResul
   };
 }
 
-/** The item is decompressed on the target: a `.zst` dump, or files in zstd-compressed packs. */
-export function needsZstd(item: RestoreItem): boolean {
-  return item.object.format.endsWith('.zst') || (item.packs ?? []).some((p) => isCompressedPack(p.key));
-}
+export { needsZstd };
 
 /** The object the identity check decrypts: the smallest of the set. */
 function identityProbeItem(items: readonly RestoreItem[]): RestoreItem | undefined {
@@ -393,11 +401,12 @@ export function neededBytes(item: RestoreItem): number {
   return Math.ceil(o.plainBytes * 1.2);
 }
 
-const NEAREST_EXISTING = (p: string): string => `p=${shq(p)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`;
+export const NEAREST_EXISTING = (p: string): string => `p=${shq(p)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`;
 
 async function dfOf(host: RemoteHost, path: string): Promise<{ mount: string; availBytes: number } | undefined> {
   const r = await host.run(NEAREST_EXISTING(path));
-  const cols = r.stdout.trim().split(/\s+/);
+  // df's line is the last one (a probe script's answer carries df's warnings too, before it)
+  const cols = (r.stdout.trim().split('\n').pop() ?? '').trim().split(/\s+/);
   if (r.code !== 0 || cols.length < 6) return undefined;
   return { mount: cols[cols.length - 1] ?? path, availBytes: Number(cols[3]) * 1024 };
 }
@@ -443,6 +452,29 @@ export async function checkDiskSpace(host: RemoteHost, target: TargetInfo, items
   return out;
 }
 
+const existsProbe = (path: string): string => `[ -e ${shq(path)} ] && echo yes`;
+
+/**
+ * The target probes a preflight knows before reading anything (tools, the free space and existence
+ * of files destinations), asked in one remote command (runProbes) while storage is read; the
+ * checks then get their answers from it. What depends on a database query is asked on its own.
+ */
+export function knownProbes(items: readonly RestoreItem[], target: TargetInfo): string[] {
+  const live = items.filter((i) => !i.skip);
+  const types = new Set(live.map((i) => i.type));
+  return [
+    ...(types.has('postgres') ? [PG_TOOLS_PROBE] : []),
+    ...(types.has('mysql') ? [MYSQL_PROBE] : []),
+    // asked whenever zstd may be needed: whether it is, the index tells later
+    ...(live.some(needsZstd) ? [ZSTD_PROBE] : []),
+    ...(types.has('files') ? [TAR_PROBE] : []),
+    ...live.filter((i) => i.type === 'files').flatMap((i) => [
+      NEAREST_EXISTING(i.destination),
+      ...(target.config.kind === 'production' || i.object.part === 'globals' ? [] : [existsProbe(i.destination)]),
+    ]),
+  ];
+}
+
 /** Staging never overwrites: existing databases/folders with the restore's names are refused or renamed. */
 export async function checkDestinations(host: RemoteHost, target: TargetInfo, items: RestoreItem[], policy: ExistingPolicy): Promise<CheckResult[]> {
   const production = target.config.kind === 'production';
@@ -456,7 +488,7 @@ export async function checkDestinations(host: RemoteHost, target: TargetInfo, it
       const r = await host.runChecked(`${mysqlCommand(target.my)} -e ${shq(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${mySqlString(item.destination)}`)}`, { ...myEnv(target.my), label: 'mysql' });
       exists = r.stdout.trim().length > 0;
     } else if (item.type === 'files') {
-      const r = await host.run(production ? 'true' : `[ -e ${shq(item.destination)} ] && echo yes`);
+      const r = await host.run(production ? 'true' : existsProbe(item.destination));
       exists = r.stdout.trim() === 'yes';
     }
     const what = item.type === 'files' ? `folder ${item.destination}` : `${item.type} database ${item.destination}`;
@@ -523,8 +555,8 @@ export function describeProjection(p: Projection): string {
 }
 
 export interface PreflightInput {
-  /** the connected target, or undefined when it could not be reached (host checks are skipped) */
-  host: RemoteHost | undefined;
+  /** the connected target, or undefined when it could not be reached (host checks are skipped); a promise: storage is read while it connects */
+  host: RemoteHost | undefined | Promise<RemoteHost | undefined>;
   storage: Storage;
   target: TargetInfo;
   items: RestoreItem[];
@@ -552,6 +584,12 @@ export interface PreflightOutcome {
 
 /** Every preflight check after reachability, and the projection against the RTO budget. */
 export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOutcome> {
+  // the target side (connecting, then the probes known in advance, in one command) goes on while storage is read;
+  // a batch that fails answers nothing: each check then asks on its own and says what failed
+  const probed = Promise.resolve(i.host).then(async (h) => (h ? answering(h, await runProbes(h, knownProbes(i.items, i.target)).catch(() => new Map())) : undefined));
+  probed.catch(() => undefined); // awaited below, after the storage side
+  // a granular restore asks whether zstd runs here (filtering packs) before routing them: asked now, once
+  if (i.items.some((x) => !x.skip && x.object.format === 'files-v2' && x.paths?.length)) void zstdAvailableHere();
   let identities: string[] | undefined;
   let identityError: ErrorInfo | undefined;
   try {
@@ -562,7 +600,6 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
   const production = i.target.config.kind === 'production';
   const live = i.items.filter((x) => !x.skip);
   const checks: CheckResult[] = [];
-  if (i.host) checks.push(...(await checkTools(i.host, i.items)));
   // the smallest object is a format-2 index, read whole below: the identity is judged from that read (one GET, not two)
   const probe = identityProbeItem(i.items);
   const byRead = identities !== undefined && probe !== undefined && !probe.skip && probe.object.format === 'files-v2' ? probe : undefined;
@@ -573,17 +610,24 @@ export async function runPreflightChecks(i: PreflightInput): Promise<PreflightOu
     onRead: (key, r) => { if (key === byRead?.object.key) probeRead = r; },
   });
   // not read (missing, wrong size): the probe of before says why
-  checks.push(identityCheck ?? (byRead && probeRead ? identityFromRead(byRead, probeRead) : await checkIdentity(i.storage, i.items, identities, identityError)));
+  const identityChecked = identityCheck ?? (byRead && probeRead ? identityFromRead(byRead, probeRead) : await checkIdentity(i.storage, i.items, identities, identityError));
+  const host = await probed;
+  if (host) {
+    // zstd on the target only when the transfer will run it there (a filtered pack arrives as a plain tar)
+    const zstd = await Promise.all(live.map((x) => zstdOnTarget(x, objects.findings.prepared.get(x.object.key))));
+    checks.push(...(await checkTools(host, i.items, zstd.some(Boolean))));
+  }
+  checks.push(identityChecked);
   checks.push(...objects.checks);
-  if (i.host) {
-    if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(i.host, i.target));
-    checks.push(...(await checkDiskSpace(i.host, i.target, i.items, i.jobs)));
+  if (host) {
+    if (objects.findings.globalsRestrict) checks.push(await checkPsqlRestrict(host, i.target));
+    checks.push(...(await checkDiskSpace(host, i.target, i.items, i.jobs)));
     if (!production && i.target.config.postgres?.owner && live.some((x) => x.type === 'postgres' && x.object.part !== 'globals')) {
-      checks.push(await checkPgOwner(i.host, i.target, i.target.config.postgres.owner));
+      checks.push(await checkPgOwner(host, i.target, i.target.config.postgres.owner));
     }
     checks.push(...(usesOriginalNames(i.target)
-      ? await preflightOriginalNames(i.host, i.target, i.items, objects.findings.fileRoots, i.original)
-      : await checkDestinations(i.host, i.target, i.items, i.existing)));
+      ? await preflightOriginalNames(host, i.target, i.items, objects.findings.fileRoots, i.original)
+      : await checkDestinations(host, i.target, i.items, i.existing)));
   }
   const bytes = live.reduce((a, x) => a + x.object.bytes, 0);
   const projection = project(bytes, measuredRate(i.catalog), i.elapsedMs, production ? { rate: measuredVerifyRate(i.catalog) } : undefined);

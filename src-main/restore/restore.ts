@@ -146,22 +146,29 @@ export async function runRestore(ctx: AppContext, opts: RestoreOptions): Promise
     const jobs = Math.max(1, opts.jobs ?? 1);
 
     await timed('preflight', async () => {
-      const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
-      preflight.push(reach.check);
-      if (!reach.host) throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again', ...(reach.check.cause?.key ? said(reach.check.cause.key, reach.check.cause.params) : said('restore.preflightFailed')) });
-      host = reach.host;
-      storage = ctx.storage(set.storage);
-      const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
       // a format-2 index is read once: the preflight keeps what the transfer needs in a private spool
       if (items.some((i) => !i.skip && i.object.format === 'files-v2')) spool = await Spool.open('restore');
-      const checked = await runPreflightChecks({
-        host, storage, target, items, jobs, catalog, elapsedMs: elapsed(), spool,
+      storage = ctx.storage(set.storage);
+      const storedTotal = items.reduce((a, i) => a + i.object.bytes, 0);
+      // the target is reached while storage is read (the checks of each side wait for their own)
+      const reaching = checkReachable(serverSpec(config, target.config.server, ctx.env));
+      const checking = runPreflightChecks({
+        host: reaching.then((r) => r.host), storage, target, items, jobs, catalog, elapsedMs: elapsed(), spool,
         verifyHashes: target.config.kind === 'production' || (opts.verifyHashes ?? storedTotal <= AUTO_VERIFY_LIMIT),
         existing: opts.existing ?? 'refuse',
         original: { config, env: ctx.env, stamp },
         identities: () => configuredIdentities(config, ctx.env, ctx.askSecret),
         onProgress: (p) => opts.onProgress?.({ ...p, elapsedMs: elapsed() }),
       });
+      checking.catch(() => undefined); // awaited below, once the target answered
+      const reach = await reaching;
+      preflight.push(reach.check);
+      if (!reach.host) {
+        await checking.catch(() => undefined); // the storage side ends before its spool goes
+        throw new PhaseFailure('PRECONDITION', `preflight failed: ${reach.check.message}`, { hint: 'nothing was done on the target; fix the connection (host, port, key, pinned host key) and run again', ...(reach.check.cause?.key ? said(reach.check.cause.key, reach.check.cause.params) : said('restore.preflightFailed')) });
+      }
+      host = reach.host;
+      const checked = await checking;
       preflight.push(...checked.checks);
       projection = checked.projection;
       const f = checked.findings;

@@ -2,6 +2,7 @@
 import { clinicTimeZone } from '../../app/clinic-zone.js';
 import type { AppContext } from '../../app/context.js';
 import type { Output } from '../output.js';
+import { progressLine } from '../progress-line.js';
 import { planOf } from '../../config/plans.js';
 import { PlanRuns } from '../../runs/plan-runs.js';
 import { listStorages, storagesFor, unreachableLines } from '../../backup/storage-sets.js';
@@ -9,15 +10,11 @@ import { hashFailures, recordHashFailure, verifySet } from '../../backup/verify.
 import { configuredIdentities } from '../../app/identity.js';
 import { setAuthenticator } from '../../app/signing.js';
 import { CofreError } from '../../errors.js';
-import { formatBytes, formatDuration, formatRate, formatDateTime } from '../../../shared/format.js';
-import type { Progress, SetState } from '../../../shared/domain.js';
+import { formatBytes, formatDuration, formatDateTime } from '../../../shared/format.js';
+import type { SetState } from '../../../shared/domain.js';
 
-export function progressLine(p: Progress): string {
-  const total = p.totalBytes ? ` of ~${formatBytes(p.totalBytes)}` : '';
-  const eta = p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds * 1000)}` : '';
-  const limit = p.limitBytesPerSecond !== undefined ? ` (limited to ${formatRate(p.limitBytesPerSecond, 'en')})` : '';
-  return `${p.phase}${p.source ? ` ${p.source}` : ''}: ${formatBytes(p.bytes)}${total} at ${formatRate(p.bytesPerSecond)}${limit}${eta}`;
-}
+// in a module of its own: restore and drill print progress without loading the backup engine
+export { progressLine };
 
 export async function backupCommand(ctx: AppContext, out: Output, opts: { plan?: string }): Promise<number> {
   const { result, prune } = await new PlanRuns(ctx).run(opts.plan, {

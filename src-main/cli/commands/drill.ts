@@ -4,7 +4,7 @@ import type { Output } from '../output.js';
 import { runDrill, drillStatus } from '../../restore/drill.js';
 import { formatClock, formatDateTime } from '../../../shared/format.js';
 import { clinicTimeZone } from '../../app/clinic-zone.js';
-import { progressLine } from './backup.js';
+import { progressLine } from '../progress-line.js';
 import { restoreSummary } from './restore.js';
 
 export async function drillCommand(ctx: AppContext, out: Output, o: { target?: string; status?: boolean; storage?: string }): Promise<number> {

@@ -5,7 +5,7 @@ import { runRestore } from '../../restore/restore.js';
 import type { RestoreResult } from '../../restore/types.js';
 import { CofreError } from '../../errors.js';
 import { formatBytes, formatClock, formatDuration } from '../../../shared/format.js';
-import { progressLine } from './backup.js';
+import { progressLine } from '../progress-line.js';
 
 export interface RestoreCliOptions {
   at?: string;

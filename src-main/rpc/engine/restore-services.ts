@@ -12,6 +12,7 @@ import { planItems, targetOf } from '../../restore/target.js';
 import { requireConfirmation, runRestore } from '../../restore/restore.js';
 import { runDrill, drillTarget, drillStatus, briefOf } from '../../restore/drill.js';
 import { checkReachable, runPreflightChecks } from '../../restore/preflight.js';
+import { Spool } from '../../files2/spool.js';
 import { asideStamp, namesPolicy } from '../../restore/original-names.js';
 import { keptByRestore } from '../../restore/kept-copies.js';
 import type { CheckResult, Projection, RestoreResult, RestoreProgress } from '../../restore/types.js';
@@ -97,10 +98,12 @@ export function restoreServices(rt: Runtime): RestoreServices {
         const reach = await checkReachable(serverSpec(config, target.config.server, ctx.env));
         checks.push(reach.check);
         const storage = ctx.storage(set.storage);
+        // the selection kept while the index is read tells which packs go whole (zstd on the target), as the restore will
+        const spool = items.some((i) => !i.skip && i.object.format === 'files-v2') ? await Spool.open('restore') : undefined;
         let projection: Projection;
         try {
           const checked = await runPreflightChecks({
-            host: reach.host, storage, target, items, verifyHashes: false, jobs: 1, catalog: ctx.catalog, elapsedMs: 0,
+            host: reach.host, storage, target, items, verifyHashes: false, jobs: 1, catalog: ctx.catalog, elapsedMs: 0, spool,
             existing: target.config.kind === 'staging' ? 'rename' : 'refuse',
             original: { config, env: ctx.env, stamp: asideStamp(ctx.now()) },
             identities: () => configuredIdentities(config, ctx.env),
@@ -110,6 +113,7 @@ export function restoreServices(rt: Runtime): RestoreServices {
         } finally {
           reach.host?.close();
           storage.close();
+          await spool?.dispose().catch(() => undefined);
         }
         const { totalBytes, projectedMs, budgetMs, verifyMs } = projection;
         return { setId: set.setId, checks, projection: { totalBytes, projectedMs, budgetMs, ...(verifyMs ? { verifyMs } : {}) } };
