@@ -8,12 +8,11 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
+import { addOriginalNamesStaging, makeFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
-import { editConfig } from '../../src-main/config/edit.js';
 import { AppContext } from '../../src-main/app/context.js';
 import { pgCreateDatabase, pgPsql } from '../harness/index.js';
 import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
@@ -32,18 +31,8 @@ const dbs = async (): Promise<string[]> => (await pgPsql(h.postgresStaging, 'SEL
 beforeAll(async () => {
   assertBuilt();
   fx = await makeFixture(h, { largeBytes: 64 * 1024 });
-  const restoreRoot = join(fx.dir, 'homolog');
-  mkdirSync(restoreRoot);
-  editConfig(fx.configPath, (doc) => {
-    ownServerName(doc);
-    const server = Object.keys((doc.toJS() as { servers: Record<string, unknown> }).servers)[0] ?? 'clinica';
-    // staging has no MySQL of its own here: the set holds what the drill can restore
-    doc.setIn(['plans', 'local', 'sources'], doc.createNode(['banco', 'arquivos']));
-    doc.setIn(['drill'], doc.createNode({ auto: false, target: 'homologacao' }));
-    doc.setIn(['restoreTargets'], doc.createNode({
-      homologacao: { kind: 'staging', names: 'original', server, postgres: { host: '127.0.0.1', port: h.postgresStaging.port, user: 'postgres' }, filesRoot: restoreRoot },
-    }));
-  });
+  // staging has no MySQL of its own here: the set holds what the drill can restore
+  addOriginalNamesStaging(fx, h, { sources: ['banco', 'arquivos'] });
   const backup = await cofre(['backup', '--plan', 'local', '--json'], { env: fx.env });
   expect(backup.code, backup.stderr).toBe(0);
   // staging already holds a database under the production name: the restore keeps it aside

@@ -5,12 +5,10 @@
  * runs to a validated report with the old copy kept aside. Screenshots go to test-results/screenshots/.
  */
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeFixture, ownServerName, type Fixture } from '../support/backup-fixture.js';
+import { addOriginalNamesStaging, makeFixture, type Fixture } from '../support/backup-fixture.js';
 import { cofre } from '../support/cli.js';
-import { editConfig } from '../../src-main/config/edit.js';
 import { pgCreateDatabase, pgPsql } from '../harness/index.js';
 import { pgFingerprint } from '../support/compare.js';
 import { assertBuilt, startUi, type UiProcess } from './pages/ui-process.js';
@@ -27,16 +25,7 @@ let c: ConsolePage;
 beforeAll(async () => {
   assertBuilt();
   fx = await makeFixture(h, { largeBytes: 256 * 1024 });
-  const restoreRoot = join(fx.dir, 'homolog');
-  mkdirSync(restoreRoot);
-  editConfig(fx.configPath, (doc) => {
-    ownServerName(doc);
-    const server = Object.keys((doc.toJS() as { servers: Record<string, unknown> }).servers)[0] ?? 'clinica';
-    doc.setIn(['drill'], doc.createNode({ auto: false, target: 'homologacao' }));
-    doc.setIn(['restoreTargets'], doc.createNode({
-      homologacao: { kind: 'staging', names: 'original', server, postgres: { host: '127.0.0.1', port: h.postgresStaging.port, user: 'postgres' }, filesRoot: restoreRoot },
-    }));
-  });
+  addOriginalNamesStaging(fx, h);
   const backup = await cofre(['backup', '--plan', 'local', '--json'], { env: fx.env });
   expect(backup.code, backup.stderr).toBe(0);
   // an older copy under the production name on staging

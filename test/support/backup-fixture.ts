@@ -13,6 +13,7 @@ import { pgPsql, pgCreateDatabase, mariadbSql, mariadbCreateDatabase, tempDir } 
 import { generateIdentity, writeIdentityFile } from '../../src-main/crypto/age.js';
 import { generateSigningKey, parseSigningKey } from '../../src-main/crypto/ssh-key-file.js';
 import { signManifest } from '../../src-main/app/signing.js';
+import { editConfig } from '../../src-main/config/edit.js';
 
 export interface Fixture {
   dir: string;
@@ -109,6 +110,26 @@ export function ownServerName(doc: Document): void {
   doc.setIn(['servers', server], doc.getIn(['servers', 'clinica']));
   doc.deleteIn(['servers', 'clinica']);
   for (const source of ['banco', 'prontuarios', 'arquivos']) doc.setIn(['sources', source, 'server'], server);
+}
+
+/**
+ * The console tests' staging target: `homologacao`, restoring under the production names onto the
+ * fixture's own (renamed) server, with the harness's staging PostgreSQL and a files root in the
+ * fixture folder (returned). `sources` narrows the `local` plan (e.g. when staging has no MySQL).
+ */
+export function addOriginalNamesStaging(fx: Fixture, h: HarnessInfo, opts: { sources?: string[] } = {}): string {
+  const restoreRoot = join(fx.dir, 'homolog');
+  mkdirSync(restoreRoot);
+  editConfig(fx.configPath, (doc) => {
+    ownServerName(doc);
+    const server = Object.keys((doc.toJS() as { servers: Record<string, unknown> }).servers)[0] ?? 'clinica';
+    if (opts.sources) doc.setIn(['plans', 'local', 'sources'], doc.createNode(opts.sources));
+    doc.setIn(['drill'], doc.createNode({ auto: false, target: 'homologacao' }));
+    doc.setIn(['restoreTargets'], doc.createNode({
+      homologacao: { kind: 'staging', names: 'original', server, postgres: { host: '127.0.0.1', port: h.postgresStaging.port, user: 'postgres' }, filesRoot: restoreRoot },
+    }));
+  });
+  return restoreRoot;
 }
 
 export interface FixtureOptions {
