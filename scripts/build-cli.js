@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/src-main/cli/main.js, from `tsc`) into one ESM file, dist/cli/cofre.mjs,
+// so `cofre` starts without resolving and reading hundreds of modules (issue 15: start-up time).
+// bin/cofre.js runs it when present. The Electron main process keeps using dist/src-main.
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const nodeModules = resolve(root, 'node_modules');
+const outfile = resolve(root, 'dist', 'cli', 'cofre.mjs');
+const posix = (p) => p.split(sep).join('/');
+
+/**
+ * Native addons stay outside the bundle: `require('./build/Release/x.node')` inside a package becomes
+ * `require('pkg/build/Release/x.node')`, loaded from node_modules at run time.
+ */
+const nativeAddonsExternal = {
+  name: 'native-addons-external',
+  setup(b) {
+    b.onResolve({ filter: /\.node$/ }, (args) => {
+      const rel = relative(nodeModules, resolve(args.resolveDir, args.path));
+      if (rel.startsWith('..')) throw new Error(`native addon outside node_modules: ${args.path} (from ${args.importer})`);
+      return { path: posix(rel), external: true };
+    });
+  },
+};
+
+/**
+ * CommonJS files that use __dirname/__filename (ssh2's poly1305 and its Pageant agent) get them back,
+ * pointing at the file's own place under node_modules (found from the bundle's place at run time;
+ * not import.meta.url itself, which would make esbuild treat the CommonJS file as ESM).
+ */
+const commonJsDirname = {
+  name: 'commonjs-dirname',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!/\b__(dirname|filename)\b/.test(source)) return undefined;
+      const fromBundle = JSON.stringify(posix(relative(dirname(outfile), args.path)));
+      const prologue = `var __filename = require('node:url').fileURLToPath(new URL(${fromBundle}, __cofreBundleUrl)); var __dirname = require('node:path').dirname(__filename);\n`;
+      return { contents: prologue + source, loader: 'js' };
+    });
+  },
+};
+
+await build({
+  entryPoints: [resolve(root, 'dist', 'src-main', 'cli', 'main.js')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Packages that load a native addon as their main module.
+  external: ['better-sqlite3', 'cpu-features'],
+  plugins: [nativeAddonsExternal, commonJsDirname],
+  // Bundled CommonJS packages (ssh2, the AWS SDK…) call require(); give the ESM bundle a real one.
+  banner: { js: "import { createRequire as __cofreCreateRequire } from 'node:module';\nconst require = __cofreCreateRequire(import.meta.url);\nconst __cofreBundleUrl = import.meta.url;" },
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
