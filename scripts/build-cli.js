@@ -59,6 +59,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // A package's ESM build first (the AWS SDK's dist-es): the code imports the SDK dynamically, and
+  // esbuild's chunk of a CommonJS package exports only `default`, so `sdk.S3Client` would be missing.
+  mainFields: ['module', 'main'],
   // Packages that load a native addon as their main module.
   external: ['better-sqlite3', 'cpu-features'],
   plugins: [nativeAddonsExternal, commonJsDirname],

@@ -83,8 +83,9 @@ export async function sendEmail(cfg: EmailConfig, msg: EmailContent): Promise<vo
     rejectUnauthorized: cfg.rejectUnauthorized ?? true,
   };
   if (cfg.ca !== undefined) tls.ca = cfg.ca;
-  // loaded when an e-mail is sent, not at every `cofre` start (issue 15: start-up time)
-  const { createTransport } = await import('nodemailer');
+  // loaded when an e-mail is sent, not at every `cofre` start (issue 15: start-up time); nodemailer
+  // is CommonJS: its module.exports is `default` both under Node and in the bundled CLI
+  const { createTransport } = (await import('nodemailer')).default;
   const transport = createTransport({
     host: cfg.host,
     port: cfg.port,
