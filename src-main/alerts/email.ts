@@ -3,7 +3,6 @@
  * seconds, not minutes. Failures become ALERT_DELIVERY errors that name the recipients and the
  * server and never contain the password.
  */
-import { createTransport } from 'nodemailer';
 import { CofreError } from '../errors.js';
 import type { AlertMessage } from './message.js';
 
@@ -84,6 +83,9 @@ export async function sendEmail(cfg: EmailConfig, msg: EmailContent): Promise<vo
     rejectUnauthorized: cfg.rejectUnauthorized ?? true,
   };
   if (cfg.ca !== undefined) tls.ca = cfg.ca;
+  // loaded when an e-mail is sent, not at every `cofre` start (issue 15: start-up time); nodemailer
+  // is CommonJS: its module.exports is `default` both under Node and in the bundled CLI
+  const { createTransport } = (await import('nodemailer')).default;
   const transport = createTransport({
     host: cfg.host,
     port: cfg.port,
