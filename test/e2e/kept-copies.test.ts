@@ -28,6 +28,20 @@ let page: Page;
 let c: ConsolePage;
 const dbs = async (): Promise<string[]> => (await pgPsql(h.postgresStaging, 'SELECT datname FROM pg_database ORDER BY 1')).split('\n');
 
+/** A whole restore of the newest set into homologacao from the wizard; returns the database it kept aside. */
+async function restoreIntoHomologacao(): Promise<string> {
+  const w = new RestoreWizardPage(c);
+  await w.choosePoint(0);
+  await w.chooseTarget('homologacao');
+  await w.preflightButton().click();
+  await page.getByText(/Estimativa:/).waitFor({ timeout: 60_000 });
+  await c.button(/Iniciar restauração/).click();
+  await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
+  const aside = (await dbs()).find((d) => d.startsWith(`${fx.pgDb}_antes_`)) ?? '';
+  expect(aside).toMatch(/_antes_\d{14}$/);
+  return aside;
+}
+
 beforeAll(async () => {
   assertBuilt();
   fx = await makeFixture(h, { largeBytes: 64 * 1024 });
@@ -56,15 +70,7 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
     const list = page.getByTestId('kept-copies');
     await list.locator('[data-testid="kept-none"]').waitFor();
 
-    const w = new RestoreWizardPage(c);
-    await w.choosePoint(0);
-    await w.chooseTarget('homologacao');
-    await w.preflightButton().click();
-    await page.getByText(/Estimativa:/).waitFor({ timeout: 60_000 });
-    await c.button(/Iniciar restauração/).click();
-    await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
-    const aside = (await dbs()).find((d) => d.startsWith(`${fx.pgDb}_antes_`)) ?? '';
-    expect(aside).toMatch(/_antes_\d{14}$/);
+    const aside = await restoreIntoHomologacao();
 
     // the last step says what was kept, and where to see it
     const mention = page.getByTestId('restore-kept');
@@ -143,16 +149,8 @@ describe('kept copies in the console (chromium, cofre ui, real engine)', () => {
   });
 
   it('a copy removed by hand meanwhile: the removal says so in the catalog\'s words, with what to do, and nothing else happens', async () => {
-    const w = new RestoreWizardPage(c);
     await c.button('Nova restauração').click();
-    await w.choosePoint(0);
-    await w.chooseTarget('homologacao');
-    await w.preflightButton().click();
-    await page.getByText(/Estimativa:/).waitFor({ timeout: 60_000 });
-    await c.button(/Iniciar restauração/).click();
-    await page.getByText('Restauração concluída e validada.').waitFor({ timeout: 150_000 });
-    const aside = (await dbs()).find((d) => d.startsWith(`${fx.pgDb}_antes_`)) ?? '';
-    expect(aside).toMatch(/_antes_\d{14}$/);
+    const aside = await restoreIntoHomologacao();
     // this time the files restored by the first one were there too: that folder is kept as well
     const folder = `${await page.getByTestId('restore-kept').locator('li', { hasText: 'Pasta' }).locator('code').innerText()}`;
     expect(folder).toMatch(/\/srv\/uploads_antes_\d{14}$/);

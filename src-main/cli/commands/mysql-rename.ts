@@ -23,7 +23,7 @@ const MAX_NAME = 64;
 export function checkRenameNames(o: MysqlRenameOptions): { from: string; to: string } {
   const bad = (what: string): CofreError => new CofreError('INVALID_ARGUMENT', `mysql-rename needs ${what}; nothing was read`, {
     hint: 'e.g. … | zstd -d | cofre mysql-rename --from clinica --to clinica_homolog | mysql clinica_homolog',
-    ...said('hygiene3.renameUsage'),
+    ...said('mysqlRename.usage'),
   });
   const from = o.from ?? '';
   const to = o.to ?? '';
@@ -37,13 +37,13 @@ export async function mysqlRenameCommand(o: MysqlRenameOptions, io: { stdin: Nod
   const { from, to } = checkRenameNames(o);
   if (json) {
     throw new CofreError('INVALID_ARGUMENT', 'mysql-rename writes the renamed dump on stdout: --json does not apply; nothing was read', {
-      hint: 'run it without --json (what it rewrote goes to stderr)', ...said('hygiene3.renameJson'),
+      hint: 'run it without --json (what it rewrote goes to stderr)', ...said('mysqlRename.json'),
     });
   }
   if ((io.stdin as { isTTY?: boolean }).isTTY) {
     throw new CofreError('INVALID_ARGUMENT', 'mysql-rename reads the dump on stdin, and stdin is a terminal', {
       hint: 'pipe the decrypted dump into it: age -d -i <identity> <dump>.sql.zst.age | zstd -d | cofre mysql-rename --from A --to B | mysql B',
-      ...said('hygiene3.renameStdin'),
+      ...said('mysqlRename.stdin'),
     });
   }
   const rewrite = new DumpRewriteStream({ from, to, stripDefiners: true });
