@@ -3,6 +3,7 @@
  * non-ASCII names preserved) of the listed paths, with excludes. GNU tar's exit 1 ("file
  * changed as we read it") is a warning, not a failure: the live server keeps writing.
  */
+import { finished as streamFinished } from 'node:stream/promises';
 import type { FilesSourceConfig } from '../config/schema.js';
 import type { RemoteHost } from '../remote/types.js';
 import { shJoin } from '../remote/shell.js';
@@ -70,13 +71,16 @@ export async function startFilesDump(host: RemoteHost, src: FilesSourceConfig, o
   const counter = new TarCounter();
   p.stdout.on('error', (err) => counter.destroy(err));
   p.stdout.pipe(counter);
-  const finished = p.done.then((r) => {
+  const finished = p.done.then(async (r) => {
     if (r.code !== 0 && r.code !== 1) {
       throw new CofreError('REMOTE_COMMAND_FAILED', `tar failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr)}`, {
         ...said('source.tarFailed'),
         hint: 'check that the backup user can read every file under the listed paths',
       });
     }
+    // tar's exit can arrive before the counter has parsed the last bytes it wrote (they may still be
+    // in flight to it, held back by the upload): the counts are final once its writable side finished
+    await streamFinished(counter, { readable: false });
     return {
       fileCount: counter.counts.entries,
       fileBytes: counter.counts.fileBytes,
