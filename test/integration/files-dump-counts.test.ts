@@ -1,8 +1,8 @@
 /**
  * A format-1 files dump's counts (the manifest's fileCount and fileBytes, which verify and the
- * restore preflight compare with the stored tar) are those of the whole tar, even when tar on the
- * server has exited long before the upload has read the stream: under load the exit status used to
- * arrive first and the counts stopped short (CI: "the tar lists 2533 entries, the manifest 2529").
+ * restore preflight compare with the stored tar) are those of the whole tar, even when the server's
+ * stream has ended while the upload behind it has not read the last bytes: the counts used to be
+ * taken then and stopped short (CI: "the tar lists 2533 entries, the manifest 2529").
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
