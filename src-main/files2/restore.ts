@@ -315,17 +315,25 @@ export function stageShortOptions(hex: number): string[] {
   return ['-k', `--transform=s/^\\([0-9a-f]\\{${hex}\\}\\)[0-9a-f]*$/\\1/`];
 }
 
+/** The manifest's entry of each pack named (undefined where the manifest does not list it). */
+export function neededRefs(packs: readonly ManifestRef[], needed: readonly string[]): Array<ManifestRef | undefined> {
+  const byKey = new Map(packs.map((p) => [p.key, p]));
+  return needed.map((name) => byKey.get(packKey(name)));
+}
+
+/** The transfer runs zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar). */
+export function routesNeedZstd(routes: readonly PackRoute[]): boolean {
+  return routes.some((r) => !r.filter && isCompressedPack(r.ref.key));
+}
+
 async function placeFromPacks(opts: FilesV2RestoreOptions, prepared: PreparedSelection): Promise<number> {
   const { packs: needed, file: indexFile } = prepared;
-  const byKey = new Map(opts.packs.map((p) => [p.key, p]));
-  const refs = needed.map((name) => {
-    const ref = byKey.get(packKey(name));
-    if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
+  const refs = neededRefs(opts.packs, needed).map((ref, i) => {
+    if (!ref) throw new CofreError('INTEGRITY', `the index of ${opts.label} names pack ${needed[i]}, which the manifest does not list`, { hint: 'the set is inconsistent; restore another set' });
     return ref;
   });
   const routes = await routePacks(refs, needed, prepared, opts.filterAtMost);
-  // zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar)
-  const tools = ['tar', ...(routes.some((r) => !r.filter && isCompressedPack(r.ref.key)) ? ['zstd'] : [])];
+  const tools = ['tar', ...(routesNeedZstd(routes) ? ['zstd'] : [])];
   const dest = opts.destination;
   // one command on the target: the tools it needs (nothing is written without them), then the private stage folder
   const made = await opts.host.runChecked(

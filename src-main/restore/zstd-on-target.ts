@@ -5,8 +5,8 @@
  * routing (routePacks, on the selection it kept while reading the index), so it requires exactly
  * what the transfer will run. Without that selection every compressed pack counts (fail closed).
  */
-import { packKey, isCompressedPack } from '../files2/packs.js';
-import { routePacks, type PreparedSelection } from '../files2/restore.js';
+import { isCompressedPack } from '../files2/packs.js';
+import { neededRefs, routePacks, routesNeedZstd, type PreparedSelection } from '../files2/restore.js';
 import type { ManifestRef } from '../../shared/domain.js';
 import type { RestoreItem } from './types.js';
 
@@ -18,14 +18,9 @@ export function needsZstd(item: RestoreItem): boolean {
 /** The item, restored from this selection, runs zstd on the target. */
 export async function zstdOnTarget(item: RestoreItem, prepared: PreparedSelection | undefined): Promise<boolean> {
   if (item.object.format !== 'files-v2' || !prepared) return needsZstd(item);
-  const byKey = new Map((item.packs ?? []).map((p) => [p.key, p]));
-  const refs: ManifestRef[] = [];
-  for (const name of prepared.packs) {
-    const ref = byKey.get(packKey(name));
-    // a pack the manifest does not list: the transfer refuses the set; here, assume the worst
-    if (!ref) return needsZstd(item);
-    refs.push(ref);
-  }
-  const routes = await routePacks(refs, prepared.packs, prepared, undefined);
-  return routes.some((r) => !r.filter && isCompressedPack(r.ref.key));
+  const found = neededRefs(item.packs ?? [], prepared.packs);
+  const refs = found.filter((ref): ref is ManifestRef => ref !== undefined);
+  // a pack the manifest does not list: the transfer refuses the set; here, assume the worst
+  if (refs.length < found.length) return needsZstd(item);
+  return routesNeedZstd(await routePacks(refs, prepared.packs, prepared, undefined));
 }
