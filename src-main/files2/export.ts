@@ -11,7 +11,7 @@ import { CofreError } from '../errors.js';
 import { said } from '../../shared/i18n/catalog.js';
 import type { Storage } from '../storage/types.js';
 import type { ManifestRef } from '../../shared/domain.js';
-import { isCompressedPack, packKey } from './packs.js';
+import { isCompressedPack, neededRefs } from './packs.js';
 import { forEachMember, openPack } from './pack-reader.js';
 import { MemberFields, memberField, selectEntries } from './index-format.js';
 import { nameOf, parentOf, type SourcedEntry } from './browse.js';
@@ -154,10 +154,10 @@ type MemberBody = AsyncIterable<unknown> & { resume(): unknown };
 
 /** Streams each pack the entries need; `onMember` gets each wanted member once, in pack order, with the member fields it matches. */
 async function readPacks(opts: ExportOptions, entries: readonly SourcedEntry[], onMember: OnMember): Promise<void> {
-  const byKey = new Map(opts.packs.map((p) => [p.key, p]));
   const names = [...new Set(entries.map((e) => e.pack))].sort();
-  for (const name of names) {
-    const ref = byKey.get(packKey(name));
+  const refs = neededRefs(opts.packs, names);
+  for (const [i, name] of names.entries()) {
+    const ref = refs[i];
     if (!ref) throw new CofreError('INTEGRITY', `the index names pack ${name}, which the manifest does not list`, { hint: 'the set is inconsistent; use another set' });
     // short member fields are unique within a pack, not across packs: matched pack by pack
     const wanted = new MemberFields();

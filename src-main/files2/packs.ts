@@ -17,6 +17,7 @@ import { CofreError } from '../errors.js';
 import { createEncryptStream } from '../crypto/age.js';
 import type { Storage } from '../storage/types.js';
 import type { PackRecord } from './state.js';
+import type { ManifestRef } from '../../shared/domain.js';
 import { shortCid } from './index-format.js';
 import { PACK_ZSTD_LEVEL, zstdMissingForBackup, zstdStage, type ZstdStage } from './zstd.js';
 
@@ -28,6 +29,12 @@ export const PACK_NAME = /^[0-9a-f]{32}\.tar(\.zst)?\.age$/;
 
 export function packKey(pack: string): string {
   return `${PACKS_PREFIX}${pack}`;
+}
+
+/** The manifest's entry of each pack named (undefined where the manifest does not list it). */
+export function neededRefs(packs: readonly ManifestRef[], needed: readonly string[]): Array<ManifestRef | undefined> {
+  const byKey = new Map(packs.map((p) => [p.key, p]));
+  return needed.map((name) => byKey.get(packKey(name)));
 }
 
 export function isCompressedPack(pack: string): boolean {

@@ -21,7 +21,7 @@ import type { ManifestObject, ManifestRef } from '../../shared/domain.js';
 import { INDEX_HEADER, isCompressedIndex, memberField, selectEntries, streamIndex, underPath, type IndexEntry } from './index-format.js';
 import { Spool } from './spool.js';
 import { PLACE_SH } from './restore-script.js';
-import { isCompressedPack, packKey, PACK_NAME } from './packs.js';
+import { isCompressedPack, neededRefs, PACK_NAME } from './packs.js';
 import { openPack } from './pack-reader.js';
 import { zstdStage, type ZstdErrors } from './zstd.js';
 import { filterTar, worthFiltering, zstdAvailableHere, type FilteredTar } from './pack-filter.js';
@@ -313,12 +313,6 @@ const CID_HEX = 64;
  */
 export function stageShortOptions(hex: number): string[] {
   return ['-k', `--transform=s/^\\([0-9a-f]\\{${hex}\\}\\)[0-9a-f]*$/\\1/`];
-}
-
-/** The manifest's entry of each pack named (undefined where the manifest does not list it). */
-export function neededRefs(packs: readonly ManifestRef[], needed: readonly string[]): Array<ManifestRef | undefined> {
-  const byKey = new Map(packs.map((p) => [p.key, p]));
-  return needed.map((name) => byKey.get(packKey(name)));
 }
 
 /** The transfer runs zstd on the target only for a compressed pack sent whole (a filtered one arrives as a plain tar). */

@@ -5,8 +5,8 @@
  * routing (routePacks, on the selection it kept while reading the index), so it requires exactly
  * what the transfer will run. Without that selection every compressed pack counts (fail closed).
  */
-import { isCompressedPack } from '../files2/packs.js';
-import { neededRefs, routePacks, routesNeedZstd, type PreparedSelection } from '../files2/restore.js';
+import { isCompressedPack, neededRefs } from '../files2/packs.js';
+import { routePacks, routesNeedZstd, type PreparedSelection } from '../files2/restore.js';
 import type { ManifestRef } from '../../shared/domain.js';
 import type { RestoreItem } from './types.js';
 
