@@ -220,8 +220,6 @@ export const CATALOG = {
   'log.files2.foreignIds': { pt: '{count} lista(s) de conteúdo no armazenamento foram seladas com outra chave de conteúdo: esse conteúdo é enviado de novo', en: '{count} content list(s) in storage were sealed with another content key: that content is uploaded again', ptDo: 'Se a chave content-key deste computador foi perdida, restaure a cópia guardada junto da identidade; senão, nada a fazer (só custa um reenvio).', enDo: 'If this host\'s content-key was lost, restore the copy kept with the identity; otherwise nothing to do (it only costs one re-upload).' },
   'log.files2.unreadableIds': { pt: '{count} lista(s) de conteúdo não puderam ser lidas do armazenamento: esse conteúdo é enviado de novo', en: '{count} content list(s) could not be read from storage: that content is uploaded again' },
   // (end of files2)
-  // ── scale ───────────────────────────────────────────────────────────────
-  // (end of scale)
   // ── bandwidth ───────────────────────────────────────────────────────────────
   'config.bandwidth': { pt: 'Limite de banda inválido em {file}, no item {path}', en: 'Invalid bandwidth limit in {file} at {path}', ptDo: 'Use uma taxa como "20MiB/s", "5 MB/s", "500KiB/s" ou "50Mbit/s" (ou "50Mbps"), ou { limit: 20MiB/s, window: "07:00-19:00" } para limitar só nesse horário (fuso do plano).', enDo: 'Use a rate such as "20MiB/s", "5 MB/s", "500KiB/s" or "50Mbit/s" (or "50Mbps"), or { limit: 20MiB/s, window: "07:00-19:00" } to limit only in those hours (the plan\'s time zone).' },
   'log.backup.bandwidth': { pt: 'Banda limitada a {rate} (leitura SSH e envio)', en: 'Bandwidth limited to {rate} (SSH read and upload)' },
@@ -237,19 +235,11 @@ export const CATALOG = {
   'browser.downloadGone': { pt: 'Este link de download já foi usado ou expirou', en: 'This download link was used already or has expired', ptDo: 'Clique de novo em "Salvar no computador" no console.', enDo: 'Click "Save to this computer" in the console again.' },
   'browser.noIndex': { pt: 'A cópia {setId} é do formato antigo: um arquivo único por origem, sem índice de arquivos', en: 'Set {setId} is in the old format: one archive per source, without a file index', ptDo: 'Restaure a cópia inteira num destino.', enDo: 'Restore the whole set to a target.' },
   // (end of browser)
-  // ── demo ───────────────────────────────────────────────────────────────
-  // (end of demo)
-  // ── orchestrator ───────────────────────────────────────────────────────────────
-  // (end of orchestrator)
   // ── repack ───────────────────────────────────────────────────────────────
   'repack.blockedBySet': { pt: 'O conjunto {setId} em {storage} está duvidoso: a reorganização de pacotes não mudou nada', en: 'Set {setId} on {storage} is doubtful: repack changed nothing', ptDo: 'Verifique o conjunto; se ele estiver perdido, "cofre forget {setId}" o remove.', enDo: 'Check the set; if it is lost, "cofre forget {setId}" clears it.' },
   'repack.busy': { pt: 'Um backup está em andamento em {storage}: a reorganização de pacotes não mudou nada', en: 'A backup is running on {storage}: repack changed nothing', ptDo: 'Rode "cofre repack" de novo quando o backup terminar.', enDo: 'Run "cofre repack" again once the backup has finished.' },
   'repack.objectLock': { pt: 'O armazenamento {storage} usa Object Lock: a reorganização de pacotes substituiria manifestos travados, então não mudou nada', en: 'Storage {storage} uses Object Lock: repack would replace locked manifests, so it changed nothing', ptDo: 'Os pacotes sem uso ainda são apagados pela limpeza quando a trava vence.', enDo: 'Unused packs are still deleted by prune once their lock ends.' },
   // (end of repack)
-  // ── indexzst ───────────────────────────────────────────────────────────────
-  // (end of indexzst)
-  // ── restoresh ───────────────────────────────────────────────────────────────
-  // (end of restoresh)
   // ── objlock ───────────────────────────────────────────────────────────────
   'objlock.bucketNotLocked': { pt: 'O armazenamento {storage} pede Object Lock, mas o bucket {bucket} não tem Object Lock ativado', en: 'Storage {storage} asks for Object Lock but bucket {bucket} does not have it enabled', ptDo: 'O Object Lock só pode ser ativado na criação do bucket: crie um bucket novo com Object Lock e aponte o armazenamento para ele, ou retire objectLock da configuração. Nada foi copiado.', enDo: 'Object Lock can only be turned on when a bucket is created: create a new bucket with it and point the storage there, or remove objectLock from the config. Nothing was backed up.' },
   'objlock.retainFailed': { pt: 'O armazenamento {storage} não aceitou estender a retenção (Object Lock) de um objeto do conjunto', en: 'Storage {storage} did not accept extending the Object Lock retention of an object of the set', ptDo: 'Dê às credenciais as permissões s3:PutObjectRetention e s3:GetObjectRetention no bucket e execute o backup de novo. O conjunto não foi gravado.', enDo: 'Give the credentials s3:PutObjectRetention and s3:GetObjectRetention on the bucket and run the backup again. The set was not written.' },
@@ -259,26 +249,14 @@ export const CATALOG = {
   'objlock.check': { pt: 'Conjunto protegido por Object Lock', en: 'Set protected by Object Lock', ptFail: 'Conjunto sem a proteção de Object Lock que deveria ter', enFail: 'Set lacks the Object Lock protection it should have' },
   'log.objlock.retained': { pt: 'Conjunto {setId}: {objects} objeto(s) protegidos por Object Lock ({mode}) até {until}', en: 'Set {setId}: {objects} object(s) protected by Object Lock ({mode}) until {until}' },
   // (end of objlock)
-  // ── rss ───────────────────────────────────────────────────────────────
-  // (end of rss)
-  // ── console2 ───────────────────────────────────────────────────────────────
-  // (end of console2)
   // ── hygiene ───────────────────────────────────────────────────────────────
   'backup.writeTimeout': { pt: 'O armazenamento {storage} não respondeu em {seconds} s ao gravar o fim da cópia; a cópia não foi gravada', en: 'Storage {storage} did not answer within {seconds} s writing the end of the backup; the set was not written', ptDo: 'Confira se o armazenamento {storage} responde (rede, disco) e execute a cópia de novo.', enDo: 'Check that storage {storage} answers (network, disk) and run the backup again.' },
   // (end of hygiene)
-  // ── storage ───────────────────────────────────────────────────────────────
-  // (end of storage)
-  // ── restorefilter ───────────────────────────────────────────────────────────────
-  // (end of restorefilter)
-  // ── incwall ───────────────────────────────────────────────────────────────
-  // (end of incwall)
   // ── hygiene2 ───────────────────────────────────────────────────────────────
   'gc.blockedNoManifest': { pt: 'Nenhum pacote foi apagado em {storage}: a cópia {setId} foi listada sem o manifesto, então não se sabe quais pacotes ela usa', en: 'No pack was deleted on {storage}: set {setId} was listed without its manifest, so the packs it uses are unknown', ptDo: 'Nada a apagar por enquanto: a próxima limpeza lista de novo. Se o aviso voltar, confira a cópia com "cofre verify {setId}".', enDo: 'Nothing to delete for now: the next prune lists again. If this comes back, check the set with "cofre verify {setId}".' },
   'gc.blockerForgotten': { pt: 'A cópia {setId}, que impedia a limpeza de pacotes em {storage}, foi removida (cofre forget) em {when}', en: 'Set {setId}, which blocked the pack cleanup on {storage}, was forgotten (cofre forget) at {when}', ptDo: 'Nada a fazer: a próxima limpeza apaga os pacotes sem uso.', enDo: 'Nothing to do: the next prune deletes the unused packs.' },
   'check.gnuTar': { pt: 'GNU tar instalado no destino', ptFail: 'O tar do destino não é o GNU tar', en: 'GNU tar installed on the target', enFail: 'The target\'s tar is not GNU tar', ptDo: 'Instale o GNU tar no destino (Debian/Ubuntu: apt install tar; Alpine: apk add tar) e restaure de novo: a restauração de arquivos usa recursos dele (cabeçalhos pax, -P).', enDo: 'Install GNU tar on the target (Debian/Ubuntu: apt install tar; Alpine: apk add tar) and restore again: restoring files uses its features (pax headers, -P).' },
   // (end of hygiene2)
-  // ── repack100k ───────────────────────────────────────────────────────────────
-  // (end of repack100k)
   // ── drill ───────────────────────────────────────────────────────────────
   'drill.validate.definitions': { pt: 'Visões, gatilhos, rotinas e eventos de {database} usam só o banco restaurado', ptFail: '{database}: {objects} ainda apontam para o banco de produção {original}', en: 'Views, triggers, routines and events of {database} use only the restored database', enFail: '{database}: {objects} still point at the production database {original}' },
   'drill.log.myRewrite': { pt: '{database}: {replaced} referência(s) ao banco {original} em visões, gatilhos, rotinas ou eventos agora apontam para {database}; {definers} cláusula(s) DEFINER removida(s) (os objetos ficam definidos pelo usuário da restauração)', en: '{database}: {replaced} reference(s) to the database {original} in views, triggers, routines or events now name {database}; {definers} DEFINER clause(s) removed (the objects are defined by the restoring user)' },
@@ -289,13 +267,7 @@ export const CATALOG = {
   'drill.kept.newest': { pt: '{name} é a cópia mais recente de {of} (o único caminho de volta da última restauração): recusado, nada foi removido', en: '{name} is the newest copy of {of} (the only way back from the last restore): refused, nothing was removed', ptDo: 'Confira antes os dados restaurados; depois remova com --force.', enDo: 'Check the restored data first; then remove it with --force.' },
   'drill.kept.confirm': { pt: 'Remover {name} de {target} não pode ser desfeito', en: 'Removing {name} from {target} cannot be undone', ptDo: 'Confirme com --yes.', enDo: 'Confirm with --yes.' },
   // (end of drill)
-  // ── shortid ───────────────────────────────────────────────────────────────
-  // (end of shortid)
-  // ── incwall2 ───────────────────────────────────────────────────────────────
-  // (end of incwall2)
-  // ── restorewall ───────────────────────────────────────────────────────────────
-  // (end of restorewall)
-  // ── keptui ───────────────────────────────────────────────────────────────
+  // ── kept copies (console) ───────────────────────────────────────────────────────────────
   // the console's Restaurar → Cópias guardadas (src-renderer/src/components/kept-copies.tsx) and the restore's last step
   'kept.title': { pt: 'Cópias guardadas pelas restaurações', en: 'Copies kept by restores' },
   'kept.intro': { pt: 'Cada restauração que substituiu dados deixou no destino um caminho de volta: a pasta de segurança (produção) ou o banco ou pasta anterior renomeado com _antes_ ou _old_ (homologação). O Cofre nunca os apaga sozinho: remova cada um quando os dados restaurados estiverem conferidos.', en: 'Every restore that replaced data left a way back on the target: the safety folder (production) or the previous database or folder renamed with _antes_ or _old_ (staging). Cofre never deletes them by itself: remove each one once the restored data has been checked.' },
@@ -334,12 +306,22 @@ export const CATALOG = {
   'kept.newestDo': { pt: 'A lista foi atualizada: esta passou a ser a cópia mais recente. Confira os dados restaurados e remova de novo, confirmando a cópia mais recente.', en: 'The list was refreshed: this is now the newest copy. Check the restored data and remove it again, confirming the newest copy.' },
   'kept.afterRestore': { pt: 'Esta restauração guardou no destino {target} {count} cópia(s) do que substituiu; elas ficam lá até alguém removê-las', en: 'This restore kept {count} copy(ies) of what it replaced on target {target}; they stay there until someone removes them' },
   'kept.afterRestoreLink': { pt: 'Ver cópias guardadas', en: 'See kept copies' },
-  // (end of keptui)
-  // ── hygiene3 ───────────────────────────────────────────────────────────────
+  // (end of kept copies)
+  // ── misc ───────────────────────────────────────────────────────────────
   'mysqlRename.usage': { pt: 'mysql-rename precisa de --from (o nome do banco no dump) e --to (o nome sob o qual ele é restaurado), diferentes, com 1 a 64 caracteres', en: 'mysql-rename needs --from (the database name in the dump) and --to (the name it is restored under), different, 1 to 64 characters each', ptDo: 'Exemplo: … | zstd -d | cofre mysql-rename --from clinica --to clinica_homolog | mysql clinica_homolog', enDo: 'E.g. … | zstd -d | cofre mysql-rename --from clinica --to clinica_homolog | mysql clinica_homolog' },
   'mysqlRename.stdin': { pt: 'mysql-rename lê o dump da entrada padrão, e ela é o terminal', en: 'mysql-rename reads the dump on stdin, and stdin is a terminal', ptDo: 'Encadeie o dump decifrado: age -d … | zstd -d | cofre mysql-rename --from A --to B | mysql B', enDo: 'Pipe the decrypted dump into it: age -d … | zstd -d | cofre mysql-rename --from A --to B | mysql B' },
   'mysqlRename.json': { pt: 'mysql-rename escreve o dump renomeado na saída padrão: --json não se aplica', en: 'mysql-rename writes the renamed dump on stdout: --json does not apply', ptDo: 'Rode sem --json (o que foi reescrito sai na saída de erros).', enDo: 'Run it without --json (what it rewrote goes to stderr).' },
-  // (end of hygiene3)
+  // (end of misc)
+  // ── incwall3 ───────────────────────────────────────────────────────────────
+  // (end of incwall3)
+  // ── bigpack ───────────────────────────────────────────────────────────────
+  // (end of bigpack)
+  // ── docs ───────────────────────────────────────────────────────────────
+  // (end of docs)
+  // ── uxqa ───────────────────────────────────────────────────────────────
+  // (end of uxqa)
+  // ── hygiene4 ───────────────────────────────────────────────────────────────
+  // (end of hygiene4)
 } as const satisfies Record<string, MessageEntry | CheckEntry>;
 
 export type CatalogKey = keyof typeof CATALOG;
