@@ -16,7 +16,7 @@ import { MemberFields } from './index-format.js';
  * A pack is filtered when the members asked of it, with their tar headers, are at most this part
  * of its stored size (what crossing it whole costs on the SSH link): the link then carries at most
  * half the bytes. Past that, decompressing here and sending uncompressed members would save little
- * link time and cost CPU here (bench/single-file-restore.ts and the README's "Single-file restore").
+ * link time and cost CPU here (bench/single-file-restore.ts and bench/RESULTS.md, "Single-file restore").
  */
 export const FILTER_AT_MOST = 0.5;
 
